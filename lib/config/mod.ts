@@ -1,0 +1,15 @@
+/**
+ * Experiment configuration: the typed config with MemeCLIP's reference defaults, the four PrideMM
+ * tasks with their class names, validation, and command-line overrides.
+ *
+ * ```ts
+ * import { makeConfig, TASKS } from "./lib/config/mod.ts";
+ * const config = makeConfig({ head: { ratio: 0.4 } });
+ * console.log(config.head.mapDim, TASKS.hate.classNames); // 1024 ["Benign Meme", "Harmful Meme"]
+ * ```
+ *
+ * @module
+ */
+export * from "./config.ts";
+export * from "./tasks.ts";
+export * from "./cli.ts";

@@ -1,0 +1,55 @@
+/**
+ * File-system helpers shared by every module that writes results or caches.
+ *
+ * @module
+ */
+
+/**
+ * Writes `data` to `path` atomically: to a temporary file in the same directory, then rename.
+ * A reader (or a killed writer) never sees a half-written file.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+    else await Deno.writeFile(tmp, data);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** Writes `value` as pretty JSON, atomically. */
+export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+}
+
+/** Whether `path` exists (file or directory). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/** Hex SHA-256 of bytes or of a file's content. */
+export async function sha256Hex(data: Uint8Array | { path: string }): Promise<string> {
+  const bytes = data instanceof Uint8Array ? data : await Deno.readFile(data.path);
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The repository root (the directory holding `deno.json`), from this file's location. */
+export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+
+/**
+ * The cache directory for generated models, feature stores and synthetic data:
+ * `$MEMESENSE_CACHE`, else `<repo>/.cache`.
+ */
+export function cacheDir(): string {
+  return Deno.env.get("MEMESENSE_CACHE") ?? `${REPO_ROOT}/.cache`;
+}

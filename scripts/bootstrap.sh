@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what MemeSense needs on a Debian/Ubuntu machine, idempotently, then caches the npm
+# dependencies pinned in deno.lock. Called by the deno tasks that need it; safe to run by hand.
+#
+#   bash scripts/bootstrap.sh [core|test|notebooks|report]
+#
+# core       Deno's npm dependencies and OpenBLAS (the fast `blas` training backend)
+# notebooks  core + Debian's jupyter-nbconvert / python3-nbclient (headless notebook runs)
+# report     core + Chromium (PNG screenshots of HTML reports; optional)
+# test       core + notebooks (everything the test suite exercises)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile="${1:-core}"
+
+# --- Deno: from npm (the suite is pinned to this version) --------------------------------------
+DENO_VERSION=2.9.6
+if ! command -v deno >/dev/null 2>&1; then
+  echo "bootstrap: installing deno@${DENO_VERSION} from npm" >&2
+  if [ "$(id -u)" = 0 ]; then npm install -g "deno@${DENO_VERSION}" >/dev/null
+  else npm install -g --prefix "$HOME/.local" "deno@${DENO_VERSION}" >/dev/null
+    export PATH="$HOME/.local/bin:$PATH"
+  fi
+fi
+
+# --- Debian packages ---------------------------------------------------------------------------
+packages=()
+need() { # need <package> <test-command...>
+  local pkg=$1; shift
+  if ! "$@" >/dev/null 2>&1; then packages+=("$pkg"); fi
+}
+need libopenblas0 bash -c 'ldconfig -p | grep -q libopenblas.so.0'
+case "$profile" in
+  test|notebooks)
+    need jupyter-nbconvert test -x /usr/bin/jupyter-nbconvert
+    need python3-nbclient /usr/bin/python3 -c 'import nbclient'
+    ;;
+  report)
+    need chromium bash -c 'command -v chromium'
+    ;;
+  core) ;;
+  *) echo "bootstrap: unknown profile '$profile' (core|test|notebooks|report)" >&2; exit 2 ;;
+esac
+if [ ${#packages[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  if [ -n "$sudo" ] && ! command -v sudo >/dev/null 2>&1; then
+    echo "bootstrap: please install as root: apt-get install ${packages[*]}" >&2
+  elif command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: apt-get install ${packages[*]}" >&2
+    $sudo apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      "${packages[@]}" >/dev/null
+  else
+    echo "bootstrap: no apt-get here; install ${packages[*]} (macOS: brew install openblas jupyter)" >&2
+  fi
+fi
+
+# --- npm dependencies, exactly as locked -------------------------------------------------------
+deno install --frozen --quiet
