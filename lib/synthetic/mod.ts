@@ -1,0 +1,30 @@
+/**
+ * A generated meme set in PrideMM's layout, for the offline demo, the tests and the notebooks.
+ *
+ * Every label is visible or legible: the background's hue family gives hate, the shape's kind and
+ * colour give stance, the number of shapes gives target, and each caption holds one word per
+ * task (humour is carried by the caption alone). A working pipeline therefore learns all four
+ * tasks, even on a tiny random CLIP; a broken one does not.
+ *
+ * ```ts
+ * import { ensureSyntheticMemes } from "./lib/synthetic/mod.ts";
+ * const { csvPath, imageDir, count } = await ensureSyntheticMemes(); // cached under .cache/
+ * ```
+ *
+ * @module
+ */
+export * from "./generator.ts";
+export {
+  CAPTION_BAND,
+  FILLER_WORDS,
+  HATE_HUES,
+  planSyntheticMemes,
+  type ShapeKind,
+  type SplitName,
+  splitSizes,
+  STANCE_COLOURS,
+  STANCE_SHAPES,
+  type SyntheticMeme,
+  TASK_WORDS,
+} from "./rules.ts";
+export { hslToHex, memeSvg, renderMemePng } from "./draw.ts";

@@ -1,0 +1,60 @@
+/**
+ * Generates the synthetic meme set (PrideMM layout: `Images/` + `PrideMM.csv`) used by the offline
+ * demo, the tests and the notebooks.
+ *
+ *   deno task synthetic [--out DIR] [--count 480] [--seed 42] [--size 224]
+ *
+ * Without `--out` the set goes to the cache (`$MEMESENSE_CACHE/synthetic`, else
+ * `.cache/synthetic`); an existing, up-to-date set is reused.
+ *
+ * @module
+ */
+import { FlagError, type FlagSpec, helpText, parseFlags } from "../lib/config/mod.ts";
+import {
+  DEFAULT_SYNTHETIC_COUNT,
+  DEFAULT_SYNTHETIC_SEED,
+  DEFAULT_SYNTHETIC_SIZE,
+  ensureSyntheticMemes,
+} from "../lib/synthetic/mod.ts";
+import { formatDuration } from "../lib/util/mod.ts";
+
+const FLAGS: FlagSpec[] = [
+  { name: "out", type: "string", help: "output directory (default: the cache)" },
+  { name: "count", type: "number", help: "number of memes", default: DEFAULT_SYNTHETIC_COUNT },
+  { name: "seed", type: "number", help: "random seed", default: DEFAULT_SYNTHETIC_SEED },
+  { name: "size", type: "number", help: "image side in pixels", default: DEFAULT_SYNTHETIC_SIZE },
+  { name: "help", type: "boolean", help: "show this help" },
+];
+
+if (import.meta.main) {
+  const usage = "deno task synthetic [flags]";
+  let flags;
+  try {
+    flags = parseFlags(Deno.args, FLAGS);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    console.error(`${e.message}\n\n${helpText(usage, FLAGS)}`);
+    Deno.exit(2);
+  }
+  if (flags.help) {
+    console.log(helpText(usage, FLAGS));
+    Deno.exit(0);
+  }
+  const t0 = performance.now();
+  try {
+    const set = await ensureSyntheticMemes({
+      dir: flags.out as string | undefined,
+      count: flags.count as number,
+      seed: flags.seed as number,
+      size: flags.size as number,
+    });
+    console.log(
+      `${set.count} synthetic memes in ${set.dir} (${
+        formatDuration((performance.now() - t0) / 1000)
+      })\n  annotations: ${set.csvPath}\n  images:      ${set.imageDir}`,
+    );
+  } catch (e) {
+    console.error(`synthetic: ${e instanceof Error ? e.message : e}`);
+    Deno.exit(1);
+  }
+}
