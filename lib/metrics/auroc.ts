@@ -1,0 +1,194 @@
+/**
+ * Exact area under the ROC curve, binary and one-vs-rest, with ties handled as scikit-learn and
+ * torchmetrics do: the curve has one point per distinct score, so a block of tied scores
+ * contributes one diagonal (trapezoid) segment rather than an order-dependent staircase.
+ *
+ * @module
+ */
+
+import { checkLabels, rowCount, type ScoreArray, softmax64 } from "./scores.ts";
+
+/** Positive-class indicator per row: `1`/`true` for positives. */
+export type Positives = Uint8Array | readonly boolean[];
+
+/** Points of an ROC curve, one per distinct score, starting at (0, 0). */
+export interface RocCurve {
+  /** False-positive rates, non-decreasing, from 0 to 1. */
+  readonly fpr: number[];
+  /** True-positive rates, non-decreasing, from 0 to 1. */
+  readonly tpr: number[];
+  /** The score threshold of each point (`Infinity` for the origin), decreasing. */
+  readonly thresholds: number[];
+}
+
+/** Row indices sorted by decreasing score; throws on NaN scores. */
+function orderByScore(scores: ArrayLike<number>): Uint32Array {
+  for (let i = 0; i < scores.length; i++) {
+    if (Number.isNaN(scores[i])) throw new Error(`rocAuc: score at row ${i} is NaN`);
+  }
+  const order = new Uint32Array(scores.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => scores[b] - scores[a]);
+}
+
+/**
+ * Cumulative (fp, tp) counts at each distinct threshold, origin first, as scikit-learn's
+ * `roc_curve(drop_intermediate=False)` before normalisation.
+ */
+function countCurve(scores: ArrayLike<number>, positives: Positives) {
+  if (scores.length !== positives.length) {
+    throw new Error(`rocAuc: ${scores.length} scores for ${positives.length} labels`);
+  }
+  const order = orderByScore(scores);
+  const fps = [0];
+  const tps = [0];
+  const thresholds = [Infinity];
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < order.length; i++) {
+    if (positives[order[i]]) tp++;
+    else fp++;
+    const last = i === order.length - 1;
+    if (last || scores[order[i + 1]] !== scores[order[i]]) {
+      fps.push(fp);
+      tps.push(tp);
+      thresholds.push(scores[order[i]]);
+    }
+  }
+  return { fps, tps, thresholds, positives: tp, negatives: fp };
+}
+
+/**
+ * The ROC curve of `scores` against `positives`: one point per distinct score (ties form one
+ * point), as scikit-learn's `roc_curve(..., drop_intermediate=False)`. Rates are NaN when a
+ * class is absent.
+ */
+export function rocCurve(scores: ArrayLike<number>, positives: Positives): RocCurve {
+  const c = countCurve(scores, positives);
+  return {
+    fpr: c.fps.map((v) => v / c.negatives),
+    tpr: c.tps.map((v) => v / c.positives),
+    thresholds: c.thresholds,
+  };
+}
+
+/**
+ * Exact binary AUROC, equal to scikit-learn's `roc_auc_score(positives, scores)`: the trapezoid
+ * area under the ROC curve with one point per distinct score, so a tied block between a positive
+ * and a negative counts one half (the Mann–Whitney U with ties as ½). Returns NaN when the
+ * positives or the negatives are absent (scikit-learn raises there).
+ *
+ * Only the order of the scores matters; they need not be probabilities.
+ */
+export function rocAuc(scores: ArrayLike<number>, positives: Positives): number {
+  const { fps, tps, positives: p, negatives: n } = countCurve(scores, positives);
+  if (p === 0 || n === 0) return NaN;
+  // Twice the area in integer units (Δfp · (tp + tp_prev)) stays exact up to 2^53.
+  let twiceArea = 0;
+  for (let i = 1; i < fps.length; i++) twiceArea += (fps[i] - fps[i - 1]) * (tps[i] + tps[i - 1]);
+  return twiceArea / (2 * p * n);
+}
+
+/** Column `k` of a row-major `n × numClasses` array, and the indicator `labels == k`. */
+function oneVsRest(
+  scores: ScoreArray,
+  labels: Int32Array,
+  numClasses: number,
+  k: number,
+): [Float64Array, Uint8Array] {
+  const n = labels.length;
+  const column = new Float64Array(n);
+  const positives = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    column[i] = scores[i * numClasses + k];
+    positives[i] = labels[i] === k ? 1 : 0;
+  }
+  return [column, positives];
+}
+
+/**
+ * One-vs-rest AUROC per class: class `k`'s scores (column `k`) against `labels == k`.
+ * NaN for a class that is absent from `labels` (or that is every label).
+ */
+export function perClassAuroc(
+  scores: ScoreArray,
+  labels: Int32Array,
+  numClasses: number,
+): number[] {
+  const n = rowCount(scores, numClasses, "perClassAuroc");
+  checkLabels(labels, n, numClasses, "perClassAuroc");
+  return Array.from({ length: numClasses }, (_, k) => {
+    const [column, positives] = oneVsRest(scores, labels, numClasses, k);
+    return rocAuc(column, positives);
+  });
+}
+
+/**
+ * AUROC as scikit-learn's `roc_auc_score(labels, scores, multi_class="ovr", average="macro")`.
+ *
+ * - Binary (`numClasses = 2`): the plain AUROC of the class-1 column, which is what scikit-learn
+ *   scores when given two columns of probabilities. For softmax probabilities this equals the
+ *   mean of both one-vs-rest AUROCs, since `p0 = 1 − p1` ranks the rows in reverse.
+ * - `numClasses > 2`: the unweighted mean of the per-class one-vs-rest AUROCs.
+ *
+ * A class absent from `labels` has no defined AUROC, and scikit-learn raises. Here that class
+ * is left out and the others are averaged, so that a metric over a small or filtered split
+ * stays usable; the result is NaN only when no class has one. (torchmetrics does something else:
+ * see {@linkcode aurocTorchmetrics}.) Scores must be finite; only their order within each column
+ * matters, and they are not checked to sum to 1 (scikit-learn requires that for `ovr`).
+ */
+export function aurocOvr(scores: ScoreArray, labels: Int32Array, numClasses: number): number {
+  const n = rowCount(scores, numClasses, "aurocOvr");
+  checkLabels(labels, n, numClasses, "aurocOvr");
+  if (numClasses < 2) throw new Error(`aurocOvr: needs at least 2 classes, got ${numClasses}`);
+  if (numClasses === 2) {
+    const [column, positives] = oneVsRest(scores, labels, 2, 1);
+    return rocAuc(column, positives);
+  }
+  let sum = 0;
+  let count = 0;
+  for (const auc of perClassAuroc(scores, labels, numClasses)) {
+    if (Number.isNaN(auc)) continue;
+    sum += auc;
+    count++;
+  }
+  return count === 0 ? NaN : sum / count;
+}
+
+/**
+ * AUROC as torchmetrics' `AUROC(task="multiclass", num_classes=C)` (average `"macro"`,
+ * `thresholds=None`) computes it — the metric MemeCLIP reports — for any `C`, binary included:
+ *
+ * - every class is scored one-vs-rest on its own column, and the `C` values are averaged, even
+ *   for `C = 2` (with sigmoid scores the two columns are not complementary, so this differs from
+ *   the class-1 AUROC);
+ * - a class with no positive rows has its true-positive rate set to 0 (torchmetrics warns "No
+ *   positive samples in targets"), and a class with no negative rows its false-positive rate, so
+ *   its AUROC is **0**, and that 0 is included in the mean — on a batch lacking a class the
+ *   macro AUROC is pulled down;
+ * - scores outside `[0, 1]` are taken for logits and softmax-normalised per row first;
+ *   sigmoid outputs lie in `[0, 1]` and are used as they are.
+ *
+ * NaN for zero rows.
+ */
+export function aurocTorchmetrics(
+  scores: ScoreArray,
+  labels: Int32Array,
+  numClasses: number,
+): number {
+  const n = rowCount(scores, numClasses, "aurocTorchmetrics");
+  checkLabels(labels, n, numClasses, "aurocTorchmetrics");
+  if (n === 0) return NaN;
+  let inUnitRange = true;
+  for (let i = 0; i < scores.length; i++) {
+    if (!(scores[i] >= 0 && scores[i] <= 1)) inUnitRange = false;
+  }
+  const used = inUnitRange ? scores : softmax64(scores, numClasses);
+  let sum = 0;
+  for (let k = 0; k < numClasses; k++) {
+    const [column, positives] = oneVsRest(used, labels, numClasses, k);
+    const auc = rocAuc(column, positives);
+    sum += Number.isNaN(auc) ? 0 : auc;
+  }
+  return sum / numClasses;
+}

@@ -1,0 +1,97 @@
+/**
+ * Metrics on hard predictions: accuracy, confusion matrix, macro-F1.
+ *
+ * @module
+ */
+
+import { checkLabels } from "./scores.ts";
+
+/** Fraction of rows where `pred[i] === labels[i]`; NaN for zero rows. */
+export function accuracy(pred: Int32Array, labels: Int32Array): number {
+  if (pred.length !== labels.length) {
+    throw new Error(`accuracy: ${pred.length} predictions for ${labels.length} labels`);
+  }
+  if (pred.length === 0) return NaN;
+  let correct = 0;
+  for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) correct++;
+  return correct / pred.length;
+}
+
+/**
+ * Confusion matrix `m[trueClass][predictedClass]` of counts (rows: labels, columns: predictions),
+ * the layout of scikit-learn's `confusion_matrix`.
+ */
+export function confusionMatrix(
+  pred: Int32Array,
+  labels: Int32Array,
+  numClasses: number,
+): number[][] {
+  checkLabels(labels, labels.length, numClasses, "confusionMatrix (labels)");
+  checkLabels(pred, labels.length, numClasses, "confusionMatrix (predictions)");
+  const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  for (let i = 0; i < labels.length; i++) m[labels[i]][pred[i]]++;
+  return m;
+}
+
+/** How {@linkcode macroF1} treats a class that is neither in the labels nor predicted. */
+export type AbsentClassPolicy = "zero" | "skip";
+
+/** Options for {@linkcode macroF1}. */
+export interface MacroF1Options {
+  /**
+   * `"zero"` (default): every class in `[0, numClasses)` counts, and a class with no support and
+   * no prediction scores 0 — scikit-learn's `f1_score(labels=range(C), average="macro",
+   * zero_division=0)`.
+   * `"skip"`: such classes are left out of the average — scikit-learn's default `labels=None`
+   * (only classes seen in labels or predictions) and torchmetrics' `F1Score(task="multiclass",
+   * average="macro")`, which zero-weights classes with `tp + fp + fn = 0`.
+   * The two agree whenever every class occurs, as on PrideMM's full splits; they differ only on
+   * small batches.
+   */
+  readonly absentClasses?: AbsentClassPolicy;
+}
+
+/** Per-class F1 `2·tp / (2·tp + fp + fn)`, 0 where the denominator is 0 (`zero_division=0`). */
+export function perClassF1(confusion: number[][]): number[] {
+  const c = confusion.length;
+  return confusion.map((row, k) => {
+    const tp = row[k];
+    let fn = 0;
+    let fp = 0;
+    for (let j = 0; j < c; j++) {
+      if (j === k) continue;
+      fn += row[j];
+      fp += confusion[j][k];
+    }
+    const denominator = 2 * tp + fp + fn;
+    return denominator === 0 ? 0 : (2 * tp) / denominator;
+  });
+}
+
+/**
+ * Macro-averaged F1 over `numClasses` classes, as scikit-learn's
+ * `f1_score(average="macro", zero_division=0)`: the unweighted mean of per-class F1.
+ * A class with support but no correct prediction scores 0, as does a class that is predicted
+ * but never true. See {@linkcode MacroF1Options} for classes absent from both. NaN for zero rows.
+ */
+export function macroF1(
+  pred: Int32Array,
+  labels: Int32Array,
+  numClasses: number,
+  options: MacroF1Options = {},
+): number {
+  if (labels.length === 0) return NaN;
+  const confusion = confusionMatrix(pred, labels, numClasses);
+  const f1 = perClassF1(confusion);
+  const skip = (options.absentClasses ?? "zero") === "skip";
+  let sum = 0;
+  let count = 0;
+  for (let k = 0; k < numClasses; k++) {
+    let seen = 0;
+    for (let j = 0; j < numClasses; j++) seen += confusion[k][j] + confusion[j][k];
+    if (skip && seen === 0) continue;
+    sum += f1[k];
+    count++;
+  }
+  return sum / count;
+}

@@ -1,0 +1,21 @@
+/**
+ * Exact epoch-level classification metrics in plain TypeScript: accuracy, macro-F1
+ * (scikit-learn `zero_division=0`), AUROC with exact tie handling — one-vs-rest macro as
+ * scikit-learn computes it on softmax probabilities, and the `reference` variant MemeCLIP reports
+ * (torchmetrics on float32 sigmoid(logits)) — confusion matrices, cross-entropy, and mean ± std
+ * ± 95% CI over seeds.
+ *
+ * ```ts
+ * import { evaluateLogits } from "./lib/metrics/mod.ts";
+ * const logits = new Float32Array([2, -1, 0.5, 0.2, -3, 4]); // 3 rows × 2 classes
+ * const m = evaluateLogits(logits, new Int32Array([0, 1, 1]), 2);
+ * console.log(m.accuracy, m.macroF1, m.auroc, m.confusion); // 0.666…, 0.666…, 1, [[1,0],[1,1]]
+ * ```
+ *
+ * @module
+ */
+export * from "./scores.ts";
+export * from "./classification.ts";
+export * from "./auroc.ts";
+export * from "./evaluate.ts";
+export * from "./stats.ts";
