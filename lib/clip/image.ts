@@ -1,0 +1,207 @@
+/**
+ * Image preprocessing for CLIP, done here with sharp rather than by transformers.js' processor so
+ * that each step is explicit and matches the MemeCLIP reference:
+ *
+ * 1. decode (PNG, JPEG, WebP, GIF — first frame — and anything else libvips reads), apply the
+ *    EXIF orientation, flatten transparency onto white, convert grayscale/CMYK/16-bit to 8-bit sRGB;
+ * 2. resize with a bicubic kernel (PIL's `Image.resize` default, which the reference uses):
+ *    - `squash` (reference default): straight to 224 × 224, ignoring the aspect ratio — MemeCLIP
+ *      calls `image.resize((224, 224))` before CLIP's own preprocessing, whose resize and centre
+ *      crop are then no-ops;
+ *    - `crop`: CLIP's standard preprocessing — shortest side to 224 (long side truncated as
+ *      torchvision does), then a centre crop (offset rounded half-to-even, as Python's `round`);
+ * 3. scale to [0, 1] and normalise with CLIP's mean and std, channel-first.
+ *
+ * Known differences from PIL: libvips' bicubic downsampling is not bit-identical to PIL's
+ * (values differ by a few grey levels at edges); PIL's `convert("RGB")` drops alpha instead of
+ * compositing on white and converts CMYK without a colour profile; `Image.open` ignores EXIF
+ * orientation. The choices here are what a viewer of the meme sees.
+ *
+ * @module
+ */
+import sharp from "sharp";
+import type { Preprocess } from "../config/mod.ts";
+import { CLIP_MEAN, CLIP_STD } from "./tiny.ts";
+
+/** An image as a file path or encoded bytes. */
+export type ImageInput = string | Uint8Array;
+
+/** Output size and normalisation of a CLIP image encoder (from `preprocessor_config.json`). */
+export interface ImageGeometry {
+  /** Side of the square input, 224 for ViT-L/14. */
+  readonly size: number;
+  /** Per-channel mean (RGB) subtracted after scaling to [0, 1]. */
+  readonly mean: readonly number[];
+  /** Per-channel std (RGB) divided by after subtracting the mean. */
+  readonly std: readonly number[];
+}
+
+/** OpenAI CLIP's input geometry: 224 px, CLIP mean/std. */
+export const CLIP_IMAGE: ImageGeometry = Object.freeze({
+  size: 224,
+  mean: CLIP_MEAN,
+  std: CLIP_STD,
+});
+
+/** Where a `crop` resize lands: the resized size and the centre-crop offset. */
+export interface CropPlan {
+  readonly width: number;
+  readonly height: number;
+  readonly left: number;
+  readonly top: number;
+}
+
+/**
+ * torchvision's `Resize(size)` + `CenterCrop(size)` arithmetic, which OpenAI CLIP's preprocessing
+ * uses: the short side becomes `size`, the long side `int(size · long / short)`, and the crop
+ * offset is `round((side − size) / 2)` with Python's half-to-even rounding.
+ */
+export function cropPlan(width: number, height: number, size: number): CropPlan {
+  const short = Math.min(width, height), long = Math.max(width, height);
+  const longNew = Math.max(size, Math.floor((size * long) / short));
+  const w = width <= height ? size : longNew;
+  const h = width <= height ? longNew : size;
+  return {
+    width: w,
+    height: h,
+    left: roundHalfEven((w - size) / 2),
+    top: roundHalfEven((h - size) / 2),
+  };
+}
+
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * Decodes one image and resizes it as `mode` says; returns `size × size × 3` 8-bit RGB,
+ * row-major (HWC). Throws with the file name (or "image bytes") when the image cannot be read.
+ */
+export async function decodeRgb(
+  input: ImageInput,
+  mode: Preprocess,
+  size: number = CLIP_IMAGE.size,
+): Promise<Uint8Array> {
+  const label = typeof input === "string" ? input : `image bytes (${input.byteLength} B)`;
+  try {
+    // failOn "error": tolerate recoverable decoder warnings (common in scraped JPEGs) as PIL does.
+    const open = () => sharp(input, { autoOrient: true, failOn: "error" });
+    let img = open()
+      .flatten({ background: { r: 255, g: 255, b: 255 } })
+      .toColourspace("srgb");
+    // fastShrinkOnLoad off: JPEG DCT-domain shrinking would change the pixels.
+    const resize = { fit: "fill" as const, kernel: "cubic" as const, fastShrinkOnLoad: false };
+    if (mode === "squash") {
+      img = img.resize(size, size, resize);
+    } else if (mode === "crop") {
+      const meta = await open().metadata();
+      const plan = cropPlan(meta.autoOrient.width, meta.autoOrient.height, size);
+      img = img.resize(plan.width, plan.height, resize)
+        .extract({ left: plan.left, top: plan.top, width: size, height: size });
+    } else {
+      throw new Error(`unknown preprocessing mode "${mode}" (squash | crop)`);
+    }
+    const { data, info } = await img.removeAlpha().raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+    if (info.width !== size || info.height !== size || info.channels !== 3) {
+      throw new Error(
+        `decoded to ${info.width}×${info.height}×${info.channels}, not ${size}×${size}×3`,
+      );
+    }
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (e) {
+    throw new Error(`cannot read image ${label}: ${(e as Error).message}`);
+  }
+}
+
+/** Per-geometry lookup tables: 256 normalised values per channel. */
+const lutCache = new WeakMap<ImageGeometry, Float32Array[]>();
+
+function luts(g: ImageGeometry): Float32Array[] {
+  let t = lutCache.get(g);
+  if (!t) {
+    // Same arithmetic as torchvision's ToTensor + Normalize, in float32: (v / 255 − mean) / std.
+    t = [0, 1, 2].map((c) =>
+      Float32Array.from({ length: 256 }, (_, v) => {
+        const x = Math.fround(v / 255);
+        return Math.fround(Math.fround(x - Math.fround(g.mean[c])) / Math.fround(g.std[c]));
+      })
+    );
+    lutCache.set(g, t);
+  }
+  return t;
+}
+
+/**
+ * Writes the normalised channel-first tensor of one decoded image (`size × size × 3` RGB) into
+ * `out` at `offset` (in floats). Returns `out`.
+ */
+export function normalizeInto(
+  rgb: Uint8Array,
+  out: Float32Array,
+  offset = 0,
+  geometry: ImageGeometry = CLIP_IMAGE,
+): Float32Array {
+  const plane = geometry.size * geometry.size;
+  if (rgb.length !== plane * 3) {
+    throw new Error(`expected ${plane * 3} RGB bytes, got ${rgb.length}`);
+  }
+  const [r, g, b] = luts(geometry);
+  for (let i = 0, j = 0; i < plane; i++, j += 3) {
+    out[offset + i] = r[rgb[j]];
+    out[offset + plane + i] = g[rgb[j + 1]];
+    out[offset + 2 * plane + i] = b[rgb[j + 2]];
+  }
+  return out;
+}
+
+/**
+ * Loads one image as CLIP's input: `3 × size × size` float32, normalised (224 for ViT-L/14).
+ * Throws, naming the file, when the image cannot be read.
+ */
+export async function loadImagePixels(
+  input: ImageInput,
+  mode: Preprocess,
+  geometry: ImageGeometry = CLIP_IMAGE,
+): Promise<Float32Array> {
+  const rgb = await decodeRgb(input, mode, geometry.size);
+  return normalizeInto(rgb, new Float32Array(3 * geometry.size * geometry.size), 0, geometry);
+}
+
+/** A batch of images ready for the vision encoder; unreadable images leave zero rows. */
+export interface PixelBatch {
+  /** `n × 3 × size × size`, normalised; rows of failed images are zeros. */
+  readonly pixels: Float32Array;
+  /** Whether each image decoded. */
+  readonly ok: boolean[];
+  /** The error message for each failed image, else null. */
+  readonly errors: (string | null)[];
+}
+
+/**
+ * Decodes and normalises several images concurrently (sharp works on its own threads, so this
+ * overlaps with inference running on the main thread). Failures are recorded, never thrown.
+ */
+export async function loadPixelBatch(
+  inputs: readonly ImageInput[],
+  mode: Preprocess,
+  geometry: ImageGeometry = CLIP_IMAGE,
+): Promise<PixelBatch> {
+  const per = 3 * geometry.size * geometry.size;
+  const pixels = new Float32Array(inputs.length * per);
+  const ok = new Array<boolean>(inputs.length).fill(false);
+  const errors = new Array<string | null>(inputs.length).fill(null);
+  await Promise.all(inputs.map(async (input, i) => {
+    try {
+      normalizeInto(await decodeRgb(input, mode, geometry.size), pixels, i * per, geometry);
+      ok[i] = true;
+    } catch (e) {
+      errors[i] = (e as Error).message;
+    }
+  }));
+  return { pixels, ok, errors };
+}

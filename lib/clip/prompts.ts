@@ -1,0 +1,106 @@
+/**
+ * CLIP prompts for the class names: MemeCLIP's classifier initialisation and the zero-shot
+ * baseline.
+ *
+ * The initialisation is surprising and worth spelling out. MemeCLIP takes the *projected* text
+ * embeddings of `a photo of a {class}.` (768-d, text-image joint space), L2-normalises them, and
+ * multiplies by the transpose of the *visual* projection (`visual.proj`, 1024 × 768), landing in
+ * the vision transformer's 1024-d pre-projection space — which happens to be the width of the
+ * head's fused features (mapDim 1024). It then L2-normalises again. Nothing ties the head's 1024-d
+ * space to CLIP's vision width; the reference relies on the numbers matching.
+ *
+ * @module
+ */
+import type { ClipEncoder } from "./model.ts";
+
+/** MemeCLIP's prompt: `a photo of a {class}.` with underscores read as spaces. */
+export function classPrompt(className: string): string {
+  return `a photo of a ${className.replaceAll("_", " ")}.`;
+}
+
+/** Normalises each of the `rows` rows of `m` (width `cols`) to unit L2 norm, in place. */
+export function normalizeRows(m: Float32Array, rows: number, cols: number): Float32Array {
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += m[r * cols + c] ** 2;
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let c = 0; c < cols; c++) m[r * cols + c] *= inv;
+  }
+  return m;
+}
+
+/**
+ * The classifier initialisation from already computed prompt embeddings:
+ * `normalize(normalize(textEmbeds) · projᵀ)` where `textEmbeds` is `C × dim` and `visualProjection`
+ * is `hidden × dim` (row-major). Returns `C × hidden`.
+ */
+export function classifierInitFrom(
+  textEmbeds: Float32Array,
+  visualProjection: Float32Array,
+  classes: number,
+  dim: number,
+  hidden: number,
+): Float32Array {
+  if (textEmbeds.length !== classes * dim) {
+    throw new Error(`text embeddings: ${textEmbeds.length} values, want ${classes}×${dim}`);
+  }
+  if (visualProjection.length !== hidden * dim) {
+    throw new Error(`visual projection: ${visualProjection.length} values, want ${hidden}×${dim}`);
+  }
+  const t = normalizeRows(new Float32Array(textEmbeds), classes, dim);
+  const out = new Float32Array(classes * hidden);
+  for (let c = 0; c < classes; c++) {
+    for (let h = 0; h < hidden; h++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += t[c * dim + j] * visualProjection[h * dim + j];
+      out[c * hidden + h] = s;
+    }
+  }
+  return normalizeRows(out, classes, hidden);
+}
+
+/**
+ * MemeCLIP's cosine-classifier initialisation for `classNames`: `C × visionHidden` unit rows
+ * (C × 1024 for ViT-L/14), in class order.
+ */
+export async function promptClassifierInit(
+  clip: ClipEncoder,
+  classNames: readonly string[],
+): Promise<Float32Array> {
+  const { embeds } = await clip.encodeTexts(classNames.map(classPrompt));
+  return classifierInitFrom(
+    embeds,
+    await clip.visualProjection(),
+    classNames.length,
+    clip.dim,
+    clip.visionHidden,
+  );
+}
+
+/**
+ * Cosine similarity between image embeddings (`n × dim`, as returned by
+ * {@linkcode ClipEncoder.encodeImages}) and the prompt embeddings of `classNames`: `n × C`,
+ * CLIP's zero-shot classifier before its temperature. Zero rows (unreadable images) score 0.
+ */
+export async function zeroShotScores(
+  clip: ClipEncoder,
+  imageEmbeds: Float32Array,
+  classNames: readonly string[],
+): Promise<Float32Array> {
+  const dim = clip.dim;
+  if (imageEmbeds.length % dim !== 0) {
+    throw new Error(`image embeddings: ${imageEmbeds.length} values is not a multiple of ${dim}`);
+  }
+  const n = imageEmbeds.length / dim, C = classNames.length;
+  const text = normalizeRows((await clip.encodeTexts(classNames.map(classPrompt))).embeds, C, dim);
+  const img = normalizeRows(new Float32Array(imageEmbeds), n, dim);
+  const out = new Float32Array(n * C);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += img[i * dim + j] * text[c * dim + j];
+      out[i * C + c] = s;
+    }
+  }
+  return out;
+}
