@@ -1,0 +1,284 @@
+/**
+ * Self-contained HTML reports: one file with plotly.js inlined, the figures as JSON, tables and
+ * text — it opens offline, from an e-mail attachment or a CI artifact, with nothing to fetch.
+ *
+ * @module
+ */
+
+import { REPO_ROOT, writeFileAtomic } from "../util/mod.ts";
+import { type Figure, figureTitle } from "./plotly.ts";
+import { escapeHtml, htmlTable, parseMarkdownTable, type TableData } from "./table.ts";
+
+let plotlyCache: Promise<string> | undefined;
+
+/** Where Deno keeps its npm cache: `$DENO_DIR`, else the platform's cache folder. */
+function denoDir(): string {
+  const explicit = Deno.env.get("DENO_DIR");
+  if (explicit) return explicit;
+  const home = Deno.env.get("HOME") ?? "";
+  if (Deno.build.os === "darwin") return `${home}/Library/Caches/deno`;
+  if (Deno.build.os === "windows") return `${Deno.env.get("LOCALAPPDATA")}/deno`;
+  return `${Deno.env.get("XDG_CACHE_HOME") ?? `${home}/.cache`}/deno`;
+}
+
+/**
+ * Candidate paths of `plotly.min.js` from the pinned `plotly.js-dist-min` package, best first.
+ * Importing plotly.js fails outside a browser (`window is not defined`), so the file is read
+ * as text instead.
+ */
+async function plotlyPaths(): Promise<string[]> {
+  const paths: string[] = [];
+  try {
+    // Resolves through the repository's import map to a file in Deno's npm cache (or
+    // node_modules), or to an `npm:` specifier.
+    const url = import.meta.resolve("plotly.js-dist-min");
+    if (url.startsWith("file:")) paths.push(decodeURIComponent(new URL(url).pathname));
+  } catch {
+    // Not resolvable from here (a script outside the repository's config): try the others.
+  }
+  try {
+    const { createRequire } = await import("node:module");
+    paths.push(createRequire(import.meta.url).resolve("plotly.js-dist-min"));
+  } catch {
+    // No node_modules folder.
+  }
+  try {
+    // Last resort: the version pinned in deno.json, in Deno's npm cache.
+    const config = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/deno.json`));
+    const spec = String(config.imports?.["plotly.js-dist-min"] ?? "");
+    const version = spec.match(/@(\d[^/]*)$/)?.[1];
+    if (version) {
+      paths.push(
+        `${denoDir()}/npm/registry.npmjs.org/plotly.js-dist-min/${version}/plotly.min.js`,
+      );
+    }
+  } catch {
+    // No readable deno.json.
+  }
+  return paths;
+}
+
+/**
+ * The source of plotly.js (`plotly.js-dist-min`, pinned in deno.json), read once per process.
+ * Throws an error saying how to install it when the package is missing.
+ */
+export function plotlySource(): Promise<string> {
+  plotlyCache ??= (async () => {
+    const paths = await plotlyPaths();
+    for (const path of paths) {
+      try {
+        return await Deno.readTextFile(path);
+      } catch {
+        // Try the next candidate.
+      }
+    }
+    plotlyCache = undefined;
+    throw new Error(
+      `cannot find plotly.js (npm package plotly.js-dist-min; looked in: ${
+        paths.join(", ") || "nowhere resolvable"
+      }). Run \`deno install --frozen\` in the repository to fetch the pinned npm packages.`,
+    );
+  })();
+  return plotlyCache;
+}
+
+/**
+ * Makes JavaScript source safe inside an HTML `<script>` element: `</script` would end the
+ * element early and `<!--` can switch the parser into an escaped state. In JavaScript strings
+ * and regular expressions `<\/` and `<\!` mean the same characters.
+ */
+export function escapeScript(source: string): string {
+  return source.replace(/<\/(script)/gi, "<\\/$1").replaceAll("<!--", "<\\!--");
+}
+
+/**
+ * JSON that can sit inside `<script type="application/json">`: `<`, `>` and `&` are written as
+ * `\u003c`… escapes, which `JSON.parse` reads back unchanged.
+ */
+export function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replaceAll("<", "\\u003c")
+    .replaceAll(">", "\\u003e")
+    .replaceAll("&", "\\u0026")
+    .replaceAll("\u2028", "\\u2028")
+    .replaceAll("\u2029", "\\u2029");
+}
+
+/** One section of a report: a heading followed by any of text, tables, trusted HTML, figures. */
+export interface ReportSection {
+  /** Section heading (escaped). */
+  heading: string;
+  /** Plain text (escaped); blank lines separate paragraphs. */
+  text?: string;
+  /** A GitHub-flavoured Markdown table (e.g. the run's `table.md`), rendered as an HTML table. */
+  markdownTable?: string;
+  /** A table as data. */
+  table?: TableData;
+  /** Trusted HTML inserted as it is, after text and tables. Escape any data you put in it. */
+  html?: string;
+  /** Plotly figures, drawn after everything else in the section. */
+  figures?: Figure[];
+  /**
+   * Figures per row on a wide screen: 2 (default; one on narrow screens) or 1 for figures that
+   * need the width, such as two-panel training curves.
+   */
+  figureColumns?: 1 | 2;
+}
+
+/** A report. */
+export interface Report {
+  /** Page title and main heading (escaped). */
+  title: string;
+  /** A line under the title (escaped). */
+  subtitle?: string;
+  /** Key facts shown under the title: git commit, backend, model, date, … (escaped). */
+  meta?: Record<string, string | number>;
+  /** Sections in order. */
+  sections: ReportSection[];
+}
+
+const STYLE = `
+:root { color-scheme: light; --fg: #1d2329; --muted: #5b6670; --line: #dde2e6; --bg: #ffffff;
+  --accent: #0072B2; --stripe: #f6f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--fg);
+  font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif; }
+main { max-width: 1180px; margin: 0 auto; padding: 32px 28px 64px; }
+header { border-bottom: 2px solid var(--line); padding-bottom: 16px; margin-bottom: 8px; }
+h1 { font-size: 28px; margin: 0 0 4px; letter-spacing: -0.01em; }
+h2 { font-size: 20px; margin: 40px 0 12px; padding-top: 8px; border-top: 1px solid var(--line); }
+.subtitle { color: var(--muted); margin: 0 0 12px; font-size: 16px; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 12px 0 0;
+  font-size: 13px; }
+dl.meta dt { color: var(--muted); }
+dl.meta dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  overflow-wrap: anywhere; }
+nav.toc { font-size: 14px; margin: 16px 0 0; }
+nav.toc a { color: var(--accent); text-decoration: none; margin-right: 16px; white-space: nowrap; }
+nav.toc a:hover { text-decoration: underline; }
+p { margin: 0 0 10px; max-width: 80ch; }
+.table-wrap { overflow-x: auto; margin: 12px 0 16px; }
+table { border-collapse: collapse; font-size: 14px; font-variant-numeric: tabular-nums; }
+caption { text-align: left; color: var(--muted); padding: 0 0 6px; }
+th, td { padding: 6px 12px; border-bottom: 1px solid var(--line); text-align: left;
+  white-space: nowrap; }
+thead th { border-bottom: 2px solid var(--fg); font-weight: 600; }
+tbody tr:nth-child(even) { background: var(--stripe); }
+.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 20px;
+  margin: 16px 0; }
+.figures.one-column { grid-template-columns: 1fr; }
+.figure { border: 1px solid var(--line); border-radius: 6px; padding: 6px; min-width: 0; }
+.no-plotly { color: #b00020; font-weight: 600; }
+footer { margin-top: 48px; color: var(--muted); font-size: 12px; }
+@media print { main { max-width: none; padding: 0; } .figure { break-inside: avoid; } }
+`;
+
+const RENDER = `(function () {
+  var figures = JSON.parse(document.getElementById("report-figures").textContent);
+  if (typeof Plotly === "undefined") {
+    document.querySelectorAll(".figure").forEach(function (el) {
+      el.innerHTML = '<p class="no-plotly">plotly.js failed to load: figure not drawn.</p>';
+    });
+    return;
+  }
+  var config = { responsive: true, displaylogo: false };
+  Promise.all(figures.map(function (f, i) {
+    return Plotly.newPlot("figure-" + i, f.data, f.layout, config);
+  })).then(function () {
+    document.documentElement.setAttribute("data-rendered", String(figures.length));
+  });
+})();`;
+
+function slug(text: string, used: Set<string>): string {
+  const base = text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "section";
+  let id = base;
+  for (let i = 2; used.has(id); i++) id = `${base}-${i}`;
+  used.add(id);
+  return id;
+}
+
+function paragraphs(text: string): string {
+  return text.split(/\n\s*\n/).map((p) => p.trim()).filter((p) => p !== "")
+    .map((p) => `<p>${escapeHtml(p).replace(/\n/g, "<br>")}</p>`).join("\n");
+}
+
+function tableHtml(table: TableData): string {
+  return `<div class="table-wrap">${htmlTable(table.headers, table.rows, table.align)}</div>`;
+}
+
+/**
+ * Renders a report with the given plotly.js source inlined (synchronous; see
+ * {@linkcode renderReport} for the usual entry point). Every figure is drawn with
+ * `Plotly.newPlot`; when all are drawn the `<html>` element gets `data-rendered="<count>"`.
+ */
+export function renderReportHtml(report: Report, plotlyJs: string): string {
+  const figures: Figure[] = [];
+  const used = new Set<string>();
+  const ids = report.sections.map((s) => slug(s.heading, used));
+  const sections = report.sections.map((section, index) => {
+    const parts = [`<h2 id="${ids[index]}">${escapeHtml(section.heading)}</h2>`];
+    if (section.text) parts.push(paragraphs(section.text));
+    if (section.markdownTable) parts.push(tableHtml(parseMarkdownTable(section.markdownTable)));
+    if (section.table) parts.push(tableHtml(section.table));
+    if (section.html) parts.push(section.html);
+    if (section.figures?.length) {
+      const divs = section.figures.map((figure) => {
+        const i = figures.push(figure) - 1;
+        const height = typeof figure.layout.height === "number" ? figure.layout.height : 450;
+        return `<div class="figure" id="figure-${i}" role="img" aria-label="${
+          escapeHtml(figureTitle(figure))
+        }" style="min-height:${height + 12}px"></div>`;
+      });
+      const cls = section.figureColumns === 1 ? "figures one-column" : "figures";
+      parts.push(`<div class="${cls}">\n${divs.join("\n")}\n</div>`);
+    }
+    return `<section>\n${parts.join("\n")}\n</section>`;
+  });
+  const meta = Object.entries(report.meta ?? {});
+  const metaHtml = meta.length
+    ? `<dl class="meta">${
+      meta.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(String(v))}</dd>`).join("")
+    }</dl>`
+    : "";
+  const toc = report.sections.length >= 3
+    ? `<nav class="toc">${
+      report.sections.map((s, i) => `<a href="#${ids[i]}">${escapeHtml(s.heading)}</a>`).join("")
+    }</nav>`
+    : "";
+  const subtitle = report.subtitle ? `<p class="subtitle">${escapeHtml(report.subtitle)}</p>` : "";
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(report.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<header>
+<h1>${escapeHtml(report.title)}</h1>
+${subtitle}
+${metaHtml}
+${toc}
+</header>
+${sections.join("\n")}
+<footer>Self-contained report: plotly.js is embedded, nothing is loaded from the network.</footer>
+</main>
+<script type="application/json" id="report-figures">${scriptSafeJson(figures)}</script>
+<script>${escapeScript(plotlyJs)}</script>
+<script>${RENDER}</script>
+</body>
+</html>
+`;
+}
+
+/** Renders a report to one self-contained HTML page, with plotly.js read from its package. */
+export async function renderReport(report: Report): Promise<string> {
+  return renderReportHtml(report, await plotlySource());
+}
+
+/** Renders a report and writes it to `path` atomically. */
+export async function writeReport(path: string, report: Report): Promise<void> {
+  await writeFileAtomic(path, await renderReport(report));
+}

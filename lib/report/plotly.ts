@@ -1,0 +1,609 @@
+/**
+ * Plotly figures as plain data (`{ data, layout }`, the JSON plotly.js and Jupyter's
+ * `application/vnd.plotly.v1+json` take), and builders for the charts the suite draws: bars,
+ * lines with error bars, annotated heatmaps, confusion matrices, training curves, histograms.
+ *
+ * Builders return JSON-ready objects: typed arrays are copied to plain arrays, and NaN becomes
+ * `null` on serialisation, which plotly draws as a gap.
+ *
+ * @module
+ */
+
+import type { Metrics } from "../metrics/mod.ts";
+
+/** One plotly trace. The named attributes are typed; any other plotly attribute may be added. */
+export interface Trace {
+  /** Trace type. */
+  type: "bar" | "scatter" | "heatmap" | "histogram";
+  /** Legend name. */
+  name?: string;
+  /** x values (categories or numbers). */
+  x?: (number | string | null)[];
+  /** y values (categories or numbers). */
+  y?: (number | string | null)[];
+  /** Heatmap cell values, `z[row][column]`. */
+  z?: (number | null)[][];
+  /** Any other plotly.js trace attribute. */
+  [attribute: string]: unknown;
+}
+
+/** A plotly axis. */
+export interface Axis {
+  /** Axis title. */
+  title?: { text: string };
+  /** Fixed range `[min, max]`. */
+  range?: [number, number];
+  /** `"reversed"` draws the first category at the top of a y axis. */
+  autorange?: boolean | "reversed";
+  /** Tick label format, d3-format (e.g. `".0%"`). */
+  tickformat?: string;
+  /** Any other plotly.js axis attribute. */
+  [attribute: string]: unknown;
+}
+
+/** A text label placed on the plot. */
+export interface Annotation {
+  /** Label text (plotly accepts `<br>`, `<b>`). */
+  text: string;
+  /** Position. */
+  x: number | string;
+  /** Position. */
+  y: number | string;
+  /** Any other plotly.js annotation attribute. */
+  [attribute: string]: unknown;
+}
+
+/** Plotly layout. */
+export interface Layout {
+  /** Figure title. */
+  title?: { text: string };
+  /** First x axis. */
+  xaxis?: Axis;
+  /** First y axis. */
+  yaxis?: Axis;
+  /** Width in pixels; omitted → fills its container. */
+  width?: number;
+  /** Height in pixels. */
+  height?: number;
+  /** Text labels. */
+  annotations?: Annotation[];
+  /** Any other plotly.js layout attribute (`xaxis2`, `shapes`, `barmode`, …). */
+  [attribute: string]: unknown;
+}
+
+/** A complete plotly figure. */
+export interface Figure {
+  /** Traces. */
+  data: Trace[];
+  /** Layout. */
+  layout: Layout;
+}
+
+/**
+ * Okabe–Ito colours: distinguishable with the common colour-vision deficiencies and in greyscale
+ * print by lightness.
+ */
+export const PALETTE: readonly string[] = [
+  "#0072B2",
+  "#E69F00",
+  "#009E73",
+  "#D55E00",
+  "#CC79A7",
+  "#56B4E9",
+  "#F0E442",
+  "#000000",
+];
+
+/** The sequential colour scale of heatmaps, white to deep blue. */
+export const BLUES: [number, string][] = [
+  [0, "#f7fbff"],
+  [0.25, "#c6dbef"],
+  [0.5, "#6baed6"],
+  [0.75, "#2171b5"],
+  [1, "#08306b"],
+];
+
+/** Copies numbers to a plain array (typed arrays serialise to objects, not arrays). */
+function plain(values: ArrayLike<number>): number[] {
+  return Array.from(values);
+}
+
+/** The shared look: font, margins, legend above the plot. */
+function baseLayout(title: string, height: number): Layout {
+  return {
+    title: { text: title },
+    height,
+    font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 13 },
+    margin: { t: 64, r: 24, b: 56, l: 64 },
+    paper_bgcolor: "#ffffff",
+    plot_bgcolor: "#ffffff",
+    legend: { orientation: "h", x: 0, y: 1.02, xanchor: "left", yanchor: "bottom" },
+    hovermode: "closest",
+  };
+}
+
+function axis(text: string | undefined, extra: Partial<Axis> = {}): Axis {
+  return {
+    ...(text ? { title: { text } } : {}),
+    automargin: true,
+    gridcolor: "#e5e5e5",
+    zerolinecolor: "#bdbdbd",
+    ...extra,
+  };
+}
+
+/** One series of a bar chart. */
+export interface BarSeries {
+  /** Legend name. */
+  readonly name: string;
+  /** One value per category. */
+  readonly values: ArrayLike<number>;
+  /** Symmetric error bars (e.g. std over seeds), one per category. */
+  readonly errors?: ArrayLike<number>;
+  /** Colour; defaults to the palette in order. */
+  readonly color?: string;
+  /** Text shown on each bar (e.g. formatted values). */
+  readonly text?: readonly string[];
+}
+
+/** Options for {@linkcode barChart}. */
+export interface BarChartOptions {
+  /** Figure title. */
+  readonly title: string;
+  /** Category labels along the x axis. */
+  readonly categories: readonly string[];
+  /** One or more series; several are grouped side by side. */
+  readonly series: readonly BarSeries[];
+  /** x-axis title. */
+  readonly xTitle?: string;
+  /** y-axis title. */
+  readonly yTitle?: string;
+  /** Fixed y range. */
+  readonly yRange?: [number, number];
+  /** `"group"` (default) or `"stack"`. */
+  readonly barmode?: "group" | "stack";
+  /** Height in pixels (default 420). */
+  readonly height?: number;
+}
+
+/** A bar chart: categories on x, one bar per series, optional error bars and bar labels. */
+export function barChart(options: BarChartOptions): Figure {
+  const data: Trace[] = options.series.map((s, i) => ({
+    type: "bar",
+    name: s.name,
+    x: [...options.categories],
+    y: plain(s.values),
+    marker: { color: s.color ?? PALETTE[i % PALETTE.length] },
+    ...(s.errors ? { error_y: { type: "data", array: plain(s.errors), visible: true } } : {}),
+    ...(s.text ? { text: [...s.text], textposition: "outside", cliponaxis: false } : {}),
+  }));
+  return {
+    data,
+    layout: {
+      ...baseLayout(options.title, options.height ?? 420),
+      barmode: options.barmode ?? "group",
+      showlegend: options.series.length > 1,
+      xaxis: axis(options.xTitle, { type: "category" }),
+      yaxis: axis(options.yTitle, options.yRange ? { range: options.yRange } : {}),
+    },
+  };
+}
+
+/** One line of a line chart. */
+export interface LineSeries {
+  /** Legend name. */
+  readonly name: string;
+  /** x values. */
+  readonly x: readonly (number | string)[] | ArrayLike<number>;
+  /** y values. */
+  readonly y: ArrayLike<number>;
+  /** Symmetric error bars, one per point. */
+  readonly errors?: ArrayLike<number>;
+  /** Colour; defaults to the palette in order. */
+  readonly color?: string;
+  /** Line dash: `"solid"` (default), `"dot"`, `"dash"`. */
+  readonly dash?: "solid" | "dot" | "dash" | "dashdot";
+  /** `"lines+markers"` (default), `"lines"` or `"markers"`. */
+  readonly mode?: "lines" | "markers" | "lines+markers";
+  /** Put the line on a secondary axis (`"y2"`), e.g. loss beside accuracy. */
+  readonly yaxis?: "y" | "y2";
+}
+
+/** Options for {@linkcode lineChart}. */
+export interface LineChartOptions {
+  /** Figure title. */
+  readonly title: string;
+  /** Lines. */
+  readonly series: readonly LineSeries[];
+  /** x-axis title. */
+  readonly xTitle?: string;
+  /** y-axis title. */
+  readonly yTitle?: string;
+  /** Secondary y-axis title (used by series with `yaxis: "y2"`). */
+  readonly y2Title?: string;
+  /** Fixed y range. */
+  readonly yRange?: [number, number];
+  /** Treat x as categories (e.g. ablation settings) rather than numbers. */
+  readonly categoricalX?: boolean;
+  /** Height in pixels (default 420). */
+  readonly height?: number;
+}
+
+/** A line chart with optional error bars (e.g. a metric ± std over seeds against a setting). */
+export function lineChart(options: LineChartOptions): Figure {
+  const data: Trace[] = options.series.map((s, i) => {
+    const color = s.color ?? PALETTE[i % PALETTE.length];
+    return {
+      type: "scatter",
+      mode: s.mode ?? "lines+markers",
+      name: s.name,
+      x: Array.from(s.x as ArrayLike<number | string>),
+      y: plain(s.y),
+      line: { color, dash: s.dash ?? "solid", width: 2 },
+      marker: { color, size: 6 },
+      ...(s.errors
+        ? { error_y: { type: "data", array: plain(s.errors), visible: true, thickness: 1.2 } }
+        : {}),
+      ...(s.yaxis === "y2" ? { yaxis: "y2" } : {}),
+    };
+  });
+  const layout: Layout = {
+    ...baseLayout(options.title, options.height ?? 420),
+    xaxis: axis(options.xTitle, options.categoricalX ? { type: "category" } : {}),
+    yaxis: axis(options.yTitle, options.yRange ? { range: options.yRange } : {}),
+  };
+  if (options.series.some((s) => s.yaxis === "y2")) {
+    layout.yaxis2 = axis(options.y2Title, { overlaying: "y", side: "right", showgrid: false });
+  }
+  return { data, layout };
+}
+
+/** Options for {@linkcode heatmap}. */
+export interface HeatmapOptions {
+  /** Figure title. */
+  readonly title: string;
+  /** Cell values `z[row][column]`; NaN draws an empty cell. */
+  readonly z: readonly (readonly number[])[];
+  /** Column labels. */
+  readonly x: readonly (string | number)[];
+  /** Row labels. */
+  readonly y: readonly (string | number)[];
+  /** x-axis title. */
+  readonly xTitle?: string;
+  /** y-axis title. */
+  readonly yTitle?: string;
+  /** Colour range; defaults to the finite min and max of `z`. */
+  readonly zmin?: number;
+  /** Colour range; defaults to the finite min and max of `z`. */
+  readonly zmax?: number;
+  /** Colour scale; defaults to {@linkcode BLUES} (dark = high). */
+  readonly colorscale?: string | [number, string][];
+  /** Colour bar title. */
+  readonly colorbarTitle?: string;
+  /**
+   * Cell labels: `true` (default) writes each value with `format`, a matrix gives the text of
+   * each cell, `false` writes none.
+   */
+  readonly annotate?: boolean | readonly (readonly string[])[];
+  /** Formats a value for its cell label (default: 3 significant digits). */
+  readonly format?: (value: number) => string;
+  /** Draw the first row at the top (default true, as a table reads). */
+  readonly firstRowOnTop?: boolean;
+  /** Height in pixels (default: grows with the rows, at least 360). */
+  readonly height?: number;
+}
+
+/**
+ * A heatmap with a value written in each cell, in white on dark cells and black on light ones.
+ * Rows and columns are categorical, e.g. residual ratio × mapping depth.
+ */
+export function heatmap(options: HeatmapOptions): Figure {
+  const finite = options.z.flat().filter(Number.isFinite);
+  const zmin = options.zmin ?? (finite.length ? Math.min(...finite) : 0);
+  const zmax = options.zmax ?? (finite.length ? Math.max(...finite) : 1);
+  const format = options.format ?? ((v: number) => String(Number(v.toPrecision(3))));
+  const x = options.x.map(String);
+  const y = options.y.map(String);
+  const annotations: Annotation[] = [];
+  const annotate = options.annotate ?? true;
+  if (annotate !== false) {
+    options.z.forEach((row, r) =>
+      row.forEach((value, c) => {
+        const text = annotate === true
+          ? (Number.isFinite(value) ? format(value) : "")
+          : annotate[r]?.[c] ?? "";
+        if (text === "") return;
+        const t = zmax > zmin ? (value - zmin) / (zmax - zmin) : 0;
+        // Positions by index: on a category axis a label such as "2" would otherwise be read
+        // as the number 2, i.e. the third category.
+        annotations.push({
+          x: c,
+          y: r,
+          text,
+          showarrow: false,
+          font: { color: Number.isFinite(t) && t > 0.55 ? "#ffffff" : "#111111", size: 12 },
+        });
+      })
+    );
+  }
+  const base = baseLayout(options.title, options.height ?? Math.max(360, 120 + 48 * y.length));
+  return {
+    data: [{
+      type: "heatmap",
+      z: options.z.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))),
+      x,
+      y,
+      zmin,
+      zmax,
+      colorscale: options.colorscale ?? BLUES,
+      colorbar: options.colorbarTitle ? { title: { text: options.colorbarTitle } } : {},
+      hovertemplate: "%{y} × %{x}: %{z}<extra></extra>",
+    }],
+    layout: {
+      ...base,
+      xaxis: axis(options.xTitle, { type: "category", showgrid: false }),
+      yaxis: axis(options.yTitle, {
+        type: "category",
+        showgrid: false,
+        ...(options.firstRowOnTop ?? true ? { autorange: "reversed" } : {}),
+      }),
+      annotations,
+    },
+  };
+}
+
+/**
+ * A confusion matrix `[true][predicted]` as a heatmap: each cell shows its count and its share
+ * of the true class (recall along the diagonal), coloured by that share so that classes of
+ * different sizes compare fairly.
+ */
+export function confusionMatrixFigure(
+  confusion: readonly (readonly number[])[],
+  classNames: readonly string[],
+  title: string,
+): Figure {
+  if (confusion.length !== classNames.length) {
+    throw new Error(
+      `confusionMatrixFigure: ${confusion.length} rows for ${classNames.length} class names`,
+    );
+  }
+  const shares = confusion.map((row) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return row.map((v) => (total > 0 ? v / total : NaN));
+  });
+  const text = confusion.map((row, r) =>
+    row.map((v, c) => {
+      const share = shares[r][c];
+      return Number.isFinite(share) ? `${v}<br>${(share * 100).toFixed(1)}%` : String(v);
+    })
+  );
+  const figure = heatmap({
+    title,
+    z: shares,
+    x: classNames,
+    y: classNames,
+    xTitle: "Predicted class",
+    yTitle: "True class",
+    zmin: 0,
+    zmax: 1,
+    colorbarTitle: "share of true class",
+    annotate: text,
+    height: Math.max(380, 160 + 64 * classNames.length),
+  });
+  figure.data[0].customdata = confusion.map((row) => [...row]);
+  figure.data[0].hovertemplate =
+    "true %{y}, predicted %{x}: %{customdata} (%{z:.1%})<extra></extra>";
+  return figure;
+}
+
+/** One epoch of training: mean training loss and the metrics of both evaluation splits. */
+export interface EpochCurve {
+  /** Epoch number (1-based as the trainer reports it). */
+  epoch: number;
+  /** Mean training cross-entropy over the epoch. */
+  trainLoss: number;
+  /** Validation-split metrics after this epoch. */
+  val: Metrics;
+  /** Test-split metrics after this epoch. */
+  test: Metrics;
+}
+
+/** Options for {@linkcode trainingCurvesFigure}. */
+export interface TrainingCurvesOptions {
+  /** Figure title (default "Training curves"). */
+  readonly title?: string;
+  /**
+   * Epochs to mark with a vertical line and label, e.g. the epoch each checkpoint protocol
+   * selected: `[{ epoch: 7, label: "reference" }, { epoch: 5, label: "clean" }]`.
+   */
+  readonly marks?: readonly { readonly epoch: number; readonly label: string }[];
+  /** Also draw MemeCLIP's sigmoid-based AUROC (default false). */
+  readonly showReferenceAuroc?: boolean;
+  /** Height in pixels (default 440). */
+  readonly height?: number;
+}
+
+/**
+ * Training curves in two panels: losses (train, and val/test cross-entropy where recorded) on
+ * the left; accuracy, AUROC and macro-F1 on the right, validation solid and test dotted.
+ */
+export function trainingCurvesFigure(
+  curves: readonly EpochCurve[],
+  options: TrainingCurvesOptions = {},
+): Figure {
+  const epochs = curves.map((c) => c.epoch);
+  const data: Trace[] = [];
+  const line = (
+    name: string,
+    y: number[],
+    color: string,
+    dash: string,
+    panel: 1 | 2,
+    legendgroup: string,
+  ): Trace => ({
+    type: "scatter",
+    mode: "lines+markers",
+    name,
+    x: epochs,
+    y,
+    line: { color, dash, width: 2 },
+    marker: { color, size: 5 },
+    legendgroup,
+    ...(panel === 2 ? { xaxis: "x2", yaxis: "y2" } : {}),
+  });
+  data.push(line("train loss", curves.map((c) => c.trainLoss), "#000000", "solid", 1, "loss"));
+  if (curves.some((c) => c.val.loss !== undefined)) {
+    data.push(line("val loss", curves.map((c) => c.val.loss ?? NaN), "#000000", "dash", 1, "loss"));
+  }
+  if (curves.some((c) => c.test.loss !== undefined)) {
+    data.push(
+      line("test loss", curves.map((c) => c.test.loss ?? NaN), "#000000", "dot", 1, "loss"),
+    );
+  }
+  const metrics: [keyof Metrics, string, string][] = [
+    ["accuracy", "accuracy", PALETTE[0]],
+    ["auroc", "AUROC", PALETTE[1]],
+    ["macroF1", "macro-F1", PALETTE[2]],
+  ];
+  if (options.showReferenceAuroc) metrics.push(["aurocReference", "AUROC (reference)", PALETTE[3]]);
+  for (const [key, label, color] of metrics) {
+    data.push(
+      line(`val ${label}`, curves.map((c) => c.val[key] as number), color, "solid", 2, key),
+    );
+    data.push(
+      line(`test ${label}`, curves.map((c) => c.test[key] as number), color, "dot", 2, key),
+    );
+  }
+  // Marked epochs: a dashed line across both panels. The label goes in the legend (a trace
+  // on the metric panel, whose range is fixed to [0, 1]) so that labels never overlap the
+  // curves or each other when two protocols pick nearby epochs.
+  const markColors = ["#555555", "#CC79A7", "#56B4E9", "#D55E00"];
+  const shapes: unknown[] = [];
+  (options.marks ?? []).forEach((mark, i) => {
+    const color = markColors[i % markColors.length];
+    shapes.push({
+      type: "line",
+      xref: "x",
+      yref: "y domain",
+      x0: mark.epoch,
+      x1: mark.epoch,
+      y0: 0,
+      y1: 1,
+      line: { color, dash: "dash", width: 1.5 },
+    });
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: `${mark.label}: epoch ${mark.epoch}`,
+      x: [mark.epoch, mark.epoch],
+      y: [0, 1],
+      xaxis: "x2",
+      yaxis: "y2",
+      line: { color, dash: "dash", width: 1.5 },
+      hoverinfo: "name",
+    });
+  });
+  // Fixed x ranges: autorange would also stretch to fit legend-free extras.
+  const first = Math.min(...epochs);
+  const last = Math.max(...epochs);
+  const xRange: [number, number] = epochs.length ? [first - 0.3, last + 0.3] : [0, 1];
+  return {
+    data,
+    layout: {
+      ...baseLayout(options.title ?? "Training curves", options.height ?? 440),
+      legend: {
+        orientation: "v",
+        x: 1.02,
+        y: 1,
+        xanchor: "left",
+        yanchor: "top",
+        font: { size: 11 },
+      },
+      xaxis: axis("epoch", { domain: [0, 0.44], range: xRange, dtick: 1 }),
+      yaxis: axis("cross-entropy", { rangemode: "tozero" }),
+      xaxis2: axis("epoch", { domain: [0.56, 1], anchor: "y2", range: xRange, dtick: 1 }),
+      yaxis2: axis("metric", { anchor: "x2", range: [0, 1] }),
+      shapes,
+    },
+  };
+}
+
+/** One distribution of a histogram. */
+export interface HistogramSeries {
+  /** Legend name. */
+  readonly name: string;
+  /** Raw values to bin. */
+  readonly values: ArrayLike<number>;
+  /** Colour; defaults to the palette in order. */
+  readonly color?: string;
+}
+
+/** Options for {@linkcode histogram}. */
+export interface HistogramOptions {
+  /** Figure title. */
+  readonly title: string;
+  /** Distributions, overlaid with transparency. */
+  readonly series: readonly HistogramSeries[];
+  /** x-axis title. */
+  readonly xTitle?: string;
+  /** y-axis title (default "count", or "probability" when normalised). */
+  readonly yTitle?: string;
+  /** Approximate number of bins (plotly picks the edges). */
+  readonly nbins?: number;
+  /** Normalise each series to probabilities, so splits of different sizes compare. */
+  readonly normalize?: boolean;
+  /** Vertical reference lines, e.g. CLIP's 77-token limit. */
+  readonly markers?: readonly { readonly x: number; readonly label: string }[];
+  /** Height in pixels (default 400). */
+  readonly height?: number;
+}
+
+/** A histogram of one or more overlaid distributions. */
+export function histogram(options: HistogramOptions): Figure {
+  const data: Trace[] = options.series.map((s, i) => ({
+    type: "histogram",
+    name: s.name,
+    x: plain(s.values),
+    opacity: options.series.length > 1 ? 0.6 : 0.9,
+    marker: { color: s.color ?? PALETTE[i % PALETTE.length] },
+    ...(options.nbins ? { nbinsx: options.nbins } : {}),
+    ...(options.normalize ? { histnorm: "probability" } : {}),
+  }));
+  const markers = options.markers ?? [];
+  return {
+    data,
+    layout: {
+      ...baseLayout(options.title, options.height ?? 400),
+      barmode: "overlay",
+      showlegend: options.series.length > 1,
+      xaxis: axis(options.xTitle),
+      yaxis: axis(options.yTitle ?? (options.normalize ? "probability" : "count")),
+      shapes: markers.map((m) => ({
+        type: "line",
+        xref: "x",
+        yref: "paper",
+        x0: m.x,
+        x1: m.x,
+        y0: 0,
+        y1: 1,
+        line: { color: "#D55E00", dash: "dash", width: 1.5 },
+      })),
+      annotations: markers.map((m) => ({
+        x: m.x,
+        y: 1,
+        xref: "x",
+        yref: "paper",
+        text: m.label,
+        showarrow: false,
+        xanchor: "left",
+        yanchor: "top",
+        font: { color: "#D55E00", size: 11 },
+      })),
+    },
+  };
+}
+
+/** The figure's title text, or `""`. */
+export function figureTitle(figure: Figure): string {
+  return figure.layout.title?.text ?? "";
+}

@@ -1,0 +1,127 @@
+/**
+ * PNG screenshots of HTML reports with headless Chromium (Debian: `apt install chromium`), for
+ * figures in the README.
+ *
+ * @module
+ */
+
+const CANDIDATES = [
+  "chromium",
+  "chromium-browser",
+  "google-chrome",
+  "google-chrome-stable",
+  "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+  "/Applications/Chromium.app/Contents/MacOS/Chromium",
+];
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Path of a Chromium or Chrome executable: `$MEMESENSE_CHROMIUM` if set, else the first of
+ * `chromium`, `chromium-browser`, `google-chrome`, `google-chrome-stable` on `PATH` (or the macOS
+ * application bundles); `null` when there is none.
+ */
+export async function findChromium(): Promise<string | null> {
+  const override = Deno.env.get("MEMESENSE_CHROMIUM");
+  if (override) return (await isFile(override)) ? override : null;
+  const dirs = (Deno.env.get("PATH") ?? "").split(":").filter((d) => d !== "");
+  for (const candidate of CANDIDATES) {
+    if (candidate.startsWith("/")) {
+      if (await isFile(candidate)) return candidate;
+      continue;
+    }
+    for (const dir of dirs) {
+      if (await isFile(`${dir}/${candidate}`)) return `${dir}/${candidate}`;
+    }
+  }
+  return null;
+}
+
+/** Options for {@linkcode screenshotHtml}. */
+export interface ScreenshotOptions {
+  /** Viewport width in CSS pixels (default 1200). */
+  readonly width?: number;
+  /** Viewport height in CSS pixels; the PNG shows this much of the page (default 900). */
+  readonly height?: number;
+  /** Pixel density, e.g. 2 for a sharp README image (default 1). */
+  readonly deviceScaleFactor?: number;
+  /** Virtual time given to scripts (plotly drawing) before the capture, ms (default 10 000). */
+  readonly renderBudgetMs?: number;
+  /** Wall-clock limit for Chromium, ms (default 60 000). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Renders the HTML file at `htmlPath` in headless Chromium and writes a PNG of the viewport to
+ * `pngPath` (atomically: a temporary file, then rename). Throws an error naming
+ * `apt install chromium` when no browser is found, and one quoting Chromium's output when it
+ * fails.
+ */
+export async function screenshotHtml(
+  htmlPath: string,
+  pngPath: string,
+  options: ScreenshotOptions = {},
+): Promise<void> {
+  const chromium = await findChromium();
+  if (!chromium) {
+    throw new Error(
+      "screenshotHtml: Chromium not found. Install it with `apt install chromium` " +
+        "(Debian/Ubuntu) or `brew install --cask chromium` (macOS), or set MEMESENSE_CHROMIUM " +
+        "to the browser's executable.",
+    );
+  }
+  const absolute = await Deno.realPath(htmlPath).catch(() => {
+    throw new Error(`screenshotHtml: ${htmlPath} does not exist`);
+  });
+  const width = options.width ?? 1200;
+  const height = options.height ?? 900;
+  const tmpPng = `${pngPath}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp.png`;
+  // A private profile: concurrent screenshots do not fight over one profile lock.
+  const profile = await Deno.makeTempDir({ prefix: "memesense-chromium-" });
+  const args = [
+    "--headless",
+    "--disable-gpu",
+    "--hide-scrollbars",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--mute-audio",
+    `--user-data-dir=${profile}`,
+    `--window-size=${width},${height}`,
+    `--force-device-scale-factor=${options.deviceScaleFactor ?? 1}`,
+    `--virtual-time-budget=${options.renderBudgetMs ?? 10_000}`,
+    `--screenshot=${tmpPng}`,
+    `file://${absolute}`,
+  ];
+  // Chromium's sandbox refuses to run as root (containers, CI).
+  if (Deno.uid() === 0) args.unshift("--no-sandbox");
+  try {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const result = await new Deno.Command(chromium, {
+      args,
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(timeoutMs),
+    }).output().catch((e) => {
+      if ((e as Error).name !== "TimeoutError" && (e as Error).name !== "AbortError") throw e;
+      throw new Error(`screenshotHtml: ${chromium} timed out after ${timeoutMs} ms on ${htmlPath}`);
+    });
+    const size = await Deno.stat(tmpPng).then((s) => s.size, () => 0);
+    if (!result.success || size === 0) {
+      const log = new TextDecoder().decode(result.stderr).trim().split("\n").slice(-8).join("\n");
+      throw new Error(
+        `screenshotHtml: ${chromium} exited with code ${result.code} and wrote no PNG ` +
+          `for ${htmlPath}:\n${log}`,
+      );
+    }
+    await Deno.rename(tmpPng, pngPath);
+  } finally {
+    await Deno.remove(tmpPng).catch(() => {});
+    await Deno.remove(profile, { recursive: true }).catch(() => {});
+  }
+}
