@@ -84,11 +84,12 @@ export function plotlySource(): Promise<string> {
 
 /**
  * Makes JavaScript source safe inside an HTML `<script>` element: `</script` would end the
- * element early and `<!--` can switch the parser into an escaped state. In JavaScript strings
- * and regular expressions `<\/` and `<\!` mean the same characters.
+ * element early, and `<!--` followed by `<script` would keep the real end tag from closing it.
+ * Both are rewritten with `\x3C` for `<`, which means `<` in string literals, template literals
+ * and regular expressions (also with the `u` flag); elsewhere they can only occur in comments.
  */
 export function escapeScript(source: string): string {
-  return source.replace(/<\/(script)/gi, "<\\/$1").replaceAll("<!--", "<\\!--");
+  return source.replace(/<(\/script|!--)/gi, "\\x3C$1");
 }
 
 /**

@@ -125,3 +125,61 @@ export async function screenshotHtml(
     await Deno.remove(profile, { recursive: true }).catch(() => {});
   }
 }
+
+/** Options for {@linkcode renderedDom}. */
+export interface RenderedDomOptions {
+  /** Virtual time given to scripts before the DOM is read, ms (default 10 000). */
+  readonly renderBudgetMs?: number;
+  /** Wall-clock limit for Chromium, ms (default 60 000). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The DOM of an HTML file after its scripts ran in headless Chromium, serialised as HTML
+ * (`chromium --dump-dom`). A report from {@linkcode renderReport} carries
+ * `data-rendered="<figure count>"` on `<html>` once plotly has drawn every figure, so CI can check
+ * that a report really draws offline. Throws like {@linkcode screenshotHtml} without a browser.
+ */
+export async function renderedDom(
+  htmlPath: string,
+  options: RenderedDomOptions = {},
+): Promise<string> {
+  const chromium = await findChromium();
+  if (!chromium) {
+    throw new Error(
+      "renderedDom: Chromium not found. Install it with `apt install chromium` " +
+        "(Debian/Ubuntu) or set MEMESENSE_CHROMIUM to the browser's executable.",
+    );
+  }
+  const absolute = await Deno.realPath(htmlPath).catch(() => {
+    throw new Error(`renderedDom: ${htmlPath} does not exist`);
+  });
+  const profile = await Deno.makeTempDir({ prefix: "memesense-chromium-" });
+  const args = [
+    "--headless",
+    "--disable-gpu",
+    "--no-first-run",
+    "--no-default-browser-check",
+    `--user-data-dir=${profile}`,
+    `--virtual-time-budget=${options.renderBudgetMs ?? 10_000}`,
+    "--dump-dom",
+    `file://${absolute}`,
+  ];
+  if (Deno.uid() === 0) args.unshift("--no-sandbox");
+  try {
+    const result = await new Deno.Command(chromium, {
+      args,
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+    }).output();
+    const dom = new TextDecoder().decode(result.stdout);
+    if (!result.success || dom === "") {
+      const log = new TextDecoder().decode(result.stderr).trim().split("\n").slice(-8).join("\n");
+      throw new Error(`renderedDom: ${chromium} exited with code ${result.code}:\n${log}`);
+    }
+    return dom;
+  } finally {
+    await Deno.remove(profile, { recursive: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,419 @@
+import assert from "node:assert/strict";
+import {
+  barChart,
+  confusionMatrixFigure,
+  createRunDir,
+  display,
+  escapeScript,
+  type Figure,
+  findChromium,
+  formatMeanStd,
+  formatPct,
+  formatSigned,
+  heatmap,
+  histogram,
+  htmlTable,
+  inJupyter,
+  lineChart,
+  markdownTable,
+  parseMarkdownTable,
+  plotlySource,
+  renderedDom,
+  renderReport,
+  renderReportHtml,
+  runTimestamp,
+  screenshotHtml,
+  trainingCurvesFigure,
+  writeReport,
+  writeRunFile,
+} from "../lib/report/mod.ts";
+import { evaluateLogits, meanStd } from "../lib/metrics/mod.ts";
+
+const VOID = new Set(["meta", "link", "br", "hr", "img", "input", "col", "area", "base", "wbr"]);
+
+/**
+ * A small well-formedness check: script and style bodies are skipped (as the HTML parser does),
+ * then every non-void element must close in order. Returns the open/close mismatches.
+ */
+function unbalancedTags(html: string): string[] {
+  const body = html
+    .replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, "<script></script>")
+    .replace(/<style\b[^>]*>[\s\S]*?<\/style>/gi, "<style></style>")
+    .replace(/<!DOCTYPE[^>]*>/i, "");
+  const stack: string[] = [];
+  const problems: string[] = [];
+  for (const m of body.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(\/?)>/g)) {
+    const [, closing, rawName] = m;
+    const name = rawName.toLowerCase();
+    if (VOID.has(name)) continue;
+    if (!closing) stack.push(name);
+    else if (stack.pop() !== name) problems.push(`unexpected </${name}> at ${m.index}`);
+  }
+  return [...problems, ...stack.map((s) => `unclosed <${s}>`)];
+}
+
+/** The figures JSON embedded in a report, parsed back. */
+function embeddedFigures(html: string): Figure[] {
+  const m = html.match(
+    /<script type="application\/json" id="report-figures">([\s\S]*?)<\/script>/,
+  );
+  assert.ok(m, "report has no figures block");
+  return JSON.parse(m[1]);
+}
+
+function sampleCurves() {
+  const logits = new Float32Array([2, 0, 0, 2, 1, 0, 0, 1]);
+  const labels = new Int32Array([0, 1, 1, 1]);
+  const m = evaluateLogits(logits, labels, 2);
+  return [1, 2, 3].map((epoch) => ({ epoch, trainLoss: 1 / epoch, val: m, test: m }));
+}
+
+const HOSTILE = `</script><script>alert("x")</script> & <b>`;
+
+Deno.test("renderReport: one self-contained page with plotly inlined and the figures as JSON", async () => {
+  const plotly = await plotlySource();
+  assert.ok(plotly.length > 1_000_000, "plotly.min.js looks truncated");
+  assert.match(plotly.slice(0, 200), /plotly\.js v4\.1\.2/);
+  const figure = barChart({
+    title: HOSTILE,
+    categories: ["hate", "stance"],
+    series: [{ name: "acc", values: new Float64Array([0.76, 0.62]), errors: [0.01, 0.02] }],
+  });
+  const html = await renderReport({
+    title: `Report ${HOSTILE}`,
+    subtitle: "synthetic",
+    meta: { commit: "abc1234", backend: "wasm" },
+    sections: [
+      { heading: "Table", markdownTable: markdownTable(["task", "acc"], [["hate", "76.06"]]) },
+      { heading: "Figures", text: `one\n\ntwo ${HOSTILE}`, figures: [figure] },
+    ],
+  });
+  // plotly is embedded whole (modulo the script-safe escape) and nothing is fetched.
+  assert.ok(html.includes(escapeScript(plotly)));
+  assert.doesNotMatch(html, /<script[^>]+src=/i);
+  assert.doesNotMatch(html, /<link[^>]+href=/i);
+  // Exactly three script elements: the figure JSON, plotly, the renderer. The hostile title
+  // did not open or close any.
+  assert.equal(html.match(/<script\b/gi)?.length, 3);
+  assert.equal(html.match(/<\/script>/gi)?.length, 3);
+  assert.deepEqual(unbalancedTags(html), []);
+  // The figure JSON reads back exactly as given (typed arrays became plain arrays).
+  const figures = embeddedFigures(html);
+  assert.deepEqual(figures, [JSON.parse(JSON.stringify(figure))]);
+  assert.equal(figures[0].layout.title?.text, HOSTILE);
+  assert.deepEqual(figures[0].data[0].y, [0.76, 0.62]);
+  assert.ok(html.includes(`<div class="figure" id="figure-0"`));
+  // Text is escaped.
+  assert.ok(html.includes("<title>Report &lt;/script&gt;&lt;script&gt;alert"));
+  assert.ok(html.includes("<p>two &lt;/script&gt;"));
+  assert.ok(html.includes("<dt>commit</dt><dd>abc1234</dd>"));
+  // The Markdown table became an HTML table.
+  assert.ok(html.includes("<th>task</th><th>acc</th>"));
+  assert.ok(html.includes("<td>hate</td><td>76.06</td>"));
+});
+
+Deno.test("renderReportHtml: figures numbered across sections; table of contents from 3 sections", () => {
+  const fig = (title: string) =>
+    lineChart({ title, series: [{ name: "a", x: [1, 2], y: [1, 2] }] });
+  const html = renderReportHtml({
+    title: "T",
+    sections: [
+      { heading: "Results", figures: [fig("a"), fig("b")] },
+      { heading: "Results", table: { headers: ["x"], rows: [[1]], align: ["right"] } },
+      { heading: "Curves", figures: [fig("c")], figureColumns: 1 },
+    ],
+  }, "/* plotly */");
+  assert.deepEqual(embeddedFigures(html).map((f) => f.layout.title?.text), ["a", "b", "c"]);
+  assert.ok(html.includes('id="figure-2"'));
+  // Repeated headings get distinct anchors.
+  assert.ok(html.includes('<a href="#results">Results</a><a href="#results-2">Results</a>'));
+  assert.ok(html.includes('<div class="figures one-column">'));
+  assert.ok(html.includes('<td style="text-align:right">1</td>'));
+  assert.deepEqual(unbalancedTags(html), []);
+});
+
+Deno.test("escapeScript keeps the code's meaning and closes no element early", () => {
+  const source = 'var a = "</script>"; var b = /<!--x/u; var c = `</SCRIPT >${1}`;';
+  const safe = escapeScript(source);
+  assert.doesNotMatch(safe, /<\/script/i);
+  assert.doesNotMatch(safe, /<!--/);
+  // Evaluating the escaped code gives the same strings and the same regular expression match.
+  const run = (code: string) =>
+    new Function(`${code}; return [a, b.test("<!--x"), b.test("x"), c];`)();
+  assert.deepEqual(run(safe), ["</script>", true, false, "</SCRIPT >1"]);
+  assert.deepEqual(run(safe), run(source));
+});
+
+Deno.test("writeReport writes atomically and leaves no temporary file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await writeReport(`${dir}/report.html`, {
+      title: "R",
+      sections: [{ heading: "h", text: "t" }],
+    });
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name);
+    assert.deepEqual(names, ["report.html"]);
+    assert.match(await Deno.readTextFile(`${dir}/report.html`), /^<!DOCTYPE html>/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("createRunDir never reuses a folder: -2, -3 suffixes and concurrent callers", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const now = new Date(Date.UTC(2026, 0, 27, 9, 5, 3));
+    assert.equal(runTimestamp(now), "20260127-090503");
+    const first = await createRunDir(`${root}/results`, "reproduce", { now });
+    const second = await createRunDir(`${root}/results`, "reproduce", { now });
+    const third = await createRunDir(`${root}/results/`, "reproduce", { now });
+    assert.equal(first, `${root}/results/20260127-090503-reproduce`);
+    assert.equal(second, `${first}-2`);
+    assert.equal(third, `${first}-3`);
+    // Eight concurrent callers in the same second get eight distinct folders.
+    const many = await Promise.all(
+      Array.from({ length: 8 }, () => createRunDir(`${root}/results`, "ablate", { now })),
+    );
+    assert.equal(new Set(many).size, 8);
+    for (const dir of many) assert.ok((await Deno.stat(dir)).isDirectory);
+    await assert.rejects(() => createRunDir(root, "../escape"), /run name "\.\.\/escape"/);
+    await assert.rejects(() => createRunDir(root, ""), /run name ""/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("writeRunFile: atomic text, bytes and JSON, subfolders, no escaping the run folder", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.equal(await writeRunFile(dir, "table.md", "| a |\n"), `${dir}/table.md`);
+    await writeRunFile(dir, "curves/hate-seed1.json", { epochs: [1, 2] });
+    await writeRunFile(dir, "raw.bin", new Uint8Array([1, 2, 3]));
+    await writeRunFile(dir, "table.md", "| b |\n"); // overwrite inside a run is allowed
+    assert.equal(await Deno.readTextFile(`${dir}/table.md`), "| b |\n");
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/curves/hate-seed1.json`)), {
+      epochs: [1, 2],
+    });
+    assert.deepEqual([...await Deno.readFile(`${dir}/raw.bin`)], [1, 2, 3]);
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert.deepEqual(names, ["curves", "raw.bin", "table.md"]);
+    await assert.rejects(() => writeRunFile(dir, "../x.txt", "x"), /relative path inside/);
+    await assert.rejects(() => writeRunFile(dir, "/etc/x", "x"), /relative path inside/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("markdownTable: padded, aligned, escaped; parseMarkdownTable reads it back", () => {
+  const md = markdownTable(
+    ["Task", "Acc", "Δ"],
+    [["hate", "76.06 ± 0.84", "+0.52"], ["a|b", 5, "-1.20"]],
+    ["left", "right", "center"],
+  );
+  assert.equal(
+    md,
+    [
+      "| Task |          Acc |   Δ   |",
+      "| :--- | -----------: | :---: |",
+      "| hate | 76.06 ± 0.84 | +0.52 |",
+      "| a\\|b |            5 | -1.20 |",
+      "",
+    ].join("\n"),
+  );
+  assert.deepEqual(parseMarkdownTable(md), {
+    headers: ["Task", "Acc", "Δ"],
+    rows: [["hate", "76.06 ± 0.84", "+0.52"], ["a|b", "5", "-1.20"]],
+    align: ["left", "right", "center"],
+  });
+  assert.throws(() => markdownTable(["a", "b"], [["x"]]), /row 0 has 1 cells for 2 headers/);
+  assert.throws(() => parseMarkdownTable("| a |\n| b |\n"), /line 2 is not a rule/);
+});
+
+Deno.test("htmlTable escapes every cell and header", () => {
+  const html = htmlTable(["<th>", "n"], [["<b>x</b> & y", 3]], ["left", "right"], {
+    caption: "a < b",
+  });
+  assert.equal(
+    html,
+    '<table><caption>a &lt; b</caption><thead><tr><th>&lt;th&gt;</th><th style="text-align:right">n</th></tr></thead>\n' +
+      '<tbody>\n<tr><td>&lt;b&gt;x&lt;/b&gt; &amp; y</td><td style="text-align:right">3</td></tr>\n</tbody></table>',
+  );
+});
+
+Deno.test("number formats: percentage points, mean ± std, signed differences", () => {
+  assert.equal(formatPct(0.76056), "76.06");
+  assert.equal(formatPct(0.5, 1), "50.0");
+  assert.equal(formatPct(NaN), "–");
+  // [0.75, 0.77]: mean 0.76, sample std 0.01414 → 76.00 ± 1.41; CI t(0.975,1)=12.706 → 12.71·1.414/√2.
+  const s = meanStd([0.75, 0.77]);
+  assert.equal(formatMeanStd(s), "76.00 ± 1.41");
+  assert.equal(formatMeanStd(s, { ci: true }), "76.00 ± 1.41 (CI ± 12.71)");
+  assert.equal(formatMeanStd(s, { digits: 1, scale: 1 }), "0.8 ± 0.0");
+  assert.equal(formatMeanStd(meanStd([0.7606])), "76.06");
+  assert.equal(formatMeanStd(meanStd([])), "–");
+  assert.equal(formatSigned(0.52), "+0.52");
+  assert.equal(formatSigned(-1.2), "-1.20");
+  assert.equal(formatSigned(-0.001), "0.00");
+  assert.equal(formatSigned(NaN), "–");
+});
+
+Deno.test("confusionMatrixFigure: counts and row shares, [true][pred] layout", () => {
+  const fig = confusionMatrixFigure([[8, 2], [0, 0]], ["Benign", "Harmful"], "cm");
+  const trace = fig.data[0];
+  assert.equal(trace.type, "heatmap");
+  assert.deepEqual(trace.z, [[0.8, 0.2], [null, null]]); // an empty true class has no shares
+  assert.deepEqual(trace.x, ["Benign", "Harmful"]);
+  assert.deepEqual(trace.customdata, [[8, 2], [0, 0]]);
+  const texts = fig.layout.annotations!.map((a) => [a.x, a.y, a.text]);
+  assert.deepEqual(texts, [[0, 0, "8<br>80.0%"], [1, 0, "2<br>20.0%"], [0, 1, "0"], [1, 1, "0"]]);
+  // Dark cell, white text; light cell, dark text.
+  const colors = fig.layout.annotations!.map((a) => (a.font as { color: string }).color);
+  assert.deepEqual(colors.slice(0, 2), ["#ffffff", "#111111"]);
+  assert.equal(fig.layout.yaxis?.autorange, "reversed");
+  assert.throws(() => confusionMatrixFigure([[1]], ["a", "b"], "x"), /1 rows for 2 class names/);
+});
+
+Deno.test("heatmap: labels placed by index, NaN cells empty, formatted values", () => {
+  const fig = heatmap({
+    title: "ratio × depth",
+    z: [[0.81, NaN], [0.83, 0.84]],
+    x: [1, 2],
+    y: [0.2, 0.4],
+    format: (v) => (v * 100).toFixed(1),
+  });
+  assert.deepEqual(fig.data[0].x, ["1", "2"]);
+  assert.deepEqual(fig.data[0].z, [[0.81, null], [0.83, 0.84]]);
+  assert.equal(fig.data[0].zmin, 0.81);
+  assert.equal(fig.data[0].zmax, 0.84);
+  assert.deepEqual(fig.layout.annotations!.map((a) => [a.x, a.y, a.text]), [
+    [0, 0, "81.0"],
+    [0, 1, "83.0"],
+    [1, 1, "84.0"],
+  ]);
+});
+
+Deno.test("trainingCurvesFigure: loss panel, metric panel, marked epochs", () => {
+  const curves = sampleCurves();
+  const fig = trainingCurvesFigure(curves, { marks: [{ epoch: 2, label: "clean" }] });
+  const names = fig.data.map((t) => t.name);
+  assert.deepEqual(names, [
+    "train loss",
+    "val loss",
+    "test loss",
+    "val accuracy",
+    "test accuracy",
+    "val AUROC",
+    "test AUROC",
+    "val macro-F1",
+    "test macro-F1",
+    "clean: epoch 2",
+  ]);
+  assert.deepEqual(fig.data[0].y, [1, 0.5, 1 / 3]);
+  assert.deepEqual(fig.data[3].y, [0.75, 0.75, 0.75]); // accuracy of sampleCurves' logits
+  assert.equal(fig.data[3].xaxis, "x2");
+  assert.deepEqual(fig.layout.xaxis?.range, [0.7, 3.3]);
+  assert.equal((fig.layout.shapes as { x0: number }[])[0].x0, 2);
+  const withRef = trainingCurvesFigure(curves, { showReferenceAuroc: true });
+  assert.ok(withRef.data.some((t) => t.name === "test AUROC (reference)"));
+});
+
+Deno.test("lineChart, barChart, histogram: plain arrays, error bars, secondary axis", () => {
+  const line = lineChart({
+    title: "sweep",
+    series: [
+      { name: "auroc", x: new Float32Array([0, 0.5]), y: [0.8, 0.85], errors: [0.01, 0.02] },
+      { name: "loss", x: [0, 0.5], y: [0.6, 0.5], yaxis: "y2" },
+    ],
+    y2Title: "loss",
+  });
+  assert.deepEqual(line.data[0].x, [0, 0.5]);
+  assert.deepEqual((line.data[0].error_y as { array: number[] }).array, [0.01, 0.02]);
+  assert.equal(line.data[1].yaxis, "y2");
+  assert.equal((line.layout.yaxis2 as { overlaying: string }).overlaying, "y");
+  const bars = barChart({
+    title: "counts",
+    categories: ["a", "b"],
+    series: [{ name: "train", values: new Int32Array([3, 4]), text: ["3", "4"] }],
+  });
+  assert.deepEqual(bars.data[0].y, [3, 4]);
+  assert.equal(bars.layout.showlegend, false);
+  const hist = histogram({
+    title: "tokens",
+    series: [{ name: "train", values: [1, 2, 3] }, { name: "test", values: [2] }],
+    normalize: true,
+    markers: [{ x: 77, label: "77-token limit" }],
+  });
+  assert.equal(hist.data[1].histnorm, "probability");
+  assert.equal(hist.layout.yaxis?.title?.text, "probability");
+  assert.equal(hist.layout.annotations![0].text, "77-token limit");
+  // Everything survives JSON (what the report and Jupyter receive) unchanged.
+  for (const f of [line, bars, hist]) assert.deepEqual(JSON.parse(JSON.stringify(f)), f);
+});
+
+Deno.test("display outside Jupyter returns the MIME bundle and prints nothing", async () => {
+  assert.equal(inJupyter(), false);
+  const fig = barChart({
+    title: "<Class> counts",
+    categories: ["a", "b"],
+    series: [{ name: "n", values: [1, 2] }],
+  });
+  const bundle = await display(fig);
+  assert.deepEqual(Object.keys(bundle).sort(), [
+    "application/vnd.plotly.v1+json",
+    "text/html",
+    "text/plain",
+  ]);
+  assert.equal(bundle["application/vnd.plotly.v1+json"], fig);
+  const html = bundle["text/html"] as string;
+  assert.ok(html.includes("<strong>&lt;Class&gt; counts</strong>"));
+  assert.ok(html.includes("<td>n</td><td>bar</td><td>a, b</td><td>1, 2</td>"));
+  assert.doesNotMatch(html, /https?:\/\//); // loads nothing
+  assert.deepEqual(unbalancedTags(html), []);
+  assert.equal(bundle["text/plain"], "<Class> counts\n  n (bar): 1, 2");
+  // With plotly inlined the fallback draws offline, at the cost of ~4.8 MB.
+  const inline = await display(fig, { inlinePlotly: true });
+  assert.ok((inline["text/html"] as string).length > 1_000_000);
+});
+
+const chromium = await findChromium();
+
+Deno.test({
+  name: "screenshotHtml renders a report to a PNG of the requested size; plotly draws offline",
+  ignore: chromium === null,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await writeReport(`${dir}/r.html`, {
+        title: "Screenshot",
+        sections: [{ heading: "Curves", figures: [trainingCurvesFigure(sampleCurves())] }],
+      });
+      await screenshotHtml(`${dir}/r.html`, `${dir}/r.png`, { width: 640, height: 480 });
+      const png = await Deno.readFile(`${dir}/r.png`);
+      assert.deepEqual([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
+      const view = new DataView(png.buffer, png.byteOffset);
+      assert.equal(view.getUint32(16), 640); // IHDR width
+      assert.equal(view.getUint32(20), 480); // IHDR height
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["r.html", "r.png"]);
+      // The inlined plotly.js really ran offline and drew the figure.
+      const dom = await renderedDom(`${dir}/r.html`);
+      assert.match(dom, /<html lang="en" data-rendered="1">/);
+      assert.match(dom, /class="main-svg"/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+if (chromium === null) {
+  console.log("screenshotHtml render test skipped: Chromium not installed (apt install chromium)");
+}
+
+Deno.test("screenshotHtml without a browser names the install command", async () => {
+  const saved = Deno.env.get("MEMESENSE_CHROMIUM");
+  Deno.env.set("MEMESENSE_CHROMIUM", "/nonexistent/chromium");
+  try {
+    await assert.rejects(() => screenshotHtml("x.html", "x.png"), /apt install chromium/);
+  } finally {
+    if (saved === undefined) Deno.env.delete("MEMESENSE_CHROMIUM");
+    else Deno.env.set("MEMESENSE_CHROMIUM", saved);
+  }
+});
