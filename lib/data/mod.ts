@@ -17,3 +17,7 @@ export * from "./pridemm.ts";
 export * from "./text.ts";
 export * from "./images.ts";
 export * from "./summary.ts";
+export * from "./fetch.ts";
+export * from "./download.ts";
+export * from "./archive.ts";
+export * from "./zip.ts";

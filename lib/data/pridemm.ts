@@ -96,24 +96,15 @@ export function parsePrideMM(text: string, csvPath: string, imageDir: string): P
   const firstLineOf = new Map<string, number>();
   const memes: Meme[] = rows.map(({ line, fields }, index) => {
     const at = (field: string) => ({ line, field });
-    if (fields.length > header.length) {
+    if (fields.length !== header.length) {
       throw new DataError(
         csvPath,
         `the row has ${fields.length} fields but the header has ${header.length}`,
-        { line },
+        // name the first column without a value, if the row is short
+        { line, field: header[fields.length] },
       );
     }
-    const cell = (column: string): string => {
-      const i = col[column];
-      if (i >= fields.length) {
-        throw new DataError(
-          csvPath,
-          `missing value: the row has ${fields.length} fields, the header ${header.length}`,
-          at(column),
-        );
-      }
-      return fields[i];
-    };
+    const cell = (column: string): string => fields[col[column]];
     const label = (column: string, classes: number): number => {
       const raw = cell(column).trim();
       if (!/^[0-9]+$/.test(raw) || Number(raw) >= classes) {
