@@ -1,0 +1,162 @@
+// Source of notebooks/00_overview.ipynb: edit here, then `deno task notebooks:build`.
+
+// %% [markdown]
+// # MemeSense — overview
+//
+// MemeSense reproduces MemeCLIP's multimodal meme classifier in TypeScript: frozen CLIP ViT-L/14
+// image and text features (768-d each) pass through a small trainable head and are classified for
+// the four PrideMM tasks — hate (2 classes), target of hate (4, hateful memes only), stance (3)
+// and humour (2). Each notebook in this folder explains one stage of that pipeline, importing the
+// code from `lib/` rather than re-implementing it.
+//
+// This one shows where the run's inputs come from, the pipeline as a diagram, the configuration,
+// and where the head's 3.7 million parameters sit.
+
+// %% [markdown]
+// ## Settings
+//
+// Notebooks read their inputs from environment variables, so the same notebook runs on the real
+// model and data or fully offline:
+//
+// - `MEMESENSE_OFFLINE=1` — never touch the network: the tiny generated CLIP and the synthetic
+//   memes stand in for ViT-L/14 and PrideMM (`deno task notebooks` sets it unless told otherwise);
+// - `MEMESENSE_CLIP_MODEL` — a Hugging Face id, a local model directory, or `tiny`;
+// - `MEMESENSE_PRIDEMM_CSV` — the PrideMM annotations (images in `Images/` beside it);
+// - `MEMESENSE_CACHE` — where models, features and the synthetic set are cached.
+
+// %%
+import { DEFAULT_CLIP_MODEL, DEFAULT_CONFIG, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import { findPrideMMCsv } from "../lib/data/mod.ts";
+import { headParamSpecs, shapeSize } from "../lib/model/mod.ts";
+import { barChart, display, markdownTable } from "../lib/report/mod.ts";
+import { defaultSyntheticDir } from "../lib/synthetic/mod.ts";
+import { cacheDir } from "../lib/util/mod.ts";
+
+const offline = Deno.env.get("MEMESENSE_OFFLINE") === "1";
+const settings = {
+  offline,
+  clipModel: Deno.env.get("MEMESENSE_CLIP_MODEL") ?? (offline ? "tiny" : DEFAULT_CLIP_MODEL),
+  data: offline ? `synthetic memes (${defaultSyntheticDir()})` : findPrideMMCsv() ?? "not found",
+  cache: cacheDir(),
+};
+const config = DEFAULT_CONFIG;
+
+Deno.jupyter.md`${
+  markdownTable(["setting", "value"], Object.entries(settings).map(([k, v]) => [k, String(v)]))
+}`;
+
+// %% [markdown]
+// ## The pipeline
+//
+// Only the part below the encoders is trained. The diagram is drawn from the configuration, so it
+// follows any change to it (depth, ratio, fusion, scale).
+
+// %%
+function pipelineDiagram(c: typeof config): string {
+  const h = c.head;
+  const [dropProjection, dropBeforePreOutput, dropPreOutput] = h.dropProbs;
+  const projection = h.numMappingLayers === 1
+    ? `Linear + Dropout ${dropProjection}`
+    : `${h.numMappingLayers} × Linear (ReLU between), Dropout ${dropProjection}`;
+  const bottleneck = h.mapDim / h.adapterReduction;
+  const fusion = { product: "⊙ element-wise product", concat: "⧺ concatenation", sum: "+ sum" }[
+    h.fusion
+  ];
+  const fused = h.fusion === "concat" ? 2 * h.mapDim : h.mapDim;
+  const right = 44; // column of the text branch
+  const mid = 22; // column of the shared trunk
+  const both = (image: string, text: string) => `  ${image.padEnd(right - 2)}${text}`;
+  const trunk = (line: string) => `${" ".repeat(mid)}${line}`;
+  return [
+    both("image, 224×224 RGB", "text, ≤ 77 tokens"),
+    both("│", "│"),
+    both(`CLIP ${c.clip.variant} image encoder (frozen)`, "CLIP text encoder (frozen)"),
+    both(`│ ${h.unmappedDim}`, `│ ${h.unmappedDim}`),
+    both(`projection ${h.unmappedDim}→${h.mapDim}`, "projection (own weights)"),
+    both(`│ ${projection}`, "│"),
+    both(`├─ adapter ${h.mapDim}→${bottleneck}→${h.mapDim}`, "├─ adapter (own weights)"),
+    both(
+      `mix ${Number((1 - h.ratio).toFixed(6))}·projected + ${h.ratio}·adapted`,
+      `mix, same α = ${h.ratio}`,
+    ),
+    both("L2 normalise", "L2 normalise"),
+    `  └${"─".repeat(mid - 3)}┬${"─".repeat(right - mid - 1)}┘`,
+    trunk(`fusion: ${fusion} → ${fused}`),
+    trunk("│"),
+    trunk(`Dropout ${dropBeforePreOutput}, then pre-output: ${h.numPreOutputLayers} ×`),
+    trunk(`[Linear ${fused}→${h.mapDim}, ReLU, Dropout ${dropPreOutput}]`),
+    trunk("│"),
+    trunk(`${h.classifier} classifier (${h.classifierInit}-initialised)`),
+    trunk(h.classifier === "cosine" ? `logits = ${h.scale} · cos(x, w)` : "logits = W·x + b"),
+    trunk("│"),
+    trunk(TASK_NAMES.map((t) => `${t} ${TASKS[t].classNames.length}`).join(" · ") + " classes"),
+  ].join("\n");
+}
+console.log(pipelineDiagram(config));
+
+// %% [markdown]
+// ## Configuration
+//
+// MemeCLIP's reference settings for PrideMM, as `lib/config` defines them. Every script accepts
+// the same values as flags (`--ratio 0.4`, `--num-mapping-layers 2`, …), and every result
+// directory records the full configuration it ran with in `config.json`.
+
+// %%
+const configRows = Object.entries(config).flatMap(([section, values]) =>
+  Object.entries(values as Record<string, unknown>).map(([key, value]) => [
+    `${section}.${key}`,
+    Array.isArray(value) ? value.join(", ") : String(value),
+  ])
+);
+Deno.jupyter.md`${markdownTable(["field", "value"], configRows)}`;
+
+// %% [markdown]
+// ## Where the parameters are
+//
+// The head's trainable tensors come from `lib/model`, named as in MemeCLIP's PyTorch `state_dict`.
+// For the binary tasks the total is 3,675,136 — the figure the MemeCLIP write-up gives. The two
+// projections (768×1024 weights plus biases each) hold almost half; the classifier is a few
+// thousand weights, one 1024-d row per class.
+
+// %%
+const STAGES: [string, string][] = [
+  ["image_map.", "image projection"],
+  ["text_map.", "text projection"],
+  ["img_adapter.", "image adapter"],
+  ["text_adapter.", "text adapter"],
+  ["pre_output", "pre-output"],
+  ["classifier", "classifier"],
+];
+function paramsPerStage(numClasses: number): number[] {
+  const counts = STAGES.map(() => 0);
+  for (const spec of headParamSpecs(config.head, numClasses)) {
+    const stage = STAGES.findIndex(([prefix]) => spec.name.startsWith(prefix));
+    if (stage < 0) throw new Error(`parameter ${spec.name} belongs to no known stage`);
+    counts[stage] += shapeSize(spec.shape);
+  }
+  return counts;
+}
+const perTask = TASK_NAMES.map((t) => paramsPerStage(TASKS[t].classNames.length));
+const totals = perTask.map((counts) => counts.reduce((a, b) => a + b, 0));
+if (totals[0] !== 3_675_136) {
+  throw new Error(`hate head has ${totals[0]} parameters, not 3,675,136`);
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+await display(barChart({
+  title: `Trainable parameters per stage (hate head: ${fmt(totals[0])} in all)`,
+  categories: STAGES.map(([, label]) => label),
+  series: [{ name: "parameters", values: perTask[0], text: perTask[0].map(fmt) }],
+  yTitle: "parameters",
+  height: 380,
+}));
+console.log(
+  markdownTable(
+    ["stage", ...TASK_NAMES],
+    [
+      ...STAGES.map(([, label], s) => [label, ...perTask.map((counts) => fmt(counts[s]))]),
+      ["total", ...totals.map(fmt)],
+    ],
+    ["left", "right", "right", "right", "right"],
+  ),
+);

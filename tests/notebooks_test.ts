@@ -1,0 +1,223 @@
+import assert from "node:assert/strict";
+import {
+  cellsFromNotebook,
+  formatNotebookSource,
+  notebookJson,
+  parseNotebookSource,
+} from "../scripts/build_notebooks.ts";
+import { checkCommittedNotebooks, checkNotebookText } from "../scripts/check_notebooks.ts";
+import { installKernelSpec } from "../scripts/jupyter_install.ts";
+import {
+  inspectExecutedNotebook,
+  listNotebooks,
+  notebookEnv,
+  runNotebook,
+  runNotebooks,
+} from "../scripts/run_notebooks.ts";
+import { REPO_ROOT } from "../lib/util/mod.ts";
+
+const FIXTURES = `${REPO_ROOT}/tests/fixtures/notebooks`;
+const tmp = await Deno.makeTempDir({ prefix: "memesense-notebooks-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
+
+/** Fails with the fix when Debian's nbclient is missing (the bootstrap installs it). */
+async function requireNbclient(): Promise<void> {
+  const { success } = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", "import nbclient, nbformat"],
+    stdout: "null",
+    stderr: "null",
+  }).output().catch(() => ({ success: false }));
+  assert.ok(
+    success,
+    "/usr/bin/python3 cannot import nbclient: run `bash scripts/bootstrap.sh notebooks` " +
+      "(apt: jupyter-nbconvert python3-nbclient)",
+  );
+}
+
+const SOURCE = `// a header comment, not part of the notebook
+
+// %% [markdown]
+// # Title
+//
+// Some *markdown*.
+
+// %%
+import { TASKS } from "../lib/config/mod.ts";
+TASKS.hate.classNames
+
+// %%
+const x = 1;
+`;
+
+Deno.test("notebook sources split into cells and format back", () => {
+  const cells = parseNotebookSource(SOURCE, "src.ts");
+  assert.deepEqual(cells, [
+    { kind: "markdown", source: "# Title\n\nSome *markdown*." },
+    {
+      kind: "code",
+      source: 'import { TASKS } from "../lib/config/mod.ts";\nTASKS.hate.classNames',
+    },
+    { kind: "code", source: "const x = 1;" },
+  ]);
+  const again = formatNotebookSource(cells, "// a header comment, not part of the notebook");
+  assert.equal(again, SOURCE);
+  assert.throws(
+    () => parseNotebookSource("const a = 1;\n// %%\n", "bad.ts"),
+    /bad\.ts:1: code before the first "\/\/ %%" cell marker/,
+  );
+  assert.throws(
+    () => parseNotebookSource("// %% [markdown]\n// ok\nnot a comment\n", "md.ts"),
+    /md\.ts:3: markdown cell lines must start with "\/\/ "/,
+  );
+  assert.throws(() => parseNotebookSource("// nothing\n", "empty.ts"), /no "\/\/ %%" cell markers/);
+});
+
+Deno.test("built notebooks are valid nbformat 4.5, output-free, on the Deno kernel", async () => {
+  await requireNbclient();
+  const json = notebookJson(parseNotebookSource(SOURCE, "src.ts"), "demo");
+  const nb = JSON.parse(json);
+  assert.deepEqual(nb.metadata.kernelspec, {
+    display_name: "Deno",
+    language: "typescript",
+    name: "deno",
+  });
+  assert.deepEqual(nb.cells.map((c: { id: string }) => c.id), ["demo-0", "demo-1", "demo-2"]);
+  assert.deepEqual(nb.cells[1].source, [
+    'import { TASKS } from "../lib/config/mod.ts";\n',
+    "TASKS.hate.classNames",
+  ]);
+  assert.deepEqual(checkNotebookText(json, "demo.ipynb"), []);
+  assert.deepEqual(cellsFromNotebook(nb), parseNotebookSource(SOURCE));
+  // nbformat accepts it, and writes it back byte for byte (Jupyter's own formatting).
+  const path = `${tmp}/demo.ipynb`;
+  await Deno.writeTextFile(path, json);
+  const script = "import nbformat, sys\n" +
+    "nb = nbformat.read(sys.argv[1], 4)\nnbformat.validate(nb)\n" +
+    "sys.stdout.write(nbformat.writes(nb) + '\\n')";
+  const out = await new Deno.Command("/usr/bin/python3", { args: ["-c", script, path] }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.equal(new TextDecoder().decode(out.stdout), json);
+});
+
+Deno.test("executed notebooks: figures, errors and unexecuted cells are found", async () => {
+  const nb = JSON.parse(await Deno.readTextFile(`${FIXTURES}/executed.ipynb`));
+  assert.deepEqual(inspectExecutedNotebook(nb), {
+    figures: 1,
+    errors: ["cell 3: TypeError: Cannot read properties of null (reading 'x')"],
+    unexecuted: [4],
+  });
+  assert.throws(() => inspectExecutedNotebook({ nbformat: 4 }), /no cells array/);
+});
+
+Deno.test("the committed-notebook check flags outputs, execution counts and other kernels", async () => {
+  const text = await Deno.readTextFile(`${FIXTURES}/executed.ipynb`);
+  assert.deepEqual(checkNotebookText(text, "x.ipynb"), [
+    "x.ipynb: cell 2 has 2 output(s)",
+    "x.ipynb: cell 2 has execution count 1",
+    "x.ipynb: cell 3 has 1 output(s)",
+    "x.ipynb: cell 3 has execution count 2",
+  ]);
+  const python = JSON.parse(text);
+  python.metadata.kernelspec.name = "python3";
+  assert.match(checkNotebookText(JSON.stringify(python), "p.ipynb")[0], /kernelspec is "python3"/);
+  assert.match(checkNotebookText("{", "broken.ipynb")[0], /broken\.ipynb: not valid JSON/);
+
+  // A directory with a stale notebook and a source without notebook.
+  const dir = `${tmp}/committed`;
+  await Deno.mkdir(dir);
+  await Deno.writeTextFile(`${dir}/a.ts`, SOURCE);
+  await Deno.writeTextFile(
+    `${dir}/a.ipynb`,
+    notebookJson(parseNotebookSource(SOURCE), "a").replace("Title", "Old title"),
+  );
+  await Deno.writeTextFile(`${dir}/b.ts`, SOURCE);
+  assert.deepEqual(await checkCommittedNotebooks(dir), [
+    `${dir}/a.ipynb: differs from its source a.ts (run \`deno task notebooks:build\`)`,
+    `${dir}/b.ts: source without its notebook (run \`deno task notebooks:build\`)`,
+  ]);
+});
+
+Deno.test("committed notebooks are output-free and match their sources", async () => {
+  assert.deepEqual(await checkCommittedNotebooks(), []);
+  assert.ok((await listNotebooks()).length >= 1);
+});
+
+Deno.test("the runner's environment: repo kernelspec, this Deno, offline by default", () => {
+  const env = notebookEnv({ env: { JUPYTER_PATH: "/elsewhere", MEMESENSE_OFFLINE: "0" } });
+  assert.equal(env.JUPYTER_PATH, `${REPO_ROOT}/notebooks/jupyter:/elsewhere`);
+  assert.ok(env.PATH.startsWith(Deno.execPath().replace(/\/[^/]*$/, "") + ":"));
+  assert.equal(env.NO_COLOR, "1");
+  assert.equal(env.MEMESENSE_OFFLINE, "0", "an explicit setting is passed through");
+  const outer = Deno.env.get("MEMESENSE_OFFLINE");
+  assert.equal(notebookEnv().MEMESENSE_OFFLINE, outer ?? "1");
+  assert.equal(notebookEnv({ offline: false }).MEMESENSE_OFFLINE, outer);
+});
+
+Deno.test("a failing notebook fails the run and names the cell and its error", async () => {
+  await requireNbclient();
+  const path = `${tmp}/failing.ipynb`;
+  await Deno.writeTextFile(
+    path,
+    notebookJson(
+      parseNotebookSource(
+        '// %%\nconsole.log("fine");\n\n// %%\nconst missing: { x: number } | null = null;\nmissing!.x;\n\n// %%\nconsole.log("not reached");\n',
+      ),
+      "failing",
+    ),
+  );
+  const run = await runNotebook(path, { outDir: `${tmp}/out-failing` });
+  assert.equal(run.ok, false);
+  assert.equal(run.exitCode, 1);
+  assert.equal(run.figures, 0);
+  assert.equal(run.problems.length, 2, run.problems.join("\n"));
+  assert.match(run.problems[0], /cell 2 \(code cell 2 of 3\): const missing/);
+  assert.match(run.problems[0], /TypeError: Cannot read properties of null \(reading 'x'\)/);
+  assert.equal(run.problems[1], "no plotly figure (application/vnd.plotly.v1+json output)");
+  // The executed copy is still written, up to the failing cell.
+  const executed = inspectExecutedNotebook(JSON.parse(await Deno.readTextFile(run.executed)));
+  assert.equal(executed.errors.length, 1);
+  assert.deepEqual(executed.unexecuted, [3]);
+});
+
+Deno.test("every notebook runs headlessly without error and shows a plotly figure", async () => {
+  await requireNbclient();
+  const outDir = `${tmp}/executed`;
+  const runs = await runNotebooks({ outDir, log: null });
+  assert.deepEqual(
+    runs.map((r) => [r.name, r.problems]),
+    runs.map((r) => [r.name, []]),
+  );
+  for (const run of runs) {
+    assert.ok(run.figures >= 1, `${run.name}: no figure`);
+    assert.equal(run.executed, `${outDir}/${run.name}`);
+  }
+  const summary = JSON.parse(await Deno.readTextFile(`${outDir}/summary.json`));
+  assert.equal(summary.notebooks.length, runs.length);
+});
+
+Deno.test("jupyter:install writes the kernelspec with this Deno's path, once", async () => {
+  const prefix = `${tmp}/jupyter-data`;
+  const path = `${prefix}/kernels/deno/kernel.json`;
+  assert.deepEqual(await installKernelSpec({ prefix, dryRun: true }), {
+    path,
+    action: "would be installed",
+  });
+  assert.deepEqual(await installKernelSpec({ prefix }), { path, action: "installed" });
+  const spec = JSON.parse(await Deno.readTextFile(path));
+  assert.deepEqual(spec.argv, [
+    Deno.execPath(),
+    "jupyter",
+    "--kernel",
+    "--conn",
+    "{connection_file}",
+  ]);
+  assert.deepEqual(spec.env, { NO_COLOR: "1" });
+  assert.deepEqual(await installKernelSpec({ prefix }), { path, action: "unchanged" });
+  await Deno.writeTextFile(path, '{"argv": ["deno"]}');
+  await assert.rejects(installKernelSpec({ prefix }), /exists with different content/);
+  assert.deepEqual(await installKernelSpec({ prefix, force: true }), { path, action: "replaced" });
+  assert.deepEqual(await installKernelSpec({ prefix, uninstall: true }), {
+    path,
+    action: "removed",
+  });
+});
