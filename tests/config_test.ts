@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import {
+  CONFIG_FLAGS,
+  ConfigError,
+  configFromFlags,
+  configToJson,
+  DEFAULT_CONFIG,
+  FlagError,
+  type FlagSpec,
+  makeConfig,
+  parseFlags,
+  TASK_NAMES,
+  TASKS,
+  taskSpec,
+  validateConfig,
+} from "../lib/config/mod.ts";
+
+Deno.test("defaults are MemeCLIP's reference values", () => {
+  assert.equal(DEFAULT_CONFIG.clip.variant, "ViT-L/14");
+  const h = DEFAULT_CONFIG.head;
+  assert.equal(h.unmappedDim, 768);
+  assert.equal(h.mapDim, 1024);
+  assert.equal(h.numMappingLayers, 1);
+  assert.equal(h.numPreOutputLayers, 1);
+  assert.deepEqual(h.dropProbs, [0.1, 0.4, 0.2]);
+  assert.equal(h.ratio, 0.2);
+  assert.equal(h.scale, 30);
+  assert.equal(h.fusion, "product");
+  assert.equal(h.classifier, "cosine");
+  assert.equal(h.classifierInit, "prompt");
+  assert.deepEqual(DEFAULT_CONFIG.train, {
+    lr: 1e-4,
+    weightDecay: 1e-4,
+    epochs: 10,
+    batchSize: 16,
+    seed: 42,
+  });
+  assert.ok(Object.isFrozen(DEFAULT_CONFIG.head.dropProbs));
+});
+
+Deno.test("TASKS carry the reference's class names in label order", () => {
+  assert.deepEqual(TASK_NAMES, ["hate", "target", "stance", "humour"]);
+  assert.deepEqual(TASKS.hate.classNames, ["Benign Meme", "Harmful Meme"]);
+  assert.deepEqual(TASKS.humour.classNames, ["No Humour", "Humour"]);
+  assert.deepEqual(TASKS.target.classNames, [
+    "No particular target",
+    "Individual",
+    "Community",
+    "Organization",
+  ]);
+  assert.deepEqual(TASKS.stance.classNames, ["Neutral", "Support", "Oppose"]);
+  assert.deepEqual(TASK_NAMES.filter((t) => TASKS[t].hatefulOnly), ["target"]);
+  assert.throws(() => taskSpec("sarcasm"), /unknown task "sarcasm"/);
+});
+
+Deno.test("invalid values throw a ConfigError naming the field", () => {
+  const cases: [Parameters<typeof makeConfig>[0], string][] = [
+    [{ head: { ratio: 1.5 } }, "head.ratio"],
+    [{ head: { ratio: -0.1 } }, "head.ratio"],
+    [{ head: { numMappingLayers: 0 } }, "head.numMappingLayers"],
+    [{ head: { numPreOutputLayers: 0 } }, "head.numPreOutputLayers"],
+    [{ head: { dropProbs: [0.1, 1.0, 0.2] } }, "head.dropProbs[1]"],
+    // deno-lint-ignore no-explicit-any
+    [{ head: { fusion: "attention" as any } }, "head.fusion"],
+    [{ train: { batchSize: 2.5 } }, "train.batchSize"],
+    [{ train: { lr: 0 } }, "train.lr"],
+  ];
+  for (const [overrides, field] of cases) {
+    assert.throws(
+      () => makeConfig(overrides),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError, String(e));
+        assert.equal(e.field, field);
+        assert.ok(e.message.startsWith(`invalid config ${field}: `), e.message);
+        return true;
+      },
+    );
+  }
+  // the boundaries that are allowed
+  assert.equal(makeConfig({ head: { ratio: 1 } }).head.ratio, 1);
+  assert.equal(makeConfig({ head: { ratio: 0 } }).head.ratio, 0);
+  assert.deepEqual(makeConfig({ head: { dropProbs: [0, 0, 0] } }).head.dropProbs, [0, 0, 0]);
+});
+
+Deno.test("a config round-trips through its JSON form", () => {
+  const config = makeConfig({ head: { ratio: 0.4 }, train: { seed: 7 } });
+  assert.deepEqual(validateConfig(JSON.parse(configToJson(config))), config);
+  assert.throws(() => validateConfig({ clip: DEFAULT_CONFIG.clip }), /invalid config head/);
+});
+
+Deno.test("flags override the config", () => {
+  const flags = parseFlags(["--ratio", "0.4", "--drop-probs", "0.1,0.5,0.2"], CONFIG_FLAGS);
+  assert.deepEqual(flags, { ratio: 0.4, "drop-probs": [0.1, 0.5, 0.2] });
+  const config = configFromFlags(flags);
+  assert.equal(config.head.ratio, 0.4);
+  assert.deepEqual(config.head.dropProbs, [0.1, 0.5, 0.2]);
+  // everything else keeps its default
+  assert.deepEqual(config.train, DEFAULT_CONFIG.train);
+  assert.equal(config.head.mapDim, 1024);
+  assert.equal(configFromFlags(parseFlags(["--epochs=3"], CONFIG_FLAGS)).train.epochs, 3);
+  assert.deepEqual(configFromFlags({}), DEFAULT_CONFIG);
+  // a flag value that parses but is invalid is caught by config validation
+  assert.throws(
+    () => configFromFlags(parseFlags(["--ratio", "1.5"], CONFIG_FLAGS)),
+    (e: unknown) => e instanceof ConfigError && e.field === "head.ratio",
+  );
+});
+
+Deno.test("unknown flags, missing values and bad numbers are FlagErrors", () => {
+  assert.throws(() => parseFlags(["--ratoi", "0.4"], CONFIG_FLAGS), FlagError);
+  assert.throws(() => parseFlags(["--ratoi", "0.4"], CONFIG_FLAGS), /unknown flag --ratoi/);
+  assert.throws(() => parseFlags(["--ratio"], CONFIG_FLAGS), /--ratio needs a value/);
+  assert.throws(() => parseFlags(["--ratio", "high"], CONFIG_FLAGS), /"high" is not a number/);
+  assert.throws(() => parseFlags(["0.4"], CONFIG_FLAGS), /unexpected argument "0.4"/);
+  const specs: FlagSpec[] = [
+    { name: "force", type: "boolean", help: "" },
+    { name: "out", type: "string", help: "", default: "data" },
+  ];
+  assert.deepEqual(parseFlags(["--force"], specs), { force: true, out: "data" });
+  assert.throws(() => parseFlags(["--force=yes"], specs), /expected true or false/);
+});
