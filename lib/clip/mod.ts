@@ -22,6 +22,7 @@ export {
   type ClipModelSource,
   type ClipSettings,
   clipSettings,
+  compactOk,
   configureTransformers,
   type EncodeImagesOptions,
   loadClip,

@@ -108,7 +108,7 @@ export interface ClipEncoder {
   /**
    * Text features: `features` = final-layer-norm state at the end-of-text token, unprojected
    * (`n × textHidden`, MemeCLIP's text input); `embeds` = CLIP's projected `text_embeds`
-   * (`n × dim`, for prompts and zero-shot). `null` is the empty text.
+   * (`n × dim`, for prompts and zero-shot). `null` is encoded as the word `null`, as in MemeCLIP.
    */
   encodeTexts(
     texts: readonly (string | null)[],

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { textForClip } from "../data/mod.ts";
+
 /** CLIP's context length. */
 export const CONTEXT_LENGTH = 77;
 
@@ -36,10 +38,10 @@ export interface TokenBatch {
 }
 
 /**
- * Tokenises texts as `clip.tokenize(…, truncate=True)` does. `null` (a meme without text, the
- * reference's `None`) is tokenised as the empty string, `<|startoftext|><|endoftext|>`, so that
- * every row gets a text feature. Rows are padded with the tokenizer's pad id (padding cannot
- * reach the end-of-text state: the text transformer is causal).
+ * Tokenises texts as `clip.tokenize(…, truncate=True)` does. `null` (a meme without text) is
+ * tokenised as the word `null`, as MemeCLIP replaces the text `None` by `'null'` before
+ * tokenising, so every row gets a text feature. Rows are padded with the tokenizer's pad id
+ * (padding cannot reach the end-of-text state: the text transformer is causal).
  */
 export function tokenizeBatch(
   tokenizer: TokenizerLike,
@@ -55,7 +57,7 @@ export function tokenizeBatch(
   const lengths = new Int32Array(n);
   const truncated = new Array<boolean>(n).fill(false);
   for (let r = 0; r < n; r++) {
-    let tokens = tokenizer.encode(texts[r] ?? "");
+    let tokens = tokenizer.encode(textForClip(texts[r]));
     lengths[r] = tokens.length;
     if (tokens.length > contextLength) {
       tokens = tokens.slice(0, contextLength);

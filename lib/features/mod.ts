@@ -1,0 +1,44 @@
+/**
+ * The CLIP feature store: extract image embeddings and unprojected text features once per
+ * (model, preprocessing, dataset), resumably, and load them as typed arrays in dataset order.
+ *
+ * ```ts
+ * import { extractPrideMM, featuresBySplit, loadFeatures } from "./lib/features/mod.ts";
+ * const { key, dataset } = await extractPrideMM("data/PrideMM/PrideMM.csv", { model: "tiny" });
+ * const features = await loadFeatures(key);
+ * const { train, val, test } = featuresBySplit(features, dataset);
+ * console.log(train.image.length / features.dim, "training memes");
+ * ```
+ *
+ * @module
+ */
+export {
+  extractFeatures,
+  type ExtractOptions,
+  type ExtractResult,
+  type FeatureItem,
+} from "./extract.ts";
+export {
+  FEATURE_STORE_FORMAT,
+  featureStoreKey,
+  type FeatureStoreKeyParts,
+  modelContentHash,
+  sha256File,
+} from "./key.ts";
+export {
+  featureStoreDir,
+  type LoadedFeatures,
+  loadFeatures,
+  readManifest,
+  selectRows,
+  type StoreIdentity,
+  type StoreManifest,
+} from "./store.ts";
+export { extractPrideMM, featuresBySplit, pridemmItems, type SplitFeatures } from "./pridemm.ts";
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  type SafeDType,
+  type SafeFile,
+  type SafeTensor,
+} from "./safetensors.ts";
