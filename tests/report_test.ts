@@ -22,6 +22,7 @@ import {
   renderReport,
   renderReportHtml,
   runTimestamp,
+  screenshotFigure,
   screenshotHtml,
   trainingCurvesFigure,
   writeReport,
@@ -403,6 +404,23 @@ Deno.test({
     }
   },
 });
+Deno.test({
+  name: "screenshotFigure draws one figure alone at twice the pixel density",
+  ignore: chromium === null,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const fig = confusionMatrixFigure([[5, 1], [2, 7]], ["Benign", "Harmful"], "cm");
+      await screenshotFigure(fig, `${dir}/cm.png`, { width: 400, height: 300 });
+      const png = await Deno.readFile(`${dir}/cm.png`);
+      const view = new DataView(png.buffer, png.byteOffset);
+      assert.deepEqual([view.getUint32(16), view.getUint32(20)], [800, 600]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 if (chromium === null) {
   console.log("screenshotHtml render test skipped: Chromium not installed (apt install chromium)");
 }

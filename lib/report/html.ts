@@ -274,6 +274,35 @@ ${sections.join("\n")}
 `;
 }
 
+/**
+ * A bare page holding one figure at a fixed size and nothing else, with plotly.js inlined: the
+ * input for a PNG of a single figure (see `screenshotFigure`).
+ */
+export function figurePageHtml(
+  figure: Figure,
+  plotlyJs: string,
+  size: { width: number; height: number },
+): string {
+  const sized: Figure = {
+    data: figure.data,
+    layout: { ...figure.layout, width: size.width, height: size.height },
+  };
+  return `<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escapeHtml(figureTitle(figure) || "figure")}</title>
+<style>body { margin: 0; background: #ffffff; }</style></head>
+<body>
+<div class="figure" id="figure-0"></div>
+<script type="application/json" id="report-figures">${scriptSafeJson([sized])}</script>
+<script>${escapeScript(plotlyJs)}</script>
+<script>${
+    RENDER.replace("{ responsive: true, displaylogo: false }", "{ staticPlot: true }")
+  }</script>
+</body>
+</html>
+`;
+}
+
 /** Renders a report to one self-contained HTML page, with plotly.js read from its package. */
 export async function renderReport(report: Report): Promise<string> {
   return renderReportHtml(report, await plotlySource());

@@ -124,6 +124,10 @@ ${htmlTable(summary.headers, summary.rows)}
 /**
  * Shows a figure in a Deno Jupyter notebook and returns its MIME bundle. Outside Jupyter it
  * only returns the bundle, so library code and tests can call it freely.
+ *
+ * Inside Jupyter the returned bundle carries a (non-enumerable) `Symbol.for("Jupyter.display")`
+ * that renders as nothing, so that `await display(fig)` as a cell's last expression does not
+ * echo the whole bundle as the cell's result under the figure.
  */
 export async function display(figure: Figure, options: DisplayOptions = {}): Promise<MimeBundle> {
   const bundle = await figureBundle(figure, options);
@@ -134,6 +138,7 @@ export async function display(figure: Figure, options: DisplayOptions = {}): Pro
       ...(options.displayId ? { display_id: options.displayId } : {}),
       ...(options.update ? { update: true } : {}),
     });
+    Object.defineProperty(bundle, Symbol.for("Jupyter.display"), { value: () => ({}) });
   }
   return bundle;
 }

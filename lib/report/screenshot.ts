@@ -1,3 +1,6 @@
+import type { Figure } from "./plotly.ts";
+import { figurePageHtml, plotlySource } from "./html.ts";
+
 /**
  * PNG screenshots of HTML reports with headless Chromium (Debian: `apt install chromium`), for
  * figures in the README.
@@ -181,5 +184,41 @@ export async function renderedDom(
     return dom;
   } finally {
     await Deno.remove(profile, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Options for {@linkcode screenshotFigure}. */
+export interface ScreenshotFigureOptions {
+  /** Figure width in CSS pixels (default 900). */
+  readonly width?: number;
+  /** Figure height in CSS pixels (default: the figure's own height, else 500). */
+  readonly height?: number;
+  /** Pixel density, e.g. 2 for a sharp README image (default 2). */
+  readonly deviceScaleFactor?: number;
+}
+
+/**
+ * Writes a PNG of one figure — e.g. for the README — by drawing it alone on a page with
+ * plotly.js inlined and capturing that page with headless Chromium.
+ */
+export async function screenshotFigure(
+  figure: Figure,
+  pngPath: string,
+  options: ScreenshotFigureOptions = {},
+): Promise<void> {
+  const width = options.width ?? 900;
+  const height = options.height ??
+    (typeof figure.layout.height === "number" ? figure.layout.height : 500);
+  const dir = await Deno.makeTempDir({ prefix: "memesense-figure-" });
+  try {
+    const html = `${dir}/figure.html`;
+    await Deno.writeTextFile(html, figurePageHtml(figure, await plotlySource(), { width, height }));
+    await screenshotHtml(html, pngPath, {
+      width,
+      height,
+      deviceScaleFactor: options.deviceScaleFactor ?? 2,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
