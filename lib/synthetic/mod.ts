@@ -4,7 +4,7 @@
  * Every label is visible or legible: the background's hue family gives hate, the shape's kind and
  * colour give stance, the number of shapes gives target, and each caption holds one word per
  * task (humour is carried by the caption alone). A working pipeline therefore learns all four
- * tasks, even on a tiny random CLIP; a broken one does not.
+ * tasks, even on the tiny random CLIP; a broken one does not.
  *
  * ```ts
  * import { ensureSyntheticMemes } from "./lib/synthetic/mod.ts";

@@ -11,11 +11,12 @@
  * | hate   | background hue family: cool 0, warm 1   | lovely/welcome · disgusting/vile |
  * | stance | shape kind and colour                   | maybe/unsure · support/proud · oppose/against |
  * | target | number of shapes = target + 1           | everyone/anybody · himself/herself · community/folks · agency/bank |
- * | humour | nothing                                 | notice/serious · haha/lol |
+ * | humour | only the caption rendered in the band  | notice/serious · haha/lol |
  *
- * Humour is carried by the caption alone, so the image-only ablation has something it cannot
- * learn; counting shapes is beyond a random encoder, so target leans on the caption too. Benign
- * memes get a random shape count and target word, so neither leaks hate.
+ * Humour is carried by the caption words alone: the image shows them only as rendered text, which
+ * a random encoder barely reads, so the image-only ablation has a task it mostly cannot learn.
+ * Counting shapes is hard for a random encoder too, so target leans on the caption. Benign memes
+ * get a random shape count and target word, so neither leaks hate.
  *
  * @module
  */
