@@ -1,0 +1,321 @@
+/**
+ * Feature store: safetensors, keys, resumable extraction (a child process killed mid-run and
+ * resumed), missing-image accounting, loading in dataset order, the PrideMM adapter and CLI.
+ */
+import assert from "node:assert/strict";
+import sharp from "sharp";
+import { parsePrideMM } from "../lib/data/mod.ts";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  extractFeatures,
+  extractPrideMM,
+  type FeatureItem,
+  featuresBySplit,
+  featureStoreDir,
+  featureStoreKey,
+  loadFeatures,
+  selectRows,
+} from "../lib/features/mod.ts";
+import { REPO_ROOT } from "../lib/util/mod.ts";
+
+Deno.test("safetensors: round trip, 8-byte aligned data, clear error for a damaged file", () => {
+  const bytes = encodeSafetensors({
+    a: { dtype: "F32", shape: [2, 2], data: Float32Array.from([1, -2.5, 3, 4]) },
+    i: { dtype: "I32", shape: [3], data: Int32Array.from([7, -1, 9]) },
+    u: { dtype: "U8", shape: [1], data: Uint8Array.from([255]) },
+  }, { note: "x" });
+  const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  assert.equal(headerLength % 8, 0);
+  assert.equal(bytes.length, 8 + headerLength + 16 + 12 + 1);
+  const back = decodeSafetensors(bytes, "t.safetensors");
+  assert.deepEqual([...back.tensors.a.data], [1, -2.5, 3, 4]);
+  assert.deepEqual(back.tensors.a.shape, [2, 2]);
+  assert.deepEqual([...back.tensors.i.data], [7, -1, 9]);
+  assert.deepEqual([...back.tensors.u.data], [255]);
+  assert.deepEqual(back.metadata, { note: "x" });
+  assert.throws(
+    () => decodeSafetensors(bytes.subarray(0, bytes.length - 1), "cut.safetensors"),
+    /cut\.safetensors.*tensor u/,
+  );
+  assert.throws(
+    () => encodeSafetensors({ a: { dtype: "F32", shape: [3], data: new Float32Array(2) } }),
+    /needs 3/,
+  );
+});
+
+Deno.test("featureStoreKey: readable, stable, and changed by every part", () => {
+  const parts = {
+    modelId: "Xenova/clip-vit-large-patch14",
+    modelHash: "m",
+    preprocess: "squash",
+    datasetHash: "d",
+  } as const;
+  const key = featureStoreKey(parts);
+  assert.match(key, /^clip-vit-large-patch14-squash-[0-9a-f]{16}$/);
+  assert.equal(featureStoreKey({ ...parts }), key);
+  const variants = [
+    featureStoreKey({ ...parts, modelHash: "m2" }),
+    featureStoreKey({ ...parts, preprocess: "crop" }),
+    featureStoreKey({ ...parts, datasetHash: "d2" }),
+    featureStoreKey({ ...parts, modelId: "other/clip-vit-large-patch14" }),
+  ];
+  assert.equal(new Set([key, ...variants]).size, 5);
+});
+
+/** 38 drawn images and 2 missing ones; varied texts including null and an over-long one. */
+async function makeItems(dir: string, n = 40): Promise<FeatureItem[]> {
+  const items: FeatureItem[] = [];
+  for (let i = 0; i < n; i++) {
+    const name = `img_${i}.png`;
+    const path = `${dir}/${name}`;
+    if (i !== 5 && i !== 33) {
+      const raw = new Uint8Array(24 * 16 * 3).map((_, k) => (k * (i + 3) * 37) % 256);
+      await sharp(raw, { raw: { width: 24, height: 16, channels: 3 } }).png().toFile(path);
+    }
+    const text = i % 7 === 3
+      ? null
+      : i === 11
+      ? "word ".repeat(300)
+      : `meme ${i} says ${"ha".repeat(i % 5)}`;
+    items.push({ name, imagePath: path, text });
+  }
+  return items;
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) out.push(e.name);
+  return out.sort();
+}
+
+Deno.test({
+  name: "extraction resumes after the process is killed, recomputing no finished batch",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const work = await Deno.makeTempDir();
+    try {
+      const items = await makeItems(work);
+      const datasetHash = "0".repeat(64);
+      const cacheA = `${work}/cache-a`, cacheB = `${work}/cache-b`;
+      const config = { items, datasetHash, cacheDir: cacheA, batchSize: 8, pauseMs: 60_000 };
+      await Deno.writeTextFile(`${work}/config.json`, JSON.stringify(config));
+
+      // 1. A child process extracts; kill it (SIGKILL) right after its first batch is on disk.
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--frozen",
+          "tests/fixtures/features/extract_child.ts",
+          `${work}/config.json`,
+        ],
+        cwd: REPO_ROOT,
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let out = "";
+      while (!out.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += value;
+      }
+      child.kill("SIGKILL");
+      const status = await child.status;
+      reader.releaseLock();
+      await child.stdout.cancel().catch(() => {});
+      const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
+      assert.equal(out, "BATCH 0 8\n", `child output: ${out} ${stderr}`);
+      assert.equal(status.success, false);
+
+      const stores = await listDir(`${cacheA}/features`);
+      assert.equal(stores.length, 1);
+      const dir = `${cacheA}/features/${stores[0]}`;
+      assert.deepEqual(await listDir(dir), ["batches", "store.json"]); // no manifest: incomplete
+      assert.deepEqual(await listDir(`${dir}/batches`), ["000000-8.safetensors"]);
+      await assert.rejects(loadFeatures(dir), /incomplete/);
+      const killed = decodeSafetensors(
+        await Deno.readFile(`${dir}/batches/000000-8.safetensors`),
+        "batch",
+      );
+      // Debris a killed writer might leave: a temporary file and a truncated batch.
+      await Deno.writeTextFile(`${dir}/batches/000008-8.safetensors.123.abcd.tmp`, "partial");
+      await Deno.writeFile(`${dir}/batches/000008-8.safetensors`, new Uint8Array([1, 2, 3]));
+
+      // 2. Resume: only the unfinished batches run.
+      const firsts: number[] = [];
+      const logs: string[] = [];
+      const resumed = await extractFeatures({
+        items,
+        datasetHash,
+        cacheDir: cacheA,
+        batchSize: 8,
+        model: "tiny",
+        threads: 1,
+        progress: null,
+        log: (l) => logs.push(l),
+        onBatchWritten: ({ first }) => {
+          firsts.push(first);
+        },
+      });
+      assert.deepEqual(firsts, [8, 16, 24, 32]);
+      assert.equal(resumed.resumed, 8);
+      assert.equal(resumed.computed, 32);
+      assert.ok(logs.some((l) => l.includes("discarding") && l.includes("000008-8.safetensors")));
+      assert.deepEqual(await listDir(dir), [
+        "features.safetensors",
+        "manifest.json",
+        "missing-images.tsv",
+        "store.json",
+      ]);
+
+      // 3. The same extraction uninterrupted, in another cache: identical store.
+      const full = await extractFeatures({
+        items,
+        datasetHash,
+        cacheDir: cacheB,
+        batchSize: 8,
+        model: "tiny",
+        threads: 1,
+        progress: null,
+        log: () => {},
+      });
+      assert.equal(full.key, resumed.key);
+      const a = await loadFeatures(resumed.key, { cacheDir: cacheA });
+      const b = await loadFeatures(full.dir);
+      assert.deepEqual(a.image, b.image);
+      assert.deepEqual(a.text, b.text);
+      assert.deepEqual(a.imageOk, b.imageOk);
+      // The killed child's batch is what the store holds for rows 0..7.
+      assert.deepEqual(a.image.subarray(0, 8 * 768), killed.tensors.image.data);
+      assert.deepEqual(a.text.subarray(0, 8 * 768), killed.tensors.text.data);
+
+      // 4. Loaded in dataset order; missing images counted, reported, zeroed — text kept.
+      assert.equal(a.count, 40);
+      assert.deepEqual([a.dim, a.textDim], [768, 768]);
+      assert.deepEqual(a.names, items.map((i) => i.name));
+      assert.deepEqual([...a.imageOk].flatMap((v, i) => (v ? [] : [i])), [5, 33]);
+      assert.equal(resumed.manifest.imagesMissing, 2);
+      const row = (m: Float32Array, r: number) => m.subarray(r * 768, (r + 1) * 768);
+      assert.ok(row(a.image, 5).every((v) => v === 0));
+      assert.ok(row(a.text, 5).some((v) => v !== 0));
+      assert.ok(row(a.image, 6).some((v) => v !== 0));
+      const tsv = (await Deno.readTextFile(`${dir}/missing-images.tsv`)).trim().split("\n");
+      assert.equal(tsv.length, 3);
+      assert.match(tsv[1], /^5\timg_5\.png\t.*img_5\.png\t.*missing/);
+      assert.match(tsv[2], /^33\timg_33\.png\t/);
+      const picked = selectRows(a, [6, 0]);
+      assert.deepEqual(picked.image.subarray(0, 768), row(a.image, 6));
+      assert.deepEqual([...picked.imageOk], [1, 1]);
+
+      // 5. Once complete, nothing is loaded or computed again.
+      const again = await extractFeatures({
+        items,
+        datasetHash,
+        cacheDir: cacheA,
+        model: "tiny",
+        log: () => {},
+      });
+      assert.deepEqual([again.cached, again.computed, again.key], [true, 0, resumed.key]);
+      // A different preprocessing is a different store.
+      assert.notEqual(
+        featureStoreDir(
+          featureStoreKey({
+            modelId: "tiny",
+            modelHash: a.modelHash,
+            preprocess: "crop",
+            datasetHash,
+          }),
+        ),
+        featureStoreDir(a.key),
+      );
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});
+
+const CSV = `name,hate,target,stance,humour,split,text
+a.png,0,NA,0,1,train,first meme
+b.png,1,2,2,0,test,None
+c.png,0,NA,1,1,train,third meme
+d.png,1,0,2,1,val,fourth
+e.png,0,NA,0,0,train,fifth
+`;
+
+Deno.test({
+  name: "PrideMM adapter and deno task extract: features split by the CSV's split column",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const work = await Deno.makeTempDir();
+    try {
+      await Deno.mkdir(`${work}/Images`);
+      for (const [i, n] of ["a", "b", "c", "e"].entries()) {
+        await sharp({
+          create: { width: 20, height: 20, channels: 3, background: { r: 60 * i, g: 90, b: 10 } },
+        })
+          .png().toFile(`${work}/Images/${n}.png`);
+      }
+      await Deno.writeTextFile(`${work}/PrideMM.csv`, CSV);
+      const cli = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--frozen",
+          "experiments/extract.ts",
+          "--data",
+          `${work}/PrideMM.csv`,
+          "--model",
+          "tiny",
+          "--cache",
+          `${work}/cache`,
+          "--batch-size",
+          "2",
+        ],
+        cwd: REPO_ROOT,
+      }).output();
+      const stdout = new TextDecoder().decode(cli.stdout),
+        stderr = new TextDecoder().decode(cli.stderr);
+      assert.equal(cli.code, 0, stderr);
+      assert.match(stdout, /extracted 5 memes \(0 resumed\)/);
+      assert.match(stdout, /4 read, 1 missing\/unreadable/);
+      assert.match(stderr, /1 of 5 images missing or unreadable/);
+
+      const r = await extractPrideMM(`${work}/PrideMM.csv`, {
+        model: "tiny",
+        cacheDir: `${work}/cache`,
+        log: () => {},
+      });
+      assert.equal(r.cached, true); // the CLI's store is found, keyed by the CSV's hash
+      const f = await loadFeatures(r.key, { cacheDir: `${work}/cache` });
+      const splits = featuresBySplit(f, r.dataset);
+      assert.deepEqual([...splits.train.rows], [0, 2, 4]);
+      assert.deepEqual([...splits.val.rows], [3]);
+      assert.deepEqual([...splits.val.imageOk], [0]); // d.png is missing
+      assert.equal(splits.test.image.length, 768);
+      assert.deepEqual(splits.train.text.subarray(768, 1536), f.text.subarray(2 * 768, 3 * 768));
+      // Loading against another CSV is refused.
+      const other = parsePrideMM(
+        CSV.replace("e.png", "x.png"),
+        `${work}/other.csv`,
+        `${work}/Images`,
+      );
+      assert.throws(() => featuresBySplit(f, other), /row 4 is e\.png vs x\.png/);
+
+      const bad = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--frozen", "experiments/extract.ts", "--preprocess", "stretch"],
+        cwd: REPO_ROOT,
+      }).output();
+      assert.equal(bad.code, 2);
+      assert.match(
+        new TextDecoder().decode(bad.stderr),
+        /--preprocess: "stretch" is not squash or crop/,
+      );
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});
