@@ -276,6 +276,15 @@ Deno.test("evaluateLogits: clear errors naming the row for bad input", () => {
   );
 });
 
+Deno.test("evaluateLogits on an empty split: NaN metrics, zero confusion", () => {
+  const m = evaluateLogits(new Float32Array(0), new Int32Array(0), 3);
+  assert.equal(m.n, 0);
+  for (const v of [m.accuracy, m.macroF1, m.auroc, m.aurocReference, m.loss!]) {
+    assert.ok(Number.isNaN(v));
+  }
+  assert.deepEqual(m.confusion, [[0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+});
+
 Deno.test("referenceBatchMeanMetrics: mean of per-batch values, single-class batches score 0", () => {
   const logits = new Float32Array([25, 18, 18, 25, -5, 5, 5, -5]);
   const labels = new Int32Array([0, 1, 1, 0]);
