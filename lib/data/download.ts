@@ -22,7 +22,7 @@ export class DownloadError extends Error {
 
 /** Options for {@linkcode downloadResumable}. */
 export interface DownloadOptions {
-  /** Requests before giving up on network errors (default 5). */
+  /** Consecutive failed requests (none gaining any bytes) before giving up (default 5). */
   readonly attempts?: number;
   /** Wait before the first retry, doubled for each further one (default 1000 ms). */
   readonly retryDelayMs?: number;
@@ -40,7 +40,7 @@ export interface DownloadResult {
   readonly bytes: number;
   /** Bytes already in `<dest>.part` when the first request went out. */
   readonly resumedFrom: number;
-  /** Requests made (Drive's confirmation hop not counted). */
+  /** Requests made, failed ones included (Drive's confirmation hop not counted). */
   readonly requests: number;
 }
 
@@ -60,31 +60,37 @@ export async function downloadResumable(
   const log = opts.log ?? ((line: string) => console.error(line));
   const part = `${dest}.part`;
   const resumedFrom = await fileSize(part);
+  // Only failures that gained no bytes count against `attempts`: a long download over a flaky
+  // link may break many times and still finish.
+  let failures = 0;
+  let requests = 0;
   let lastError: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1) {
-      const wait = (opts.retryDelayMs ?? 1000) * 2 ** (attempt - 2);
-      const resume = (await fileSize(part)) > 0 ? "resuming" : "retrying";
-      log(
-        `request failed (${errorText(lastError)}); ${resume} in ${
-          wait / 1000
-        }s (${attempt}/${attempts})`,
-      );
-      await new Promise((r) => setTimeout(r, wait));
-    }
+  while (true) {
+    const before = await fileSize(part);
+    requests++;
     try {
       await requestOnce(url, part, opts);
       await Deno.rename(part, dest);
-      return { bytes: await fileSize(dest), resumedFrom, requests: attempt };
+      return { bytes: await fileSize(dest), resumedFrom, requests };
     } catch (e) {
       if (e instanceof DownloadError && e.kind === "unavailable") throw e;
       lastError = e;
     }
+    const now = await fileSize(part);
+    failures = now > before ? 1 : failures + 1;
+    if (failures >= attempts) break;
+    const wait = (opts.retryDelayMs ?? 1000) * 2 ** (failures - 1);
+    log(
+      `request failed (${errorText(lastError)}); ${now > 0 ? "resuming" : "retrying"} in ${
+        wait / 1000
+      }s (${failures}/${attempts})`,
+    );
+    await new Promise((r) => setTimeout(r, wait));
   }
   const kept = await fileSize(part);
   throw new DownloadError(
     "network",
-    `download failed after ${attempts} attempts: ${errorText(lastError)}${
+    `download failed after ${attempts} attempts without progress: ${errorText(lastError)}${
       kept > 0 ? ` (${kept} bytes kept in ${part}; the next run resumes from there)` : ""
     }`,
     { cause: lastError },

@@ -1,0 +1,85 @@
+/**
+ * Downloads the PrideMM release (the dataset authors' Google Drive file), verifies it and unpacks
+ * it into `data/PrideMM/` (`PrideMM.csv` + `Images/`), then prints the class counts.
+ *
+ *   deno task fetch-data [--out DIR] [--url URL] [--archive FILE.zip] [--force] [--keep-archive]
+ *
+ * Resumable: an interrupted download continues from `<out>/PrideMM.zip.part` on the next run.
+ * Exit status 0 when the dataset is in place, 1 when it could not be fetched (the manual steps are
+ * printed), 2 for bad flags.
+ *
+ * @module
+ */
+import { FlagError, type FlagSpec, helpText, parseFlags } from "../lib/config/mod.ts";
+import {
+  DEFAULT_DATA_DIR,
+  FetchError,
+  fetchPrideMM,
+  formatSummary,
+  loadPrideMM,
+  manualInstructions,
+  PRIDEMM_URL,
+  summary,
+} from "../lib/data/mod.ts";
+import { formatDuration } from "../lib/util/mod.ts";
+
+const FLAGS: FlagSpec[] = [
+  { name: "out", type: "string", help: "destination directory", default: DEFAULT_DATA_DIR },
+  { name: "url", type: "string", help: "download from this URL instead", default: PRIDEMM_URL },
+  { name: "archive", type: "string", help: "verify and unpack this local zip (no download)" },
+  { name: "force", type: "boolean", help: "fetch again even if the dataset is complete" },
+  { name: "keep-archive", type: "boolean", help: "keep the downloaded zip after unpacking" },
+  {
+    name: "allow-missing-images",
+    type: "boolean",
+    help: "unpack even if the archive lacks images the CSV names (they are listed in a report)",
+  },
+  { name: "help", type: "boolean", help: "show this help" },
+];
+
+if (import.meta.main) {
+  const usage = "deno task fetch-data [flags]";
+  let flags;
+  try {
+    flags = parseFlags(Deno.args, FLAGS);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    console.error(`${e.message}\n\n${helpText(usage, FLAGS)}`);
+    Deno.exit(2);
+  }
+  if (flags.help) {
+    console.log(
+      `${helpText(usage, FLAGS)}\n\nDownloads, verifies and unpacks PrideMM.\n\n${
+        manualInstructions(flags.out as string)
+      }`,
+    );
+    Deno.exit(0);
+  }
+  const outDir = flags.out as string;
+  const t0 = performance.now();
+  try {
+    const r = await fetchPrideMM({
+      url: flags.url as string,
+      outDir,
+      archive: flags.archive as string | undefined,
+      force: flags.force === true,
+      keepArchive: flags["keep-archive"] === true,
+      allowMissingImages: flags["allow-missing-images"] === true,
+    });
+    console.log(formatSummary(summary(await loadPrideMM(r.csvPath))));
+    console.log(
+      `\n${r.images} of ${r.memes} images in ${r.imageDir}${
+        r.missing ? ` (${r.missing} missing, see missing_images.csv)` : ""
+      }; annotations ${r.csvPath} (${formatDuration((performance.now() - t0) / 1000)})`,
+    );
+  } catch (e) {
+    if (!(e instanceof FetchError)) throw e;
+    const what = {
+      network: "network failure",
+      unavailable: "file unavailable",
+      corrupt: "bad archive",
+    };
+    console.error(`fetch-data: ${what[e.kind]}: ${e.message}\n\n${manualInstructions(outDir)}`);
+    Deno.exit(1);
+  }
+}
