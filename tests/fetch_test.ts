@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import sharp from "sharp";
 import {
+  downloadResumable,
   driveConfirmUrl,
   FetchError,
   type FetchOptions,
@@ -234,6 +235,34 @@ Deno.test("short 206 answers are continued until the file is complete", async ()
     assert.equal(starts.length, Math.ceil((ARCHIVE.length - kept) / 400));
     assert.ok(starts.length > 2);
     await assertUnpacked(out);
+  });
+});
+
+Deno.test("a stalled connection is abandoned after the idle timeout and resumed", async () => {
+  const cut = 300;
+  await withServer({
+    "/PrideMM.zip": (req, n) => {
+      if (n > 1) return serveBytes(req, ARCHIVE);
+      // headers and a few bytes, then silence until the client gives up
+      const body = new ReadableStream<Uint8Array>({
+        start: (c) => c.enqueue(ARCHIVE.slice(0, cut)),
+      });
+      return new Response(body, { headers: { "content-length": String(ARCHIVE.length) } });
+    },
+  }, async (base, hits, out) => {
+    await Deno.mkdir(out, { recursive: true });
+    const log: string[] = [];
+    const dest = join(out, "PrideMM.zip");
+    const r = await downloadResumable(`${base}/PrideMM.zip`, dest, {
+      idleTimeoutMs: 1000, // generous: a busy machine must not trip it early
+      retryDelayMs: 1,
+      log: (l) => log.push(l),
+      progressWrite: null,
+    });
+    assert.deepEqual(r, { bytes: ARCHIVE.length, resumedFrom: 0, requests: 2 });
+    assert.deepEqual(hits.map((h) => h.range), [null, `bytes=${cut}-`]);
+    assert.match(log[0], /no data for 1s/);
+    assert.deepEqual(await Deno.readFile(dest), ARCHIVE);
   });
 });
 
