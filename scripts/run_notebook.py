@@ -37,7 +37,6 @@ from nbclient.exceptions import (
     DeadKernelError,
 )
 from nbclient.util import ensure_async
-from jupyter_client.kernelspec import NoSuchKernel
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -158,10 +157,15 @@ def main(argv=None):
     except DeadKernelError as err:
         print(f"run_notebook: {args.input}: the kernel died: {err}", file=sys.stderr)
         status = 1
-    except (NoSuchKernel, RuntimeError, TimeoutError, OSError) as err:
-        print(f"run_notebook: {args.input}: kernel {args.kernel!r} did not start: "
-              f"{type(err).__name__}: {err}", file=sys.stderr)
-        return 2
+    except Exception as err:
+        if client.code_cells_executed == 0:
+            print(f"run_notebook: {args.input}: kernel {args.kernel!r} did not start: "
+                  f"{type(err).__name__}: {err}", file=sys.stderr)
+            return 2
+        # e.g. nbclient's own clean-up failing after a SIGTERM stopped the run
+        print(f"run_notebook: {args.input}: execution stopped: {type(err).__name__}: {err}",
+              file=sys.stderr)
+        status = 1
 
     failure = first_error(nb)
     if failure is not None:

@@ -194,9 +194,10 @@ export async function runNotebook(
   const seconds = (performance.now() - t0) / 1000;
 
   const problems: string[] = [];
-  if (timedOut) problems.push(`killed after ${notebookTimeout}s (--notebook-timeout)`);
   const log = runnerLog(new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr));
-  if (code !== 0 && log) problems.push(log);
+  // After a kill the runner's own messages are only about being stopped.
+  if (timedOut) problems.push(`stopped after ${notebookTimeout}s (--notebook-timeout)`);
+  else if (code !== 0 && log) problems.push(log);
   else if (code !== 0) problems.push(`run_notebook.py exited with status ${code}`);
   let figures = 0;
   try {
