@@ -375,6 +375,14 @@ Deno.test("images missing from the archive are refused, or unpacked and reported
       `name,line,split,expected_path\nimg_2.png,3,train,${out}/Images/img_2.png\n`,
     );
     assert.deepEqual(listing(join(out, "Images")), ["img_1.png", "img_3.png", "img_4.png"]);
+    const again = await fetchPrideMM({
+      url: `${base}/PrideMM.zip`,
+      outDir: out,
+      allowMissingImages: true,
+      ...quiet(),
+    });
+    assert.deepEqual([again.alreadyPresent, again.missing], [true, 1]);
+    assert.equal(hits.length, 1);
   });
 });
 

@@ -121,7 +121,7 @@ async function requestOnce(url: string, part: string, opts: DownloadOptions): Pr
       const range = /^bytes (\d+)-\d+\/(\d+|\*)/.exec(res.headers.get("content-range") ?? "");
       if (!range || Number(range[1]) !== offset) {
         await res.body?.cancel();
-        await Deno.truncate(part, 0);
+        await Deno.truncate(part, 0).catch(() => {});
         throw new Error(
           `server resumed at an unexpected range: ${res.headers.get("content-range")}`,
         );

@@ -93,9 +93,16 @@ export async function fetchPrideMM(opts: FetchOptions = {}): Promise<FetchResult
 
   if (!opts.force) {
     const present = await existingDataset(csvPath);
-    if (present && present.missing === 0) {
+    // With --allow-missing-images, a dataset unpacked with its missing-images report is complete.
+    const accepted = present !== null && present.missing > 0 && opts.allowMissingImages === true &&
+      await isFile(join(outDir, "missing_images.csv"));
+    if (present && (present.missing === 0 || accepted)) {
       log(
-        `${csvPath}: ${present.memes} memes, all images present; nothing to do (--force refetches)`,
+        `${csvPath}: ${present.memes} memes, ${
+          present.missing
+            ? `${present.missing} images missing (listed in missing_images.csv)`
+            : "all images present"
+        }; nothing to do (--force refetches)`,
       );
       return { csvPath, imageDir, ...present, alreadyPresent: true, downloadedBytes: 0 };
     }
