@@ -1,0 +1,95 @@
+/**
+ * Aggregation over seeds and the comparison with the paper: mean ± std and a 95% confidence
+ * interval per (variant, task, protocol, metric).
+ *
+ * @module
+ */
+import { TASK_NAMES, type TaskName } from "../config/mod.ts";
+import { type MeanStd, meanStd } from "../metrics/mod.ts";
+import { type CellResult, type Protocol, PROTOCOLS, reportedMetrics } from "./cells.ts";
+import type { PaperResults } from "./paper.ts";
+
+/** The metrics summarised per cell group, in table order. */
+export const SUMMARY_METRICS = ["accuracy", "auroc", "macroF1", "aurocReference"] as const;
+/** A summarised metric name. */
+export type SummaryMetric = typeof SUMMARY_METRICS[number];
+
+/** Seeds of one (variant, task, protocol) summarised; metrics as fractions, like `Metrics`. */
+export interface SummaryRow {
+  readonly variant: string;
+  readonly task: TaskName;
+  readonly protocol: Protocol;
+  readonly seeds: readonly number[];
+  readonly metrics: Readonly<Record<SummaryMetric, MeanStd>>;
+  /** Mean selected epoch (1-based). */
+  readonly meanEpoch: number;
+}
+
+/** Groups results by (variant, task, protocol) and summarises each metric over seeds. */
+export function summarise(results: readonly CellResult[]): SummaryRow[] {
+  const groups = new Map<string, CellResult[]>();
+  for (const r of results) {
+    const k = `${r.variant}\u0000${r.task}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(r);
+  }
+  const rows: SummaryRow[] = [];
+  for (const cells of groups.values()) {
+    cells.sort((a, b) => a.seed - b.seed);
+    for (const protocol of PROTOCOLS) {
+      const ms = cells.map((c) => reportedMetrics(c, protocol));
+      const metrics = Object.fromEntries(
+        SUMMARY_METRICS.map((m) => [m, meanStd(ms.map((x) => x[m]))]),
+      ) as Record<SummaryMetric, MeanStd>;
+      const epochs = cells.map((c) => (protocol === "reference" ? c.reference : c.clean).epoch);
+      rows.push({
+        variant: cells[0].variant,
+        task: cells[0].task,
+        protocol,
+        seeds: cells.map((c) => c.seed),
+        metrics,
+        meanEpoch: epochs.reduce((a, b) => a + b, 0) / epochs.length,
+      });
+    }
+  }
+  const taskOrder = (t: TaskName) => TASK_NAMES.indexOf(t);
+  return rows.sort((a, b) =>
+    a.variant.localeCompare(b.variant) || taskOrder(a.task) - taskOrder(b.task) ||
+    PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol)
+  );
+}
+
+/** One line of the results table beside the paper. */
+export interface ComparisonRow {
+  readonly task: TaskName;
+  readonly protocol: Protocol;
+  readonly n: number;
+  readonly ours: Readonly<Record<"accuracy" | "auroc" | "macroF1", MeanStd>>;
+  readonly paper: Readonly<Record<"accuracy" | "auroc" | "macroF1", number>>;
+  /** 100 · ours.mean − paper, in percentage points (the paper reports percent). */
+  readonly diff: Readonly<Record<"accuracy" | "auroc" | "macroF1", number>>;
+}
+
+/** The per-task comparison with the paper for one variant (both protocols). */
+export function compareWithPaper(
+  rows: readonly SummaryRow[],
+  paper: PaperResults,
+  variant: string,
+): ComparisonRow[] {
+  return rows.filter((r) => r.variant === variant).map((r) => {
+    const p = paper.tasks[r.task];
+    const pick = <T>(f: (m: "accuracy" | "auroc" | "macroF1") => T) => ({
+      accuracy: f("accuracy"),
+      auroc: f("auroc"),
+      macroF1: f("macroF1"),
+    });
+    return {
+      task: r.task,
+      protocol: r.protocol,
+      n: r.seeds.length,
+      ours: pick((m) => r.metrics[m]),
+      paper: pick((m) => p[m]),
+      diff: pick((m) => 100 * r.metrics[m].mean - p[m]),
+    };
+  });
+}

@@ -1,0 +1,171 @@
+/**
+ * Baselines reported in the same table as the head: zero-shot CLIP (prompt similarity, no
+ * training) and a linear probe (multinomial logistic regression) on the concatenated features.
+ * The image-only / text-only heads are head variants (see `variants.ts`).
+ *
+ * @module
+ */
+import { evaluateLogits, type Metrics } from "../metrics/mod.ts";
+import { Rng } from "../util/mod.ts";
+
+/**
+ * Zero-shot logits: `100 · cos(image_embed, prompt_embed)` per class, 100 being CLIP's learned
+ * logit scale. Rows of `imageEmbeds` (n × d) and `promptEmbeds` (C × d) need not be normalised.
+ */
+export function zeroShotLogits(
+  imageEmbeds: Float32Array,
+  promptEmbeds: Float32Array,
+  n: number,
+  numClasses: number,
+): Float32Array {
+  const d = promptEmbeds.length / numClasses;
+  if (imageEmbeds.length !== n * d) {
+    throw new Error(`zeroShotLogits: image embeds are ${imageEmbeds.length / n}-d, prompts ${d}-d`);
+  }
+  const prompts = normalisedRows(promptEmbeds, numClasses, d);
+  const out = new Float32Array(n * numClasses);
+  for (let i = 0; i < n; i++) {
+    let norm = 0;
+    for (let k = 0; k < d; k++) norm += imageEmbeds[i * d + k] ** 2;
+    const inv = 1 / Math.max(Math.sqrt(norm), 1e-12);
+    for (let c = 0; c < numClasses; c++) {
+      let dot = 0;
+      for (let k = 0; k < d; k++) dot += imageEmbeds[i * d + k] * prompts[c * d + k];
+      out[i * numClasses + c] = 100 * dot * inv;
+    }
+  }
+  return out;
+}
+
+function normalisedRows(m: Float32Array, rows: number, d: number): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let r = 0; r < rows; r++) {
+    let norm = 0;
+    for (let k = 0; k < d; k++) norm += m[r * d + k] ** 2;
+    const inv = 1 / Math.max(Math.sqrt(norm), 1e-12);
+    for (let k = 0; k < d; k++) out[r * d + k] = m[r * d + k] * inv;
+  }
+  return out;
+}
+
+/** A split's inputs for the linear probe: features n × d row-major and labels. */
+export interface ProbeSplit {
+  readonly x: Float32Array;
+  readonly labels: Int32Array;
+  readonly n: number;
+}
+
+/** Linear-probe settings. */
+export interface LinearProbeOptions {
+  readonly numClasses: number;
+  /** Full-batch Adam steps (default 300). */
+  readonly steps?: number;
+  /** Adam learning rate (default 1e-2). */
+  readonly lr?: number;
+  /** L2 penalty on the weights (default 1e-3). */
+  readonly l2?: number;
+  readonly seed?: number;
+}
+
+/** The fitted probe and its test metrics. */
+export interface LinearProbeResult {
+  readonly test: Metrics;
+  readonly val: Metrics;
+  readonly weights: Float32Array;
+  readonly bias: Float32Array;
+}
+
+/** Concatenates two row-major feature matrices of the same row count: [a | b]. */
+export function concatFeatures(a: Float32Array, b: Float32Array, n: number): Float32Array {
+  const da = a.length / n, db = b.length / n;
+  const out = new Float32Array(n * (da + db));
+  for (let i = 0; i < n; i++) {
+    out.set(a.subarray(i * da, (i + 1) * da), i * (da + db));
+    out.set(b.subarray(i * db, (i + 1) * db), i * (da + db) + da);
+  }
+  return out;
+}
+
+/**
+ * Multinomial logistic regression, full batch, Adam, features standardised with the training
+ * split's mean and std. One fit with fixed settings and no checkpoint selection, so the same
+ * number serves both protocols.
+ */
+export function linearProbe(
+  train: ProbeSplit,
+  val: ProbeSplit,
+  test: ProbeSplit,
+  opts: LinearProbeOptions,
+): LinearProbeResult {
+  const { numClasses: C, steps = 300, lr = 1e-2, l2 = 1e-3, seed = 0 } = opts;
+  const d = train.x.length / train.n;
+  const mean = new Float64Array(d), std = new Float64Array(d);
+  for (let i = 0; i < train.n; i++) {
+    for (let k = 0; k < d; k++) mean[k] += train.x[i * d + k];
+  }
+  for (let k = 0; k < d; k++) mean[k] /= train.n;
+  for (let i = 0; i < train.n; i++) {
+    for (let k = 0; k < d; k++) std[k] += (train.x[i * d + k] - mean[k]) ** 2;
+  }
+  for (let k = 0; k < d; k++) std[k] = Math.sqrt(std[k] / train.n) || 1;
+  const standardise = (s: ProbeSplit) => {
+    const x = new Float32Array(s.x.length);
+    for (let i = 0; i < s.n; i++) {
+      for (let k = 0; k < d; k++) x[i * d + k] = (s.x[i * d + k] - mean[k]) / std[k];
+    }
+    return x;
+  };
+  const xTrain = standardise(train);
+  const rng = new Rng(seed);
+  const w = new Float32Array(C * d).map(() => 0.01 * rng.normal());
+  const b = new Float32Array(C);
+  const params = [w, b];
+  const m = params.map((p) => new Float64Array(p.length));
+  const v = params.map((p) => new Float64Array(p.length));
+  const gw = new Float64Array(C * d), gb = new Float64Array(C);
+  const logits = new Float64Array(C);
+  for (let t = 1; t <= steps; t++) {
+    gw.fill(0);
+    gb.fill(0);
+    for (let i = 0; i < train.n; i++) {
+      let max = -Infinity;
+      for (let c = 0; c < C; c++) {
+        let z = b[c];
+        for (let k = 0; k < d; k++) z += w[c * d + k] * xTrain[i * d + k];
+        logits[c] = z;
+        if (z > max) max = z;
+      }
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += logits[c] = Math.exp(logits[c] - max);
+      for (let c = 0; c < C; c++) {
+        const g = (logits[c] / sum - (train.labels[i] === c ? 1 : 0)) / train.n;
+        gb[c] += g;
+        for (let k = 0; k < d; k++) gw[c * d + k] += g * xTrain[i * d + k];
+      }
+    }
+    for (let j = 0; j < w.length; j++) gw[j] += l2 * w[j];
+    const grads = [gw, gb];
+    for (let p = 0; p < 2; p++) {
+      const param = params[p], g = grads[p], mp = m[p], vp = v[p];
+      for (let j = 0; j < param.length; j++) {
+        mp[j] = 0.9 * mp[j] + 0.1 * g[j];
+        vp[j] = 0.999 * vp[j] + 0.001 * g[j] * g[j];
+        const mh = mp[j] / (1 - 0.9 ** t), vh = vp[j] / (1 - 0.999 ** t);
+        param[j] -= lr * mh / (Math.sqrt(vh) + 1e-8);
+      }
+    }
+  }
+  const predict = (s: ProbeSplit) => {
+    const x = standardise(s);
+    const out = new Float32Array(s.n * C);
+    for (let i = 0; i < s.n; i++) {
+      for (let c = 0; c < C; c++) {
+        let z = b[c];
+        for (let k = 0; k < d; k++) z += w[c * d + k] * x[i * d + k];
+        out[i * C + c] = z;
+      }
+    }
+    return evaluateLogits(out, s.labels, C);
+  };
+  return { val: predict(val), test: predict(test), weights: w, bias: b };
+}

@@ -1,0 +1,60 @@
+/**
+ * An experiment is a set of cells — one (variant, task, seed) training run each — and its
+ * results. Cells are the unit of parallelism and of resumption.
+ *
+ * @module
+ */
+import type { MemeSenseConfig, TaskName } from "../config/mod.ts";
+import type { Metrics } from "../metrics/mod.ts";
+import type { EpochRecord } from "../train/mod.ts";
+import type { Split } from "../data/mod.ts";
+
+/** One training run to perform. */
+export interface Cell {
+  readonly variant: string;
+  readonly task: TaskName;
+  readonly seed: number;
+  /** The complete config (the variant's overrides applied, `train.seed` = `seed`). */
+  readonly config: MemeSenseConfig;
+}
+
+/** What one finished cell records (written as `cells/<key>.json`). */
+export interface CellResult {
+  readonly key: string;
+  readonly variant: string;
+  readonly task: TaskName;
+  readonly seed: number;
+  readonly config: MemeSenseConfig;
+  readonly backend: string;
+  readonly numParams: number;
+  /** Wall-clock seconds of training and evaluation. */
+  readonly seconds: number;
+  /** Per-epoch training loss and val/test metrics. */
+  readonly curves: readonly EpochRecord[];
+  /**
+   * MemeCLIP's own protocol: its `val_loader` is built from the TEST split, so the checkpoint kept
+   * is the epoch with the best test AUROC, and that epoch's test metrics are reported. This leaks
+   * the test set into model selection; it is mirrored to compare with the paper.
+   */
+  readonly reference: { readonly epoch: number; readonly test: Metrics };
+  /** Select the epoch on the val split (best val AUROC), then report test once. */
+  readonly clean: { readonly epoch: number; readonly val: Metrics; readonly test: Metrics };
+  /** Memes left out because their image features are missing, per split. */
+  readonly excluded: Readonly<Record<Split, number>>;
+}
+
+/** The two checkpoint-selection protocols, in table order. */
+export const PROTOCOLS = ["reference", "clean"] as const;
+/** A checkpoint-selection protocol. */
+export type Protocol = typeof PROTOCOLS[number];
+
+/** The file-name-safe key of a cell: `<variant>__<task>__seed<seed>`. */
+export function cellKey(cell: Pick<Cell, "variant" | "task" | "seed">): string {
+  const safe = cell.variant.replace(/[^A-Za-z0-9=.,_-]/g, "_");
+  return `${safe}__${cell.task}__seed${cell.seed}`;
+}
+
+/** The test metrics a protocol reports for a finished cell. */
+export function reportedMetrics(result: CellResult, protocol: Protocol): Metrics {
+  return protocol === "reference" ? result.reference.test : result.clean.test;
+}

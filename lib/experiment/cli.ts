@@ -1,0 +1,180 @@
+/**
+ * Flags shared by the experiment scripts (`reproduce`, `ablate`, `demo`), so every script spells
+ * `--data`, `--model`, `--backend` the same way and `--help` lists them with their defaults.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import {
+  CONFIG_FLAGS,
+  DEFAULT_CLIP_MODEL,
+  type FlagSpec,
+  type MemeSenseConfig,
+  type ParsedFlags,
+  TASK_NAMES,
+  type TaskName,
+  taskSpec,
+} from "../config/mod.ts";
+import { DataError, findPrideMMCsv } from "../data/mod.ts";
+import { exists, formatDuration } from "../util/mod.ts";
+import type { ExperimentOutcome } from "./experiment.ts";
+import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
+import { RESULTS_ROOT } from "./runs.ts";
+import { comparisonTable, summaryTable } from "./tables.ts";
+
+/** Data, model, output and execution flags common to the experiment scripts. */
+export const COMMON_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "data",
+    type: "string",
+    help: "PrideMM.csv to use (default: data/PrideMM/PrideMM.csv, then ../shared/data)",
+  },
+  { name: "images", type: "string", help: "image directory (default: Images/ beside the CSV)" },
+  {
+    name: "model",
+    type: "string",
+    help:
+      `CLIP model: Hugging Face id, local directory or "tiny" (default: $MEMESENSE_CLIP_MODEL or ${DEFAULT_CLIP_MODEL})`,
+  },
+  {
+    name: "offline",
+    type: "boolean",
+    help: "never contact the model hub (also MEMESENSE_OFFLINE=1)",
+  },
+  {
+    name: "out",
+    type: "string",
+    default: RESULTS_ROOT,
+    help: "results root; each run gets <out>/<timestamp>-<name>/",
+  },
+  { name: "name", type: "string", help: "run name (default: the script's name)" },
+  {
+    name: "backend",
+    type: "string",
+    default: "auto",
+    help: "training backend: auto | blas | wasm | cpu | tfjs-node | tfjs-node-gpu",
+  },
+  { name: "workers", type: "number", help: "parallel training workers (default: one per core)" },
+  {
+    name: "resume",
+    type: "string",
+    help: "continue an interrupted run: its directory, or 'latest'",
+  },
+  { name: "help", type: "boolean", help: "show this help" },
+];
+
+/** Parses a comma-separated task list, checking each name. */
+export function parseTasks(list: readonly string[]): TaskName[] {
+  if (list.length === 0) throw new Error(`--tasks: give at least one of ${TASK_NAMES.join(", ")}`);
+  return list.map((t) => taskSpec(t).name);
+}
+
+/**
+ * Seeds from `--seeds`: a count N gives N seeds starting at the config's seed (42, 43, 44 for the
+ * default 3), a comma list gives exactly those seeds.
+ */
+export function parseSeeds(raw: string | number, baseSeed: number): number[] {
+  const text = String(raw).trim();
+  if (text.includes(",")) {
+    return text.split(",").map((s) => {
+      const v = Number(s.trim());
+      if (!Number.isInteger(v) || v < 0) {
+        throw new Error(`--seeds: "${s}" is not a seed (integer ≥ 0)`);
+      }
+      return v;
+    });
+  }
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`--seeds: expected a count ≥ 1 or a comma list, got "${raw}"`);
+  }
+  return Array.from({ length: n }, (_, i) => baseSeed + i);
+}
+
+/** All flags of a script: its own, the common ones, then the config overrides. */
+export function scriptFlags(own: readonly FlagSpec[]): FlagSpec[] {
+  return [...own, ...COMMON_FLAGS, ...CONFIG_FLAGS];
+}
+
+/** A problem with the set-up (data or model not available), explained with what to do. */
+export class SetupError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "SetupError";
+  }
+}
+
+/** Resolves data and model from flags and prepares the experiment inputs. */
+export async function prepareFromFlags(
+  flags: ParsedFlags,
+  config: MemeSenseConfig,
+  log?: (line: string) => void,
+): Promise<ExperimentInputs> {
+  const csv = (flags.data as string | undefined) ?? findPrideMMCsv();
+  if (!csv || !(await exists(csv))) {
+    throw new SetupError(
+      `PrideMM annotations not found${csv ? ` at ${csv}` : ""}.\n` +
+        "  - download the dataset: deno task fetch-data (or by hand, see data/README.md)\n" +
+        "  - or point to a copy: --data /path/to/PrideMM.csv (or MEMESENSE_PRIDEMM_CSV)\n" +
+        "  - or run the whole pipeline offline on generated memes: deno task demo",
+    );
+  }
+  const images = (flags.images as string | undefined) ?? `${dirname(csv)}/Images`;
+  if (!(await exists(images))) {
+    throw new SetupError(
+      `PrideMM images not found at ${images} (the CSV holds labels and text only).\n` +
+        "  - download them: deno task fetch-data (or by hand, see data/README.md)\n" +
+        "  - or point to them: --images /path/to/Images\n" +
+        "  - or run the whole pipeline offline on generated memes: deno task demo",
+    );
+  }
+  const model = (flags.model as string | undefined) ?? Deno.env.get("MEMESENSE_CLIP_MODEL") ??
+    config.clip.model;
+  try {
+    return await prepareInputs({
+      csv,
+      images,
+      model,
+      preprocess: config.clip.preprocess,
+      offline: flags.offline === true ? true : undefined,
+      log,
+    });
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    const message = (e as Error).message;
+    throw new SetupError(
+      `could not prepare CLIP features with model "${model}":\n  ${message}\n` +
+        "  - with network access, the model is downloaded from the Hugging Face hub once\n" +
+        "  - offline, use a local copy in transformers.js layout: --model /path/to/clip-vit-large-patch14\n" +
+        "    (or MEMESENSE_CLIP_MODEL=/path; MEMESENSE_OFFLINE=1 never contacts the hub)\n" +
+        "  - or run the whole pipeline offline on the tiny model and generated memes: deno task demo",
+    );
+  }
+}
+
+/** Prints a {@linkcode SetupError} without a stack trace and exits with status 2; rethrows others. */
+export function explainSetupError(e: unknown): never {
+  if (e instanceof SetupError || e instanceof DataError) {
+    console.error(`error: ${e.message}`);
+    Deno.exit(2);
+  }
+  throw e;
+}
+
+/** Prints an experiment's table (restricted to one protocol if asked) and where it was written. */
+export function printOutcome(
+  outcome: ExperimentOutcome,
+  protocol: "both" | "reference" | "clean" = "both",
+): void {
+  if (outcome.comparison.length > 0) {
+    const rows = outcome.comparison.filter((r) => protocol === "both" || r.protocol === protocol);
+    console.log(comparisonTable(rows));
+  } else {
+    console.log(summaryTable(outcome.summary));
+  }
+  console.log(
+    `\n${outcome.results.length} cells in ${formatDuration(outcome.seconds)}; ` +
+      `results in ${outcome.runDir}/ (report.html, table.md, metrics.csv, metrics.json)`,
+  );
+}

@@ -1,0 +1,259 @@
+/**
+ * One experiment end to end: cells (variant × task × seed) over prepared inputs, resumable, then
+ * baselines, aggregation, tables and the HTML report, all written into one run directory that is
+ * never shared with another run.
+ *
+ * @module
+ */
+import { makeConfig, type MemeSenseConfig, type TaskName, TASKS } from "../config/mod.ts";
+import { evaluateLogits } from "../metrics/mod.ts";
+import { createRunDir, writeReport, writeRunFile } from "../report/mod.ts";
+import type { BackendName, TrainResult } from "../train/mod.ts";
+import { formatDuration, REPO_ROOT } from "../util/mod.ts";
+import { compareWithPaper, type ComparisonRow, summarise, type SummaryRow } from "./aggregate.ts";
+import { concatFeatures, linearProbe, zeroShotLogits } from "./baselines.ts";
+import type { Cell, CellResult } from "./cells.ts";
+import type { ExperimentInputs } from "./inputs.ts";
+import { loadPaperResults } from "./paper.ts";
+import { type BaselineResult, buildExperimentReport } from "./report.ts";
+import { runCells } from "./runner.ts";
+import { listRuns } from "./runs.ts";
+import { comparisonTable, metricsCsv, summaryTable } from "./tables.ts";
+import { type TaskData, taskData } from "./task_data.ts";
+import { REFERENCE_VARIANT, type Variant } from "./variants.ts";
+
+/** What to run. */
+export interface ExperimentSpec {
+  /** Run name (directory suffix), e.g. `reproduce`. */
+  readonly name: string;
+  /** Report title. */
+  readonly title: string;
+  readonly tasks: readonly TaskName[];
+  readonly seeds: readonly number[];
+  /** Head variants; the first one is the main variant compared with the paper. */
+  readonly variants: readonly Variant[];
+  /** Config every variant starts from. */
+  readonly baseConfig: MemeSenseConfig;
+  readonly inputs: ExperimentInputs;
+  /** Results root. */
+  readonly outRoot: string;
+  /** A run directory to continue, or `latest` (the newest run of this name). */
+  readonly resume?: string;
+  readonly backend?: BackendName | "auto";
+  readonly workers?: number;
+  /** Compare the main variant with the paper's table (reproduce). */
+  readonly compareWithPaper?: boolean;
+  /** Run the zero-shot and linear-probe baselines. */
+  readonly baselines?: boolean;
+  /** Save the first seed's heads of the main variant (`heads/<task>/head.safetensors`). */
+  readonly saveHeads?: boolean;
+  /** Anything else to record in `config.json` (flags as given). */
+  readonly extra?: Record<string, unknown>;
+  readonly log?: (line: string) => void;
+}
+
+/** What an experiment produced. */
+export interface ExperimentOutcome {
+  readonly runDir: string;
+  readonly results: readonly CellResult[];
+  readonly summary: readonly SummaryRow[];
+  readonly comparison: readonly ComparisonRow[];
+  readonly baselines: readonly BaselineResult[];
+  /** Wall-clock seconds of this invocation. */
+  readonly seconds: number;
+  /** The markdown table written to `table.md`. */
+  readonly table: string;
+}
+
+/** Runs an experiment and writes everything into its run directory. */
+export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOutcome> {
+  const t0 = performance.now();
+  const log = spec.log ?? ((s: string) => console.error(s));
+  const runDir = await resolveRunDir(spec);
+  const cells: Cell[] = spec.variants.flatMap((variant) => {
+    const base = makeConfig(variant.overrides, spec.baseConfig);
+    return spec.tasks.flatMap((task) =>
+      spec.seeds.map((seed) => ({
+        variant: variant.name,
+        task,
+        seed,
+        config: makeConfig({ train: { seed } }, base),
+      }))
+    );
+  });
+  const meta = {
+    name: spec.name,
+    createdAt: new Date().toISOString(),
+    gitCommit: await gitCommit(),
+    config: spec.baseConfig,
+    tasks: spec.tasks,
+    seeds: spec.seeds,
+    variants: spec.variants,
+    backend: spec.backend ?? "auto",
+    clipModel: spec.inputs.modelId,
+    featureStore: spec.inputs.featureKey,
+    dataset: { csv: spec.inputs.dataset.csvPath, sha256: spec.inputs.datasetSha256 },
+    excludedWithoutImage: spec.inputs.missingImages,
+    ...spec.extra,
+  };
+  if (!spec.resume) await writeRunFile(runDir, "config.json", meta);
+  log(`run directory: ${runDir}`);
+
+  const data: Partial<Record<TaskName, TaskData>> = {};
+  for (const task of spec.tasks) {
+    data[task] = taskData(spec.inputs.dataset, spec.inputs.features, task);
+  }
+  const classifierInit = Object.fromEntries(
+    spec.tasks.map((t) => [t, spec.inputs.prompts[t].classifierInit]),
+  ) as Partial<Record<TaskName, Float32Array>>;
+
+  const main = spec.variants[0]?.name ?? REFERENCE_VARIANT.name;
+  const headsSaved = new Set<TaskName>();
+  const results = await runCells({
+    cells,
+    data,
+    classifierInit,
+    runDir,
+    workers: spec.workers,
+    backend: spec.backend,
+    log,
+    onResult: async (cell: Cell, _result: CellResult, trained: TrainResult) => {
+      if (!spec.saveHeads || cell.variant !== main || cell.seed !== spec.seeds[0]) return;
+      if (headsSaved.has(cell.task)) return;
+      headsSaved.add(cell.task);
+      await saveTrainedHead(`${runDir}/heads/${cell.task}`, cell, trained, spec.inputs);
+    },
+  });
+
+  const baselines: BaselineResult[] = [];
+  if (spec.baselines) {
+    for (const task of spec.tasks) baselines.push(...runBaselines(data[task]!, spec.inputs, task));
+    await writeRunFile(runDir, "baselines.json", baselines);
+  }
+
+  const summary = summarise(results);
+  const paper = await loadPaperResults();
+  const comparison = spec.compareWithPaper ? compareWithPaper(summary, paper, main) : [];
+  const table = comparison.length > 0
+    ? `# ${spec.title}\n\n${comparisonTable(comparison)}\n`
+    : `# ${spec.title}\n\n${summaryTable(summary)}\n`;
+  await writeRunFile(runDir, "table.md", table);
+  await writeRunFile(runDir, "metrics.csv", metricsCsv(results));
+  await writeRunFile(runDir, "curves.json", results.map((r) => ({ key: r.key, curves: r.curves })));
+  const seconds = (performance.now() - t0) / 1000;
+  const excluded = Object.entries(spec.inputs.missingImages).filter(([, n]) => n > 0);
+  const report = buildExperimentReport({
+    title: spec.title,
+    subtitle:
+      `${spec.tasks.length} task(s) × ${spec.seeds.length} seed(s) × ${spec.variants.length} variant(s)`,
+    meta: {
+      commit: meta.gitCommit,
+      backend: [...new Set(results.map((r) => r.backend))].join(", "),
+      "CLIP model": spec.inputs.modelId,
+      "feature store": spec.inputs.featureKey,
+      dataset: spec.inputs.dataset.csvPath,
+      "wall time (this invocation)": formatDuration(seconds),
+    },
+    results,
+    summary,
+    comparison,
+    baselines,
+    variants: spec.variants,
+    mainVariant: main,
+    notes: excluded.length > 0
+      ? `Memes without a readable image were excluded (never silently): ${
+        excluded.map(([s, n]) => `${s} ${n}`).join(", ")
+      }; see missing-images.txt beside the feature store.`
+      : undefined,
+  });
+  await writeReport(`${runDir}/report.html`, report);
+  // metrics.json last: its presence marks the run as finished.
+  await writeRunFile(runDir, "metrics.json", {
+    summary,
+    comparison,
+    baselines,
+    cells: results.map((r) => ({
+      key: r.key,
+      reference: r.reference,
+      clean: r.clean,
+      seconds: r.seconds,
+    })),
+    wallSeconds: seconds,
+  });
+  return { runDir, results, summary, comparison, baselines, seconds, table };
+}
+
+async function resolveRunDir(spec: ExperimentSpec): Promise<string> {
+  if (!spec.resume) return await createRunDir(spec.outRoot, spec.name);
+  if (spec.resume !== "latest") {
+    await Deno.stat(`${spec.resume}/config.json`).catch(() => {
+      throw new Error(`--resume ${spec.resume}: not a run directory (no config.json)`);
+    });
+    return spec.resume;
+  }
+  const runs = (await listRuns(spec.outRoot)).filter((r) => r.meta.name === spec.name);
+  if (runs.length === 0) {
+    throw new Error(`--resume latest: no earlier "${spec.name}" run under ${spec.outRoot}`);
+  }
+  return runs[0].dir;
+}
+
+/** Zero-shot CLIP and a linear probe on [image | text] features, for one task. */
+export function runBaselines(
+  data: TaskData,
+  inputs: ExperimentInputs,
+  task: TaskName,
+): BaselineResult[] {
+  const C = data.numClasses;
+  const { train, val, test } = data.splits;
+  const zeroShot = zeroShotLogits(test.image, inputs.prompts[task].promptEmbeds, test.n, C);
+  const probe = linearProbe(
+    { x: concatFeatures(train.image, train.text, train.n), labels: train.labels, n: train.n },
+    { x: concatFeatures(val.image, val.text, val.n), labels: val.labels, n: val.n },
+    { x: concatFeatures(test.image, test.text, test.n), labels: test.labels, n: test.n },
+    { numClasses: C },
+  );
+  return [
+    { name: "zero-shot CLIP", task, test: evaluateLogits(zeroShot, test.labels, C) },
+    { name: "linear probe [image | text]", task, test: probe.test },
+  ];
+}
+
+async function saveTrainedHead(
+  dir: string,
+  cell: Cell,
+  trained: TrainResult,
+  inputs: ExperimentInputs,
+): Promise<void> {
+  const { saveHead } = await import("../model/mod.ts");
+  await Deno.mkdir(dir, { recursive: true });
+  await saveHead(dir, trained.heads.clean, {
+    config: cell.config,
+    task: cell.task,
+    classNames: TASKS[cell.task].classNames,
+    clipModel: inputs.modelId,
+    featureStoreKey: inputs.featureKey,
+  });
+}
+
+async function gitCommit(): Promise<string> {
+  try {
+    const out = await new Deno.Command("git", {
+      args: ["rev-parse", "--short", "HEAD"],
+      cwd: REPO_ROOT,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const commit = new TextDecoder().decode(out.stdout).trim();
+    if (!out.success || !commit) return "unknown";
+    const dirty = await new Deno.Command("git", {
+      args: ["status", "--porcelain", "--untracked-files=no"],
+      cwd: REPO_ROOT,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return new TextDecoder().decode(dirty.stdout).trim() ? `${commit}-dirty` : commit;
+  } catch {
+    return "unknown";
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Experiments: cells (variant × task × seed), their parallel and resumable execution, aggregation
+ * over seeds, the comparison with the paper, baselines, and result directories.
+ *
+ * @module
+ */
+export * from "./aggregate.ts";
+export * from "./baselines.ts";
+export * from "./cells.ts";
+export * from "./paper.ts";
+export * from "./runs.ts";
+export * from "./variants.ts";
+export * from "./task_data.ts";
+export * from "./tables.ts";
+export * from "./runner.ts";
+export * from "./report.ts";
+export * from "./cli.ts";
+export * from "./experiment.ts";
+export * from "./inputs.ts";

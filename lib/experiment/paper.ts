@@ -1,0 +1,38 @@
+/**
+ * The paper's published PrideMM numbers, read from one data file (`results/paper.json`) so the
+ * comparison table never hard-codes them.
+ *
+ * @module
+ */
+import { TASK_NAMES, type TaskName } from "../config/mod.ts";
+import { REPO_ROOT } from "../util/mod.ts";
+
+/** One task's published figures, in percent. */
+export interface PaperFigures {
+  readonly accuracy: number;
+  readonly auroc: number;
+  readonly macroF1: number;
+}
+
+/** The published results and where they come from. */
+export interface PaperResults {
+  readonly source: string;
+  readonly tasks: Readonly<Record<TaskName, PaperFigures>>;
+}
+
+/** Default location of the paper's numbers. */
+export const PAPER_RESULTS_PATH = `${REPO_ROOT}/results/paper.json`;
+
+/** Reads and validates the paper's numbers. */
+export async function loadPaperResults(path: string = PAPER_RESULTS_PATH): Promise<PaperResults> {
+  const raw = JSON.parse(await Deno.readTextFile(path));
+  for (const task of TASK_NAMES) {
+    const t = raw?.tasks?.[task];
+    for (const m of ["accuracy", "auroc", "macroF1"] as const) {
+      if (typeof t?.[m] !== "number") {
+        throw new Error(`${path}: tasks.${task}.${m} must be a number (percent)`);
+      }
+    }
+  }
+  return raw as PaperResults;
+}

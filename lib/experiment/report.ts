@@ -1,0 +1,271 @@
+/**
+ * The self-contained HTML report of an experiment: the table beside the paper, baselines,
+ * training curves, confusion matrices, and — for ablations — ratio × depth heatmaps and sweep
+ * plots with error bars over seeds.
+ *
+ * @module
+ */
+import { TASK_NAMES, type TaskName, TASKS } from "../config/mod.ts";
+import type { Metrics } from "../metrics/mod.ts";
+import {
+  barChart,
+  confusionMatrixFigure,
+  type Figure,
+  formatPct,
+  heatmap,
+  lineChart,
+  markdownTable,
+  type Report,
+  type ReportSection,
+  trainingCurvesFigure,
+} from "../report/mod.ts";
+import type { ComparisonRow, SummaryMetric, SummaryRow } from "./aggregate.ts";
+import type { CellResult, Protocol } from "./cells.ts";
+import { comparisonTable, summaryTable } from "./tables.ts";
+import type { Variant } from "./variants.ts";
+
+/** A baseline's test metrics for one task. */
+export interface BaselineResult {
+  /** e.g. `zero-shot CLIP`, `linear probe`. */
+  readonly name: string;
+  readonly task: TaskName;
+  readonly test: Metrics;
+}
+
+/** Everything a report shows. */
+export interface ExperimentReportInput {
+  readonly title: string;
+  readonly subtitle?: string;
+  readonly meta: Record<string, string | number>;
+  readonly results: readonly CellResult[];
+  readonly summary: readonly SummaryRow[];
+  /** The reference head beside the paper (reproduce). */
+  readonly comparison?: readonly ComparisonRow[];
+  readonly baselines?: readonly BaselineResult[];
+  /** The variants run, with sweep coordinates (ablate). */
+  readonly variants?: readonly Variant[];
+  /** The variant whose curves and confusion matrices are shown (default: the first). */
+  readonly mainVariant?: string;
+  /** Extra notes shown at the end (e.g. excluded memes). */
+  readonly notes?: string;
+}
+
+const PROTOCOL_NOTE =
+  "Two checkpoint protocols are reported. reference: what MemeCLIP's code does — its validation " +
+  "loader is built from the test split, so the epoch with the best test AUROC is kept and its " +
+  "test metrics reported; this selects on the test set and flatters every number. clean: the " +
+  "epoch with the best val AUROC is kept and test is reported once.\n\n" +
+  "AUROC is the one-vs-rest macro AUROC of the softmax probabilities (scikit-learn's). MemeCLIP " +
+  "feeds sigmoid(logits) to torchmetrics instead; at scale 30 float32 sigmoid saturates to 1.0 " +
+  "and ties many scores, so that variant is shown separately as 'AUROC (sigmoid, as reference)'.";
+
+/** Builds the report (render it with `writeReport` from `lib/report`). */
+export function buildExperimentReport(input: ExperimentReportInput): Report {
+  const sections: ReportSection[] = [];
+  const main = input.mainVariant ?? input.results[0]?.variant;
+  if (input.comparison && input.comparison.length > 0) {
+    sections.push({
+      heading: "Results beside the paper",
+      text: "Test metrics in percent, mean ± std over seeds with the 95% confidence half-width " +
+        "(Student t) in brackets; Δ is our mean minus the paper's number.",
+      markdownTable: comparisonTable(input.comparison),
+      figures: (["accuracy", "auroc", "macroF1"] as const).map((m) =>
+        paperBars(input.comparison!, m)
+      ),
+    });
+  }
+  if (input.baselines && input.baselines.length > 0) {
+    sections.push({
+      heading: "Baselines",
+      markdownTable: baselineTable(input.baselines, input.summary, main),
+    });
+  }
+  const tasks = TASK_NAMES.filter((t) => input.results.some((r) => r.task === t));
+  const mainCells = input.results.filter((r) => r.variant === main);
+  if (mainCells.length > 0) {
+    sections.push({
+      heading: `Training curves (${main})`,
+      text: "First seed of each task; vertical lines mark the epoch each protocol selected.",
+      figures: tasks.flatMap((task) => {
+        const cell = mainCells.filter((r) => r.task === task).sort((a, b) => a.seed - b.seed)[0];
+        if (!cell) return [];
+        return [trainingCurvesFigure(cell.curves, {
+          title: `${TASKS[task].title}: seed ${cell.seed}`,
+          marks: [
+            { epoch: cell.reference.epoch, label: "reference" },
+            { epoch: cell.clean.epoch, label: "clean" },
+          ],
+          showReferenceAuroc: true,
+        })];
+      }),
+    });
+    sections.push({
+      heading: `Confusion matrices (${main}, clean protocol)`,
+      text: "Test-split counts summed over seeds.",
+      figures: tasks.flatMap((task) => {
+        const cells = mainCells.filter((r) => r.task === task);
+        if (cells.length === 0) return [];
+        const sum = summedConfusion(cells.map((c) => c.clean.test.confusion));
+        return [confusionMatrixFigure(sum, TASKS[task].classNames, TASKS[task].title)];
+      }),
+    });
+  }
+  const swept = (input.variants ?? []).filter((v) => v.coords);
+  if (swept.length > 1) sections.push(ablationSection(input.summary, swept, tasks));
+  sections.push({ heading: "All variants", markdownTable: summaryTable(input.summary) });
+  sections.push({
+    heading: "How to read this",
+    text: PROTOCOL_NOTE + (input.notes ? `\n\n${input.notes}` : ""),
+  });
+  return { title: input.title, subtitle: input.subtitle, meta: input.meta, sections };
+}
+
+function paperBars(
+  rows: readonly ComparisonRow[],
+  metric: "accuracy" | "auroc" | "macroF1",
+): Figure {
+  const tasks = TASK_NAMES.filter((t) => rows.some((r) => r.task === t));
+  const pick = (p: Protocol) =>
+    tasks.map((t) => rows.find((r) => r.task === t && r.protocol === p));
+  const ours = (p: Protocol) => ({
+    name: `ours, ${p}`,
+    values: pick(p).map((r) => (r ? 100 * r.ours[metric].mean : NaN)),
+    errors: pick(p).map((
+      r,
+    ) => (r && Number.isFinite(r.ours[metric].std) ? 100 * r.ours[metric].std : 0)),
+  });
+  const label = { accuracy: "Accuracy", auroc: "AUROC", macroF1: "Macro-F1" }[metric];
+  return barChart({
+    title: `${label}: ours (mean ± std over seeds) vs the paper`,
+    categories: tasks.map((t) => TASKS[t].title),
+    series: [ours("reference"), ours("clean"), {
+      name: "paper",
+      values: tasks.map((t) => rows.find((r) => r.task === t)!.paper[metric]),
+    }],
+    yTitle: `${label} (%)`,
+  });
+}
+
+function baselineTable(
+  baselines: readonly BaselineResult[],
+  summary: readonly SummaryRow[],
+  main: string | undefined,
+): string {
+  const names = [...new Set(baselines.map((b) => b.name))];
+  const tasks = TASK_NAMES.filter((t) => baselines.some((b) => b.task === t));
+  const rows: (string | number)[][] = [];
+  for (const task of tasks) {
+    for (const name of names) {
+      const b = baselines.find((x) => x.name === name && x.task === task);
+      if (!b) continue;
+      rows.push([
+        TASKS[task].title,
+        name,
+        formatPct(b.test.accuracy),
+        formatPct(b.test.auroc),
+        formatPct(b.test.macroF1),
+      ]);
+    }
+    for (const variant of [main, "image-only", "text-only"]) {
+      const s = summary.find((r) =>
+        r.variant === variant && r.task === task && r.protocol === "clean"
+      );
+      if (!s) continue;
+      rows.push([
+        TASKS[task].title,
+        `${variant === main ? "MemeCLIP head" : `${variant} head`} (clean, mean)`,
+        formatPct(s.metrics.accuracy.mean),
+        formatPct(s.metrics.auroc.mean),
+        formatPct(s.metrics.macroF1.mean),
+      ]);
+    }
+  }
+  return markdownTable(["Task", "Model", "Accuracy", "AUROC", "Macro-F1"], rows, [
+    "left",
+    "left",
+    "right",
+    "right",
+    "right",
+  ]);
+}
+
+/** Element-wise sum of confusion matrices of equal shape. */
+export function summedConfusion(matrices: readonly (readonly (readonly number[])[])[]): number[][] {
+  const out = matrices[0].map((row) => row.map(() => 0));
+  for (const m of matrices) m.forEach((row, i) => row.forEach((v, j) => (out[i][j] += v)));
+  return out;
+}
+
+function ablationSection(
+  summary: readonly SummaryRow[],
+  variants: readonly Variant[],
+  tasks: readonly TaskName[],
+): ReportSection {
+  const ratios = [...new Set(variants.map((v) => v.coords!.ratio!))].sort((a, b) => a - b);
+  const depths = [...new Set(variants.map((v) => v.coords!.depth!))].sort((a, b) => a - b);
+  const figures: Figure[] = [];
+  const cell = (task: TaskName, ratio: number, depth: number, metric: SummaryMetric) => {
+    const v = variants.find((x) => x.coords!.ratio === ratio && x.coords!.depth === depth);
+    const s = v &&
+      summary.find((r) => r.variant === v.name && r.task === task && r.protocol === "clean");
+    return s ? s.metrics[metric] : undefined;
+  };
+  for (const task of tasks) {
+    for (const metric of ["auroc", "accuracy", "macroF1"] as const) {
+      const z = depths.map((d) => ratios.map((r) => 100 * (cell(task, r, d, metric)?.mean ?? NaN)));
+      if (
+        ratios.length > 1 && depths.length > 1 &&
+        z.flat().filter(Number.isFinite).length > ratios.length + depths.length - 1
+      ) {
+        figures.push(heatmap({
+          title: `${TASKS[task].title}: test ${metric} (clean), ratio × depth`,
+          z,
+          x: ratios,
+          y: depths,
+          xTitle: "residual ratio α",
+          yTitle: "mapping depth",
+          format: (v) => v.toFixed(1),
+        }));
+      }
+    }
+    const refDepth = depths.includes(1) ? 1 : depths[0];
+    const refRatio = ratios.includes(0.2) ? 0.2 : ratios[0];
+    const metricSeries = (
+      metric: SummaryMetric,
+      xs: number[],
+      at: (x: number) => ReturnType<typeof cell>,
+    ) => ({
+      name: metric,
+      x: xs,
+      y: xs.map((x) => 100 * (at(x)?.mean ?? NaN)),
+      errors: xs.map((x) => 100 * (at(x)?.std ?? 0) || 0),
+      mode: "lines+markers" as const,
+    });
+    if (ratios.length > 1) {
+      figures.push(lineChart({
+        title: `${TASKS[task].title}: residual ratio sweep (depth ${refDepth}, clean, mean ± std)`,
+        series: (["auroc", "accuracy", "macroF1"] as const).map((m) =>
+          metricSeries(m, ratios, (r) => cell(task, r, refDepth, m))
+        ),
+        xTitle: "residual ratio α",
+        yTitle: "test metric (%)",
+      }));
+    }
+    if (depths.length > 1) {
+      figures.push(lineChart({
+        title: `${TASKS[task].title}: mapping depth sweep (α = ${refRatio}, clean, mean ± std)`,
+        series: (["auroc", "accuracy", "macroF1"] as const).map((m) =>
+          metricSeries(m, depths, (d) => cell(task, refRatio, d, m))
+        ),
+        xTitle: "mapping depth",
+        yTitle: "test metric (%)",
+      }));
+    }
+  }
+  return {
+    heading: "Residual ratio × mapping depth",
+    text:
+      "Clean protocol (val-selected epoch), test metrics, mean over seeds; error bars are one std.",
+    figures,
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Runs the cells of an experiment: skips cells already finished in the run directory (resume),
+ * trains the rest — in parallel workers, one per core, when there are several — and writes each
+ * result atomically as soon as it is done, so an interrupted run loses at most the cells in flight.
+ *
+ * @module
+ */
+import type { TaskName } from "../config/mod.ts";
+import { type BackendName, trainMany, type TrainResult } from "../train/mod.ts";
+import { Progress, writeJsonAtomic } from "../util/mod.ts";
+import { type Cell, cellKey, type CellResult } from "./cells.ts";
+import { loadCellResults } from "./runs.ts";
+import type { TaskData } from "./task_data.ts";
+
+/** Options for {@linkcode runCells}. */
+export interface RunCellsOptions {
+  /** The cells to run (finished ones found in `runDir/cells` are skipped). */
+  readonly cells: readonly Cell[];
+  /** Inputs per task. */
+  readonly data: Readonly<Partial<Record<TaskName, TaskData>>>;
+  /** Prompt-initialised classifier weights per task (C × mapDim), for `classifierInit: "prompt"`. */
+  readonly classifierInit?: Readonly<Partial<Record<TaskName, Float32Array>>>;
+  /** The run directory; results go to `runDir/cells/<key>.json`. */
+  readonly runDir: string;
+  /** Parallel workers (default: one per core, at most the number of pending cells). */
+  readonly workers?: number;
+  /** Training backend (default: the best available). */
+  readonly backend?: BackendName | "auto";
+  /** Called once per finished cell with the trained result (e.g. to save its head). */
+  readonly onResult?: (
+    cell: Cell,
+    result: CellResult,
+    trained: TrainResult,
+  ) => Promise<void> | void;
+  /** Progress output; `null` for silence. */
+  readonly log?: ((line: string) => void) | null;
+}
+
+/** Runs the pending cells and returns every cell's result (earlier ones included), in key order. */
+export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
+  await Deno.mkdir(`${opts.runDir}/cells`, { recursive: true });
+  const finished = await loadCellResults(opts.runDir);
+  const done = new Set(finished.map((r) => r.key));
+  const pending = opts.cells.filter((c) => !done.has(cellKey(c)));
+  const log = opts.log === undefined ? (s: string) => console.error(s) : opts.log;
+  if (finished.length > 0) log?.(`resuming: ${done.size} cells finished, ${pending.length} to run`);
+  const progress = new Progress({
+    label: "cells",
+    total: opts.cells.length,
+    unit: "cells",
+    initial: opts.cells.length - pending.length,
+    write: log === null ? null : undefined,
+  });
+  const results = [...finished];
+  const jobs = pending.map((cell) => {
+    const data = opts.data[cell.task];
+    if (!data) throw new Error(`no data for task ${cell.task}`);
+    return {
+      config: cell.config,
+      numClasses: data.numClasses,
+      train: data.splits.train,
+      val: data.splits.val,
+      test: data.splits.test,
+      classifierInit: cell.config.head.classifierInit === "prompt"
+        ? opts.classifierInit?.[cell.task]
+        : undefined,
+      backend: opts.backend,
+    };
+  });
+  // Each result is written as soon as its cell finishes, so an interrupted run keeps it.
+  const writes: Promise<void>[] = [];
+  const record = async (index: number, trained: TrainResult) => {
+    const cell = pending[index];
+    const data = opts.data[cell.task]!;
+    const result: CellResult = {
+      key: cellKey(cell),
+      variant: cell.variant,
+      task: cell.task,
+      seed: cell.seed,
+      config: cell.config,
+      backend: trained.backend,
+      numParams: trained.numParams,
+      seconds: trained.curves.reduce((s, e) => s + e.seconds, 0),
+      curves: trained.curves,
+      reference: trained.reference,
+      clean: trained.clean,
+      excluded: data.excluded,
+    };
+    await writeJsonAtomic(`${opts.runDir}/cells/${result.key}.json`, result);
+    await opts.onResult?.(cell, result, trained);
+    results.push(result);
+    progress.tick();
+  };
+  await trainMany(jobs, {
+    workers: opts.workers,
+    onDone: (index, trained) => void writes.push(record(index, trained)),
+  });
+  await Promise.all(writes);
+  progress.finish();
+  return results.sort((a, b) => a.key.localeCompare(b.key));
+}

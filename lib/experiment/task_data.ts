@@ -1,0 +1,80 @@
+/**
+ * Per-task training inputs: the rows of a feature table (in dataset order) gathered into the
+ * train / val / test arrays the trainer takes, with memes lacking image features left out and
+ * counted.
+ *
+ * @module
+ */
+import { type TaskName, TASKS } from "../config/mod.ts";
+import { type Meme, type PrideMM, type Split, SPLITS, taskView } from "../data/mod.ts";
+import type { SplitData } from "../train/mod.ts";
+
+/** Frozen CLIP features for every meme of a dataset, rows in dataset (CSV) order. */
+export interface FeatureTable {
+  /** Feature width (768 for ViT-L/14). */
+  readonly dim: number;
+  /** Image file names, row order. */
+  readonly names: readonly string[];
+  /** Image features (CLIP `image_embeds`), n × dim row-major. */
+  readonly image: Float32Array;
+  /** Text features (EOT hidden state, unprojected), n × dim row-major. */
+  readonly text: Float32Array;
+  /** 1 where the image was read and encoded, 0 where it was missing or unreadable. */
+  readonly imageOk: Uint8Array;
+}
+
+/** One task's inputs for the trainer. */
+export interface TaskData {
+  readonly task: TaskName;
+  readonly numClasses: number;
+  readonly splits: Readonly<Record<Split, SplitData>>;
+  /** The memes of each split, aligned with the rows of `splits[split]`. */
+  readonly memes: Readonly<Record<Split, readonly Meme[]>>;
+  /** Memes excluded per split because their image features are missing. */
+  readonly excluded: Readonly<Record<Split, number>>;
+}
+
+/**
+ * Gathers the rows of `task` for each split. The feature table must list the dataset's memes in
+ * order (checked by name); memes without image features are excluded from every split, counted
+ * in `excluded` — never dropped silently.
+ */
+export function taskData(ds: PrideMM, features: FeatureTable, task: TaskName): TaskData {
+  if (features.names.length !== ds.memes.length) {
+    throw new Error(
+      `feature table has ${features.names.length} rows but ${ds.csvPath} has ${ds.memes.length} memes: ` +
+        "the features were extracted for another dataset (re-run `deno task extract`)",
+    );
+  }
+  for (const m of ds.memes) {
+    if (features.names[m.index] !== m.name) {
+      throw new Error(
+        `feature row ${m.index} is "${
+          features.names[m.index]
+        }" but ${ds.csvPath} line ${m.line} is ` +
+          `"${m.name}": the features were extracted for another dataset`,
+      );
+    }
+  }
+  const d = features.dim;
+  const splits = {} as Record<Split, SplitData>;
+  const memes = {} as Record<Split, Meme[]>;
+  const excluded = {} as Record<Split, number>;
+  for (const split of SPLITS) {
+    const view = taskView(ds, task, split);
+    const kept = view.memes.map((m, i) => ({ m, label: view.labels[i] }))
+      .filter(({ m }) => features.imageOk[m.index] === 1);
+    const n = kept.length;
+    const image = new Float32Array(n * d), text = new Float32Array(n * d);
+    const labels = new Int32Array(n);
+    kept.forEach(({ m, label }, i) => {
+      image.set(features.image.subarray(m.index * d, (m.index + 1) * d), i * d);
+      text.set(features.text.subarray(m.index * d, (m.index + 1) * d), i * d);
+      labels[i] = label;
+    });
+    splits[split] = { image, text, labels, n };
+    memes[split] = kept.map(({ m }) => m);
+    excluded[split] = view.memes.length - n;
+  }
+  return { task, numClasses: TASKS[task].classNames.length, splits, memes, excluded };
+}

@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import {
+  cellKey,
+  type CellResult,
+  compareWithPaper,
+  concatFeatures,
+  gridVariants,
+  linearProbe,
+  loadPaperResults,
+  NAMED_ABLATIONS,
+  summarise,
+  sweepVariants,
+  zeroShotLogits,
+} from "../lib/experiment/mod.ts";
+import { DEFAULT_CONFIG } from "../lib/config/mod.ts";
+import type { Metrics } from "../lib/metrics/mod.ts";
+import { Rng } from "../lib/util/mod.ts";
+
+Deno.test("paper results load with the published numbers", async () => {
+  const paper = await loadPaperResults();
+  assert.deepEqual(paper.tasks.hate, { accuracy: 76.06, auroc: 84.52, macroF1: 75.09 });
+  assert.deepEqual(paper.tasks.target, { accuracy: 66.12, auroc: 81.66, macroF1: 58.65 });
+  assert.deepEqual(paper.tasks.stance, { accuracy: 62.0, auroc: 80.11, macroF1: 57.98 });
+  assert.deepEqual(paper.tasks.humour, { accuracy: 80.27, auroc: 85.59, macroF1: 77.21 });
+});
+
+Deno.test("sweeps share the reference point once; the grid covers every pair", () => {
+  const sweeps = sweepVariants([0, 0.2, 0.4, 0.6, 0.8, 1], [1, 2, 3]);
+  assert.equal(sweeps.length, 6 + 3 - 1);
+  assert.equal(sweeps.filter((v) => v.name === "ratio=0.2,depth=1").length, 1);
+  const grid = gridVariants([0, 0.5, 1], [1, 2]);
+  assert.equal(grid.length, 6);
+  assert.deepEqual(grid[4].overrides, { head: { ratio: 0.5, numMappingLayers: 2 } });
+  assert.deepEqual(NAMED_ABLATIONS.map((v) => v.name), [
+    "fusion=concat",
+    "fusion=sum",
+    "image-only",
+    "text-only",
+    "classifier=linear",
+    "init=random",
+  ]);
+  assert.equal(
+    cellKey({ variant: "ratio=0.2,depth=1", task: "hate", seed: 3 }),
+    "ratio=0.2,depth=1__hate__seed3",
+  );
+  assert.equal(cellKey({ variant: "a/b c", task: "stance", seed: 0 }), "a_b_c__stance__seed0");
+});
+
+function metrics(accuracy: number, auroc: number, macroF1: number): Metrics {
+  return { n: 10, numClasses: 2, accuracy, auroc, aurocReference: auroc, macroF1, confusion: [] };
+}
+
+function cell(seed: number, ref: Metrics, clean: Metrics): CellResult {
+  return {
+    key: cellKey({ variant: "memeclip", task: "hate", seed }),
+    variant: "memeclip",
+    task: "hate",
+    seed,
+    config: DEFAULT_CONFIG,
+    backend: "cpu",
+    numParams: 1,
+    seconds: 1,
+    curves: [],
+    reference: { epoch: 3, test: ref },
+    clean: { epoch: 5, val: clean, test: clean },
+    excluded: { train: 0, val: 0, test: 0 },
+  };
+}
+
+Deno.test("summaries over seeds: mean, sample std, t-based CI, and the difference to the paper", async () => {
+  const results = [
+    cell(0, metrics(0.70, 0.80, 0.60), metrics(0.60, 0.70, 0.50)),
+    cell(1, metrics(0.80, 0.90, 0.70), metrics(0.70, 0.80, 0.60)),
+  ];
+  const rows = summarise(results);
+  assert.equal(rows.length, 2);
+  const ref = rows.find((r) => r.protocol === "reference")!;
+  assert.ok(Math.abs(ref.metrics.accuracy.mean - 0.75) < 1e-9);
+  assert.ok(Math.abs(ref.metrics.accuracy.std - Math.sqrt(0.005)) < 1e-9); // (0.7, 0.8): var = 0.005
+  // t(0.975, 1) = 12.706; CI = 12.706 * 0.070711 / sqrt(2) = 0.6353
+  assert.ok(Math.abs(ref.metrics.accuracy.ci95 - 0.6353) < 1e-4);
+  assert.equal(ref.meanEpoch, 3);
+  const comparison = compareWithPaper(rows, await loadPaperResults(), "memeclip");
+  const clean = comparison.find((r) => r.protocol === "clean")!;
+  assert.ok(Math.abs(clean.diff.accuracy - (65 - 76.06)) < 1e-9);
+  assert.equal(clean.n, 2);
+});
+
+Deno.test("zero-shot logits are 100 × cosine to each prompt", () => {
+  const image = new Float32Array([3, 4, 0, 0, 0, 2]); // 2 images, 3-d
+  const prompts = new Float32Array([1, 0, 0, 0, 0, 5]); // 2 classes
+  const logits = zeroShotLogits(image, prompts, 2, 2);
+  assert.deepEqual(Array.from(logits, (x) => Math.round(x * 1000) / 1000), [60, 0, 0, 100]);
+  assert.throws(() => zeroShotLogits(new Float32Array(4), prompts, 2, 2), /2-d, prompts 3-d/);
+});
+
+Deno.test("concatFeatures interleaves rows; the linear probe separates a linearly separable set", () => {
+  assert.deepEqual(
+    Array.from(concatFeatures(new Float32Array([1, 2, 3, 4]), new Float32Array([9, 8]), 2)),
+    [1, 2, 9, 3, 4, 8],
+  );
+  const rng = new Rng(7);
+  const make = (n: number) => {
+    const x = new Float32Array(n * 4), labels = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      labels[i] = i % 3;
+      for (let k = 0; k < 4; k++) x[i * 4 + k] = rng.normal() * 0.3 + (k === labels[i] ? 2 : 0);
+    }
+    return { x, labels, n };
+  };
+  const result = linearProbe(make(150), make(30), make(60), { numClasses: 3, steps: 100 });
+  assert.ok(result.test.accuracy > 0.95, `probe accuracy ${result.test.accuracy}`);
+  assert.equal(result.test.n, 60);
+});
