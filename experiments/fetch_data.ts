@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import { FlagError, type FlagSpec, helpText, parseFlags } from "../lib/config/mod.ts";
 import {
   DEFAULT_DATA_DIR,
@@ -55,13 +56,16 @@ if (import.meta.main) {
     );
     Deno.exit(0);
   }
-  const outDir = flags.out as string;
+  // `deno task` runs in the repository root; resolve relative paths against the caller's folder.
+  const here = Deno.env.get("INIT_CWD") ?? Deno.cwd();
+  const outDir = resolve(here, flags.out as string);
+  const archive = flags.archive === undefined ? undefined : resolve(here, flags.archive as string);
   const t0 = performance.now();
   try {
     const r = await fetchPrideMM({
       url: flags.url as string,
       outDir,
-      archive: flags.archive as string | undefined,
+      archive,
       force: flags.force === true,
       keepArchive: flags["keep-archive"] === true,
       allowMissingImages: flags["allow-missing-images"] === true,
