@@ -1,0 +1,109 @@
+/**
+ * The offline demo end to end, as a user runs it: synthetic memes, tiny CLIP, extraction,
+ * reproduce on one seed and a short ablation. Asserts that the pipeline learned and that every
+ * output file exists and parses.
+ */
+import assert from "node:assert/strict";
+import { parseMarkdownTable } from "../lib/report/mod.ts";
+import { REPO_ROOT } from "../lib/util/mod.ts";
+
+Deno.test({
+  name: "deno task demo learns the synthetic tasks and writes complete, parseable results",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const out = await Deno.makeTempDir({ prefix: "memesense-demo-" });
+    try {
+      const run = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", "--frozen", `${REPO_ROOT}/experiments/demo.ts`, "--out", out],
+        cwd: REPO_ROOT,
+        env: { NO_COLOR: "1", MEMESENSE_OFFLINE: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(run.stdout);
+      const stderr = new TextDecoder().decode(run.stderr);
+      assert.ok(run.success, `demo failed:\n${stdout}\n${stderr.slice(-3000)}`);
+      assert.match(stdout, /demo finished in/);
+
+      const runs = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+      assert.equal(runs.length, 2, `expected the demo and its ablation, got ${runs}`);
+      const demo = `${out}/${runs.find((n) => n.endsWith("-demo"))}`;
+      const ablate = `${out}/${runs.find((n) => n.endsWith("-demo-ablate"))}`;
+
+      for (const dir of [demo, ablate]) {
+        for (const f of ["config.json", "metrics.json", "curves.json"]) {
+          JSON.parse(await Deno.readTextFile(`${dir}/${f}`));
+        }
+        const csv = (await Deno.readTextFile(`${dir}/metrics.csv`)).trim().split("\n");
+        assert.match(csv[0], /^variant,task,seed,protocol,epoch,n,accuracy,auroc/);
+        const html = await Deno.readTextFile(`${dir}/report.html`);
+        assert.ok(html.length > 1_000_000, "report inlines plotly.js");
+        assert.ok(!/<script[^>]+src=/.test(html), "report loads no external script");
+        const table = await Deno.readTextFile(`${dir}/table.md`);
+        assert.ok(parseMarkdownTable(table.slice(table.indexOf("|"))).rows.length > 0);
+      }
+
+      const config = JSON.parse(await Deno.readTextFile(`${demo}/config.json`));
+      assert.equal(config.clipModel, "tiny");
+      assert.match(config.featureStore, /^tiny-squash-/);
+      assert.deepEqual(config.seeds, [42]);
+
+      const metrics = JSON.parse(await Deno.readTextFile(`${demo}/metrics.json`));
+      const hate = metrics.comparison.find((r: { task: string; protocol: string }) =>
+        r.task === "hate" && r.protocol === "clean"
+      );
+      assert.ok(
+        hate.ours.accuracy.mean >= 0.8,
+        `synthetic hate accuracy ${hate.ours.accuracy.mean}`,
+      );
+      assert.equal(metrics.comparison.length, 8, "4 tasks × 2 protocols");
+      assert.equal(metrics.baselines.length, 8, "zero-shot and linear probe for 4 tasks");
+
+      for (const task of ["hate", "target", "stance", "humour"]) {
+        const head = JSON.parse(await Deno.readTextFile(`${demo}/heads/${task}/head.json`));
+        assert.equal(head.task, task);
+        assert.ok((await Deno.stat(`${demo}/heads/${task}/head.safetensors`)).size > 14_000_000);
+      }
+      // predict: every task's probabilities for one synthetic meme, from the saved heads.
+      const image = `${config.dataset.csv.replace(/PrideMM\.csv$/, "")}Images/img_1.png`;
+      const predict = async (...extra: string[]) =>
+        await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "--allow-all",
+            "--frozen",
+            `${REPO_ROOT}/experiments/predict.ts`,
+            "--heads",
+            `${demo}/heads`,
+            "--image",
+            image,
+            ...extra,
+          ],
+          cwd: REPO_ROOT,
+          env: { NO_COLOR: "1", MEMESENSE_OFFLINE: "1" },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+      const predicted = await predict("--text", "some caption", "--json");
+      assert.ok(predicted.success, new TextDecoder().decode(predicted.stderr));
+      const probs = JSON.parse(new TextDecoder().decode(predicted.stdout));
+      assert.deepEqual(Object.keys(probs).sort(), ["hate", "humour", "stance", "target"]);
+      for (const p of Object.values(probs) as Record<string, number>[]) {
+        const total = Object.values(p).reduce((a, b) => a + b, 0);
+        assert.ok(Math.abs(total - 1) < 1e-5, `probabilities sum to ${total}`);
+      }
+      const wrongModel = await predict("--model", "Xenova/clip-vit-base-patch32");
+      assert.equal(wrongModel.success, false);
+      assert.match(
+        new TextDecoder().decode(wrongModel.stderr),
+        /trained on features of CLIP model "tiny"/,
+      );
+
+      const cells = [...Deno.readDirSync(`${ablate}/cells`)].map((e) => e.name);
+      assert.equal(cells.length, 5, "ratio sweep 0, 0.2, 0.6, 1 at depth 1 plus depth 2");
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
