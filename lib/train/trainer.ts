@@ -1,0 +1,475 @@
+/**
+ * Training one head: seeded mini-batch AdamW on frozen features, evaluation after every epoch,
+ * and checkpoint selection under two named protocols.
+ *
+ * - `reference` — what MemeCLIP's code does. Its `val_loader` is built from the TEST split
+ *   (`DataLoader(dataset_test, …)` in main.py), and its `ModelCheckpoint` keeps the epoch with the
+ *   best logged `val/auroc`: the batch-size-weighted mean of per-batch torchmetrics AUROC on
+ *   sigmoid(logits), over test batches of `batchSize` in order, the earliest epoch winning ties.
+ *   That epoch's test metrics are reported. Model selection on the test set inflates the result;
+ *   it is mirrored only to compare with the paper.
+ * - `clean` — the epoch with the best val-split AUROC (epoch-level, softmax one-vs-rest, as
+ *   scikit-learn), then its test metrics, looked at once.
+ *
+ * Determinism: initialisation, shuffling and dropout masks all come from the config's seed through
+ * the suite's own generator (never the backend's), so the same seed gives bit-identical results on
+ * the same backend, and the same masks and batches on every backend.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { HeadConfig, MemeSenseConfig } from "../config/mod.ts";
+import { evaluateLogits, type Metrics, referenceBatchMeanMetrics } from "../metrics/mod.ts";
+import {
+  cloneWeights,
+  countParams,
+  headBackward,
+  headForward,
+  type HeadWeights,
+  initHeadWeights,
+  paramTensors,
+  sameHeadConfig,
+  usesImage,
+  usesText,
+  validateWeights,
+} from "../model/mod.ts";
+import { Progress, Rng } from "../util/mod.ts";
+import { AdamW } from "./adamw.ts";
+import { type BackendName, initBackend } from "./backend.ts";
+import { crossEntropy } from "./loss.ts";
+
+/** One split's frozen features and labels; `image` and `text` are row-major `n × unmappedDim`. */
+export interface SplitData {
+  readonly image: Float32Array;
+  readonly text: Float32Array;
+  readonly labels: Int32Array;
+  readonly n: number;
+}
+
+/** A checkpoint-selection protocol (see the module doc). */
+export type Protocol = "reference" | "clean";
+
+/** What one epoch produced (epochs count from 1). */
+export interface EpochRecord {
+  epoch: number;
+  /** Mean training cross-entropy over the epoch's samples (dropout on). */
+  trainLoss: number;
+  val: Metrics;
+  test: Metrics;
+  /** Wall-clock seconds of the epoch, evaluation included. */
+  seconds: number;
+  /** The number the `reference` protocol maximises: MemeCLIP's logged test `val/auroc`. */
+  referenceMonitor: number;
+}
+
+/** Everything a training run returns. */
+export interface TrainResult {
+  /** The backend the run used. */
+  backend: string;
+  /** Per-epoch loss and metrics, for plots. */
+  curves: EpochRecord[];
+  /** MemeCLIP's protocol: the epoch with the best test AUROC (its way), and its test metrics. */
+  reference: { epoch: number; test: Metrics };
+  /** The epoch with the best val AUROC, and its val and test metrics. */
+  clean: { epoch: number; val: Metrics; test: Metrics };
+  /** The weights at each protocol's selected epoch. */
+  heads: { reference: HeadWeights; clean: HeadWeights };
+  /** Trainable parameters. */
+  numParams: number;
+  /** Warnings raised on the way (also passed to `onWarning`). */
+  warnings: TrainWarning[];
+}
+
+/** A condition that lets training go on but that the user should see. */
+export interface TrainWarning {
+  /** `missing-class`: a class has no training sample; `random-classifier-init`: the config asks
+   * for the prompt initialisation but no prompt embeddings were given. */
+  readonly code: "missing-class" | "random-classifier-init";
+  readonly message: string;
+}
+
+/** Options of {@linkcode trainHead}. */
+export interface TrainOptions {
+  readonly config: MemeSenseConfig;
+  readonly numClasses: number;
+  readonly train: SplitData;
+  readonly val: SplitData;
+  readonly test: SplitData;
+  /** Prompt embeddings (numClasses × mapDim, row-major) for `classifierInit: "prompt"`. */
+  readonly classifierInit?: Float32Array;
+  /** Backend to train on (default `auto`, see `backend.ts`). */
+  readonly backend?: BackendName | "auto";
+  /** Called after every epoch. */
+  readonly onEpoch?: (record: EpochRecord) => void;
+  /** Aborts between steps (the promise rejects with the signal's reason). */
+  readonly signal?: AbortSignal;
+  /** Receives warnings (default: printed to stderr as `warning [code]: …`). */
+  readonly onWarning?: (warning: TrainWarning) => void;
+  /** Shows a progress line per epoch on stderr. */
+  readonly progress?: boolean;
+  /** Skips printing the backend choice. */
+  readonly quiet?: boolean;
+}
+
+/** Thrown for unusable training data; the message names the split, field and row. */
+export class TrainInputError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "TrainInputError";
+  }
+}
+
+/** Rows per forward pass when evaluating (large batches: evaluation has no gradients). */
+const EVAL_BATCH = 1024;
+
+/**
+ * Checks one split against the head: non-empty, feature arrays of `n × unmappedDim` finite values
+ * for each modality the head uses, `n` labels in `[0, numClasses)`. Throws
+ * {@linkcode TrainInputError} naming the split, the field and the first bad row.
+ */
+export function validateSplit(
+  name: string,
+  split: SplitData,
+  head: HeadConfig,
+  numClasses: number,
+): void {
+  if (!split || !Number.isInteger(split.n) || split.n < 0) {
+    throw new TrainInputError(`${name} split: n must be a non-negative integer, got ${split?.n}`);
+  }
+  if (split.n === 0) throw new TrainInputError(`${name} split is empty (n = 0)`);
+  const dim = head.unmappedDim;
+  const fields = [
+    ...(usesImage(head) ? [["image", split.image] as const] : []),
+    ...(usesText(head) ? [["text", split.text] as const] : []),
+  ];
+  for (const [field, x] of fields) {
+    if (!(x instanceof Float32Array)) {
+      throw new TrainInputError(`${name} split: ${field} features must be a Float32Array`);
+    }
+    if (x.length !== split.n * dim) {
+      const width = x.length / split.n;
+      throw new TrainInputError(
+        `${name} split: ${field} features have ${x.length} values, expected n × unmappedDim = ` +
+          `${split.n} × ${dim} = ${split.n * dim}` +
+          (Number.isInteger(width) ? ` (they look ${width} wide)` : ""),
+      );
+    }
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i])) {
+        throw new TrainInputError(
+          `${name} split: ${field} features row ${Math.floor(i / dim)}, column ${i % dim} is ` +
+            `${x[i]}`,
+        );
+      }
+    }
+  }
+  if (!(split.labels instanceof Int32Array) || split.labels.length !== split.n) {
+    throw new TrainInputError(
+      `${name} split: labels must be an Int32Array of n = ${split.n} values, got ` +
+        `${split.labels?.length ?? "none"}`,
+    );
+  }
+  for (let i = 0; i < split.n; i++) {
+    const y = split.labels[i];
+    if (y < 0 || y >= numClasses) {
+      throw new TrainInputError(
+        `${name} split: label of row ${i} is ${y}, outside [0, ${numClasses})`,
+      );
+    }
+  }
+}
+
+/**
+ * Logits of `n` rows in eval mode (no dropout), row-major `n × numClasses`, computed in batches
+ * of 1024 on the active tfjs backend (call `initBackend` first; `trainHead` does).
+ * `config` (or its `head` section) must describe the same architecture as `weights`.
+ */
+export function predictLogits(
+  weights: HeadWeights,
+  config: MemeSenseConfig | HeadConfig,
+  image: Float32Array,
+  text: Float32Array,
+  n: number,
+): Float32Array {
+  const head = "head" in config ? config.head : config;
+  if (!sameHeadConfig(head, weights.head)) {
+    throw new Error(
+      "predictLogits: the config's head differs from the one the weights were built with",
+    );
+  }
+  validateWeights(weights);
+  const dim = head.unmappedDim;
+  const C = weights.numClasses;
+  for (
+    const [field, x, used] of [["image", image, usesImage(head)], [
+      "text",
+      text,
+      usesText(head),
+    ]] as const
+  ) {
+    if (used && x.length !== n * dim) {
+      throw new Error(
+        `predictLogits: ${field} features have ${x.length} values, expected ${n} × ${dim}`,
+      );
+    }
+  }
+  const out = new Float32Array(n * C);
+  const params = paramTensors(weights);
+  try {
+    for (let start = 0; start < n; start += EVAL_BATCH) {
+      const end = Math.min(n, start + EVAL_BATCH);
+      tf.tidy(() => {
+        // slice() copies: the tensors never alias the caller's (possibly shared) arrays.
+        const rows = (x: Float32Array, used: boolean) =>
+          used ? tf.tensor2d(x.slice(start * dim, end * dim), [end - start, dim]) : null;
+        const { logits } = headForward(
+          params,
+          head,
+          rows(image, usesImage(head)),
+          rows(text, usesText(head)),
+          null,
+        );
+        out.set(logits.dataSync() as Float32Array, start * C);
+      });
+    }
+  } finally {
+    tf.dispose(Object.values(params));
+  }
+  return out;
+}
+
+/** Copies the rows `order[from..to)` of a row-major matrix into a new batch array. */
+function gatherRows(
+  x: Float32Array,
+  dim: number,
+  order: Int32Array,
+  from: number,
+  to: number,
+): Float32Array {
+  const out = new Float32Array((to - from) * dim);
+  for (let i = from; i < to; i++) {
+    const r = order[i];
+    out.set(x.subarray(r * dim, (r + 1) * dim), (i - from) * dim);
+  }
+  return out;
+}
+
+/**
+ * The optimisation state of one head — weights, AdamW moments, the seeded shuffling and dropout
+ * streams — and its training loop. {@linkcode trainHead} drives it epoch by epoch; benchmarks
+ * drive it step by step.
+ */
+export class HeadTrainer {
+  /** The weights, updated in place by every step. */
+  readonly weights: HeadWeights;
+  readonly #optimizer: AdamW;
+  readonly #shuffle: Rng;
+  readonly #dropout: Rng;
+  readonly #batchSize: number;
+
+  /**
+   * Initialises weights and optimiser from `config` (seed, lr, weight decay, batch size):
+   * seeded initialisation with the classifier from `classifierInit` when given, or a copy of
+   * `weights` (e.g. a loaded head) when given.
+   */
+  constructor(
+    config: MemeSenseConfig,
+    numClasses: number,
+    options: { classifierInit?: Float32Array; weights?: HeadWeights } = {},
+  ) {
+    const { seed, lr, weightDecay, batchSize } = config.train;
+    if (options.weights) {
+      if (!sameHeadConfig(options.weights.head, config.head)) {
+        throw new Error("HeadTrainer: the given weights belong to a different head config");
+      }
+      validateWeights(options.weights);
+      this.weights = cloneWeights(options.weights);
+    } else {
+      this.weights = initHeadWeights(config.head, numClasses, seed, options.classifierInit);
+    }
+    if (this.weights.numClasses !== numClasses) {
+      throw new Error(
+        `HeadTrainer: weights have ${this.weights.numClasses} classes, expected ${numClasses}`,
+      );
+    }
+    this.#optimizer = new AdamW(this.weights.params, { lr, weightDecay });
+    const root = new Rng(seed);
+    this.#shuffle = root.fork("shuffle");
+    this.#dropout = root.fork("dropout");
+    this.#batchSize = batchSize;
+  }
+
+  /**
+   * One optimisation step on a batch (`labels.length` rows): forward, loss, explicit backward,
+   * AdamW in place. Returns the batch's mean loss.
+   */
+  step(image: Float32Array | null, text: Float32Array | null, labels: Int32Array): number {
+    const weights = this.weights;
+    const head = weights.head;
+    const b = labels.length;
+    let loss = NaN;
+    const gradTensors = tf.tidy(() => {
+      const params = paramTensors(weights);
+      const dim = head.unmappedDim;
+      const { logits, tape } = headForward(
+        params,
+        head,
+        image ? tf.tensor2d(image, [b, dim]) : null,
+        text ? tf.tensor2d(text, [b, dim]) : null,
+        this.#dropout,
+      );
+      const ce = crossEntropy(logits.dataSync() as Float32Array, labels, weights.numClasses);
+      loss = ce.loss;
+      return headBackward(params, head, tape, tf.tensor2d(ce.dLogits, [b, weights.numClasses]));
+    });
+    // The parameter tensors are disposed by now, so updating their arrays in place is safe.
+    const grads: Record<string, Float32Array> = {};
+    for (const [name, g] of Object.entries(gradTensors)) grads[name] = g.dataSync() as Float32Array;
+    tf.dispose(Object.values(gradTensors));
+    this.#optimizer.apply(grads);
+    return loss;
+  }
+
+  /**
+   * One epoch over `train` in a freshly shuffled order (the last batch may be smaller, as a
+   * `DataLoader` without `drop_last`). `maxSteps` stops early (benchmarks). Returns the mean loss
+   * over the samples seen.
+   */
+  async epoch(
+    train: SplitData,
+    options: { maxSteps?: number; signal?: AbortSignal; progress?: Progress | null } = {},
+  ): Promise<{ loss: number; steps: number; samples: number }> {
+    const head = this.weights.head;
+    const dim = head.unmappedDim;
+    const order = this.#shuffle.permutation(train.n);
+    const maxSteps = options.maxSteps || Infinity;
+    let lossSum = 0;
+    let steps = 0;
+    let from = 0;
+    for (; from < train.n && steps < maxSteps; from += this.#batchSize, steps++) {
+      options.signal?.throwIfAborted();
+      const to = Math.min(train.n, from + this.#batchSize);
+      const labels = new Int32Array(to - from);
+      for (let i = from; i < to; i++) labels[i - from] = train.labels[order[i]];
+      const loss = this.step(
+        usesImage(head) ? gatherRows(train.image, dim, order, from, to) : null,
+        usesText(head) ? gatherRows(train.text, dim, order, from, to) : null,
+        labels,
+      );
+      lossSum += loss * (to - from);
+      options.progress?.tick(to - from);
+      // Let timers and abort signals run now and then.
+      if (steps % 64 === 63) await new Promise((r) => setTimeout(r, 0));
+    }
+    const samples = Math.min(from, train.n);
+    return { loss: lossSum / samples, steps, samples };
+  }
+}
+
+/** Index of the best score, the earliest on ties; NaN counts as worst. */
+function bestEpochIndex(scores: number[]): number {
+  let best = 0;
+  for (let i = 1; i < scores.length; i++) {
+    const s = Number.isNaN(scores[i]) ? -Infinity : scores[i];
+    const b = Number.isNaN(scores[best]) ? -Infinity : scores[best];
+    if (s > b) best = i;
+  }
+  return best;
+}
+
+/**
+ * Trains a head on frozen features for `config.train.epochs` epochs and returns its curves, the
+ * epoch and metrics each protocol selects, and the weights at those epochs.
+ */
+export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
+  const { config, numClasses, train, val, test } = opts;
+  const head = config.head;
+  const { epochs, batchSize } = config.train;
+  const warnings: TrainWarning[] = [];
+  const warn = (w: TrainWarning) => {
+    warnings.push(w);
+    (opts.onWarning ?? ((x) => console.error(`warning [${x.code}]: ${x.message}`)))(w);
+  };
+
+  if (!Number.isInteger(numClasses) || numClasses < 2) {
+    throw new TrainInputError(`numClasses must be an integer ≥ 2, got ${numClasses}`);
+  }
+  validateSplit("train", train, head, numClasses);
+  validateSplit("val", val, head, numClasses);
+  validateSplit("test", test, head, numClasses);
+  const counts = new Array(numClasses).fill(0);
+  for (const y of train.labels) counts[y]++;
+  counts.forEach((c, k) => {
+    if (c === 0) {
+      warn({
+        code: "missing-class",
+        message: `class ${k} has no sample in the train split (${train.n} rows): the head ` +
+          `cannot learn it`,
+      });
+    }
+  });
+  let classifierInit: Float32Array | undefined;
+  if (head.classifierInit === "prompt") {
+    if (opts.classifierInit) classifierInit = opts.classifierInit;
+    else {
+      warn({
+        code: "random-classifier-init",
+        message: "the config asks for the prompt initialisation but no prompt embeddings " +
+          "were given: the classifier starts from the reference's random rows",
+      });
+    }
+  }
+
+  const backend = await initBackend(opts.backend ?? "auto", { quiet: opts.quiet });
+  const trainer = new HeadTrainer(config, numClasses, { classifierInit });
+  const weights = trainer.weights;
+  const curves: EpochRecord[] = [];
+  // Epoch 1 is always the best so far, so both are set before they are read.
+  let referenceHead = weights;
+  let cleanHead = weights;
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    const t0 = performance.now();
+    const progress = opts.progress
+      ? new Progress({ label: `epoch ${epoch}/${epochs}`, total: train.n, unit: "samples" })
+      : null;
+    const { loss } = await trainer.epoch(train, { signal: opts.signal, progress });
+    progress?.finish();
+    const testLogits = predictLogits(weights, head, test.image, test.text, test.n);
+    const valLogits = predictLogits(weights, head, val.image, val.text, val.n);
+    const record: EpochRecord = {
+      epoch,
+      trainLoss: loss,
+      val: evaluateLogits(valLogits, val.labels, numClasses),
+      test: evaluateLogits(testLogits, test.labels, numClasses),
+      seconds: 0,
+      referenceMonitor:
+        referenceBatchMeanMetrics(testLogits, test.labels, numClasses, batchSize).auroc,
+    };
+    const best = (pick: (r: EpochRecord) => number) =>
+      bestEpochIndex([...curves, record].map(pick)) === curves.length;
+    const referenceBest = best((r) => r.referenceMonitor);
+    const cleanBest = best((r) => r.val.auroc);
+    if (referenceBest || cleanBest) {
+      const snapshot = cloneWeights(weights);
+      if (referenceBest) referenceHead = snapshot;
+      if (cleanBest) cleanHead = snapshot;
+    }
+    record.seconds = (performance.now() - t0) / 1000;
+    curves.push(record);
+    opts.onEpoch?.(record);
+    await new Promise((r) => setTimeout(r, 0));
+  }
+
+  const ref = bestEpochIndex(curves.map((r) => r.referenceMonitor));
+  const clean = bestEpochIndex(curves.map((r) => r.val.auroc));
+  return {
+    backend,
+    curves,
+    reference: { epoch: curves[ref].epoch, test: curves[ref].test },
+    clean: { epoch: curves[clean].epoch, val: curves[clean].val, test: curves[clean].test },
+    heads: { reference: referenceHead, clean: cleanHead },
+    numParams: countParams(head, numClasses),
+    warnings,
+  };
+}
