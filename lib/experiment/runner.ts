@@ -49,7 +49,8 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
     total: opts.cells.length,
     unit: "cells",
     initial: opts.cells.length - pending.length,
-    write: log === null ? null : undefined,
+    // Redrawn in place on a terminal; through the caller's log otherwise.
+    write: opts.log === undefined ? undefined : opts.log === null ? null : (l) => log!(l.trimEnd()),
   });
   const results = [...finished];
   const jobs = pending.map((cell) => {

@@ -1,0 +1,150 @@
+/**
+ * Experiments as users drive them: set-up errors that say what to do, resumption that skips
+ * finished cells and recomputes the rest identically, and run directories that never overwrite.
+ */
+import assert from "node:assert/strict";
+import { makeConfig } from "../lib/config/mod.ts";
+import {
+  type CellResult,
+  type ExperimentInputs,
+  prepareInputs,
+  REFERENCE_VARIANT,
+  runExperiment,
+} from "../lib/experiment/mod.ts";
+import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
+import { REPO_ROOT } from "../lib/util/mod.ts";
+
+async function script(name: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--frozen", `${REPO_ROOT}/experiments/${name}.ts`, ...args],
+    cwd: REPO_ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("reproduce explains a missing dataset or model and points to the offline demo", async () => {
+  const noData = await script("reproduce", "--data", "/nonexistent/PrideMM.csv");
+  assert.equal(noData.code, 2);
+  assert.match(noData.stderr, /PrideMM annotations not found at \/nonexistent\/PrideMM\.csv/);
+  assert.match(noData.stderr, /deno task fetch-data/);
+  assert.match(noData.stderr, /deno task demo/);
+
+  const memes = await ensureSyntheticMemes();
+  const noModel = await script(
+    "reproduce",
+    "--data",
+    memes.csvPath,
+    "--offline",
+    "--model",
+    "/nonexistent/clip-model",
+  );
+  assert.equal(noModel.code, 2);
+  assert.match(
+    noModel.stderr,
+    /could not prepare CLIP features with model "\/nonexistent\/clip-model"/,
+  );
+  assert.match(noModel.stderr, /deno task demo/);
+});
+
+Deno.test("--help lists every flag with its default; bad flags are named", async () => {
+  const help = await script("reproduce", "--help");
+  assert.equal(help.code, 0);
+  for (
+    const flag of [
+      "--tasks",
+      "--seeds",
+      "--epochs",
+      "--protocol",
+      "--model",
+      "--data",
+      "--out",
+      "--backend",
+      "--resume",
+    ]
+  ) {
+    assert.ok(help.stdout.includes(flag), `${flag} missing from --help`);
+  }
+  assert.match(help.stdout, /--seeds\s+.*\(default: 3\)/);
+  assert.match(help.stdout, /--epochs\s+.*\(default: 10\)/);
+  const ablate = await script("ablate", "--help");
+  assert.match(ablate.stdout, /--ratios\s+.*\(default: 0,0\.2,0\.4,0\.6,0\.8,1\)/);
+  assert.match(ablate.stdout, /--depths\s+.*\(default: 1,2,3\)/);
+  const bad = await script("reproduce", "--ratio", "1.5", "--data", "/nonexistent.csv");
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /invalid config head\.ratio/);
+});
+
+let inputs: ExperimentInputs | undefined;
+async function syntheticInputs(): Promise<ExperimentInputs> {
+  if (!inputs) {
+    const memes = await ensureSyntheticMemes();
+    inputs = await prepareInputs({
+      csv: memes.csvPath,
+      images: memes.imageDir,
+      model: "tiny",
+      offline: true,
+      log: () => {},
+    });
+  }
+  return inputs;
+}
+
+Deno.test({
+  name: "an interrupted run resumes: finished cells are skipped, the rest recomputed identically",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const out = await Deno.makeTempDir({ prefix: "memesense-resume-" });
+    try {
+      const spec = {
+        name: "resume-check",
+        title: "resume check",
+        tasks: ["hate", "stance"] as const,
+        seeds: [1, 2],
+        variants: [REFERENCE_VARIANT],
+        baseConfig: makeConfig({ clip: { model: "tiny" }, train: { epochs: 2 } }),
+        inputs: await syntheticInputs(),
+        outRoot: out,
+        workers: 2,
+        log: () => {},
+      };
+      const first = await runExperiment({ ...spec, tasks: [...spec.tasks] });
+      assert.equal(first.results.length, 4);
+
+      // Simulate an interruption: one cell and the final files never got written.
+      const lost = "memeclip__stance__seed2";
+      await Deno.remove(`${first.runDir}/cells/${lost}.json`);
+      await Deno.remove(`${first.runDir}/metrics.json`);
+      const lines: string[] = [];
+      const resumed = await runExperiment({
+        ...spec,
+        tasks: [...spec.tasks],
+        resume: "latest",
+        log: (l) => lines.push(l),
+      });
+      assert.equal(resumed.runDir, first.runDir);
+      assert.ok(
+        lines.some((l) => l.includes("resuming: 3 cells finished, 1 to run")),
+        lines.join("\n"),
+      );
+      const key = (r: CellResult) => r.key;
+      assert.deepEqual(resumed.results.map(key), first.results.map(key));
+      const again = resumed.results.find((r) => r.key === lost)!;
+      const before = first.results.find((r) => r.key === lost)!;
+      assert.deepEqual(again.clean, before.clean, "same seed, same backend: identical metrics");
+      assert.deepEqual(again.reference, before.reference);
+      JSON.parse(await Deno.readTextFile(`${first.runDir}/metrics.json`));
+
+      // A new run never writes into an earlier one.
+      const second = await runExperiment({ ...spec, tasks: ["hate"], seeds: [1] });
+      assert.notEqual(second.runDir, first.runDir);
+      assert.equal([...Deno.readDirSync(`${first.runDir}/cells`)].length, 4);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
