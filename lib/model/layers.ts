@@ -89,11 +89,8 @@ export interface Normalized {
 /** Row-wise L2 normalisation, `F.normalize(x, dim=-1)`. */
 export function l2Normalize(x: Matrix): Normalized {
   const raw = tf.norm(x, "euclidean", 1, true) as Matrix;
-  return {
-    y: tf.div(x, tf.maximum(raw, NORM_EPS)),
-    norm: tf.maximum(raw, NORM_EPS),
-    active: tf.cast(tf.greater(raw, NORM_EPS), "float32"),
-  };
+  const norm = tf.maximum(raw, NORM_EPS) as Matrix;
+  return { y: tf.div(x, norm), norm, active: tf.cast(tf.greater(raw, NORM_EPS), "float32") };
 }
 
 /**
