@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import sharp from "sharp";
+import { cosineScores, loadClip, promptClassifierInit } from "../lib/clip/mod.ts";
+import { TASKS } from "../lib/config/mod.ts";
 import { parsePrideMM } from "../lib/data/mod.ts";
 import {
   decodeSafetensors,
@@ -16,6 +18,7 @@ import {
   featureStoreKey,
   loadFeatures,
   selectRows,
+  storedPrompts,
 } from "../lib/features/mod.ts";
 import { REPO_ROOT } from "../lib/util/mod.ts";
 
@@ -168,6 +171,7 @@ Deno.test({
         "features.safetensors",
         "manifest.json",
         "missing-images.tsv",
+        "prompts.safetensors",
         "store.json",
       ]);
 
@@ -188,6 +192,7 @@ Deno.test({
       assert.deepEqual(a.image, b.image);
       assert.deepEqual(a.text, b.text);
       assert.deepEqual(a.imageOk, b.imageOk);
+      assert.deepEqual(a.prompts, b.prompts);
       // The killed child's batch is what the store holds for rows 0..7.
       assert.deepEqual(a.image.subarray(0, 8 * 768), killed.tensors.image.data);
       assert.deepEqual(a.text.subarray(0, 8 * 768), killed.tensors.text.data);
@@ -297,6 +302,31 @@ Deno.test({
       assert.deepEqual([...splits.val.imageOk], [0]); // d.png is missing
       assert.equal(splits.test.image.length, 768);
       assert.deepEqual(splits.train.text.subarray(768, 1536), f.text.subarray(2 * 768, 3 * 768));
+      // Prompt embeddings and classifier inits are stored for the four tasks: no CLIP needed later.
+      assert.deepEqual(Object.keys(f.prompts), ["hate", "target", "stance", "humour"]);
+      const target = storedPrompts(f, TASKS.target.classNames);
+      assert.equal(target.classifierInit.length, 4 * 1024);
+      assert.equal(f.visionHidden, 1024);
+      const clip = await loadClip({ model: "tiny", threads: 1, log: () => {} });
+      try {
+        assert.deepEqual(
+          target.classifierInit,
+          await promptClassifierInit(clip, TASKS.target.classNames),
+        );
+      } finally {
+        await clip.dispose();
+      }
+      assert.throws(
+        () => storedPrompts(f, ["cat", "dog"]),
+        /no prompt embeddings for \[cat, dog\].*hate: \[Benign Meme, Harmful Meme\]/,
+      );
+      const zeroShot = cosineScores(
+        f.image,
+        storedPrompts(f, TASKS.hate.classNames).textEmbeds,
+        f.dim,
+      );
+      assert.equal(zeroShot.length, 5 * 2);
+      assert.deepEqual([zeroShot[6], zeroShot[7]], [0, 0]); // d.png (row 3) is missing: scores 0
       // Loading against another CSV is refused.
       const other = parsePrideMM(
         CSV.replace("e.png", "x.png"),

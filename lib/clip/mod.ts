@@ -53,6 +53,7 @@ export {
 export {
   classifierInitFrom,
   classPrompt,
+  cosineScores,
   normalizeRows,
   promptClassifierInit,
   zeroShotScores,
@@ -68,4 +69,5 @@ export {
   type WrittenClip,
 } from "./tiny.ts";
 export { type GraphMatrix, readOutputMatrix } from "./onnx.ts";
+export { CLIP_PRETOKEN_PATTERN, clipPreTokens, clipTokenLowerBound } from "./pretokenize.ts";
 export type { Preprocess } from "../config/mod.ts";

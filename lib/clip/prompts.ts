@@ -87,18 +87,26 @@ export async function zeroShotScores(
   imageEmbeds: Float32Array,
   classNames: readonly string[],
 ): Promise<Float32Array> {
-  const dim = clip.dim;
-  if (imageEmbeds.length % dim !== 0) {
-    throw new Error(`image embeddings: ${imageEmbeds.length} values is not a multiple of ${dim}`);
+  const { embeds } = await clip.encodeTexts(classNames.map(classPrompt));
+  return cosineScores(imageEmbeds, embeds, clip.dim);
+}
+
+/**
+ * Cosine similarity of every row of `a` (`n × dim`) with every row of `b` (`C × dim`): `n × C`.
+ * Zero rows score 0.
+ */
+export function cosineScores(a: Float32Array, b: Float32Array, dim: number): Float32Array {
+  if (a.length % dim !== 0 || b.length % dim !== 0) {
+    throw new Error(`embeddings of ${a.length} and ${b.length} values are not multiples of ${dim}`);
   }
-  const n = imageEmbeds.length / dim, C = classNames.length;
-  const text = normalizeRows((await clip.encodeTexts(classNames.map(classPrompt))).embeds, C, dim);
-  const img = normalizeRows(new Float32Array(imageEmbeds), n, dim);
+  const n = a.length / dim, C = b.length / dim;
+  const x = normalizeRows(new Float32Array(a), n, dim);
+  const y = normalizeRows(new Float32Array(b), C, dim);
   const out = new Float32Array(n * C);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < C; c++) {
       let s = 0;
-      for (let j = 0; j < dim; j++) s += img[i * dim + j] * text[c * dim + j];
+      for (let j = 0; j < dim; j++) s += x[i * dim + j] * y[c * dim + j];
       out[i * C + c] = s;
     }
   }

@@ -5,8 +5,10 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Preprocess } from "../config/mod.ts";
+import { type Preprocess, TASKS } from "../config/mod.ts";
 import {
+  classifierInitFrom,
+  classPrompt,
   type ClipDevice,
   type ClipEncoder,
   clipSettings,
@@ -53,6 +55,12 @@ export interface ExtractOptions {
   readonly log?: (line: string) => void;
   /** Progress line writer; `null` silences it (default: stderr). */
   readonly progress?: ((line: string) => void) | null;
+  /**
+   * Class names whose prompt embeddings and prompt-initialised classifier weights are stored with
+   * the features, so training and the zero-shot baseline need no CLIP model. Default: the four
+   * PrideMM tasks.
+   */
+  readonly prompts?: Readonly<Record<string, readonly string[]>>;
   /** Called after each batch file is written (first row, size, rows done so far). */
   readonly onBatchWritten?: (
     batch: { first: number; size: number; done: number },
@@ -261,7 +269,9 @@ async function runExtraction(
   const loopSeconds = (performance.now() - t0) / 1000;
   if (plan.length > 0) progress.finish();
 
-  const manifest = await consolidate(dir, identity, clip, items, stored, log);
+  const prompts = opts.prompts ??
+    Object.fromEntries(Object.values(TASKS).map((t) => [t.name, t.classNames]));
+  const manifest = await consolidate(dir, identity, clip, items, stored, prompts, log);
   await Deno.remove(batchDir, { recursive: true }).catch(() => {});
   return {
     key: identity.key,
@@ -359,6 +369,7 @@ async function consolidate(
   clip: ClipEncoder,
   items: readonly FeatureItem[],
   batches: readonly StoredBatch[],
+  prompts: Readonly<Record<string, readonly string[]>>,
   log: (line: string) => void,
 ): Promise<StoreManifest> {
   const n = items.length, { dim, textHidden } = clip;
@@ -378,6 +389,24 @@ async function consolidate(
   if (gap >= 0) throw new Error(`internal: row ${gap} (${items[gap].name}) has no features`);
 
   const features = "features.safetensors", missingImages = "missing-images.tsv";
+  const promptFile = "prompts.safetensors";
+  const promptTensors: Parameters<typeof encodeSafetensors>[0] = {};
+  const projection = await clip.visualProjection();
+  for (const [task, names] of Object.entries(prompts)) {
+    const { embeds } = await clip.encodeTexts(names.map(classPrompt));
+    const init = classifierInitFrom(embeds, projection, names.length, dim, clip.visionHidden);
+    promptTensors[`${task}.text_embeds`] = {
+      dtype: "F32",
+      shape: [names.length, dim],
+      data: embeds,
+    };
+    promptTensors[`${task}.classifier_init`] = {
+      dtype: "F32",
+      shape: [names.length, clip.visionHidden],
+      data: init,
+    };
+  }
+  await writeFileAtomic(`${dir}/${promptFile}`, encodeSafetensors(promptTensors));
   await writeFileAtomic(
     `${dir}/${features}`,
     encodeSafetensors({
@@ -403,7 +432,9 @@ async function consolidate(
     names: items.map((i) => i.name),
     imagesOk: n - missing.length,
     imagesMissing: missing.length,
-    files: { features, missingImages },
+    visionHidden: clip.visionHidden,
+    prompts,
+    files: { features, missingImages, prompts: promptFile },
     tensors: {
       image: { dtype: "F32", shape: [n, dim] },
       text: { dtype: "F32", shape: [n, textHidden] },

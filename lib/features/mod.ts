@@ -29,11 +29,23 @@ export {
   featureStoreDir,
   type LoadedFeatures,
   loadFeatures,
+  type PromptEmbeddings,
   readManifest,
   selectRows,
+  storedPrompts,
   type StoreIdentity,
   type StoreManifest,
 } from "./store.ts";
+export {
+  cosineMatrix,
+  describeValues,
+  meanPairwiseCosine,
+  pairedCosines,
+  rowNorms,
+  rowSums,
+  type ValueSummary,
+  zeroFraction,
+} from "./stats.ts";
 export { extractPrideMM, featuresBySplit, pridemmItems, type SplitFeatures } from "./pridemm.ts";
 export {
   decodeSafetensors,

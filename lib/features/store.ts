@@ -40,14 +40,32 @@ export interface StoreManifest extends StoreIdentity {
   readonly imageDim: number;
   /** Width of the text feature (768 for ViT-L/14). */
   readonly textDim: number;
+  /** Width of CLIP's vision transformer (rows of the visual projection; 1024 for ViT-L/14). */
+  readonly visionHidden: number;
+  /** Class names per task whose prompt embeddings are stored, in class order. */
+  readonly prompts: Readonly<Record<string, readonly string[]>>;
   /** Item names, in dataset order. */
   readonly names: readonly string[];
   readonly imagesOk: number;
   readonly imagesMissing: number;
-  readonly files: { readonly features: string; readonly missingImages: string };
+  readonly files: {
+    readonly features: string;
+    readonly missingImages: string;
+    readonly prompts: string;
+  };
   readonly tensors: Readonly<Record<string, { dtype: string; shape: readonly number[] }>>;
   readonly created: string;
   readonly device: string;
+}
+
+/** The stored CLIP prompt embeddings of one task's classes (`a photo of a {class}.`). */
+export interface PromptEmbeddings {
+  /** Class names in class order. */
+  readonly classNames: readonly string[];
+  /** Projected prompt text embeddings, `C × dim` (for zero-shot scores). */
+  readonly textEmbeds: Float32Array;
+  /** MemeCLIP's cosine-classifier initialisation, `C × visionHidden`, unit rows. */
+  readonly classifierInit: Float32Array;
 }
 
 /** Features loaded for training, in dataset order. */
@@ -71,6 +89,10 @@ export interface LoadedFeatures {
   readonly text: Float32Array;
   /** 1 where the image was read, 0 where it was missing or unreadable. */
   readonly imageOk: Uint8Array;
+  /** Width of CLIP's vision transformer (the classifier initialisation's width). */
+  readonly visionHidden: number;
+  /** Prompt embeddings per task name (the four PrideMM tasks unless extracted otherwise). */
+  readonly prompts: Readonly<Record<string, PromptEmbeddings>>;
 }
 
 /** The directory of store `key` under `cacheDir` (default: the project cache). */
@@ -127,6 +149,20 @@ export async function loadFeatures(
   expect("image", image, "F32", [m.count, m.imageDim]);
   expect("text", text, "F32", [m.count, m.textDim]);
   expect("image_ok", ok, "U8", [m.count]);
+  const promptPath = `${dir}/${m.files.prompts}`;
+  const stored = decodeSafetensors(await Deno.readFile(promptPath), promptPath).tensors;
+  const prompts: Record<string, PromptEmbeddings> = {};
+  for (const [task, classNames] of Object.entries(m.prompts)) {
+    const C = classNames.length;
+    const textEmbeds = stored[`${task}.text_embeds`], init = stored[`${task}.classifier_init`];
+    expect(`${task}.text_embeds`, textEmbeds, "F32", [C, m.imageDim]);
+    expect(`${task}.classifier_init`, init, "F32", [C, m.visionHidden]);
+    prompts[task] = {
+      classNames,
+      textEmbeds: textEmbeds.data as Float32Array,
+      classifierInit: init.data as Float32Array,
+    };
+  }
   return {
     key: m.key,
     dir,
@@ -141,7 +177,27 @@ export async function loadFeatures(
     image: image.data as Float32Array,
     text: text.data as Float32Array,
     imageOk: ok.data as Uint8Array,
+    visionHidden: m.visionHidden,
+    prompts,
   };
+}
+
+/**
+ * The stored prompt embeddings for exactly these class names (any task), so a head can be
+ * initialised without loading CLIP. Throws, listing what the store holds, when none match.
+ */
+export function storedPrompts(f: LoadedFeatures, classNames: readonly string[]): PromptEmbeddings {
+  const hit = Object.values(f.prompts).find((p) =>
+    p.classNames.length === classNames.length && p.classNames.every((c, i) => c === classNames[i])
+  );
+  if (!hit) {
+    throw new Error(
+      `feature store ${f.dir} has no prompt embeddings for [${classNames.join(", ")}]; it holds ` +
+        Object.entries(f.prompts).map(([t, p]) => `${t}: [${p.classNames.join(", ")}]`).join("; ") +
+        `. Compute them with promptClassifierInit from lib/clip.`,
+    );
+  }
+  return hit;
 }
 
 /** The rows `rows` (dataset indices) of loaded features, copied, in the given order. */
