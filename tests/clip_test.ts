@@ -55,7 +55,7 @@ Deno.test("cropPlan follows torchvision: short side 224, long side truncated, of
   assert.deepEqual(cropPlan(100, 100, 224), { width: 224, height: 224, left: 0, top: 0 });
 });
 
-Deno.test("tokenizeBatch: truncates to 77 keeping <|endoftext|>, pools at argmax, null is empty", () => {
+Deno.test('tokenizeBatch: truncates to 77 keeping <|endoftext|>, pools at argmax, null is the word "null"', () => {
   // A stand-in tokenizer: one id per word (100 + word length), framed by BOS/EOS.
   const tok = {
     eos_token_id: EOS,
@@ -66,8 +66,9 @@ Deno.test("tokenizeBatch: truncates to 77 keeping <|endoftext|>, pools at argmax
   const b = tokenizeBatch(tok, ["ab cde", null, long]);
   assert.equal(b.ids.length, 3 * 77);
   assert.deepEqual([...b.ids.subarray(0, 5)].map(Number), [BOS, 102, 103, EOS, EOS]);
-  assert.deepEqual([...b.eotPositions], [3, 1, 76]);
-  assert.deepEqual([...b.lengths], [4, 2, 1802]);
+  assert.deepEqual([...b.ids.subarray(77, 80)].map(Number), [BOS, 104, EOS]); // "null"
+  assert.deepEqual([...b.eotPositions], [3, 2, 76]);
+  assert.deepEqual([...b.lengths], [4, 3, 1802]);
   assert.deepEqual(b.truncated, [false, false, true]);
   const row = [...b.ids.subarray(2 * 77, 3 * 77)].map(Number);
   assert.equal(row[0], BOS);
@@ -297,11 +298,11 @@ Deno.test({
         (_, i) => ["pride", "meme", "of", "the", "day"][i % 5],
       )
         .join(" ");
-      const texts = ["a photo of a cat.", null, long, "", "Love is love!"];
+      const texts = ["a photo of a cat.", null, long, "null", "Love is love!"];
 
       await t.step("text features are last_hidden_state at the end-of-text token", async () => {
         const batch = clip.tokenize(texts);
-        assert.deepEqual([...batch.eotPositions], [9, 1, 76, 1, 12]);
+        assert.deepEqual([...batch.eotPositions], [9, 5, 76, 5, 12]);
         assert.deepEqual(batch.truncated, [false, false, true, false, false]);
         assert.ok(batch.lengths[2] > 1800);
         assert.equal(Number(batch.ids[2 * 77 + 76]), EOS);
@@ -329,7 +330,7 @@ Deno.test({
       });
 
       await t.step(
-        "encodeTexts: null equals the empty text; batched equals one-by-one",
+        'encodeTexts: null equals the text "null"; batched equals one-by-one',
         async () => {
           const all = await clip.encodeTexts(texts);
           assert.equal(all.features.length, 5 * 768);
