@@ -14,6 +14,8 @@
  * @module
  */
 export * from "./trainer.ts";
+export * from "./split.ts";
+export * from "./predict.ts";
 export * from "./backend.ts";
 export * from "./adamw.ts";
 export * from "./loss.ts";

@@ -18,7 +18,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { HeadConfig, MemeSenseConfig } from "../config/mod.ts";
+import type { MemeSenseConfig } from "../config/mod.ts";
 import { evaluateLogits, type Metrics, referenceBatchMeanMetrics } from "../metrics/mod.ts";
 import {
   cloneWeights,
@@ -37,14 +37,8 @@ import { Progress, Rng } from "../util/mod.ts";
 import { AdamW } from "./adamw.ts";
 import { type BackendName, initBackend } from "./backend.ts";
 import { crossEntropy } from "./loss.ts";
-
-/** One split's frozen features and labels; `image` and `text` are row-major `n × unmappedDim`. */
-export interface SplitData {
-  readonly image: Float32Array;
-  readonly text: Float32Array;
-  readonly labels: Int32Array;
-  readonly n: number;
-}
+import { predictLogits } from "./predict.ts";
+import { type SplitData, TrainInputError, validateSplit } from "./split.ts";
 
 /** A checkpoint-selection protocol (see the module doc). */
 export type Protocol = "reference" | "clean";
@@ -109,134 +103,6 @@ export interface TrainOptions {
   readonly progress?: boolean;
   /** Skips printing the backend choice. */
   readonly quiet?: boolean;
-}
-
-/** Thrown for unusable training data; the message names the split, field and row. */
-export class TrainInputError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "TrainInputError";
-  }
-}
-
-/** Rows per forward pass when evaluating (large batches: evaluation has no gradients). */
-const EVAL_BATCH = 1024;
-
-/**
- * Checks one split against the head: non-empty, feature arrays of `n × unmappedDim` finite values
- * for each modality the head uses, `n` labels in `[0, numClasses)`. Throws
- * {@linkcode TrainInputError} naming the split, the field and the first bad row.
- */
-export function validateSplit(
-  name: string,
-  split: SplitData,
-  head: HeadConfig,
-  numClasses: number,
-): void {
-  if (!split || !Number.isInteger(split.n) || split.n < 0) {
-    throw new TrainInputError(`${name} split: n must be a non-negative integer, got ${split?.n}`);
-  }
-  if (split.n === 0) throw new TrainInputError(`${name} split is empty (n = 0)`);
-  const dim = head.unmappedDim;
-  const fields = [
-    ...(usesImage(head) ? [["image", split.image] as const] : []),
-    ...(usesText(head) ? [["text", split.text] as const] : []),
-  ];
-  for (const [field, x] of fields) {
-    if (!(x instanceof Float32Array)) {
-      throw new TrainInputError(`${name} split: ${field} features must be a Float32Array`);
-    }
-    if (x.length !== split.n * dim) {
-      const width = x.length / split.n;
-      throw new TrainInputError(
-        `${name} split: ${field} features have ${x.length} values, expected n × unmappedDim = ` +
-          `${split.n} × ${dim} = ${split.n * dim}` +
-          (Number.isInteger(width) ? ` (they look ${width} wide)` : ""),
-      );
-    }
-    for (let i = 0; i < x.length; i++) {
-      if (!Number.isFinite(x[i])) {
-        throw new TrainInputError(
-          `${name} split: ${field} features row ${Math.floor(i / dim)}, column ${i % dim} is ` +
-            `${x[i]}`,
-        );
-      }
-    }
-  }
-  if (!(split.labels instanceof Int32Array) || split.labels.length !== split.n) {
-    throw new TrainInputError(
-      `${name} split: labels must be an Int32Array of n = ${split.n} values, got ` +
-        `${split.labels?.length ?? "none"}`,
-    );
-  }
-  for (let i = 0; i < split.n; i++) {
-    const y = split.labels[i];
-    if (y < 0 || y >= numClasses) {
-      throw new TrainInputError(
-        `${name} split: label of row ${i} is ${y}, outside [0, ${numClasses})`,
-      );
-    }
-  }
-}
-
-/**
- * Logits of `n` rows in eval mode (no dropout), row-major `n × numClasses`, computed in batches
- * of 1024 on the active tfjs backend (call `initBackend` first; `trainHead` does).
- * `config` (or its `head` section) must describe the same architecture as `weights`.
- */
-export function predictLogits(
-  weights: HeadWeights,
-  config: MemeSenseConfig | HeadConfig,
-  image: Float32Array,
-  text: Float32Array,
-  n: number,
-): Float32Array {
-  const head = "head" in config ? config.head : config;
-  if (!sameHeadConfig(head, weights.head)) {
-    throw new Error(
-      "predictLogits: the config's head differs from the one the weights were built with",
-    );
-  }
-  validateWeights(weights);
-  const dim = head.unmappedDim;
-  const C = weights.numClasses;
-  for (
-    const [field, x, used] of [["image", image, usesImage(head)], [
-      "text",
-      text,
-      usesText(head),
-    ]] as const
-  ) {
-    if (used && x.length !== n * dim) {
-      throw new Error(
-        `predictLogits: ${field} features have ${x.length} values, expected ${n} × ${dim}`,
-      );
-    }
-  }
-  const out = new Float32Array(n * C);
-  const params = paramTensors(weights);
-  try {
-    for (let start = 0; start < n; start += EVAL_BATCH) {
-      const end = Math.min(n, start + EVAL_BATCH);
-      tf.tidy(() => {
-        // slice() copies: the tensors never alias the caller's (possibly shared) arrays.
-        const rows = (x: Float32Array, used: boolean) =>
-          used ? tf.tensor2d(x.slice(start * dim, end * dim), [end - start, dim]) : null;
-        const { logits } = headForward(
-          params,
-          head,
-          rows(image, usesImage(head)),
-          rows(text, usesText(head)),
-          null,
-        );
-        out.set(logits.dataSync() as Float32Array, start * C);
-      });
-    }
-  } finally {
-    tf.dispose(Object.values(params));
-  }
-  return out;
 }
 
 /** Copies the rows `order[from..to)` of a row-major matrix into a new batch array. */

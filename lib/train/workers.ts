@@ -13,7 +13,8 @@
  * @module
  */
 import type { HeadWeights } from "../model/mod.ts";
-import type { EpochRecord, SplitData, TrainOptions, TrainResult } from "./trainer.ts";
+import type { SplitData } from "./split.ts";
+import type { EpochRecord, TrainOptions, TrainResult } from "./trainer.ts";
 
 /** One run for {@linkcode trainMany}: {@linkcode trainHead}'s options without the callbacks. */
 export type TrainJob = Omit<TrainOptions, "onEpoch" | "signal" | "onWarning" | "progress">;
