@@ -149,6 +149,7 @@ export function sgemm(
   beta: number,
   C: Float32Array,
 ): void {
+  if (!library) loadOpenBlas();
   if (M === 0 || N === 0) return;
   if (K === 0) {
     // BLAS rejects lda = 0; the product of empty inner dimensions is zero.
