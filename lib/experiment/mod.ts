@@ -17,3 +17,4 @@ export * from "./report.ts";
 export * from "./cli.ts";
 export * from "./experiment.ts";
 export * from "./inputs.ts";
+export * from "./sources.ts";

@@ -24,3 +24,4 @@ export * from "./pre_output.ts";
 export * from "./classifier.ts";
 export * from "./head.ts";
 export * from "./safetensors.ts";
+export * from "./inspect.ts";

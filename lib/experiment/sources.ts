@@ -1,0 +1,129 @@
+/**
+ * Where interactive work (the notebooks) takes its model and data from, read from environment
+ * variables so the same notebook runs on ViT-L/14 and PrideMM or fully offline:
+ *
+ * | variable | values | default |
+ * |---|---|---|
+ * | `MEMESENSE_OFFLINE` | `1` forbids downloads | unset |
+ * | `MEMESENSE_CLIP_MODEL` | Hugging Face id, local model directory, or `tiny` | `tiny` offline, else ViT-L/14 |
+ * | `MEMESENSE_DATA` | `pridemm` or `synthetic` | `synthetic` offline or without PrideMM images, else `pridemm` |
+ * | `MEMESENSE_PRIDEMM_CSV` | the annotations | `data/PrideMM/PrideMM.csv`, then `../shared/data/PrideMM.csv` |
+ * | `MEMESENSE_PRIDEMM_IMAGES` | the image directory | `Images/` beside the CSV |
+ *
+ * Label- and text-only analyses use the real PrideMM annotations whenever they are found, even
+ * when the images (and so every image-dependent step) come from the synthetic set.
+ *
+ * @module
+ */
+import { dirname, join, resolve } from "node:path";
+import { DEFAULT_CLIP_MODEL } from "../config/mod.ts";
+import { findPrideMMCsv } from "../data/mod.ts";
+import { ensureSyntheticMemes } from "../synthetic/mod.ts";
+
+/** The dataset image-dependent steps run on. */
+export type DataSource = "pridemm" | "synthetic";
+
+/** The resolved model and data. */
+export interface InputSources {
+  /** Downloads forbidden. */
+  readonly offline: boolean;
+  /** CLIP model: hub id, directory, or `tiny`. */
+  readonly clipModel: string;
+  /** The dataset image-dependent steps (features, training) use. */
+  readonly data: DataSource;
+  /** That dataset's annotation CSV (PrideMM layout). */
+  readonly csv: string;
+  /** That dataset's image directory. */
+  readonly images: string;
+  /** The real PrideMM annotations, for label and text statistics; null when not found. */
+  readonly pridemmCsv: string | null;
+  /** Why `data` is what it is, in words. */
+  readonly dataReason: string;
+}
+
+/** Options of {@linkcode resolveInputSources}. */
+export interface ResolveInputSourcesOptions {
+  /** Reads a variable (default `Deno.env.get`). */
+  readonly env?: (name: string) => string | undefined;
+}
+
+function hasFiles(dir: string): boolean {
+  try {
+    for (const e of Deno.readDirSync(dir)) if (e.isFile) return true;
+  } catch {
+    // absent or unreadable: no images
+  }
+  return false;
+}
+
+/**
+ * Resolves model and data from the environment (see the module doc), generating the synthetic
+ * meme set when it is chosen and not cached yet. Throws when `MEMESENSE_DATA` names an unknown
+ * source, or `pridemm` while no PrideMM CSV is found.
+ */
+export async function resolveInputSources(
+  options: ResolveInputSourcesOptions = {},
+): Promise<InputSources> {
+  const env = options.env ?? ((name: string) => Deno.env.get(name));
+  const offline = env("MEMESENSE_OFFLINE") === "1";
+  const clipModel = env("MEMESENSE_CLIP_MODEL") || (offline ? "tiny" : DEFAULT_CLIP_MODEL);
+  const csvFromEnv = env("MEMESENSE_PRIDEMM_CSV");
+  const pridemmCsv = csvFromEnv ? resolve(csvFromEnv) : findPrideMMCsv();
+  const pridemmImages = pridemmCsv
+    ? resolve(env("MEMESENSE_PRIDEMM_IMAGES") || join(dirname(pridemmCsv), "Images"))
+    : null;
+
+  const requested = env("MEMESENSE_DATA");
+  if (requested && requested !== "pridemm" && requested !== "synthetic") {
+    throw new Error(`MEMESENSE_DATA="${requested}": expected "pridemm" or "synthetic"`);
+  }
+  let data: DataSource;
+  let dataReason: string;
+  if (requested === "pridemm") {
+    if (!pridemmCsv) {
+      throw new Error(
+        "MEMESENSE_DATA=pridemm but no PrideMM.csv was found: set MEMESENSE_PRIDEMM_CSV or run " +
+          "`deno task fetch-data`",
+      );
+    }
+    data = "pridemm";
+    dataReason = "MEMESENSE_DATA=pridemm";
+  } else if (requested === "synthetic") {
+    data = "synthetic";
+    dataReason = "MEMESENSE_DATA=synthetic";
+  } else if (offline) {
+    data = "synthetic";
+    dataReason = "offline (MEMESENSE_OFFLINE=1)";
+  } else if (!pridemmCsv) {
+    data = "synthetic";
+    dataReason = "no PrideMM.csv found";
+  } else if (!hasFiles(pridemmImages!)) {
+    data = "synthetic";
+    dataReason = `no PrideMM images in ${pridemmImages}`;
+  } else {
+    data = "pridemm";
+    dataReason = "PrideMM annotations and images found";
+  }
+
+  if (data === "pridemm") {
+    return {
+      offline,
+      clipModel,
+      data,
+      csv: pridemmCsv!,
+      images: pridemmImages!,
+      pridemmCsv,
+      dataReason,
+    };
+  }
+  const synthetic = await ensureSyntheticMemes({ quiet: true });
+  return {
+    offline,
+    clipModel,
+    data,
+    csv: synthetic.csvPath,
+    images: synthetic.imageDir,
+    pridemmCsv,
+    dataReason,
+  };
+}
