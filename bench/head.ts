@@ -147,4 +147,15 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (e) {
+    // Bad flag values and unavailable backends are the user's to fix: say so without a trace.
+    if (!(e instanceof Error) || !/^(unknown backend|backend \S+ is unavailable)/.test(e.message)) {
+      throw e;
+    }
+    console.error(`bench:head: ${e.message}`);
+    Deno.exit(2);
+  }
+}
