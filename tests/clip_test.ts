@@ -213,6 +213,14 @@ Deno.test("tiny CLIP: deterministic files; projection read from the graph equals
       (e: Error) =>
         e.message.includes("text_model.onnx") && e.message.includes('no output "image_embeds"'),
     );
+    // Swapped graphs: the error names the file and what a CLIP export needs.
+    await Deno.copyFile(`${c}/onnx/vision_model.onnx`, `${c}/onnx/text_model.onnx`);
+    await assert.rejects(
+      loadClip({ model: c, log: () => {} }),
+      (e: Error) =>
+        e.message.includes(`${c}: onnx/text_model.onnx has inputs [pixel_values]`) &&
+        e.message.includes("needs input input_ids and outputs text_embeds, last_hidden_state"),
+    );
     // A broken layout gets an error naming the directory and the missing file.
     await Deno.remove(`${b}/tokenizer.json`);
     await assert.rejects(
