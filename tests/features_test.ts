@@ -8,8 +8,6 @@ import { cosineScores, loadClip, promptClassifierInit } from "../lib/clip/mod.ts
 import { TASKS } from "../lib/config/mod.ts";
 import { parsePrideMM } from "../lib/data/mod.ts";
 import {
-  decodeSafetensors,
-  encodeSafetensors,
   extractFeatures,
   extractPrideMM,
   type FeatureItem,
@@ -20,7 +18,7 @@ import {
   selectRows,
   storedPrompts,
 } from "../lib/features/mod.ts";
-import { REPO_ROOT } from "../lib/util/mod.ts";
+import { decodeSafetensors, encodeSafetensors, REPO_ROOT } from "../lib/util/mod.ts";
 
 Deno.test("safetensors: round trip, 8-byte aligned data, clear error for a damaged file", () => {
   const bytes = encodeSafetensors({

@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG, makeConfig, TASKS } from "../lib/config/mod.ts";
 import {
-  decodeSafetensors,
-  encodeSafetensors,
   headParamSpecs,
   initHeadWeights,
   loadHead,
   loadHeadWeights,
-  type NamedTensor,
   SafetensorsError,
   saveHead,
 } from "../lib/model/mod.ts";
+import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "../lib/util/mod.ts";
 
 const FIXTURES = new URL("./fixtures/model/", import.meta.url).pathname;
 
@@ -97,13 +95,13 @@ Deno.test("clear errors for missing, mis-shaped and non-float32 tensors and brok
   try {
     const config = makeConfig({ head: { unmappedDim: 6, mapDim: 8 } });
     const weights = initHeadWeights(config.head, 2, 1);
-    const tensors = new Map<string, NamedTensor>(
+    const tensors: Record<string, SafeTensor> = Object.fromEntries(
       headParamSpecs(config.head, 2).map((spec) => [
         spec.name,
-        { shape: spec.shape, data: weights.params[spec.name] },
+        { dtype: "F32", shape: spec.shape, data: weights.params[spec.name] },
       ]),
     );
-    const write = async (file: string, t: Map<string, NamedTensor>) => {
+    const write = async (file: string, t: Record<string, SafeTensor>) => {
       await Deno.writeFile(`${dir}/${file}`, encodeSafetensors(t));
       return `${dir}/${file}`;
     };
@@ -111,8 +109,8 @@ Deno.test("clear errors for missing, mis-shaped and non-float32 tensors and brok
     const ok = await loadHeadWeights(await write("ok.safetensors", tensors), config, 2);
     assert.deepEqual(ok.weights.params, weights.params);
 
-    const missing = new Map(tensors);
-    missing.delete("text_adapter.fc.2.weight");
+    const missing = { ...tensors };
+    delete missing["text_adapter.fc.2.weight"];
     await assert.rejects(
       loadHeadWeights(await write("missing.safetensors", missing), config, 2),
       (e: Error) =>
@@ -121,15 +119,19 @@ Deno.test("clear errors for missing, mis-shaped and non-float32 tensors and brok
     );
 
     // An [in, out] weight (transposed) is refused by name, with both shapes.
-    const transposed = new Map(tensors);
-    transposed.set("pre_output.1.weight", {
-      shape: [8, 8],
-      data: weights.params["pre_output.1.weight"],
-    });
-    transposed.set("image_map.proj.0.weight", {
-      shape: [6, 8],
-      data: weights.params["image_map.proj.0.weight"],
-    });
+    const transposed: Record<string, SafeTensor> = {
+      ...tensors,
+      "pre_output.1.weight": {
+        dtype: "F32",
+        shape: [8, 8],
+        data: weights.params["pre_output.1.weight"],
+      },
+      "image_map.proj.0.weight": {
+        dtype: "F32",
+        shape: [6, 8],
+        data: weights.params["image_map.proj.0.weight"],
+      },
+    };
     await assert.rejects(
       loadHeadWeights(await write("transposed.safetensors", transposed), config, 2),
       /image_map\.proj\.0\.weight has shape \[6,8\], expected \[8,6\]/,

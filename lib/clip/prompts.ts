@@ -11,12 +11,10 @@
  *
  * @module
  */
+import { classPrompt } from "../config/mod.ts";
 import type { ClipEncoder } from "./model.ts";
 
-/** MemeCLIP's prompt: `a photo of a {class}.` with underscores read as spaces. */
-export function classPrompt(className: string): string {
-  return `a photo of a ${className.replaceAll("_", " ")}.`;
-}
+export { classPrompt };
 
 /** Normalises each of the `rows` rows of `m` (width `cols`) to unit L2 norm, in place. */
 export function normalizeRows(m: Float32Array, rows: number, cols: number): Float32Array {

@@ -5,11 +5,9 @@
  *
  * @module
  */
-import { classPrompt, type Preprocess, TASK_NAMES, type TaskName, TASKS } from "../config/mod.ts";
-import { loadClip, promptClassifierInit } from "../clip/mod.ts";
+import { type Preprocess, TASK_NAMES, type TaskName, TASKS } from "../config/mod.ts";
 import { type PrideMM, type Split, SPLITS } from "../data/mod.ts";
-import { extractPrideMM, loadFeatures } from "../features/mod.ts";
-import { writeJsonAtomic } from "../util/mod.ts";
+import { extractPrideMM, loadFeatures, storedPrompts } from "../features/mod.ts";
 import type { FeatureTable } from "./task_data.ts";
 
 /** A task's CLIP prompt embeddings. */
@@ -45,8 +43,8 @@ export interface PrepareOptions {
 }
 
 /**
- * Loads the dataset, extracts its features if the store lacks them (resumable), loads them, and
- * computes the prompt embeddings of all four tasks (cached as `prompts.json` in the store).
+ * Loads the dataset, extracts its features if the store lacks them (resumable) and loads them
+ * with the prompt embeddings of all four tasks stored beside them.
  */
 export async function prepareInputs(opts: PrepareOptions): Promise<ExperimentInputs> {
   const log = opts.log ?? ((s: string) => console.error(s));
@@ -62,7 +60,12 @@ export async function prepareInputs(opts: PrepareOptions): Promise<ExperimentInp
   const dataset = extracted.dataset;
   const missingImages = Object.fromEntries(SPLITS.map((s) => [s, 0])) as Record<Split, number>;
   for (const m of dataset.memes) if (features.imageOk[m.index] !== 1) missingImages[m.split]++;
-  const prompts = await taskPrompts(extracted.dir, features.modelId, opts);
+  // Extraction stores each task's prompt embeddings beside the features, so training never
+  // needs to load CLIP again.
+  const prompts = Object.fromEntries(TASK_NAMES.map((t) => {
+    const stored = storedPrompts(features, TASKS[t].classNames);
+    return [t, { promptEmbeds: stored.textEmbeds, classifierInit: stored.classifierInit }];
+  })) as Record<TaskName, TaskPrompts>;
   return {
     dataset,
     datasetSha256: features.datasetHash,
@@ -73,60 +76,4 @@ export async function prepareInputs(opts: PrepareOptions): Promise<ExperimentInp
     prompts,
     missingImages,
   };
-}
-
-interface PromptFile {
-  readonly modelId: string;
-  readonly tasks: Record<
-    string,
-    { classNames: string[]; promptEmbeds: number[]; classifierInit: number[] }
-  >;
-}
-
-async function taskPrompts(
-  storeDir: string,
-  modelId: string,
-  opts: PrepareOptions,
-): Promise<Record<TaskName, TaskPrompts>> {
-  const path = `${storeDir}/prompts.json`;
-  try {
-    const cached = JSON.parse(await Deno.readTextFile(path)) as PromptFile;
-    const ok = cached.modelId === modelId &&
-      TASK_NAMES.every((t) =>
-        JSON.stringify(cached.tasks[t]?.classNames) === JSON.stringify(TASKS[t].classNames)
-      );
-    if (ok) {
-      return Object.fromEntries(TASK_NAMES.map((t) => [t, {
-        promptEmbeds: Float32Array.from(cached.tasks[t].promptEmbeds),
-        classifierInit: Float32Array.from(cached.tasks[t].classifierInit),
-      }])) as Record<TaskName, TaskPrompts>;
-    }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound) && !(e instanceof SyntaxError)) throw e;
-  }
-  const clip = await loadClip({
-    model: opts.model,
-    offline: opts.offline,
-    cacheDir: opts.cacheDir,
-    log: opts.log,
-  });
-  try {
-    const out = {} as Record<TaskName, TaskPrompts>;
-    const file: PromptFile = { modelId, tasks: {} };
-    for (const t of TASK_NAMES) {
-      const names = TASKS[t].classNames;
-      const { embeds } = await clip.encodeTexts(names.map(classPrompt));
-      const classifierInit = await promptClassifierInit(clip, names);
-      out[t] = { promptEmbeds: embeds, classifierInit };
-      file.tasks[t] = {
-        classNames: [...names],
-        promptEmbeds: Array.from(embeds),
-        classifierInit: Array.from(classifierInit),
-      };
-    }
-    await writeJsonAtomic(path, file);
-    return out;
-  } finally {
-    await clip.dispose();
-  }
 }

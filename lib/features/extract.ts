@@ -21,7 +21,7 @@ import {
 } from "../clip/mod.ts";
 import { Progress, writeFileAtomic, writeJsonAtomic } from "../util/mod.ts";
 import { FEATURE_STORE_FORMAT, featureStoreKey, modelContentHash } from "./key.ts";
-import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
+import { decodeSafetensors, encodeSafetensors } from "../util/safetensors.ts";
 import { featureStoreDir, readManifest, type StoreIdentity, type StoreManifest } from "./store.ts";
 
 /** One meme to extract: its name, image file and text (`null` = no text). */

@@ -47,10 +47,3 @@ export {
   zeroFraction,
 } from "./stats.ts";
 export { extractPrideMM, featuresBySplit, pridemmItems, type SplitFeatures } from "./pridemm.ts";
-export {
-  decodeSafetensors,
-  encodeSafetensors,
-  type SafeDType,
-  type SafeFile,
-  type SafeTensor,
-} from "./safetensors.ts";

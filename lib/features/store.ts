@@ -17,7 +17,7 @@
 import type { Preprocess } from "../config/mod.ts";
 import { cacheDir as defaultCacheDir } from "../util/mod.ts";
 import { FEATURE_STORE_FORMAT } from "./key.ts";
-import { decodeSafetensors } from "./safetensors.ts";
+import { decodeSafetensors } from "../util/safetensors.ts";
 
 /** The identity of a store, fixed when it is created. */
 export interface StoreIdentity {

@@ -1,13 +1,25 @@
 /**
- * The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header
- * naming each tensor's dtype, shape and byte range, then the raw little-endian data. Readable
- * from Python with `safetensors.numpy.load_file` — the feature store stays inspectable.
+ * The safetensors format (Hugging Face), shared by the feature store and saved heads: an 8-byte
+ * little-endian header length, a JSON header `{name: {dtype, shape, data_offsets}, "__metadata__"}`
+ * padded with spaces to a multiple of 8 bytes, then the raw little-endian data. Readable from
+ * Python with `safetensors.numpy.load_file` / `safetensors.torch.load_file`.
  *
  * @module
  */
 
-/** The tensor element types the feature store uses. */
+/** The tensor element types the suite reads and writes. */
 export type SafeDType = "F32" | "I32" | "U8";
+
+/** Thrown for bytes that are not a valid safetensors file; the message names the file. */
+export class SafetensorsError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "SafetensorsError";
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** One tensor: dtype, shape and values. */
 export type SafeTensor =
@@ -18,6 +30,11 @@ export type SafeTensor =
 /** Decoded file contents. */
 export interface SafeFile {
   readonly tensors: Record<string, SafeTensor>;
+  /**
+   * Tensors of other dtypes (e.g. `F16`, `BF16` from a PyTorch checkpoint), by name with their
+   * dtype: reported rather than decoded, so a caller can say which tensor needs converting.
+   */
+  readonly unsupported: Record<string, string>;
   /** String-to-string metadata (`__metadata__`). */
   readonly metadata: Record<string, string>;
 }
@@ -29,12 +46,14 @@ export function encodeSafetensors(
   tensors: Record<string, SafeTensor>,
   metadata: Record<string, string> = {},
 ): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: metadata };
+  if (!LITTLE_ENDIAN) throw new SafetensorsError("safetensors: big-endian hosts are not supported");
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of Object.entries(tensors)) {
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) {
-      throw new Error(
+      throw new SafetensorsError(
         `tensor ${name}: shape [${t.shape}] needs ${count} values, has ${t.data.length}`,
       );
     }
@@ -61,22 +80,25 @@ export function encodeSafetensors(
   return out;
 }
 
-/** Parses safetensors bytes; `file` names the source in errors. Tensors are copies. */
+/** Parses safetensors bytes; `file` names the source in errors. Tensors are copies (aligned). */
 export function decodeSafetensors(bytes: Uint8Array, file: string): SafeFile {
-  const bad = (why: string): never => {
-    throw new Error(`${file}: not a valid safetensors file (${why})`);
-  };
-  if (bytes.length < 8) bad("shorter than its 8-byte header length");
+  if (!LITTLE_ENDIAN) throw new SafetensorsError("safetensors: big-endian hosts are not supported");
+  if (bytes.length < 8) throw new SafetensorsError(`${file}: too short to be a safetensors file`);
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (n > bytes.length - 8) bad(`header length ${n} exceeds the file`);
+  if (n > bytes.length - 8) {
+    throw new SafetensorsError(
+      `${file}: header length ${n} exceeds the file (${bytes.length} bytes)`,
+    );
+  }
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
-    return bad(`header is not JSON: ${(e as Error).message}`);
+    throw new SafetensorsError(`${file}: header is not valid JSON (${(e as Error).message})`);
   }
   const dataStart = 8 + n;
   const tensors: Record<string, SafeTensor> = {};
+  const unsupported: Record<string, string> = {};
   let metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(header)) {
     if (name === "__metadata__") {
@@ -84,16 +106,25 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafeFile {
       continue;
     }
     const { dtype, shape, data_offsets: range } = value as {
-      dtype: SafeDType;
+      dtype: string;
       shape: number[];
       data_offsets: [number, number];
     };
-    if (!(dtype in BYTES)) bad(`tensor ${name} has unsupported dtype ${dtype}`);
+    if (!Array.isArray(shape) || !Array.isArray(range) || range.length !== 2) {
+      throw new SafetensorsError(`${file}: tensor ${name} has a malformed header entry`);
+    }
+    if (!(dtype in BYTES)) {
+      unsupported[name] = String(dtype);
+      continue;
+    }
     const count = shape.reduce((a, b) => a * b, 1);
     const [begin, end] = range;
-    if (end - begin !== count * BYTES[dtype] || dataStart + end > bytes.length) {
-      bad(
-        `tensor ${name}: byte range [${begin}, ${end}) does not fit shape [${shape}] or the file`,
+    if (
+      begin < 0 || end - begin !== count * BYTES[dtype as SafeDType] ||
+      dataStart + end > bytes.length
+    ) {
+      throw new SafetensorsError(
+        `${file}: tensor ${name} [${shape}] has data offsets [${begin}, ${end}] that do not fit`,
       );
     }
     const raw = bytes.slice(dataStart + begin, dataStart + end);
@@ -101,7 +132,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafeFile {
       ? { dtype, shape, data: new Float32Array(raw.buffer) }
       : dtype === "I32"
       ? { dtype, shape, data: new Int32Array(raw.buffer) }
-      : { dtype, shape, data: raw };
+      : { dtype: "U8", shape, data: raw };
   }
-  return { tensors, metadata };
+  return { tensors, unsupported, metadata };
 }
