@@ -65,6 +65,8 @@ export interface ComparisonRow {
   readonly protocol: Protocol;
   readonly n: number;
   readonly ours: Readonly<Record<"accuracy" | "auroc" | "macroF1", MeanStd>>;
+  /** MemeCLIP's own AUROC (torchmetrics on sigmoid(logits)), closer to what the paper reports. */
+  readonly oursAurocReference: MeanStd;
   readonly paper: Readonly<Record<"accuracy" | "auroc" | "macroF1", number>>;
   /** 100 · ours.mean − paper, in percentage points (the paper reports percent). */
   readonly diff: Readonly<Record<"accuracy" | "auroc" | "macroF1", number>>;
@@ -88,6 +90,7 @@ export function compareWithPaper(
       protocol: r.protocol,
       n: r.seeds.length,
       ours: pick((m) => r.metrics[m]),
+      oursAurocReference: r.metrics.aurocReference,
       paper: pick((m) => p[m]),
       diff: pick((m) => 100 * r.metrics[m].mean - p[m]),
     };

@@ -9,6 +9,7 @@
  * | `MEMESENSE_DATA` | `pridemm` or `synthetic` | `synthetic` offline or without PrideMM images, else `pridemm` |
  * | `MEMESENSE_PRIDEMM_CSV` | the annotations | `data/PrideMM/PrideMM.csv`, then `../shared/data/PrideMM.csv` |
  * | `MEMESENSE_PRIDEMM_IMAGES` | the image directory | `Images/` beside the CSV |
+ * | `MEMESENSE_TASK` | the task a notebook trains | `hate` on PrideMM, `stance` on the synthetic set |
  *
  * Label- and text-only analyses use the real PrideMM annotations whenever they are found, even
  * when the images (and so every image-dependent step) come from the synthetic set.
@@ -16,7 +17,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { DEFAULT_CLIP_MODEL } from "../config/mod.ts";
+import { DEFAULT_CLIP_MODEL, type TaskName, taskSpec } from "../config/mod.ts";
 import { findPrideMMCsv } from "../data/mod.ts";
 import { ensureSyntheticMemes } from "../synthetic/mod.ts";
 
@@ -39,6 +40,12 @@ export interface InputSources {
   readonly pridemmCsv: string | null;
   /** Why `data` is what it is, in words. */
   readonly dataReason: string;
+  /**
+   * The task to train when one is trained for illustration: `MEMESENSE_TASK`, else `hate` on
+   * PrideMM and `stance` on the synthetic set (whose hate label, a background colour, is learnt
+   * perfectly within one epoch and so makes flat curves).
+   */
+  readonly task: TaskName;
 }
 
 /** Options of {@linkcode resolveInputSources}. */
@@ -59,7 +66,7 @@ function hasFiles(dir: string): boolean {
 /**
  * Resolves model and data from the environment (see the module doc), generating the synthetic
  * meme set when it is chosen and not cached yet. Throws when `MEMESENSE_DATA` names an unknown
- * source, or `pridemm` while no PrideMM CSV is found.
+ * source, `pridemm` while no PrideMM CSV is found, or an unknown task.
  */
 export async function resolveInputSources(
   options: ResolveInputSourcesOptions = {},
@@ -105,6 +112,12 @@ export async function resolveInputSources(
     dataReason = "PrideMM annotations and images found";
   }
 
+  const requestedTask = env("MEMESENSE_TASK");
+  const task = requestedTask
+    ? taskSpec(requestedTask).name
+    : data === "pridemm"
+    ? "hate"
+    : "stance";
   if (data === "pridemm") {
     return {
       offline,
@@ -114,6 +127,7 @@ export async function resolveInputSources(
       images: pridemmImages!,
       pridemmCsv,
       dataReason,
+      task,
     };
   }
   const synthetic = await ensureSyntheticMemes({ quiet: true });
@@ -125,5 +139,6 @@ export async function resolveInputSources(
     images: synthetic.imageDir,
     pridemmCsv,
     dataReason,
+    task,
   };
 }

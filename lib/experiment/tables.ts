@@ -5,9 +5,14 @@
  * @module
  */
 import { TASKS } from "../config/mod.ts";
-import { formatMeanStd, formatSigned, markdownTable } from "../report/mod.ts";
+import { type Align, formatMeanStd, formatSigned, markdownTable } from "../report/mod.ts";
 import type { ComparisonRow, SummaryRow } from "./aggregate.ts";
 import { type CellResult, PROTOCOLS, reportedMetrics } from "./cells.ts";
+
+/** Left-aligned text columns, then right-aligned numbers. */
+function textThenNumbers(columns: number, textColumns: number): Align[] {
+  return Array.from({ length: columns }, (_, i) => (i < textColumns ? "left" : "right"));
+}
 
 const PROTOCOL_LABEL = {
   reference: "reference (test-selected)",
@@ -16,7 +21,8 @@ const PROTOCOL_LABEL = {
 
 /**
  * The results table beside the paper: for each task and protocol, accuracy / AUROC / macro-F1 as
- * mean ± std over seeds (95% CI in brackets), the paper's number, and the difference in points.
+ * mean ± std over seeds (95% CI in brackets), MemeCLIP's own sigmoid AUROC, the paper's number,
+ * and the difference in points.
  */
 export function comparisonTable(rows: readonly ComparisonRow[]): string {
   const headers = [
@@ -26,6 +32,7 @@ export function comparisonTable(rows: readonly ComparisonRow[]): string {
     "Accuracy",
     "AUROC",
     "Macro-F1",
+    "AUROC (sigmoid, as ref.)",
     "Paper Acc / AUROC / F1",
     "Δ Acc",
     "Δ AUROC",
@@ -38,23 +45,13 @@ export function comparisonTable(rows: readonly ComparisonRow[]): string {
     formatMeanStd(r.ours.accuracy, { ci: true }),
     formatMeanStd(r.ours.auroc, { ci: true }),
     formatMeanStd(r.ours.macroF1, { ci: true }),
+    formatMeanStd(r.oursAurocReference),
     `${r.paper.accuracy.toFixed(2)} / ${r.paper.auroc.toFixed(2)} / ${r.paper.macroF1.toFixed(2)}`,
     formatSigned(r.diff.accuracy),
     formatSigned(r.diff.auroc),
     formatSigned(r.diff.macroF1),
   ]);
-  return markdownTable(headers, body, [
-    "left",
-    "left",
-    "right",
-    "right",
-    "right",
-    "right",
-    "right",
-    "right",
-    "right",
-    "right",
-  ]);
+  return markdownTable(headers, body, textThenNumbers(headers.length, 2));
 }
 
 /** Every (variant, task, protocol) summarised: the ablation table. */
@@ -81,17 +78,7 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
     formatMeanStd(r.metrics.aurocReference),
     r.meanEpoch.toFixed(1),
   ]);
-  return markdownTable(headers, body, [
-    "left",
-    "left",
-    "left",
-    "right",
-    "right",
-    "right",
-    "right",
-    "right",
-    "right",
-  ]);
+  return markdownTable(headers, body, textThenNumbers(headers.length, 3));
 }
 
 /** One CSV row per (cell, protocol) with the selected epoch and its test metrics. */
