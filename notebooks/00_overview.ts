@@ -13,30 +13,51 @@
 // and where the head's 3.7 million parameters sit.
 
 // %% [markdown]
-// ## Settings
+// ## Settings: which model, which data
 //
-// Notebooks read their inputs from environment variables, so the same notebook runs on the real
-// model and data or fully offline:
+// Every notebook reads its inputs from environment variables in its first cell
+// (`resolveInputSources` in `lib/experiment`), so the same notebook runs on ViT-L/14 and
+// PrideMM or fully offline:
 //
-// - `MEMESENSE_OFFLINE=1` — never touch the network: the tiny generated CLIP and the synthetic
-//   memes stand in for ViT-L/14 and PrideMM (`deno task notebooks` sets it unless told otherwise);
-// - `MEMESENSE_CLIP_MODEL` — a Hugging Face id, a local model directory, or `tiny`;
-// - `MEMESENSE_PRIDEMM_CSV` — the PrideMM annotations (images in `Images/` beside it);
-// - `MEMESENSE_CACHE` — where models, features and the synthetic set are cached.
+// | variable | values | default |
+// |---|---|---|
+// | `MEMESENSE_OFFLINE` | `1`: never touch the network | set by `deno task notebooks` (not by `--online`) |
+// | `MEMESENSE_CLIP_MODEL` | a Hugging Face id (`Xenova/clip-vit-large-patch14`), a local model directory in transformers.js layout, or `tiny` (the generated random CLIP) | `tiny` offline, else ViT-L/14 |
+// | `MEMESENSE_DATA` | `pridemm` or `synthetic` (the generated meme set) | `synthetic` offline or when PrideMM's images are absent, else `pridemm` |
+// | `MEMESENSE_PRIDEMM_CSV` | the PrideMM annotations | `data/PrideMM/PrideMM.csv`, then `../shared/data/PrideMM.csv` |
+// | `MEMESENSE_PRIDEMM_IMAGES` | PrideMM's image directory | `Images/` beside the CSV |
+// | `MEMESENSE_TASK` | the task notebooks 4–6 and 8 train (and 9 sweeps) | `hate` on PrideMM, `stance` on the synthetic set |
+// | `MEMESENSE_CACHE` | models, feature stores and the synthetic set | `.cache/` in the repository |
+//
+// Label and text statistics (notebook 1) use the real PrideMM annotations whenever they are
+// found, even when image-dependent steps run on the synthetic set. For example:
+//
+// ```sh
+// deno task notebooks                                   # offline: tiny CLIP, synthetic memes
+// MEMESENSE_DATA=pridemm deno task notebooks --online   # ViT-L/14 (downloaded once) on PrideMM
+// MEMESENSE_CLIP_MODEL=/models/clip-vit-large-patch14 MEMESENSE_OFFLINE=1 \
+//   MEMESENSE_DATA=pridemm jupyter lab notebooks/        # a local copy, interactively
+// ```
+//
+// In JupyterLab or VS Code, set the variables in the environment the kernel starts from (the
+// shell that launches `jupyter lab` or the editor) and restart the kernel to apply a change.
 
 // %%
-import { DEFAULT_CLIP_MODEL, DEFAULT_CONFIG, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
-import { findPrideMMCsv } from "../lib/data/mod.ts";
+import { DEFAULT_CONFIG, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import { resolveInputSources } from "../lib/experiment/mod.ts";
 import { headParamSpecs, shapeSize } from "../lib/model/mod.ts";
 import { barChart, display, markdownTable } from "../lib/report/mod.ts";
-import { defaultSyntheticDir } from "../lib/synthetic/mod.ts";
 import { cacheDir } from "../lib/util/mod.ts";
 
-const offline = Deno.env.get("MEMESENSE_OFFLINE") === "1";
+const sources = await resolveInputSources();
 const settings = {
-  offline,
-  clipModel: Deno.env.get("MEMESENSE_CLIP_MODEL") ?? (offline ? "tiny" : DEFAULT_CLIP_MODEL),
-  data: offline ? `synthetic memes (${defaultSyntheticDir()})` : findPrideMMCsv() ?? "not found",
+  offline: String(sources.offline),
+  "CLIP model": sources.clipModel,
+  "data for image-dependent steps": `${sources.data} — ${sources.dataReason}`,
+  "annotations CSV": sources.csv,
+  images: sources.images,
+  "PrideMM annotations (labels, texts)": sources.pridemmCsv ?? "not found",
+  "task trained for illustration": sources.task,
   cache: cacheDir(),
 };
 const config = DEFAULT_CONFIG;

@@ -28,6 +28,7 @@ Deno.test("offline: tiny CLIP and the synthetic set, real annotations still foun
     images: `${synthetic}/Images`,
     pridemmCsv: csv,
     dataReason: "offline (MEMESENSE_OFFLINE=1)",
+    task: "stance",
   });
 });
 
@@ -37,6 +38,7 @@ Deno.test("online: ViT-L/14 and PrideMM when its images exist, else the syntheti
   assert.equal(s.data, "pridemm");
   assert.equal(s.csv, csv);
   assert.equal(s.images, `${tmp}/Images`);
+  assert.equal(s.task, "hate");
   const bare = await resolveInputSources({ env: envOf({ MEMESENSE_PRIDEMM_CSV: noImagesCsv }) });
   assert.equal(bare.data, "synthetic");
   assert.equal(bare.pridemmCsv, noImagesCsv);
@@ -66,4 +68,10 @@ Deno.test("explicit settings win; bad ones are named", async () => {
   });
   assert.equal(forced.data, "synthetic");
   assert.equal(forced.clipModel, DEFAULT_CLIP_MODEL);
+  const humour = await resolveInputSources({ env: envOf({ MEMESENSE_TASK: "humour" }) });
+  assert.equal(humour.task, "humour");
+  await assert.rejects(
+    resolveInputSources({ env: envOf({ MEMESENSE_TASK: "sarcasm" }) }),
+    /unknown task "sarcasm": expected one of hate, target, stance, humour/,
+  );
 });

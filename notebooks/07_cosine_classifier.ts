@@ -1,0 +1,287 @@
+// Source of notebooks/07_cosine_classifier.ipynb: edit here, then `deno task notebooks:build`.
+
+// %% [markdown]
+// # 7 · Cosine classifier
+//
+// The output layer scores a meme against one weight row per class by cosine similarity, scaled:
+// `logits = 30 · cos(x, w_c)`, with no bias. Its rows start from CLIP itself: the projected text
+// embedding of the prompt `a photo of a {class}.`, normalised, mapped through the transpose of
+// CLIP's visual projection into the 1024-d space, and normalised again (`lib/clip/prompts.ts`
+// explains why that space is only the head's by coincidence of width).
+//
+// This notebook looks at the prompt-initialised rows, at how the scale of 30 turns cosines in
+// [−1, 1] into a sharp softmax, and at a caveat of the reference's evaluation: MemeCLIP computes
+// AUROC on `sigmoid(logits)`, and at scale 30 float32 sigmoid saturates to exactly 1.0, tying
+// the scores the AUROC is meant to rank. The trained head here is for the **hate** task, the one
+// the paper leads with.
+
+// %%
+import { TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import { makeConfig } from "../lib/config/mod.ts";
+import { prepareInputs, resolveInputSources, taskData } from "../lib/experiment/mod.ts";
+import { cosineMatrix, describeValues, pairedCosines, rowNorms } from "../lib/features/mod.ts";
+import { evaluateLogits, referenceBatchMeanMetrics, sigmoid, softmax } from "../lib/metrics/mod.ts";
+import {
+  display,
+  formatPct,
+  heatmap,
+  histogram,
+  lineChart,
+  markdownTable,
+} from "../lib/report/mod.ts";
+import { HeadTrainer, initBackend, predictLogits } from "../lib/train/mod.ts";
+
+const sources = await resolveInputSources();
+const inputs = await prepareInputs({
+  csv: sources.csv,
+  images: sources.images,
+  model: sources.clipModel,
+  offline: sources.offline,
+  log: () => {},
+});
+await initBackend("auto", { quiet: true });
+const config = makeConfig({ train: { epochs: 4 } });
+const scale = config.head.scale;
+console.log(`${sources.data} data, CLIP ${inputs.modelId}, scale ${scale}`);
+
+// %% [markdown]
+// ## Prompt-initialised weights
+//
+// Each row has unit norm. How far apart the class rows start decides how different the initial
+// logits can be: with a real CLIP, prompts such as `a photo of a Benign Meme.` and `a photo of a
+// Harmful Meme.` differ in one word and their rows are close, so the head starts close to
+// uniform and training separates the rows.
+
+// %%
+const initRows = TASK_NAMES.map((task) => {
+  const C = TASKS[task].classNames.length;
+  const w = inputs.prompts[task].classifierInit;
+  const cos = cosineMatrix(w, w, w.length / C);
+  const off = Array.from(cos).filter((_, k) => Math.floor(k / C) !== k % C);
+  return [
+    task,
+    `${C} × ${w.length / C}`,
+    describeValues(rowNorms(w, w.length / C)).mean.toFixed(6),
+    describeValues(off).min.toFixed(3),
+    describeValues(off).max.toFixed(3),
+  ];
+});
+console.log(markdownTable(
+  ["task", "weight", "mean row norm", "min cosine between classes", "max"],
+  initRows,
+  ["left", "right", "right", "right", "right"],
+));
+const target = inputs.prompts.target.classifierInit;
+const targetCos = cosineMatrix(target, target, target.length / 4);
+await display(heatmap({
+  title: "Cosine between the prompt-initialised class rows (target task)",
+  z: [0, 1, 2, 3].map((i) => Array.from(targetCos.subarray(i * 4, i * 4 + 4))),
+  x: TASKS.target.classNames,
+  y: TASKS.target.classNames,
+  format: (v) => v.toFixed(3),
+  colorbarTitle: "cosine",
+}));
+
+// %% [markdown]
+// ## Training the hate head
+//
+// Four epochs of the reference head, driven epoch by epoch with `HeadTrainer` so that the
+// weights below are the last epoch's (on the synthetic set both checkpoint protocols would pick
+// epoch 1, where the test AUROC already ties at its maximum). Then the test memes' cosines to
+// each class row, and how far the rows moved from their prompt initialisation.
+
+// %%
+const task = "hate";
+const data = taskData(inputs.dataset, inputs.features, task);
+const C = data.numClasses;
+const trainer = new HeadTrainer(config, C, { classifierInit: inputs.prompts[task].classifierInit });
+for (let epoch = 1; epoch <= config.train.epochs; epoch++) {
+  const { loss } = await trainer.epoch(data.splits.train);
+  console.log(`epoch ${epoch}: training loss ${loss.toFixed(4)}`);
+}
+const { test } = data.splits;
+const head = trainer.weights;
+const logits = predictLogits(head, config, test.image, test.text, test.n);
+const cosRange = describeValues(Float32Array.from(logits, (v) => v / scale));
+const moved = pairedCosines(
+  inputs.prompts[task].classifierInit,
+  head.params["classifier.weight"],
+  1024,
+);
+console.log(
+  `test cosines in [${cosRange.min.toFixed(3)}, ${cosRange.max.toFixed(3)}]; ` +
+    "cos(initial row, trained row): " +
+    TASKS[task].classNames.map((c, i) => `${c} ${moved[i].toFixed(3)}`).join(", "),
+);
+await display(histogram({
+  title: "Test memes: cosine to each class row (logit / 30), last epoch",
+  series: TASKS[task].classNames.map((name, c) => ({
+    name,
+    values: Array.from(logits.filter((_, k) => k % C === c), (v) => v / scale),
+  })),
+  xTitle: "cos(x, w_c)",
+  nbins: 60,
+}));
+
+// %% [markdown]
+// ## How the scale sharpens the softmax
+//
+// A cosine lies in [−1, 1], so without a scale the softmax of two classes could never be more
+// confident than σ(2) ≈ 0.88, and cross-entropy would keep pushing every example. The scale is an
+// inverse temperature: for two classes, P(class 1) = σ(s · Δcos), with Δcos the difference of the
+// two cosines. At s = 30 a gap of 0.1 already gives 95%.
+
+// %%
+const gaps = Array.from({ length: 101 }, (_, i) => -0.5 + i / 100);
+await display(lineChart({
+  title: "Softmax P(class 1) against the cosine gap, for several scales",
+  series: [1, 5, 10, 30, 100].map((s) => {
+    const p = softmax(Float32Array.from(gaps.flatMap((g) => [0, s * g])), 2);
+    return {
+      name: `scale ${s}${s === scale ? " (MemeCLIP)" : ""}`,
+      x: gaps,
+      y: p.filter((_, k) => k % 2 === 1),
+      mode: "lines" as const,
+    };
+  }),
+  xTitle: "cos(x, w₁) − cos(x, w₀)",
+  yTitle: "P(class 1)",
+  yRange: [0, 1],
+}));
+
+// %% [markdown]
+// ## Why sigmoid(30·cos) saturates: the reference AUROC caveat
+//
+// MemeCLIP evaluates AUROC with torchmetrics on `torch.sigmoid(logits)` in float32. Float32 has
+// 24 bits of mantissa, so just below 1 its values are 2⁻²⁴ ≈ 6·10⁻⁸ apart: once `1 − σ(x) ≈ e⁻ˣ`
+// drops below half of that, σ(x) rounds to exactly 1.0. That happens at x = 25·ln 2 ≈ 17.33,
+// i.e. at a **cosine of 0.578** at scale 30. Every score above it ties at 1.0 and AUROC can no
+// longer rank those memes. Because the prompt-initialised class rows are close to each other, a
+// meme near their shared direction has a high cosine to *every* class, and all its sigmoid
+// scores saturate together. torchmetrics also scores each sigmoid column on its own, even for
+// two classes, and MemeCLIP logs the batch-weighted mean of per-batch AUROCs rather than the
+// epoch's AUROC.
+//
+// This suite reports AUROC on the softmax (in float64, as scikit-learn), which depends only on
+// the cosine *gaps*, and MemeCLIP's variant separately as `aurocReference`.
+
+// %%
+const cosines = Array.from({ length: 241 }, (_, i) => 0.2 + i / 400);
+const f32 = sigmoid(Float32Array.from(cosines, (c) => scale * c));
+const threshold = (25 * Math.LN2) / scale;
+const gapFigure = lineChart({
+  title: `1 − sigmoid(${scale}·cos): float32 (as PyTorch) vs exact`,
+  series: [
+    {
+      name: "exact (float64)",
+      x: cosines,
+      y: cosines.map((c) => 1 / (1 + Math.exp(scale * c))),
+      mode: "lines",
+      dash: "dash",
+      color: "#555555",
+    },
+    {
+      name: "float32: exactly 0 (a tie at 1.0) right of the line",
+      x: cosines,
+      y: Array.from(f32, (v) => (v === 1 ? NaN : 1 - v)),
+      mode: "lines",
+    },
+  ],
+  xTitle: "cosine to the class row",
+  yTitle: "1 − sigmoid (log scale)",
+});
+gapFigure.layout.yaxis = { ...gapFigure.layout.yaxis, type: "log", exponentformat: "power" };
+gapFigure.layout.shapes = [{
+  type: "line",
+  xref: "x",
+  yref: "paper",
+  x0: threshold,
+  x1: threshold,
+  y0: 0,
+  y1: 1,
+  line: { color: "#D55E00", dash: "dash", width: 1.5 },
+}];
+gapFigure.layout.annotations = [{
+  x: threshold,
+  y: 1,
+  xref: "x",
+  yref: "paper",
+  text: ` cos = ${threshold.toFixed(3)}: float32 σ = 1.0`,
+  showarrow: false,
+  xanchor: "left",
+  yanchor: "top",
+  font: { color: "#D55E00" },
+}];
+await display(gapFigure);
+
+// %% [markdown]
+// A worked example: six memes whose cosines to both class rows are high, as happens when the
+// rows start close together. The softmax ranks every harmful meme above every benign one
+// (AUROC 100); float32 sigmoid ties five of the six class-1 scores at 1.0, and the reference
+// AUROC drops far below it.
+
+// %%
+const example = [
+  // [cos to "Benign", cos to "Harmful", label]
+  [0.62, 0.80, 1],
+  [0.60, 0.70, 1],
+  [0.55, 0.66, 1],
+  [0.75, 0.63, 0],
+  [0.70, 0.59, 0],
+  [0.45, 0.40, 0],
+] as const;
+const exLogits = Float32Array.from(example.flatMap(([c0, c1]) => [scale * c0, scale * c1]));
+const exLabels = Int32Array.from(example, (r) => r[2]);
+const exSigmoid = sigmoid(exLogits);
+const exSoftmax = softmax(exLogits, 2);
+const exMetrics = evaluateLogits(exLogits, exLabels, 2);
+Deno.jupyter.md`${
+  markdownTable(
+    [
+      "meme",
+      "label",
+      "cos benign",
+      "cos harmful",
+      "σ(30·cos) benign",
+      "σ(30·cos) harmful",
+      "softmax P(harmful)",
+    ],
+    example.map(([c0, c1, y], i) => [
+      i + 1,
+      TASKS.hate.classNames[y],
+      c0.toFixed(2),
+      c1.toFixed(2),
+      exSigmoid[2 * i].toFixed(8),
+      exSigmoid[2 * i + 1].toFixed(8),
+      exSoftmax[2 * i + 1].toFixed(4),
+    ]),
+    ["right", "left", "right", "right", "right", "right", "right"],
+  )
+}
+
+AUROC on the softmax: **${formatPct(exMetrics.auroc)}**; torchmetrics on float32 sigmoid, as
+MemeCLIP: **${formatPct(exMetrics.aurocReference)}**.`;
+
+// %% [markdown]
+// And the hate head trained above, on the test split. Whether a trained head's cosines cross
+// 0.578 depends on the data and the length of training: after this short run on the synthetic
+// set they stay far below it, nothing saturates, and the two AUROCs agree. On PrideMM, the
+// reproduce report shows both columns side by side ("AUROC (sigmoid, as reference)").
+
+// %%
+const probs = sigmoid(logits);
+const saturated = probs.filter((v) => v === 1).length;
+const m = evaluateLogits(logits, test.labels, C);
+const batchMean = referenceBatchMeanMetrics(logits, test.labels, C, config.train.batchSize);
+Deno.jupyter.md`${
+  markdownTable(["hate head, last epoch, " + test.n + " test memes", "value"], [
+    ["cosines", `${cosRange.min.toFixed(3)} … ${cosRange.max.toFixed(3)}`],
+    ["sigmoid scores exactly 1.0", `${saturated} of ${probs.length}`],
+    ["AUROC, softmax (reported)", formatPct(m.auroc)],
+    ["AUROC, torchmetrics on float32 sigmoid (epoch)", formatPct(m.aurocReference)],
+    [
+      `same, mean over batches of ${config.train.batchSize} (what MemeCLIP logs)`,
+      formatPct(batchMean.auroc),
+    ],
+  ])
+}`;
