@@ -162,8 +162,8 @@ await display(histogram({
 // %% [markdown]
 // ## Sample memes
 //
-// A grid of memes from the dataset the image-dependent notebooks use, three from each class of
-// the stance task with their labels. Offline that is the synthetic set: the background's hue
+// A grid of memes from the dataset the image-dependent notebooks use, with their labels: one row
+// per stance class (neutral, support, oppose). Offline that is the synthetic set: the background's hue
 // encodes hate, the shape's kind and colour stance, the number of shapes the target, and the
 // caption carries one word per task (`lib/synthetic`) — every label is visible, so a working
 // pipeline must learn all four tasks even on the random tiny CLIP.
@@ -198,6 +198,7 @@ for (const meme of picks) {
   );
 }
 await Deno.jupyter.display({
-  "text/html": `<div style="display:flex;flex-wrap:wrap">${cards.join("")}</div>`,
+  // Three cards per row: one row per stance class.
+  "text/html": `<div style="display:flex;flex-wrap:wrap;max-width:540px">${cards.join("")}</div>`,
   "text/plain": picks.map((m) => `${m.name}: ${m.text}`).join("\n"),
 }, { raw: true });

@@ -30,7 +30,7 @@ import {
   projectionSpecs,
   shapeSize,
 } from "../lib/model/mod.ts";
-import { barChart, display, histogram, markdownTable } from "../lib/report/mod.ts";
+import { barChart, display, type Figure, histogram, markdownTable } from "../lib/report/mod.ts";
 import { initBackend } from "../lib/train/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
@@ -138,19 +138,26 @@ console.log(markdownTable(
 // figure small.
 const sample = (x: Float32Array, dim: number) =>
   Array.from(x.subarray(0, 8 * dim), (v) => Math.round(v * 1e4) / 1e4);
-await display(histogram({
-  title: "Image feature values before and after the projection (initialised, eval mode)",
-  series: [
-    { name: "CLIP image_embeds", values: sample(image, D) },
-    ...depths.map((d, i) => ({
-      name: `projected, depth ${d}`,
-      values: sample(acts[i].image!.projected, 1024),
-    })),
-  ],
-  xTitle: "value",
-  normalize: true,
-  nbins: 120,
-}));
+// One bin width for every series, so that bar heights compare across series.
+const sameBins = (figure: Figure, size: number) => {
+  for (const trace of figure.data) trace.xbins = { start: -4, end: 4, size };
+  return figure;
+};
+await display(sameBins(
+  histogram({
+    title: "Image feature values before and after the projection (initialised, eval mode)",
+    series: [
+      { name: "CLIP image_embeds", values: sample(image, D) },
+      ...depths.map((d, i) => ({
+        name: `projected, depth ${d}`,
+        values: sample(acts[i].image!.projected, 1024),
+      })),
+    ],
+    xTitle: "value",
+    normalize: true,
+  }),
+  0.04,
+));
 
 // %% [markdown]
 // ## Dropout on and off
@@ -192,12 +199,17 @@ console.log(
       Math.max(...evalActs.logits.map((v, i) => Math.abs(v - trainActs.logits[i]))).toFixed(3)
     } (all three dropouts on)`,
 );
-await display(histogram({
-  title: "Projected image values, eval vs training mode (depth 1): dropout's spike at zero",
-  series: [
-    { name: "eval (dropout off)", values: sample(evalActs.image!.projected, 1024) },
-    { name: "training (p = 0.1, kept × 1/0.9)", values: sample(trainActs.image!.projected, 1024) },
-  ],
-  xTitle: "value",
-  nbins: 120,
-}));
+await display(sameBins(
+  histogram({
+    title: "Projected image values, eval vs training mode (depth 1): dropout's spike at zero",
+    series: [
+      { name: "eval (dropout off)", values: sample(evalActs.image!.projected, 1024) },
+      {
+        name: "training (p = 0.1, kept × 1/0.9)",
+        values: sample(trainActs.image!.projected, 1024),
+      },
+    ],
+    xTitle: "value",
+  }),
+  0.04,
+));

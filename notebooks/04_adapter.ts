@@ -26,7 +26,14 @@ import {
   initHeadWeights,
   shapeSize,
 } from "../lib/model/mod.ts";
-import { barChart, display, formatPct, histogram, markdownTable } from "../lib/report/mod.ts";
+import {
+  barChart,
+  display,
+  type Figure,
+  formatPct,
+  histogram,
+  markdownTable,
+} from "../lib/report/mod.ts";
 import { initBackend, trainHead } from "../lib/train/mod.ts";
 
 const sources = await resolveInputSources();
@@ -156,7 +163,7 @@ console.log(markdownTable(
 // %%
 const sample = (x: Float32Array) =>
   Array.from(x.subarray(0, 8 * 1024), (v) => Math.round(v * 1e4) / 1e4);
-await display(histogram({
+const figure: Figure = histogram({
   title: "Image branch values: adapter output vs projected feature",
   series: [
     { name: "projected (initialised)", values: sample(stages[0][1].image!.projected) },
@@ -167,8 +174,10 @@ await display(histogram({
   ],
   xTitle: "value",
   normalize: true,
-  nbins: 120,
-}));
+});
+// One bin width for every series, so that bar heights compare across series.
+for (const trace of figure.data) trace.xbins = { start: -3, end: 3, size: 0.04 };
+await display(figure);
 const mean = (x: Float32Array) => describeValues(rowNorms(x, 1024)).mean;
 console.log(markdownTable(
   [

@@ -18,7 +18,7 @@ import { makeConfig, TASKS } from "../lib/config/mod.ts";
 import { prepareInputs, resolveInputSources, taskData } from "../lib/experiment/mod.ts";
 import { describeValues, pairedCosines } from "../lib/features/mod.ts";
 import { headActivations, type HeadWeights, initHeadWeights } from "../lib/model/mod.ts";
-import { display, formatPct, lineChart, markdownTable } from "../lib/report/mod.ts";
+import { display, formatPct, lineChart, markdownTable, PALETTE } from "../lib/report/mod.ts";
 import { initBackend, trainMany } from "../lib/train/mod.ts";
 
 const sources = await resolveInputSources();
@@ -102,6 +102,7 @@ console.log(markdownTable(
 const trainedAtReference = runs[ratios.indexOf(0.2)].heads.clean;
 const alphas = Array.from({ length: 21 }, (_, i) => i / 20);
 const initial = initHeadWeights(configs[0].head, data.numClasses, configs[0].train.seed);
+const [toP, toA] = [PALETTE[0], PALETTE[1]];
 function cosinesAlongAlpha(weights: HeadWeights, modality: "image" | "text") {
   return alphas.map((ratio) => {
     const a = headActivations({ ...weights, head: { ...weights.head, ratio } }, image, text, n);
@@ -121,20 +122,22 @@ for (
   const image = cosinesAlongAlpha(weights, "image");
   const text = cosinesAlongAlpha(weights, "text");
   await display(lineChart({
-    title: `Mixed feature vs its ingredients as α varies (${label} weights)`,
+    title: `cos(mixed, ingredient) as α varies, ${label} weights`,
     series: [
-      { name: "image: cos(mixed, projected)", x: alphas, y: image.map((c) => c.toProjected) },
-      { name: "image: cos(mixed, adapter output)", x: alphas, y: image.map((c) => c.toAdapted) },
+      { name: "image · projected", x: alphas, y: image.map((c) => c.toProjected), color: toP },
+      { name: "image · adapter", x: alphas, y: image.map((c) => c.toAdapted), color: toA },
       {
-        name: "text: cos(mixed, projected)",
+        name: "text · projected",
         x: alphas,
         y: text.map((c) => c.toProjected),
+        color: toP,
         dash: "dot",
       },
       {
-        name: "text: cos(mixed, adapter output)",
+        name: "text · adapter",
         x: alphas,
         y: text.map((c) => c.toAdapted),
+        color: toA,
         dash: "dot",
       },
     ],

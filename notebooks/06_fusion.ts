@@ -10,13 +10,13 @@
 //
 // The product has two properties worth seeing. Its components sum to the image–text cosine,
 // `Σₖ îₖ t̂ₖ = cos(i, t)`, so it is a per-dimension breakdown of how much image and text agree.
-// And it is tiny — a product of two unit vectors has norm around 1/√1024·(a few) — which at
-// initialisation leaves the pre-output Linear dominated by its bias: every meme starts with
-// almost the same logits, and training has to grow the weights before the head discriminates.
+// And it is tiny — two unit vectors that spread their mass over 1024 dimensions have a product
+// of norm about 1/√1024 ≈ 0.03 — which at initialisation leaves the pre-output Linear dominated
+// by its bias: every meme starts with almost the same logits, and training has to grow the
+// weights before the head discriminates.
 
 // %%
-import { makeConfig, TASKS } from "../lib/config/mod.ts";
-import type { Fusion } from "../lib/config/mod.ts";
+import { type Fusion, makeConfig, TASKS } from "../lib/config/mod.ts";
 import { prepareInputs, resolveInputSources, taskData } from "../lib/experiment/mod.ts";
 import {
   cosineMatrix,
@@ -28,6 +28,7 @@ import {
 } from "../lib/features/mod.ts";
 import { headActivations, initHeadWeights } from "../lib/model/mod.ts";
 import {
+  barChart,
   display,
   formatPct,
   heatmap,
@@ -121,12 +122,22 @@ await display(lineChart({
 
 // %%
 const fusedNorms = initial.map((a) => rowNorms(a.fused, a.fusedDim));
-await display(histogram({
-  title: "Norm of the fused vector, per fusion (log scale)",
-  series: fusions.map((f, i) => ({ name: f, values: Array.from(fusedNorms[i], Math.log10) })),
-  xTitle: "log₁₀ ‖fused‖",
-  nbins: 90,
-}));
+const normSummaries = fusedNorms.map((x) => describeValues(x));
+const normFigure = barChart({
+  title: "Norm of the fused vector (mean ± std over memes, log scale)",
+  categories: fusions,
+  series: [{
+    name: "‖fused‖",
+    values: normSummaries.map((v) => v.mean),
+    errors: normSummaries.map((v) => v.std),
+    text: normSummaries.map((v) => v.mean.toFixed(3)),
+  }],
+  yTitle: "‖fused‖",
+  height: 360,
+});
+// Bars start at 0.01 and ticks are powers of ten, so the two orders of magnitude read at once.
+normFigure.layout.yaxis = { ...normFigure.layout.yaxis, type: "log", range: [-2, 0.5], dtick: 1 };
+await display(normFigure);
 const logitSpread = (logits: Float32Array, C: number) => {
   let s = 0;
   for (let c = 0; c < C; c++) {
