@@ -115,8 +115,8 @@ if (!mainRun || !gridRun) throw new Error("no reference run or ratio × depth gr
 // in brackets, for both checkpoint protocols; Δ is our mean minus the paper's figure. The
 // paper's numbers come from `results/paper.json`. The reference protocol selects its epoch on
 // the test set, as MemeCLIP's code does, so only it is like-for-like with the paper; the clean
-// protocol is the honest estimate. With two seeds the confidence intervals are wide by
-// construction (t = 12.7).
+// protocol is the honest estimate. With few seeds the confidence intervals are wide by
+// construction: the t factor is 12.7 for two seeds, 4.3 for three, 2.8 for five.
 
 // %%
 const mainCells: CellResult[] = await loadCellResults(mainRun.dir);
@@ -158,8 +158,10 @@ for (const metric of ["accuracy", "auroc", "macroF1"] as const) {
 // %% [markdown]
 // ## Residual ratio × mapping depth
 //
-// The ablation grid: one head per (α, depth), test metrics under the clean protocol, mean over
-// seeds. Read along a row for the effect of α at a fixed depth, down a column for depth.
+// One head per (α, depth), test metrics under the clean protocol, mean over seeds. Read along a
+// row for the effect of α at a fixed depth, down a column for depth. `deno task ablate` runs
+// two one-dimensional sweeps through the reference point by default, which fill one row and one
+// column (the other cells stay empty); `--mode grid` fills them all.
 
 // %%
 const gridCells = await loadCellResults(gridRun.dir);
@@ -194,6 +196,7 @@ for (const task of gridTasks) {
     }));
   }
 }
+console.log(`${gridTasks[0]}, clean protocol, test metrics (%):`);
 console.log(markdownTable(
   ["α", ...depths.map((d) => `depth ${d}: AUROC / acc / F1`)],
   ratios.map((r) => [
