@@ -10,9 +10,8 @@
 import {
   DEFAULT_CONFIG,
   type FlagSpec,
-  helpText,
   makeConfig,
-  parseFlags,
+  parseFlagsOrExit,
   TASK_NAMES,
   TASKS,
 } from "../lib/config/mod.ts";
@@ -38,11 +37,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: "help", type: "boolean", help: "show this help" },
 ];
 
-const flags = parseFlags(Deno.args, FLAGS);
-if (flags.help) {
-  console.log(helpText("deno task bench:ablate [flags]", FLAGS));
-  Deno.exit(0);
-}
+const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task bench:ablate [flags]");
 const csv = findPrideMMCsv();
 if (!csv) {
   console.error(

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { configFromFlags, type FlagSpec, helpText, parseFlags } from "../lib/config/mod.ts";
+import { configFromFlags, type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
 import {
   DEFAULT_DEPTHS,
   DEFAULT_RATIOS,
@@ -42,11 +42,7 @@ const OWN_FLAGS: readonly FlagSpec[] = [
 const FLAGS = scriptFlags(OWN_FLAGS);
 
 if (import.meta.main) {
-  const flags = parseFlags(Deno.args, FLAGS);
-  if (flags.help) {
-    console.log(helpText("deno task ablate [flags]", FLAGS));
-    Deno.exit(0);
-  }
+  const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task ablate [flags]");
   const config = configFromFlags(flags);
   const ratios = flags.ratios as number[], depths = flags.depths as number[];
   const mode = String(flags.mode);

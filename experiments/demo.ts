@@ -12,9 +12,8 @@ import {
   CONFIG_FLAGS,
   configFromFlags,
   type FlagSpec,
-  helpText,
   makeConfig,
-  parseFlags,
+  parseFlagsOrExit,
 } from "../lib/config/mod.ts";
 import {
   parseSeeds,
@@ -41,11 +40,7 @@ const FLAGS: readonly FlagSpec[] = [
 ];
 
 if (import.meta.main) {
-  const flags = parseFlags(Deno.args, FLAGS);
-  if (flags.help) {
-    console.log(helpText("deno task demo [flags]", FLAGS));
-    Deno.exit(0);
-  }
+  const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task demo [flags]");
   const t0 = performance.now();
   const config = configFromFlags(flags, makeConfig({ clip: { model: "tiny" } }));
   const memes = await ensureSyntheticMemes({ count: flags.count as number });

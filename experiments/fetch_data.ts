@@ -11,7 +11,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { FlagError, type FlagSpec, helpText, parseFlags } from "../lib/config/mod.ts";
+import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
 import {
   DEFAULT_DATA_DIR,
   FetchError,
@@ -40,22 +40,12 @@ const FLAGS: FlagSpec[] = [
 
 if (import.meta.main) {
   const usage = "deno task fetch-data [flags]";
-  let flags;
-  try {
-    flags = parseFlags(Deno.args, FLAGS);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    console.error(`${e.message}\n\n${helpText(usage, FLAGS)}`);
-    Deno.exit(2);
-  }
-  if (flags.help) {
-    console.log(
-      `${helpText(usage, FLAGS)}\n\nDownloads, verifies and unpacks PrideMM.\n\n${
-        manualInstructions(flags.out as string)
-      }`,
-    );
-    Deno.exit(0);
-  }
+  const flags = parseFlagsOrExit(
+    Deno.args,
+    FLAGS,
+    usage,
+    (f) => `Downloads, verifies and unpacks PrideMM.\n\n${manualInstructions(f.out as string)}`,
+  );
   // `deno task` runs in the repository root; resolve relative paths against the caller's folder.
   const here = Deno.env.get("INIT_CWD") ?? Deno.cwd();
   const outDir = resolve(here, flags.out as string);

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type FlagSpec, helpText, parseFlags } from "../lib/config/mod.ts";
+import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { loadClip } from "../lib/clip/mod.ts";
 import { softmax } from "../lib/metrics/mod.ts";
 import { loadHead } from "../lib/model/mod.ts";
@@ -37,11 +37,11 @@ function fail(message: string): never {
 }
 
 if (import.meta.main) {
-  const flags = parseFlags(Deno.args, FLAGS);
-  if (flags.help) {
-    console.log(helpText("deno task predict --heads DIR --image FILE [--text TEXT]", FLAGS));
-    Deno.exit(0);
-  }
+  const flags = parseFlagsOrExit(
+    Deno.args,
+    FLAGS,
+    "deno task predict --heads DIR --image FILE [--text TEXT]",
+  );
   const headsArg = flags.heads as string | undefined;
   const image = flags.image as string | undefined;
   if (!headsArg) fail("--heads is required (a head directory or a run's heads/ folder)");

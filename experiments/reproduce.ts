@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { configFromFlags, type FlagSpec, helpText, parseFlags } from "../lib/config/mod.ts";
+import { configFromFlags, type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
 import {
   explainSetupError,
   parseSeeds,
@@ -50,11 +50,7 @@ const OWN_FLAGS: readonly FlagSpec[] = [
 const FLAGS = scriptFlags(OWN_FLAGS);
 
 if (import.meta.main) {
-  const flags = parseFlags(Deno.args, FLAGS);
-  if (flags.help) {
-    console.log(helpText("deno task reproduce [flags]", FLAGS));
-    Deno.exit(0);
-  }
+  const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task reproduce [flags]");
   const config = configFromFlags(flags);
   const protocol = String(flags.protocol);
   if (!["both", "reference", "clean"].includes(protocol)) {

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { FlagError, type FlagSpec, helpText, parseFlags } from "../lib/config/mod.ts";
+import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { REPO_ROOT, writeFileAtomic } from "../lib/util/mod.ts";
 
 /** Where notebooks and their sources live. */
@@ -178,18 +178,7 @@ if (import.meta.main) {
   const names = Deno.args.filter((a) => !a.startsWith("--")).map((n) =>
     n.replace(/^.*\//, "").replace(/\.(ts|ipynb)$/, "")
   );
-  let flags;
-  try {
-    flags = parseFlags(Deno.args.filter((a) => a.startsWith("--")), FLAGS);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    console.error(`${e.message}\n\n${helpText(usage, FLAGS)}`);
-    Deno.exit(2);
-  }
-  if (flags.help) {
-    console.log(helpText(usage, FLAGS));
-    Deno.exit(0);
-  }
+  const flags = parseFlagsOrExit(Deno.args.filter((a) => a.startsWith("--")), FLAGS, usage);
   try {
     if (flags["from-ipynb"]) {
       if (names.length === 0) throw new Error("--from-ipynb needs the notebook names to convert");

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { FlagError, type FlagSpec, helpText, parseFlags } from "../lib/config/mod.ts";
+import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { exists, REPO_ROOT, writeJsonAtomic } from "../lib/util/mod.ts";
 
 /** The repository's kernelspec (the file `JUPYTER_PATH=notebooks/jupyter` exposes). */
@@ -111,18 +111,7 @@ const FLAGS: FlagSpec[] = [
 
 if (import.meta.main) {
   const usage = "deno task jupyter:install [flags]";
-  let flags;
-  try {
-    flags = parseFlags(Deno.args, FLAGS);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    console.error(`${e.message}\n\n${helpText(usage, FLAGS)}`);
-    Deno.exit(2);
-  }
-  if (flags.help) {
-    console.log(helpText(usage, FLAGS));
-    Deno.exit(0);
-  }
+  const flags = parseFlagsOrExit(Deno.args, FLAGS, usage);
   try {
     const { path, action } = await installKernelSpec({
       prefix: flags.prefix as string | undefined,

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { FlagError, type FlagSpec, helpText, parseFlags } from "../lib/config/mod.ts";
+import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
 import {
   DEFAULT_SYNTHETIC_COUNT,
   DEFAULT_SYNTHETIC_SEED,
@@ -28,18 +28,7 @@ const FLAGS: FlagSpec[] = [
 
 if (import.meta.main) {
   const usage = "deno task synthetic [flags]";
-  let flags;
-  try {
-    flags = parseFlags(Deno.args, FLAGS);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    console.error(`${e.message}\n\n${helpText(usage, FLAGS)}`);
-    Deno.exit(2);
-  }
-  if (flags.help) {
-    console.log(helpText(usage, FLAGS));
-    Deno.exit(0);
-  }
+  const flags = parseFlagsOrExit(Deno.args, FLAGS, usage);
   const t0 = performance.now();
   try {
     const set = await ensureSyntheticMemes({

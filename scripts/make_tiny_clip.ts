@@ -9,7 +9,7 @@
  * @module
  */
 import { ensureTinyClip, type TinyClipShape, writeTinyClip } from "../lib/clip/mod.ts";
-import { FlagError, helpText, parseFlags } from "../lib/config/mod.ts";
+import { FlagError, parseFlagsOrExit } from "../lib/config/mod.ts";
 
 const FLAGS = [
   { name: "out", type: "string", help: "output directory (default: <cache>/models/tiny-clip)" },
@@ -19,11 +19,7 @@ const FLAGS = [
 ] as const;
 
 try {
-  const flags = parseFlags(Deno.args, FLAGS);
-  if (flags.help) {
-    console.log(helpText("deno task tiny-clip [flags]", FLAGS));
-    Deno.exit(0);
-  }
+  const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task tiny-clip [flags]");
   const shape = flags.shape as TinyClipShape;
   if (shape !== "tiny" && shape !== "vit-l-14") {
     throw new FlagError(`--shape: "${shape}" is not tiny or vit-l-14`);

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { FlagError, type FlagSpec, helpText, parseFlags } from "../lib/config/mod.ts";
+import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { formatDuration, REPO_ROOT, writeJsonAtomic } from "../lib/util/mod.ts";
 
 /** The MIME type notebooks display plotly figures with. */
@@ -330,18 +330,7 @@ function splitArgs(args: readonly string[]): { names: string[]; flags: string[] 
 if (import.meta.main) {
   const usage = "deno task notebooks [NAME ...] [flags]   (NAME: e.g. 00_overview; default: all)";
   const { names, flags: flagArgs } = splitArgs(Deno.args);
-  let flags;
-  try {
-    flags = parseFlags(flagArgs, FLAGS);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    console.error(`${e.message}\n\n${helpText(usage, FLAGS)}`);
-    Deno.exit(2);
-  }
-  if (flags.help) {
-    console.log(helpText(usage, FLAGS));
-    Deno.exit(0);
-  }
+  const flags = parseFlagsOrExit(flagArgs, FLAGS, usage);
   const out = flags.out as string;
   const outDir = out.startsWith("/") ? out : `${Deno.cwd()}/${out}`;
   let runs: NotebookRun[];

@@ -40,8 +40,9 @@ Deno.test({
         const html = await Deno.readTextFile(`${dir}/report.html`);
         assert.ok(html.length > 1_000_000, "report inlines plotly.js");
         assert.ok(!/<script[^>]+src=/.test(html), "report loads no external script");
-        const table = await Deno.readTextFile(`${dir}/table.md`);
-        assert.ok(parseMarkdownTable(table.slice(table.indexOf("|"))).rows.length > 0);
+        const tables = (await Deno.readTextFile(`${dir}/table.md`)).split(/\n\s*\n/)
+          .filter((block) => block.startsWith("|")).map(parseMarkdownTable);
+        assert.ok(tables.length >= 1 && tables[0].rows.length > 0);
       }
 
       const config = JSON.parse(await Deno.readTextFile(`${demo}/config.json`));
@@ -59,6 +60,16 @@ Deno.test({
       );
       assert.equal(metrics.comparison.length, 8, "4 tasks × 2 protocols");
       assert.equal(metrics.baselines.length, 8, "zero-shot and linear probe for 4 tasks");
+      const demoTables = (await Deno.readTextFile(`${demo}/table.md`)).split(/\n\s*\n/)
+        .filter((block) => block.startsWith("|")).map(parseMarkdownTable);
+      assert.equal(demoTables.length, 2, "the table beside the paper, then the baselines");
+      assert.equal(demoTables[0].rows.length, 8);
+      assert.deepEqual(demoTables[1].headers, ["Task", "Model", "Accuracy", "AUROC", "Macro-F1"]);
+      assert.equal(
+        demoTables[1].rows.length,
+        4 * 3,
+        "zero-shot, linear probe and the head per task",
+      );
 
       for (const task of ["hate", "target", "stance", "humour"]) {
         const head = JSON.parse(await Deno.readTextFile(`${demo}/heads/${task}/head.json`));

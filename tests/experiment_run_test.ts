@@ -73,6 +73,9 @@ Deno.test("--help lists every flag with its default; bad flags are named", async
   const ablate = await script("ablate", "--help");
   assert.match(ablate.stdout, /--ratios\s+.*\(default: 0,0\.2,0\.4,0\.6,0\.8,1\)/);
   assert.match(ablate.stdout, /--depths\s+.*\(default: 1,2,3\)/);
+  const unknown = await script("ablate", "--ratio", "0.4", "--bogus");
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^unknown flag --bogus \(see --help\)\n\nusage: deno task ablate/);
   const bad = await script("reproduce", "--ratio", "1.5", "--data", "/nonexistent.csv");
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /invalid config head\.ratio/);

@@ -166,3 +166,29 @@ export function helpText(usage: string, specs: readonly FlagSpec[]): string {
   });
   return [`usage: ${usage}`, "", "flags:", ...lines].join("\n");
 }
+
+/**
+ * The command-line entry of a script: parses `args`; on a bad flag prints the error and the help
+ * and exits with status 2; with `--help` (which `specs` must declare) prints the help, then
+ * `epilogue` if given, and exits with status 0.
+ */
+export function parseFlagsOrExit(
+  args: readonly string[],
+  specs: readonly FlagSpec[],
+  usage: string,
+  epilogue?: (flags: ParsedFlags) => string,
+): ParsedFlags {
+  let flags: ParsedFlags;
+  try {
+    flags = parseFlags(args, specs);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    console.error(`${e.message}\n\n${helpText(usage, specs)}`);
+    Deno.exit(2);
+  }
+  if (flags.help) {
+    console.log(helpText(usage, specs) + (epilogue ? `\n\n${epilogue(flags)}` : ""));
+    Deno.exit(0);
+  }
+  return flags;
+}

@@ -5,8 +5,17 @@
  *
  * @module
  */
+import type { TaskName } from "../config/mod.ts";
 import { evaluateLogits, type Metrics } from "../metrics/mod.ts";
 import { Rng } from "../util/mod.ts";
+
+/** A baseline's test metrics for one task. */
+export interface BaselineResult {
+  /** e.g. `zero-shot CLIP`, `linear probe`. */
+  readonly name: string;
+  readonly task: TaskName;
+  readonly test: Metrics;
+}
 
 /**
  * Zero-shot logits: `100 · cos(image_embed, prompt_embed)` per class, 100 being CLIP's learned

@@ -20,7 +20,7 @@ import { exists, formatDuration } from "../util/mod.ts";
 import type { ExperimentOutcome } from "./experiment.ts";
 import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
 import { RESULTS_ROOT } from "./runs.ts";
-import { comparisonTable, summaryTable } from "./tables.ts";
+import { baselineTable, comparisonTable, summaryTable } from "./tables.ts";
 
 /** Data, model, output and execution flags common to the experiment scripts. */
 export const COMMON_FLAGS: readonly FlagSpec[] = [
@@ -172,6 +172,12 @@ export function printOutcome(
     console.log(comparisonTable(rows));
   } else {
     console.log(summaryTable(outcome.summary));
+  }
+  if (outcome.baselines.length > 0) {
+    const main = outcome.results[0]?.variant;
+    console.log(
+      `\nBaselines (test split):\n${baselineTable(outcome.baselines, outcome.summary, main)}`,
+    );
   }
   console.log(
     `\n${outcome.results.length} cells in ${formatDuration(outcome.seconds)}; ` +

@@ -11,14 +11,14 @@ import { createRunDir, writeReport, writeRunFile } from "../report/mod.ts";
 import type { BackendName, TrainResult } from "../train/mod.ts";
 import { formatDuration, REPO_ROOT } from "../util/mod.ts";
 import { compareWithPaper, type ComparisonRow, summarise, type SummaryRow } from "./aggregate.ts";
-import { concatFeatures, linearProbe, zeroShotLogits } from "./baselines.ts";
+import { type BaselineResult, concatFeatures, linearProbe, zeroShotLogits } from "./baselines.ts";
 import type { Cell, CellResult } from "./cells.ts";
 import type { ExperimentInputs } from "./inputs.ts";
 import { loadPaperResults } from "./paper.ts";
-import { type BaselineResult, buildExperimentReport } from "./report.ts";
+import { buildExperimentReport } from "./report.ts";
 import { runCells } from "./runner.ts";
 import { listRuns } from "./runs.ts";
-import { comparisonTable, metricsCsv, summaryTable } from "./tables.ts";
+import { baselineTable, comparisonTable, metricsCsv, summaryTable } from "./tables.ts";
 import { type TaskData, taskData } from "./task_data.ts";
 import { REFERENCE_VARIANT, type Variant } from "./variants.ts";
 
@@ -134,9 +134,12 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
   const summary = summarise(results);
   const paper = await loadPaperResults();
   const comparison = spec.compareWithPaper ? compareWithPaper(summary, paper, main) : [];
-  const table = comparison.length > 0
+  let table = comparison.length > 0
     ? `# ${spec.title}\n\n${comparisonTable(comparison)}\n`
     : `# ${spec.title}\n\n${summaryTable(summary)}\n`;
+  if (baselines.length > 0) {
+    table += `\n## Baselines (test split)\n\n${baselineTable(baselines, summary, main)}\n`;
+  }
   await writeRunFile(runDir, "table.md", table);
   await writeRunFile(runDir, "metrics.csv", metricsCsv(results));
   await writeRunFile(runDir, "curves.json", results.map((r) => ({ key: r.key, curves: r.curves })));

@@ -6,31 +6,21 @@
  * @module
  */
 import { TASK_NAMES, type TaskName, TASKS } from "../config/mod.ts";
-import type { Metrics } from "../metrics/mod.ts";
 import {
   barChart,
   confusionMatrixFigure,
   type Figure,
-  formatPct,
   heatmap,
   lineChart,
-  markdownTable,
   type Report,
   type ReportSection,
   trainingCurvesFigure,
 } from "../report/mod.ts";
 import type { ComparisonRow, SummaryMetric, SummaryRow } from "./aggregate.ts";
 import type { CellResult, Protocol } from "./cells.ts";
-import { comparisonTable, summaryTable } from "./tables.ts";
+import type { BaselineResult } from "./baselines.ts";
+import { baselineTable, comparisonTable, summaryTable } from "./tables.ts";
 import type { Variant } from "./variants.ts";
-
-/** A baseline's test metrics for one task. */
-export interface BaselineResult {
-  /** e.g. `zero-shot CLIP`, `linear probe`. */
-  readonly name: string;
-  readonly task: TaskName;
-  readonly test: Metrics;
-}
 
 /** Everything a report shows. */
 export interface ExperimentReportInput {
@@ -144,49 +134,6 @@ function paperBars(
     }],
     yTitle: `${label} (%)`,
   });
-}
-
-function baselineTable(
-  baselines: readonly BaselineResult[],
-  summary: readonly SummaryRow[],
-  main: string | undefined,
-): string {
-  const names = [...new Set(baselines.map((b) => b.name))];
-  const tasks = TASK_NAMES.filter((t) => baselines.some((b) => b.task === t));
-  const rows: (string | number)[][] = [];
-  for (const task of tasks) {
-    for (const name of names) {
-      const b = baselines.find((x) => x.name === name && x.task === task);
-      if (!b) continue;
-      rows.push([
-        TASKS[task].title,
-        name,
-        formatPct(b.test.accuracy),
-        formatPct(b.test.auroc),
-        formatPct(b.test.macroF1),
-      ]);
-    }
-    for (const variant of [main, "image-only", "text-only"]) {
-      const s = summary.find((r) =>
-        r.variant === variant && r.task === task && r.protocol === "clean"
-      );
-      if (!s) continue;
-      rows.push([
-        TASKS[task].title,
-        `${variant === main ? "MemeCLIP head" : `${variant} head`} (clean, mean)`,
-        formatPct(s.metrics.accuracy.mean),
-        formatPct(s.metrics.auroc.mean),
-        formatPct(s.metrics.macroF1.mean),
-      ]);
-    }
-  }
-  return markdownTable(["Task", "Model", "Accuracy", "AUROC", "Macro-F1"], rows, [
-    "left",
-    "left",
-    "right",
-    "right",
-    "right",
-  ]);
 }
 
 /** Element-wise sum of confusion matrices of equal shape. */

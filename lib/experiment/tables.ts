@@ -4,8 +4,15 @@
  *
  * @module
  */
-import { TASKS } from "../config/mod.ts";
-import { type Align, formatMeanStd, formatSigned, markdownTable } from "../report/mod.ts";
+import { TASK_NAMES, TASKS } from "../config/mod.ts";
+import {
+  type Align,
+  formatMeanStd,
+  formatPct,
+  formatSigned,
+  markdownTable,
+} from "../report/mod.ts";
+import type { BaselineResult } from "./baselines.ts";
 import type { ComparisonRow, SummaryRow } from "./aggregate.ts";
 import { type CellResult, PROTOCOLS, reportedMetrics } from "./cells.ts";
 
@@ -107,4 +114,46 @@ export function metricsCsv(results: readonly CellResult[]): string {
     })
   );
   return [header, ...lines].join("\n") + "\n";
+}
+
+/**
+ * Baselines beside the head: zero-shot CLIP and the linear probe per task, then the main head and
+ * the image-only / text-only heads (clean protocol, mean over seeds) where they were run.
+ */
+export function baselineTable(
+  baselines: readonly BaselineResult[],
+  summary: readonly SummaryRow[],
+  main: string | undefined,
+): string {
+  const names = [...new Set(baselines.map((b) => b.name))];
+  const tasks = TASK_NAMES.filter((t) => baselines.some((b) => b.task === t));
+  const rows: (string | number)[][] = [];
+  for (const task of tasks) {
+    for (const name of names) {
+      const b = baselines.find((x) => x.name === name && x.task === task);
+      if (!b) continue;
+      rows.push([
+        TASKS[task].title,
+        name,
+        formatPct(b.test.accuracy),
+        formatPct(b.test.auroc),
+        formatPct(b.test.macroF1),
+      ]);
+    }
+    for (const variant of [main, "image-only", "text-only"]) {
+      const s = summary.find((r) =>
+        r.variant === variant && r.task === task && r.protocol === "clean"
+      );
+      if (!s) continue;
+      rows.push([
+        TASKS[task].title,
+        `${variant === main ? "MemeCLIP head" : `${variant} head`} (clean, mean)`,
+        formatPct(s.metrics.accuracy.mean),
+        formatPct(s.metrics.auroc.mean),
+        formatPct(s.metrics.macroF1.mean),
+      ]);
+    }
+  }
+  const headers = ["Task", "Model", "Accuracy", "AUROC", "Macro-F1"];
+  return markdownTable(headers, rows, textThenNumbers(headers.length, 2));
 }
