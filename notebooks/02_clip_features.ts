@@ -18,25 +18,13 @@
 import { loadClip, zeroShotScores } from "../lib/clip/mod.ts";
 import { TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import { imagePath } from "../lib/data/mod.ts";
-import {
-  prepareInputs,
-  resolveInputSources,
-  taskData,
-  zeroShotLogits,
-} from "../lib/experiment/mod.ts";
+import { prepareFromEnvironment, taskData, zeroShotLogits } from "../lib/experiment/mod.ts";
 import { cosineMatrix, describeValues, rowNorms } from "../lib/features/mod.ts";
 import { evaluateLogits, softmax } from "../lib/metrics/mod.ts";
 import { barChart, display, formatPct, heatmap, markdownTable } from "../lib/report/mod.ts";
 
-const sources = await resolveInputSources();
 // Extracts the whole dataset's features on first use (resumable), then reuses the store.
-const inputs = await prepareInputs({
-  csv: sources.csv,
-  images: sources.images,
-  model: sources.clipModel,
-  offline: sources.offline,
-  log: () => {},
-});
+const { sources, inputs } = await prepareFromEnvironment();
 const f = inputs.features;
 const okCount = f.imageOk.reduce((a, b) => a + b, 0);
 

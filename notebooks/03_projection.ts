@@ -15,7 +15,7 @@
 
 // %%
 import { makeConfig } from "../lib/config/mod.ts";
-import { prepareInputs, resolveInputSources, taskData } from "../lib/experiment/mod.ts";
+import { prepareFromEnvironment, taskData } from "../lib/experiment/mod.ts";
 import {
   describeValues,
   meanPairwiseCosine,
@@ -34,14 +34,7 @@ import { barChart, display, type Figure, histogram, markdownTable } from "../lib
 import { initBackend } from "../lib/train/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
-const sources = await resolveInputSources();
-const inputs = await prepareInputs({
-  csv: sources.csv,
-  images: sources.images,
-  model: sources.clipModel,
-  offline: sources.offline,
-  log: () => {},
-});
+const { sources, inputs } = await prepareFromEnvironment();
 await initBackend("auto", { quiet: true });
 // 128 training memes are plenty to see distributions; the head runs in eval mode unless noted.
 const train = taskData(inputs.dataset, inputs.features, "hate").splits.train;

@@ -16,7 +16,7 @@
 
 // %%
 import { makeConfig, TASKS } from "../lib/config/mod.ts";
-import { prepareInputs, resolveInputSources, taskData } from "../lib/experiment/mod.ts";
+import { prepareFromEnvironment, taskData } from "../lib/experiment/mod.ts";
 import { describeValues, rowNorms, zeroFraction } from "../lib/features/mod.ts";
 import {
   adapterSpecs,
@@ -36,14 +36,7 @@ import {
 } from "../lib/report/mod.ts";
 import { initBackend, trainHead } from "../lib/train/mod.ts";
 
-const sources = await resolveInputSources();
-const inputs = await prepareInputs({
-  csv: sources.csv,
-  images: sources.images,
-  model: sources.clipModel,
-  offline: sources.offline,
-  log: () => {},
-});
+const { sources, inputs } = await prepareFromEnvironment();
 await initBackend("auto", { quiet: true });
 const task = sources.task;
 const data = taskData(inputs.dataset, inputs.features, task);

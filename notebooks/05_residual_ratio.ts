@@ -15,20 +15,13 @@
 
 // %%
 import { makeConfig, TASKS } from "../lib/config/mod.ts";
-import { prepareInputs, resolveInputSources, taskData } from "../lib/experiment/mod.ts";
+import { prepareFromEnvironment, taskData } from "../lib/experiment/mod.ts";
 import { describeValues, pairedCosines } from "../lib/features/mod.ts";
 import { headActivations, type HeadWeights, initHeadWeights } from "../lib/model/mod.ts";
 import { display, formatPct, lineChart, markdownTable, PALETTE } from "../lib/report/mod.ts";
 import { initBackend, trainMany } from "../lib/train/mod.ts";
 
-const sources = await resolveInputSources();
-const inputs = await prepareInputs({
-  csv: sources.csv,
-  images: sources.images,
-  model: sources.clipModel,
-  offline: sources.offline,
-  log: () => {},
-});
+const { sources, inputs } = await prepareFromEnvironment();
 await initBackend("auto", { quiet: true });
 const task = sources.task;
 const data = taskData(inputs.dataset, inputs.features, task);

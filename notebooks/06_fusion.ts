@@ -17,7 +17,7 @@
 
 // %%
 import { type Fusion, makeConfig, TASKS } from "../lib/config/mod.ts";
-import { prepareInputs, resolveInputSources, taskData } from "../lib/experiment/mod.ts";
+import { prepareFromEnvironment, taskData } from "../lib/experiment/mod.ts";
 import {
   cosineMatrix,
   describeValues,
@@ -38,14 +38,7 @@ import {
 } from "../lib/report/mod.ts";
 import { initBackend, trainMany } from "../lib/train/mod.ts";
 
-const sources = await resolveInputSources();
-const inputs = await prepareInputs({
-  csv: sources.csv,
-  images: sources.images,
-  model: sources.clipModel,
-  offline: sources.offline,
-  log: () => {},
-});
+const { sources, inputs } = await prepareFromEnvironment();
 await initBackend("auto", { quiet: true });
 const task = sources.task;
 const data = taskData(inputs.dataset, inputs.features, task);

@@ -18,7 +18,7 @@
 // %%
 import { TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import { makeConfig } from "../lib/config/mod.ts";
-import { prepareInputs, resolveInputSources, taskData } from "../lib/experiment/mod.ts";
+import { prepareFromEnvironment, taskData } from "../lib/experiment/mod.ts";
 import { cosineMatrix, describeValues, pairedCosines, rowNorms } from "../lib/features/mod.ts";
 import { evaluateLogits, referenceBatchMeanMetrics, sigmoid, softmax } from "../lib/metrics/mod.ts";
 import {
@@ -31,14 +31,7 @@ import {
 } from "../lib/report/mod.ts";
 import { HeadTrainer, initBackend, predictLogits } from "../lib/train/mod.ts";
 
-const sources = await resolveInputSources();
-const inputs = await prepareInputs({
-  csv: sources.csv,
-  images: sources.images,
-  model: sources.clipModel,
-  offline: sources.offline,
-  log: () => {},
-});
+const { sources, inputs } = await prepareFromEnvironment();
 await initBackend("auto", { quiet: true });
 const config = makeConfig({ train: { epochs: 4 } });
 const scale = config.head.scale;

@@ -19,7 +19,7 @@
 
 // %%
 import { DEFAULT_CONFIG, TASKS } from "../lib/config/mod.ts";
-import { prepareInputs, resolveInputSources, taskData } from "../lib/experiment/mod.ts";
+import { prepareFromEnvironment, taskData } from "../lib/experiment/mod.ts";
 import type { Metrics } from "../lib/metrics/mod.ts";
 import {
   confusionMatrixFigure,
@@ -30,14 +30,7 @@ import {
 } from "../lib/report/mod.ts";
 import { describeBackend, type EpochRecord, initBackend, trainHead } from "../lib/train/mod.ts";
 
-const sources = await resolveInputSources();
-const inputs = await prepareInputs({
-  csv: sources.csv,
-  images: sources.images,
-  model: sources.clipModel,
-  offline: sources.offline,
-  log: () => {},
-});
+const { sources, inputs } = await prepareFromEnvironment();
 const backend = await initBackend("auto", { quiet: true });
 const task = sources.task;
 const data = taskData(inputs.dataset, inputs.features, task);

@@ -25,9 +25,8 @@ import {
   listRuns,
   loadCellResults,
   loadPaperResults,
-  prepareInputs,
+  prepareFromEnvironment,
   REFERENCE_VARIANT,
-  resolveInputSources,
   RESULTS_ROOT,
   runExperiment,
   type RunInfo,
@@ -62,14 +61,7 @@ console.log(
 // %%
 let scratch: string | null = null;
 if (!mainRun || !gridRun) {
-  const sources = await resolveInputSources();
-  const inputs = await prepareInputs({
-    csv: sources.csv,
-    images: sources.images,
-    model: sources.clipModel,
-    offline: sources.offline,
-    log: () => {},
-  });
+  const { sources, inputs } = await prepareFromEnvironment();
   scratch = await Deno.makeTempDir({ prefix: "memesense-notebook-results-" });
   const common = { inputs, outRoot: scratch, workers: 2, log: () => {} };
   const t0 = performance.now();

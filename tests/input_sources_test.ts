@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CLIP_MODEL } from "../lib/config/mod.ts";
-import { resolveInputSources } from "../lib/experiment/mod.ts";
+import { prepareFromEnvironment, resolveInputSources } from "../lib/experiment/mod.ts";
 import { defaultSyntheticDir } from "../lib/synthetic/mod.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "memesense-sources-" });
@@ -74,4 +74,16 @@ Deno.test("explicit settings win; bad ones are named", async () => {
     resolveInputSources({ env: envOf({ MEMESENSE_TASK: "sarcasm" }) }),
     /unknown task "sarcasm": expected one of hate, target, stance, humour/,
   );
+});
+
+Deno.test("prepareFromEnvironment: offline gives tiny-CLIP features of the synthetic set", async () => {
+  const { sources, inputs } = await prepareFromEnvironment({
+    env: envOf({ MEMESENSE_OFFLINE: "1" }),
+  });
+  assert.equal(inputs.modelId, "tiny");
+  assert.equal(inputs.dataset.csvPath, sources.csv);
+  assert.equal(inputs.features.names.length, inputs.dataset.memes.length);
+  assert.equal(inputs.features.dim, 768);
+  assert.equal(inputs.prompts.target.classifierInit.length, 4 * 1024);
+  assert.deepEqual(inputs.missingImages, { train: 0, val: 0, test: 0 });
 });

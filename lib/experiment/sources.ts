@@ -20,6 +20,7 @@ import { dirname, join, resolve } from "node:path";
 import { DEFAULT_CLIP_MODEL, type TaskName, taskSpec } from "../config/mod.ts";
 import { findPrideMMCsv } from "../data/mod.ts";
 import { ensureSyntheticMemes } from "../synthetic/mod.ts";
+import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
 
 /** The dataset image-dependent steps run on. */
 export type DataSource = "pridemm" | "synthetic";
@@ -141,4 +142,22 @@ export async function resolveInputSources(
     dataReason,
     task,
   };
+}
+
+/**
+ * The model and data the environment names ({@linkcode resolveInputSources}) prepared for
+ * training: features extracted on first use (resumable) and loaded, with the prompt embeddings.
+ */
+export async function prepareFromEnvironment(
+  options: ResolveInputSourcesOptions & { readonly log?: (line: string) => void } = {},
+): Promise<{ sources: InputSources; inputs: ExperimentInputs }> {
+  const sources = await resolveInputSources(options);
+  const inputs = await prepareInputs({
+    csv: sources.csv,
+    images: sources.images,
+    model: sources.clipModel,
+    offline: sources.offline,
+    log: options.log ?? (() => {}),
+  });
+  return { sources, inputs };
 }
