@@ -12,13 +12,14 @@ import {
   runExperiment,
 } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
-import { REPO_ROOT } from "../lib/util/mod.ts";
+import { DEFAULT_DATA_DIR } from "../lib/data/mod.ts";
+import { exists, REPO_ROOT } from "../lib/util/mod.ts";
 
 async function script(name: string, ...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", "--frozen", `${REPO_ROOT}/experiments/${name}.ts`, ...args],
     cwd: REPO_ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", MEMESENSE_PRIDEMM_CSV: "" },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -32,6 +33,15 @@ Deno.test("reproduce explains a missing dataset or model and points to the offli
   assert.match(noData.stderr, /PrideMM annotations not found at \/nonexistent\/PrideMM\.csv/);
   assert.match(noData.stderr, /deno task fetch-data/);
   assert.match(noData.stderr, /deno task demo/);
+
+  if (!(await exists(`${DEFAULT_DATA_DIR}/PrideMM.csv`))) {
+    // No dataset and downloads off: nothing is fetched, and the message says how to get it.
+    const offline = await script("reproduce", "--offline");
+    assert.equal(offline.code, 2);
+    assert.match(offline.stderr, /PrideMM is not in .*data\/PrideMM and downloads are off/);
+    assert.match(offline.stderr, /deno task fetch-data --archive/);
+    assert.match(offline.stderr, /deno task demo/);
+  }
 
   const memes = await ensureSyntheticMemes();
   const noModel = await script(

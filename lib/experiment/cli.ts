@@ -15,7 +15,13 @@ import {
   type TaskName,
   taskSpec,
 } from "../config/mod.ts";
-import { DataError, findPrideMMCsv } from "../data/mod.ts";
+import {
+  DataError,
+  DEFAULT_DATA_DIR,
+  FetchError,
+  fetchPrideMM,
+  manualInstructions,
+} from "../data/mod.ts";
 import { exists, formatDuration } from "../util/mod.ts";
 import type { ExperimentOutcome } from "./experiment.ts";
 import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
@@ -27,7 +33,8 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
   {
     name: "data",
     type: "string",
-    help: "PrideMM.csv to use (default: data/PrideMM/PrideMM.csv, then ../shared/data)",
+    help:
+      "PrideMM.csv (default: $MEMESENSE_PRIDEMM_CSV, else data/PrideMM/, downloaded if missing)",
   },
   { name: "images", type: "string", help: "image directory (default: Images/ beside the CSV)" },
   {
@@ -111,10 +118,12 @@ export async function prepareFromFlags(
   config: MemeSenseConfig,
   log?: (line: string) => void,
 ): Promise<ExperimentInputs> {
-  const csv = (flags.data as string | undefined) ?? findPrideMMCsv();
-  if (!csv || !(await exists(csv))) {
+  const offline = flags.offline === true || Deno.env.get("MEMESENSE_OFFLINE") === "1";
+  const csv = (flags.data as string | undefined) ??
+    (Deno.env.get("MEMESENSE_PRIDEMM_CSV") || await localOrDownloadedPrideMM(offline, log));
+  if (!(await exists(csv))) {
     throw new SetupError(
-      `PrideMM annotations not found${csv ? ` at ${csv}` : ""}.\n` +
+      `PrideMM annotations not found at ${csv}.\n` +
         "  - download the dataset: deno task fetch-data (or by hand, see data/README.md)\n" +
         "  - or point to a copy: --data /path/to/PrideMM.csv (or MEMESENSE_PRIDEMM_CSV)\n" +
         "  - or run the whole pipeline offline on generated memes: deno task demo",
@@ -137,7 +146,7 @@ export async function prepareFromFlags(
       images,
       model,
       preprocess: config.clip.preprocess,
-      offline: flags.offline === true ? true : undefined,
+      offline: offline ? true : undefined,
       log,
     });
   } catch (e) {
@@ -149,6 +158,39 @@ export async function prepareFromFlags(
         "  - offline, use a local copy in transformers.js layout: --model /path/to/clip-vit-large-patch14\n" +
         "    (or MEMESENSE_CLIP_MODEL=/path; MEMESENSE_OFFLINE=1 never contacts the hub)\n" +
         "  - or run the whole pipeline offline on the tiny model and generated memes: deno task demo",
+    );
+  }
+}
+
+/**
+ * `data/PrideMM/PrideMM.csv` when the dataset is there with its images; otherwise, unless offline,
+ * downloads it as `deno task fetch-data` does (resumable, verified). A failed download becomes a
+ * {@linkcode SetupError} with the manual steps and the offline alternative.
+ */
+async function localOrDownloadedPrideMM(
+  offline: boolean,
+  log?: (line: string) => void,
+): Promise<string> {
+  const csv = `${DEFAULT_DATA_DIR}/PrideMM.csv`;
+  if (await exists(csv) && await exists(`${DEFAULT_DATA_DIR}/Images`)) return csv;
+  const alternatives =
+    "  - or point to a copy: --data /path/to/PrideMM.csv --images /path/to/Images\n" +
+    "  - or run the whole pipeline offline on generated memes: deno task demo";
+  if (offline) {
+    throw new SetupError(
+      `PrideMM is not in ${DEFAULT_DATA_DIR} and downloads are off (offline).\n` +
+        `${manualInstructions()}\n${alternatives}`,
+    );
+  }
+  (log ?? ((l: string) => console.error(l)))(
+    `PrideMM is not in ${DEFAULT_DATA_DIR}: downloading it (as deno task fetch-data does)`,
+  );
+  try {
+    return (await fetchPrideMM({ attempts: 2, log })).csvPath;
+  } catch (e) {
+    if (!(e instanceof FetchError)) throw e;
+    throw new SetupError(
+      `could not download PrideMM: ${e.message}\n${manualInstructions()}\n${alternatives}`,
     );
   }
 }
