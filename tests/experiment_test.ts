@@ -28,6 +28,13 @@ Deno.test("sweeps share the reference point once; the grid covers every pair", (
   const sweeps = sweepVariants([0, 0.2, 0.4, 0.6, 0.8, 1], [1, 2, 3]);
   assert.equal(sweeps.length, 6 + 3 - 1);
   assert.equal(sweeps.filter((v) => v.name === "ratio=0.2,depth=1").length, 1);
+  assert.equal(sweeps[0].name, "ratio=0.2,depth=1", "the reference point first");
+  assert.deepEqual(sweepVariants([0, 1], [2]).map((v) => v.name), [
+    "ratio=0.2,depth=1",
+    "ratio=0,depth=1",
+    "ratio=1,depth=1",
+    "ratio=0.2,depth=2",
+  ]);
   const grid = gridVariants([0, 0.5, 1], [1, 2]);
   assert.equal(grid.length, 6);
   assert.deepEqual(grid[4].overrides, { head: { ratio: 0.5, numMappingLayers: 2 } });

@@ -165,7 +165,7 @@ function ablationSection(
         z.flat().filter(Number.isFinite).length > ratios.length + depths.length - 1
       ) {
         figures.push(heatmap({
-          title: `${TASKS[task].title}: test ${metric} (clean), ratio × depth`,
+          title: `${TASKS[task].title}: test ${metric}`,
           z,
           x: ratios,
           y: depths,
@@ -190,7 +190,7 @@ function ablationSection(
     });
     if (ratios.length > 1) {
       figures.push(lineChart({
-        title: `${TASKS[task].title}: residual ratio sweep (depth ${refDepth}, clean, mean ± std)`,
+        title: `${TASKS[task].title}: ratio sweep (depth ${refDepth})`,
         series: (["auroc", "accuracy", "macroF1"] as const).map((m) =>
           metricSeries(m, ratios, (r) => cell(task, r, refDepth, m))
         ),
@@ -200,7 +200,7 @@ function ablationSection(
     }
     if (depths.length > 1) {
       figures.push(lineChart({
-        title: `${TASKS[task].title}: mapping depth sweep (α = ${refRatio}, clean, mean ± std)`,
+        title: `${TASKS[task].title}: depth sweep (α = ${refRatio})`,
         series: (["auroc", "accuracy", "macroF1"] as const).map((m) =>
           metricSeries(m, depths, (d) => cell(task, refRatio, d, m))
         ),

@@ -37,14 +37,17 @@ export function gridVariants(ratios: readonly number[], depths: readonly number[
 
 /**
  * Two one-dimensional sweeps through the reference point: ratio at the reference depth, then depth
- * at the reference ratio. The reference point itself appears once.
+ * at the reference ratio. The reference point itself appears once, first (also when the lists
+ * leave it out: it is what the sweeps are compared against).
  */
 export function sweepVariants(
   ratios: readonly number[],
   depths: readonly number[],
   reference = { ratio: 0.2, depth: 1 },
 ): Variant[] {
-  const out = new Map<string, Variant>();
+  // The reference point first: it is the main variant of a report.
+  const first = sweepVariant(reference.ratio, reference.depth);
+  const out = new Map<string, Variant>([[first.name, first]]);
   for (const ratio of ratios) {
     const v = sweepVariant(ratio, reference.depth);
     out.set(v.name, v);
