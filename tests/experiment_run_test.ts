@@ -152,6 +152,12 @@ Deno.test({
       assert.deepEqual(again.reference, before.reference);
       JSON.parse(await Deno.readTextFile(`${first.runDir}/metrics.json`));
 
+      // Resuming with other settings is refused: old and new cells would not compare.
+      await assert.rejects(
+        runExperiment({ ...spec, tasks: [...spec.tasks], seeds: [1, 2, 3], resume: first.runDir }),
+        /cannot resume .*: it was started with other seeds/,
+      );
+
       // A new run never writes into an earlier one.
       const second = await runExperiment({ ...spec, tasks: ["hate"], seeds: [1] });
       assert.notEqual(second.runDir, first.runDir);

@@ -97,6 +97,7 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
     ...spec.extra,
   };
   if (!spec.resume) await writeRunFile(runDir, "config.json", meta);
+  else await checkResumable(runDir, meta);
   log(`run directory: ${runDir}`);
 
   const data: Partial<Record<TaskName, TaskData>> = {};
@@ -199,6 +200,22 @@ async function resolveRunDir(spec: ExperimentSpec): Promise<string> {
     throw new Error(`--resume latest: no earlier "${spec.name}" run under ${spec.outRoot}`);
   }
   return runs[0].dir;
+}
+
+/**
+ * A run resumes only with the settings it started with: the same config, tasks, seeds, variants,
+ * CLIP model, feature store and dataset. Otherwise finished and new cells would not compare.
+ */
+async function checkResumable(runDir: string, meta: Record<string, unknown>): Promise<void> {
+  const saved = JSON.parse(await Deno.readTextFile(`${runDir}/config.json`));
+  const fields = ["config", "tasks", "seeds", "variants", "clipModel", "featureStore", "dataset"];
+  const differ = fields.filter((f) => JSON.stringify(saved[f]) !== JSON.stringify(meta[f]));
+  if (differ.length > 0) {
+    throw new Error(
+      `cannot resume ${runDir}: it was started with other ${differ.join(", ")} ` +
+        "(see its config.json); start a new run instead",
+    );
+  }
 }
 
 /** Zero-shot CLIP and a linear probe on [image | text] features, for one task. */

@@ -70,6 +70,7 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
   });
   // Each result is written as soon as its cell finishes, so an interrupted run keeps it.
   const writes: Promise<void>[] = [];
+  let failure: unknown = null;
   const record = async (index: number, trained: TrainResult) => {
     const cell = pending[index];
     const data = opts.data[cell.task]!;
@@ -94,9 +95,12 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
   };
   await trainMany(jobs, {
     workers: opts.workers,
-    onDone: (index, trained) => void writes.push(record(index, trained)),
+    // A failed write is kept and rethrown below once every write has settled.
+    onDone: (index, trained) =>
+      void writes.push(record(index, trained).catch((e) => void (failure ??= e))),
   });
   await Promise.all(writes);
+  if (failure) throw failure;
   progress.finish();
   return results.sort((a, b) => a.key.localeCompare(b.key));
 }
