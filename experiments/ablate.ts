@@ -65,7 +65,9 @@ if (import.meta.main) {
   console.error(`${variants.length} variants × ${tasks.length} task(s) × ${seeds.length} seed(s)`);
   const outcome = await runExperiment({
     name: String(flags.name ?? `ablate-${mode}`),
-    title: `MemeSense ablations (${mode}): residual ratio × mapping depth and named variants`,
+    title: `MemeSense ablations (${mode}): residual ratio × mapping depth${
+      flags.named ? " and named variants" : ""
+    }`,
     tasks,
     seeds,
     variants,

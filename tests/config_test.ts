@@ -117,5 +117,11 @@ Deno.test("unknown flags, missing values and bad numbers are FlagErrors", () => 
     { name: "out", type: "string", help: "", default: "data" },
   ];
   assert.deepEqual(parseFlags(["--force"], specs), { force: true, out: "data" });
+  assert.deepEqual(parseFlags(["--force", "false", "--out", "x"], specs), {
+    force: false,
+    out: "x",
+  });
+  assert.deepEqual(parseFlags(["--force=false"], specs), { force: false, out: "data" });
+  assert.throws(() => parseFlags(["--force", "no"], specs), /unexpected argument "no"/);
   assert.throws(() => parseFlags(["--force=yes"], specs), /expected true or false/);
 });

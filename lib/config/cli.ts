@@ -86,7 +86,7 @@ function flag(
 }
 
 /**
- * Parses `--name value`, `--name=value` and bare boolean `--name`. Flags absent from `args` take
+ * Parses `--name value`, `--name=value`, and for booleans also bare `--name` and `--name false`. Flags absent from `args` take
  * their spec's default when it has one. Unknown flags and stray positional arguments throw.
  */
 export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]): ParsedFlags {
@@ -108,8 +108,10 @@ export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
     if (!spec) throw new FlagError(`unknown flag --${name} (see --help)`);
     let raw: string;
     if (eq >= 0) raw = arg.slice(eq + 1);
-    else if (spec.type === "boolean") raw = "true";
-    else {
+    else if (spec.type === "boolean") {
+      // `--flag`, `--flag=false`, and also `--flag false` / `--flag true`.
+      raw = args[i + 1] === "true" || args[i + 1] === "false" ? args[++i] : "true";
+    } else {
       if (i + 1 >= args.length) throw new FlagError(`--${name} needs a value`);
       raw = args[++i];
     }
