@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { parseMarkdownTable } from "../lib/report/mod.ts";
-import { REPO_ROOT } from "../lib/util/mod.ts";
+import { runScript } from "./_script.ts";
 
 Deno.test({
   name: "deno task demo learns the synthetic tasks and writes complete, parseable results",
@@ -14,15 +14,8 @@ Deno.test({
   async fn() {
     const out = await Deno.makeTempDir({ prefix: "memesense-demo-" });
     try {
-      const run = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "--allow-all", "--frozen", `${REPO_ROOT}/experiments/demo.ts`, "--out", out],
-        cwd: REPO_ROOT,
-        env: { NO_COLOR: "1", MEMESENSE_OFFLINE: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stdout = new TextDecoder().decode(run.stdout);
-      const stderr = new TextDecoder().decode(run.stderr);
+      const run = await runScript("demo", ["--out", out], { MEMESENSE_OFFLINE: "1" });
+      const { stdout, stderr } = run;
       assert.ok(run.success, `demo failed:\n${stdout}\n${stderr.slice(-3000)}`);
       assert.match(stdout, /demo finished in/);
 
@@ -78,27 +71,13 @@ Deno.test({
       }
       // predict: every task's probabilities for one synthetic meme, from the saved heads.
       const image = `${config.dataset.csv.replace(/PrideMM\.csv$/, "")}Images/img_1.png`;
-      const predict = async (...extra: string[]) =>
-        await new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "--allow-all",
-            "--frozen",
-            `${REPO_ROOT}/experiments/predict.ts`,
-            "--heads",
-            `${demo}/heads`,
-            "--image",
-            image,
-            ...extra,
-          ],
-          cwd: REPO_ROOT,
-          env: { NO_COLOR: "1", MEMESENSE_OFFLINE: "1" },
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
+      const predict = (...extra: string[]) =>
+        runScript("predict", ["--heads", `${demo}/heads`, "--image", image, ...extra], {
+          MEMESENSE_OFFLINE: "1",
+        });
       const predicted = await predict("--text", "some caption", "--json");
-      assert.ok(predicted.success, new TextDecoder().decode(predicted.stderr));
-      const probs = JSON.parse(new TextDecoder().decode(predicted.stdout));
+      assert.ok(predicted.success, predicted.stderr);
+      const probs = JSON.parse(predicted.stdout);
       assert.deepEqual(Object.keys(probs).sort(), ["hate", "humour", "stance", "target"]);
       for (const p of Object.values(probs) as Record<string, number>[]) {
         const total = Object.values(p).reduce((a, b) => a + b, 0);
@@ -107,7 +86,7 @@ Deno.test({
       const wrongModel = await predict("--model", "Xenova/clip-vit-base-patch32");
       assert.equal(wrongModel.success, false);
       assert.match(
-        new TextDecoder().decode(wrongModel.stderr),
+        wrongModel.stderr,
         /trained on features of CLIP model "tiny"/,
       );
 

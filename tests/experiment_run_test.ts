@@ -13,19 +13,11 @@ import {
 } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { DEFAULT_DATA_DIR } from "../lib/data/mod.ts";
-import { exists, REPO_ROOT } from "../lib/util/mod.ts";
+import { exists } from "../lib/util/mod.ts";
+import { runScript } from "./_script.ts";
 
-async function script(name: string, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--frozen", `${REPO_ROOT}/experiments/${name}.ts`, ...args],
-    cwd: REPO_ROOT,
-    env: { NO_COLOR: "1", MEMESENSE_PRIDEMM_CSV: "" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const script = (name: string, ...args: string[]) =>
+  runScript(name, args, { MEMESENSE_PRIDEMM_CSV: "" });
 
 Deno.test("reproduce explains a missing dataset or model and points to the offline demo", async () => {
   const noData = await script("reproduce", "--data", "/nonexistent/PrideMM.csv");

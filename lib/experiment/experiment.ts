@@ -256,24 +256,24 @@ async function saveTrainedHead(
   });
 }
 
+/** The short commit of the repository, `-dirty` when tracked files have local changes. */
 async function gitCommit(): Promise<string> {
-  try {
+  const git = async (...args: string[]) => {
     const out = await new Deno.Command("git", {
-      args: ["rev-parse", "--short", "HEAD"],
+      args,
       cwd: REPO_ROOT,
       stdout: "piped",
       stderr: "null",
-    }).output();
-    const commit = new TextDecoder().decode(out.stdout).trim();
-    if (!out.success || !commit) return "unknown";
-    const dirty = await new Deno.Command("git", {
-      args: ["status", "--porcelain", "--untracked-files=no"],
-      cwd: REPO_ROOT,
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return new TextDecoder().decode(dirty.stdout).trim() ? `${commit}-dirty` : commit;
+    })
+      .output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+  };
+  try {
+    const commit = await git("rev-parse", "--short", "HEAD");
+    if (!commit) return "unknown";
+    const changes = await git("status", "--porcelain", "--untracked-files=no");
+    return changes ? `${commit}-dirty` : commit;
   } catch {
-    return "unknown";
+    return "unknown"; // no git on this machine
   }
 }
