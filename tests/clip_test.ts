@@ -136,22 +136,29 @@ Deno.test("image decoding: formats, GIF first frame, EXIF orientation, alpha, gr
     const rgb = await decodeRgb(new Uint8Array(gif), "squash");
     closeTo(px(rgb, 112, 112), [255, 0, 0], 8, "gif");
   });
-  await t.step("EXIF orientation 6 (rotate 90° clockwise) is applied", async () => {
+  await t.step("EXIF orientation 6: ignored as Pillow does, applied in managed mode", async () => {
     const jpeg = await sharp(await drawPng(20, 10, (x) => (x < 10 ? [255, 0, 0] : [0, 0, 255])))
       .jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
-    const rgb = await decodeRgb(new Uint8Array(jpeg), "squash");
+    const stored = await decodeRgb(new Uint8Array(jpeg), "squash");
+    closeTo(px(stored, 5, 112), [255, 0, 0], 6, "left");
+    closeTo(px(stored, 218, 112), [0, 0, 255], 6, "right");
+    const rgb = await decodeRgb(new Uint8Array(jpeg), "squash", 224, "managed");
     // Displayed upright the left (red) half is on top.
     closeTo(px(rgb, 112, 5), [255, 0, 0], 6, "top");
     closeTo(px(rgb, 112, 218), [0, 0, 255], 6, "bottom");
   });
-  await t.step("transparency is flattened onto white", async () => {
-    const png = await sharp({
-      create: { width: 30, height: 30, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
-    }).png().toBuffer();
-    const rgb = await decodeRgb(new Uint8Array(png), "squash");
-    assert.deepEqual(px(rgb, 0, 0), [255, 255, 255]);
-    assert.deepEqual(px(rgb, 223, 223), [255, 255, 255]);
-  });
+  await t.step(
+    "transparency: dropped as Pillow does, flattened onto white in managed mode",
+    async () => {
+      const png = await sharp({
+        create: { width: 30, height: 30, channels: 4, background: { r: 9, g: 8, b: 7, alpha: 0 } },
+      }).png().toBuffer();
+      assert.deepEqual(px(await decodeRgb(new Uint8Array(png), "squash"), 0, 0), [9, 8, 7]);
+      const rgb = await decodeRgb(new Uint8Array(png), "squash", 224, "managed");
+      assert.deepEqual(px(rgb, 0, 0), [255, 255, 255]);
+      assert.deepEqual(px(rgb, 223, 223), [255, 255, 255]);
+    },
+  );
   await t.step("grayscale becomes three equal channels", async () => {
     const gray = await sharp(solid(90, 90, 90)).toColourspace("b-w").png().toBuffer();
     assert.equal((await sharp(gray).metadata()).channels, 1);

@@ -1,27 +1,31 @@
 /**
- * Image preprocessing for CLIP, done here with sharp rather than by transformers.js' processor so
- * that each step is explicit and matches the MemeCLIP reference:
+ * Image preprocessing for CLIP, done here rather than by transformers.js' processor so that each
+ * step is explicit and matches the MemeCLIP reference,
+ * `PIL.Image.open(path).convert("RGB").resize((224, 224))` then CLIP's ToTensor + Normalize:
  *
- * 1. decode (PNG, JPEG, WebP, GIF — first frame — and anything else libvips reads), apply the
- *    EXIF orientation, flatten transparency onto white, convert grayscale/CMYK/16-bit to 8-bit sRGB;
- * 2. resize with a bicubic kernel (PIL's `Image.resize` default, which the reference uses):
+ * 1. decode to full-size 8-bit RGB (PNG, JPEG, WebP, GIF — first frame — and anything else
+ *    libvips reads), as the image mode says: `pillow` (default) gives Pillow's
+ *    `convert("RGB")` pixels — alpha dropped, EXIF orientation and ICC profiles ignored, CMYK,
+ *    palette, grayscale and 16-bit converted as Pillow converts them; `managed` applies EXIF
+ *    orientation and the colour profile and composites transparency on white;
+ * 2. resize with a port of Pillow's bicubic resampler (`pillowResize`), bit-exact, on the fully
+ *    decoded pixels:
  *    - `squash` (reference default): straight to 224 × 224, ignoring the aspect ratio — MemeCLIP
  *      calls `image.resize((224, 224))` before CLIP's own preprocessing, whose resize and centre
  *      crop are then no-ops;
- *    - `crop`: CLIP's standard preprocessing — shortest side to 224 (long side truncated as
- *      torchvision does), then a centre crop (offset rounded half-to-even, as Python's `round`);
+ *    - `crop`: CLIP's standard preprocessing, torchvision's `Resize(224, BICUBIC)` on a PIL image
+ *      (which calls Pillow's resize) — shortest side to 224, long side truncated as torchvision
+ *      does — then `CenterCrop(224)` (offset rounded half-to-even, as Python's `round`);
  * 3. scale to [0, 1] and normalise with CLIP's mean and std, channel-first.
- *
- * Known differences from PIL: libvips' bicubic downsampling is not bit-identical to PIL's
- * (values differ by a few grey levels at edges); PIL's `convert("RGB")` drops alpha instead of
- * compositing on white and converts CMYK without a colour profile; `Image.open` ignores EXIF
- * orientation. The choices here are what a viewer of the meme sees.
  *
  * @module
  */
-import sharp from "sharp";
 import type { Preprocess } from "../config/mod.ts";
+import { decodeFullRgb, type ImageMode } from "./_decode.ts";
+import { pillowResize, type RgbImage } from "./resample.ts";
 import { CLIP_MEAN, CLIP_STD } from "./tiny.ts";
+
+export { IMAGE_MODES, type ImageMode } from "./_decode.ts";
 
 /** An image as a file path or encoded bytes. */
 export type ImageInput = string | Uint8Array;
@@ -78,44 +82,42 @@ function roundHalfEven(x: number): number {
 }
 
 /**
- * Decodes one image and resizes it as `mode` says; returns `size × size × 3` 8-bit RGB,
- * row-major (HWC). Throws with the file name (or "image bytes") when the image cannot be read.
+ * Decodes one image and resizes it as `preprocess` says; returns `size × size × 3` 8-bit RGB,
+ * row-major (HWC). With the defaults (`squash`, 224, `pillow`) the bytes equal
+ * `numpy.asarray(PIL.Image.open(path).convert("RGB").resize((224, 224)))`. Throws with the file
+ * name (or "image bytes") when the image cannot be read.
  */
 export async function decodeRgb(
   input: ImageInput,
-  mode: Preprocess,
+  preprocess: Preprocess,
   size: number = CLIP_IMAGE.size,
+  imageMode: ImageMode = "pillow",
 ): Promise<Uint8Array> {
   const label = typeof input === "string" ? input : `image bytes (${input.byteLength} B)`;
   try {
-    // failOn "error": tolerate recoverable decoder warnings (common in scraped JPEGs) as PIL does.
-    const open = () => sharp(input, { autoOrient: true, failOn: "error" });
-    let img = open()
-      .flatten({ background: { r: 255, g: 255, b: 255 } })
-      .toColourspace("srgb");
-    // fastShrinkOnLoad off: JPEG DCT-domain shrinking would change the pixels.
-    const resize = { fit: "fill" as const, kernel: "cubic" as const, fastShrinkOnLoad: false };
-    if (mode === "squash") {
-      img = img.resize(size, size, resize);
-    } else if (mode === "crop") {
-      const meta = await open().metadata();
-      const plan = cropPlan(meta.autoOrient.width, meta.autoOrient.height, size);
-      img = img.resize(plan.width, plan.height, resize)
-        .extract({ left: plan.left, top: plan.top, width: size, height: size });
-    } else {
-      throw new Error(`unknown preprocessing mode "${mode}" (squash | crop)`);
-    }
-    const { data, info } = await img.removeAlpha().raw({ depth: "uchar" })
-      .toBuffer({ resolveWithObject: true });
-    if (info.width !== size || info.height !== size || info.channels !== 3) {
-      throw new Error(
-        `decoded to ${info.width}×${info.height}×${info.channels}, not ${size}×${size}×3`,
-      );
-    }
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const bytes = typeof input === "string" ? await Deno.readFile(input) : input;
+    return resizeForClip(await decodeFullRgb(bytes, imageMode), preprocess, size).data;
   } catch (e) {
-    throw new Error(`cannot read image ${label}: ${(e as Error).message}`);
+    const why = e instanceof Deno.errors.NotFound ? "file is missing" : (e as Error).message;
+    throw new Error(`cannot read image ${label}: ${why}`);
   }
+}
+
+/** Step 2 on decoded pixels: `squash` or `crop` to `size × size` with Pillow's resampler. */
+export function resizeForClip(image: RgbImage, preprocess: Preprocess, size: number): RgbImage {
+  if (preprocess === "squash") return pillowResize(image, size, size);
+  if (preprocess !== "crop") {
+    throw new Error(`unknown preprocessing mode "${preprocess}" (squash | crop)`);
+  }
+  const plan = cropPlan(image.width, image.height, size);
+  const resized = pillowResize(image, plan.width, plan.height);
+  const out = new Uint8Array(size * size * 3);
+  const stride = plan.width * 3;
+  for (let y = 0; y < size; y++) {
+    const from = (y + plan.top) * stride + plan.left * 3;
+    out.set(resized.data.subarray(from, from + size * 3), y * size * 3);
+  }
+  return { width: size, height: size, data: out };
 }
 
 /** Per-geometry lookup tables: 256 normalised values per channel. */
@@ -165,10 +167,11 @@ export function normalizeInto(
  */
 export async function loadImagePixels(
   input: ImageInput,
-  mode: Preprocess,
+  preprocess: Preprocess,
   geometry: ImageGeometry = CLIP_IMAGE,
+  imageMode: ImageMode = "pillow",
 ): Promise<Float32Array> {
-  const rgb = await decodeRgb(input, mode, geometry.size);
+  const rgb = await decodeRgb(input, preprocess, geometry.size, imageMode);
   return normalizeInto(rgb, new Float32Array(3 * geometry.size * geometry.size), 0, geometry);
 }
 
@@ -188,8 +191,9 @@ export interface PixelBatch {
  */
 export async function loadPixelBatch(
   inputs: readonly ImageInput[],
-  mode: Preprocess,
+  preprocess: Preprocess,
   geometry: ImageGeometry = CLIP_IMAGE,
+  imageMode: ImageMode = "pillow",
 ): Promise<PixelBatch> {
   const per = 3 * geometry.size * geometry.size;
   const pixels = new Float32Array(inputs.length * per);
@@ -197,7 +201,8 @@ export async function loadPixelBatch(
   const errors = new Array<string | null>(inputs.length).fill(null);
   await Promise.all(inputs.map(async (input, i) => {
     try {
-      normalizeInto(await decodeRgb(input, mode, geometry.size), pixels, i * per, geometry);
+      const rgb = await decodeRgb(input, preprocess, geometry.size, imageMode);
+      normalizeInto(rgb, pixels, i * per, geometry);
       ok[i] = true;
     } catch (e) {
       errors[i] = (e as Error).message;

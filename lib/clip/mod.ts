@@ -36,13 +36,17 @@ export {
   type CropPlan,
   cropPlan,
   decodeRgb,
+  IMAGE_MODES,
   type ImageGeometry,
   type ImageInput,
+  type ImageMode,
   loadImagePixels,
   loadPixelBatch,
   normalizeInto,
   type PixelBatch,
+  resizeForClip,
 } from "./image.ts";
+export { pillowResize, type RgbImage } from "./resample.ts";
 export {
   CONTEXT_LENGTH,
   poolAt,

@@ -11,7 +11,7 @@ import type { ClipModelFiles } from "../clip/mod.ts";
 import { writeJsonAtomic } from "../util/mod.ts";
 
 /** Version of the store layout; part of every key. */
-export const FEATURE_STORE_FORMAT = "memesense-features/2";
+export const FEATURE_STORE_FORMAT = "memesense-features/3";
 
 /** The inputs that determine the features. */
 export interface FeatureStoreKeyParts {
