@@ -6,7 +6,15 @@
  */
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { decodeRgb, pillowResize } from "../lib/clip/mod.ts";
+import {
+  CLIP_MEAN,
+  CLIP_STD,
+  decodeRgb,
+  ensureTinyClip,
+  loadClip,
+  parsePreprocessorConfig,
+  pillowResize,
+} from "../lib/clip/mod.ts";
 
 const DIR = new URL("./fixtures/images/", import.meta.url).pathname;
 interface Entry {
@@ -117,4 +125,69 @@ Deno.test("pillowResize: the 8-px step edge enlarged to 28 px, as Pillow gives i
   const red = Array.from({ length: 28 }, (_, i) => out.data[i * 3]);
   // /usr/bin/python3: Image.frombytes("RGB", (8, 1), …).resize((28, 1)), red channel.
   assert.deepEqual(red, [...Array(12).fill(0), 11, 83, 172, 244, ...Array(12).fill(255)]);
+});
+
+Deno.test("preprocessor_config.json: the current and the older format, clear errors", () => {
+  const file = "m/preprocessor_config.json";
+  const current = {
+    size: { shortest_edge: 336 },
+    crop_size: { height: 336, width: 336 },
+    image_mean: [0.5, 0.5, 0.5],
+    image_std: [0.25, 0.25, 0.25],
+  };
+  assert.deepEqual(parsePreprocessorConfig(current, file), {
+    size: 336,
+    mean: [0.5, 0.5, 0.5],
+    std: [0.25, 0.25, 0.25],
+  });
+  // The older integer format (e.g. openai/clip-vit-large-patch14-336 as first published).
+  const older = parsePreprocessorConfig({ size: 336, crop_size: 336 }, file);
+  assert.equal(older.size, 336);
+  assert.deepEqual(older.mean, CLIP_MEAN);
+  assert.deepEqual(older.std, CLIP_STD);
+  assert.equal(parsePreprocessorConfig({ size: 224 }, file).size, 224);
+  assert.equal(parsePreprocessorConfig({ size: { height: 224, width: 224 } }, file).size, 224);
+  const bad: [unknown, RegExp][] = [
+    [[], /m\/preprocessor_config\.json: \(top level\) is not a JSON object/],
+    [{}, /crop_size and size are both missing/],
+    [{ crop_size: "224" }, /crop_size is "224": expected a positive integer/],
+    [{ crop_size: { height: 224, width: 200 } }, /crop_size is .*of one side/],
+    [{ size: 256, crop_size: 224 }, /size \(256\) differs from crop_size \(224\)/],
+    [{ size: 224, image_mean: [0.5, 0.5] }, /image_mean is \[0\.5,0\.5\]: expected three/],
+    [{ size: 224, image_std: [1, 0, 1] }, /image_std must be positive/],
+  ];
+  for (const [config, message] of bad) {
+    assert.throws(() => parsePreprocessorConfig(config, file), message);
+  }
+});
+
+Deno.test("loadClip reads an older-format preprocessor_config.json, not CLIP's defaults", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "memesense-preproc-" });
+  try {
+    const tiny = await ensureTinyClip();
+    for await (const e of Deno.readDir(tiny)) {
+      if (e.isFile) await Deno.copyFile(`${tiny}/${e.name}`, `${dir}/${e.name}`);
+    }
+    await Deno.mkdir(`${dir}/onnx`);
+    for (const f of ["text_model.onnx", "vision_model.onnx"]) {
+      await Deno.copyFile(`${tiny}/onnx/${f}`, `${dir}/onnx/${f}`);
+    }
+    const mean = [0.25, 0.5, 0.75], std = [0.5, 0.25, 0.125];
+    await Deno.writeTextFile(
+      `${dir}/preprocessor_config.json`,
+      JSON.stringify({ size: 224, crop_size: 224, image_mean: mean, image_std: std }),
+    );
+    const lines: string[] = [];
+    const clip = await loadClip({ model: dir, log: (l) => lines.push(l) });
+    try {
+      assert.deepEqual(clip.geometry, { size: 224, mean, std });
+      assert.deepEqual(lines.filter((l) => /preprocessor/.test(l)), []);
+    } finally {
+      await clip.dispose();
+    }
+    await Deno.writeTextFile(`${dir}/preprocessor_config.json`, JSON.stringify({ size: "big" }));
+    await assert.rejects(loadClip({ model: dir }), /preprocessor_config\.json: size is "big"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

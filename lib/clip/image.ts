@@ -47,6 +47,65 @@ export const CLIP_IMAGE: ImageGeometry = Object.freeze({
   std: CLIP_STD,
 });
 
+/**
+ * The geometry in a `preprocessor_config.json`, in either of the formats found on the Hub: the
+ * current one (`"size": {"shortest_edge": 336}`, `"crop_size": {"height": 336, "width": 336}`)
+ * and the older one with plain integers (`"size": 336, "crop_size": 336`). Absent
+ * `image_mean`/`image_std` are CLIP's, as in transformers' `CLIPImageProcessor`; anything
+ * present but unusable is an error naming the file and the field, never a silent default.
+ *
+ * ```ts
+ * import { parsePreprocessorConfig } from "./mod.ts";
+ * const g = parsePreprocessorConfig({ size: 336, crop_size: 336 }, "preprocessor_config.json");
+ * console.log(g.size); // 336
+ * ```
+ */
+export function parsePreprocessorConfig(config: unknown, file: string): ImageGeometry {
+  const fail = (field: string, why: string): never => {
+    throw new Error(`${file}: ${field} ${why}`);
+  };
+  if (typeof config !== "object" || config === null || Array.isArray(config)) {
+    return fail("(top level)", "is not a JSON object");
+  }
+  const c = config as Record<string, unknown>;
+  const side = (field: string, v: unknown, keys: readonly string[]): number | undefined => {
+    if (v === undefined || v === null) return undefined;
+    const isSide = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0;
+    if (isSide(v)) return v;
+    if (typeof v === "object" && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      const found = keys.filter((k) => o[k] !== undefined).map((k) => o[k]);
+      if (found.length > 0 && found.every(isSide) && found.every((n) => n === found[0])) {
+        return found[0] as number;
+      }
+    }
+    return fail(
+      field,
+      `is ${JSON.stringify(v)}: expected a positive integer or {${keys.join(", ")}} of one side`,
+    );
+  };
+  const crop = side("crop_size", c.crop_size, ["height", "width"]);
+  const resize = side("size", c.size, ["shortest_edge", "height", "width"]);
+  const size = crop ?? resize ?? fail("crop_size", "and size are both missing");
+  if (resize !== undefined && crop !== undefined && resize !== crop) {
+    // CLIP resizes the short side to exactly the crop size; other pairs are not CLIP's geometry.
+    fail("size", `(${resize}) differs from crop_size (${crop}); only equal sides are supported`);
+  }
+  const triple = (field: string, v: unknown, fallback: readonly number[]): readonly number[] => {
+    if (v === undefined || v === null) return fallback;
+    if (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === "number")) {
+      if (field === "image_std" && v.some((x) => !(x > 0))) fail(field, "must be positive");
+      return Object.freeze([...v]);
+    }
+    return fail(field, `is ${JSON.stringify(v)}: expected three numbers (R, G, B)`);
+  };
+  return Object.freeze({
+    size,
+    mean: triple("image_mean", c.image_mean, CLIP_MEAN),
+    std: triple("image_std", c.image_std, CLIP_STD),
+  });
+}
+
 /** Where a `crop` resize lands: the resized size and the centre-crop offset. */
 export interface CropPlan {
   readonly width: number;

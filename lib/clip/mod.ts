@@ -43,6 +43,7 @@ export {
   loadImagePixels,
   loadPixelBatch,
   normalizeInto,
+  parsePreprocessorConfig,
   type PixelBatch,
   resizeForClip,
 } from "./image.ts";

@@ -28,6 +28,7 @@ import {
   type ImageGeometry,
   type ImageInput,
   loadPixelBatch,
+  parsePreprocessorConfig,
   type PixelBatch,
 } from "./image.ts";
 import { readOutputMatrix } from "./onnx.ts";
@@ -324,14 +325,7 @@ export async function loadClip(opts: LoadClipOptions = {}): Promise<ClipEncoder>
     );
   }
 
-  const geometry = await readGeometry(source.location).catch((e) => {
-    log(
-      `clip: no usable preprocessor_config.json for ${where} (${
-        (e as Error).message
-      }); using CLIP's 224 px mean/std`,
-    );
-    return CLIP_IMAGE;
-  });
+  const geometry = await readGeometry(source, settings, where, log);
 
   const load = async (device: "cpu" | "cuda") => {
     const options = {
@@ -528,18 +522,35 @@ export function compactOk(
   return { pixels, count: index.length, index };
 }
 
-async function readGeometry(location: string): Promise<ImageGeometry> {
-  const p = await CLIPImageProcessor.from_pretrained(location) as unknown as {
-    image_mean?: number[];
-    image_std?: number[];
-    crop_size?: { height?: number };
-    size?: { shortest_edge?: number; height?: number };
-  };
-  const size = p.crop_size?.height ?? p.size?.shortest_edge ?? p.size?.height;
-  if (!size || p.image_mean?.length !== 3 || p.image_std?.length !== 3) {
-    throw new Error("missing crop_size, image_mean or image_std");
+/**
+ * The model's input geometry from its `preprocessor_config.json` (fetched with the model for a
+ * hub id). A missing file falls back to CLIP's 224 px geometry, said in the log; a present but
+ * unusable one is an error.
+ */
+async function readGeometry(
+  source: ClipModelSource,
+  settings: ClipSettings,
+  where: string,
+  log: (line: string) => void,
+): Promise<ImageGeometry> {
+  const rel = "preprocessor_config.json";
+  let path = await locateModelFile(source, rel, settings);
+  if (!path && source.kind === "hub") {
+    // Downloads the file into the cache (or finds it is not there).
+    await CLIPImageProcessor.from_pretrained(source.location).catch(() => null);
+    path = await locateModelFile(source, rel, settings);
   }
-  return Object.freeze({ size, mean: p.image_mean, std: p.image_std });
+  if (!path) {
+    log(`clip: ${where} has no ${rel}; using CLIP's 224 px geometry and mean/std`);
+    return CLIP_IMAGE;
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    throw new Error(`${path}: not readable JSON (${(e as Error).message})`);
+  }
+  return parsePreprocessorConfig(config, path);
 }
 
 async function isDirectory(path: string): Promise<boolean> {
