@@ -4,6 +4,7 @@
  *
  * - **ORT**: onnxruntime's own time for one vision + one text call on a prepared batch (median of
  *   3), per meme — the floor;
+ * - **resize**: first, the Pillow-exact resampler alone beside sharp's resize (`bench/resample.ts`);
  * - **pipeline**: the full `extractFeatures` loop (decode, resize, normalise, tokenise, infer,
  *   write) per meme, and its overhead over the ORT floor — against the separately timed calls
  *   ("vs ORT") and against the onnxruntime time inside the same run ("in-run", less sensitive to
@@ -22,10 +23,12 @@ import {
   FlagError,
   type FlagSpec,
   helpText,
+  type ImageMode,
   parseFlags,
   type Preprocess,
 } from "../lib/config/mod.ts";
 import { extractFeatures, type FeatureItem } from "../lib/features/mod.ts";
+import { resampleBench } from "./resample.ts";
 import { cacheDir, exists, Rng } from "../lib/util/mod.ts";
 
 const FLAGS: readonly FlagSpec[] = [
@@ -55,6 +58,7 @@ const FLAGS: readonly FlagSpec[] = [
     help: "onnxruntime intra-op thread counts (default: 1,<cores>)",
   },
   { name: "preprocess", type: "string", help: "squash | crop", default: "squash" },
+  { name: "image-mode", type: "string", help: "pillow | managed", default: "pillow" },
   { name: "help", type: "boolean", help: "show this help" },
 ];
 
@@ -143,6 +147,10 @@ async function main(): Promise<void> {
     }
   }
   const preprocess = flags.preprocess as Preprocess;
+  const imageMode = flags["image-mode"] as ImageMode;
+  if (imageMode !== "pillow" && imageMode !== "managed") {
+    throw new FlagError(`--image-mode: "${imageMode}" is not pillow or managed`);
+  }
   const memes = (flags.memes as number | undefined) ?? (big ? 16 : 256);
   const batches = (flags["batch-sizes"] as number[] | undefined) ?? (big ? [1, 8] : [1, 8, 16, 32]);
   const cores = navigator.hardwareConcurrency;
@@ -151,18 +159,19 @@ async function main(): Promise<void> {
     throw new FlagError("--memes, --batch-sizes and --threads must be positive");
   }
 
+  for (const line of await resampleBench(2)) console.log(line);
   const work = await Deno.makeTempDir({ prefix: "memesense-bench-" });
   try {
     const items = await makeMemes(work, memes);
     console.log(
       `model ${big ? "random ViT-L/14 shapes" : model}, ${memes} synthetic 600×600 JPEG memes, ` +
-        `${preprocess}, ${cores} cores`,
+        `${preprocess}, ${imageMode} images, ${cores} cores`,
     );
     console.log(
       "threads  batch  ORT vision ms/meme  ORT text ms/meme  ORT memes/s  pipeline memes/s  vs ORT  in-run",
     );
     for (const t of threads) {
-      const clip = await loadClip({ model, threads: t, preprocess, log: () => {} });
+      const clip = await loadClip({ model, threads: t, preprocess, imageMode, log: () => {} });
       try {
         for (const b of batches) {
           const ort = await ortPerMeme(clip, items, b, preprocess);
@@ -174,6 +183,7 @@ async function main(): Promise<void> {
             batchSize: b,
             clip,
             preprocess,
+            imageMode,
             progress: null,
             log: () => {},
           });

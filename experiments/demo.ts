@@ -50,6 +50,7 @@ if (import.meta.main) {
     images: memes.imageDir,
     model: config.clip.model,
     preprocess: config.clip.preprocess,
+    imageMode: config.clip.imageMode,
     offline: true,
   });
   const common = {

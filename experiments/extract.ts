@@ -3,7 +3,7 @@
  * `<cache>/features/<key>/` (resumable: re-run after an interruption to continue).
  *
  *   deno task extract [--data data/PrideMM/PrideMM.csv] [--images DIR] [--model ID|DIR|tiny]
- *                     [--preprocess squash|crop] [--batch-size 16] [--threads N] [--cache DIR]
+ *                     [--preprocess squash|crop] [--image-mode pillow|managed] [--batch-size 16] [--threads N] [--cache DIR]
  *
  * @module
  */
@@ -13,6 +13,7 @@ import {
   FlagError,
   type FlagSpec,
   helpText,
+  type ImageMode,
   parseFlags,
   type Preprocess,
 } from "../lib/config/mod.ts";
@@ -40,6 +41,13 @@ const FLAGS: readonly FlagSpec[] = [
     help: "image preprocessing: squash | crop",
     default: "squash",
   },
+  {
+    name: "image-mode",
+    type: "string",
+    help:
+      'image decoding: pillow (the reference\'s convert("RGB")) | managed (EXIF, ICC, alpha on white)',
+    default: "pillow",
+  },
   { name: "batch-size", type: "number", help: "memes per onnxruntime call", default: 16 },
   { name: "threads", type: "number", help: "onnxruntime intra-op threads (default: one per core)" },
   { name: "device", type: "string", help: "cpu | cuda | auto (default: $MEMESENSE_DEVICE or cpu)" },
@@ -62,6 +70,10 @@ async function main(args: string[]): Promise<number> {
   if (preprocess !== "squash" && preprocess !== "crop") {
     throw new FlagError(`--preprocess: "${preprocess}" is not squash or crop`);
   }
+  const imageMode = flags["image-mode"] as ImageMode;
+  if (imageMode !== "pillow" && imageMode !== "managed") {
+    throw new FlagError(`--image-mode: "${imageMode}" is not pillow or managed`);
+  }
   const device = flags.device as string | undefined;
   if (device !== undefined && !["cpu", "cuda", "auto"].includes(device)) {
     throw new FlagError(`--device: "${device}" is not cpu, cuda or auto`);
@@ -70,6 +82,7 @@ async function main(args: string[]): Promise<number> {
     imageDir: flags.images as string | undefined,
     model: flags.model as string | undefined,
     preprocess,
+    imageMode,
     batchSize: flags["batch-size"] as number,
     threads: flags.threads as number | undefined,
     device: device as "cpu" | "cuda" | "auto" | undefined,

@@ -50,6 +50,7 @@ Deno.test("featureStoreKey: readable, stable, and changed by every part", () => 
     modelId: "Xenova/clip-vit-large-patch14",
     modelHash: "m",
     preprocess: "squash",
+    imageMode: "pillow",
     datasetHash: "d",
   } as const;
   const key = featureStoreKey(parts);
@@ -58,10 +59,11 @@ Deno.test("featureStoreKey: readable, stable, and changed by every part", () => 
   const variants = [
     featureStoreKey({ ...parts, modelHash: "m2" }),
     featureStoreKey({ ...parts, preprocess: "crop" }),
+    featureStoreKey({ ...parts, imageMode: "managed" }),
     featureStoreKey({ ...parts, datasetHash: "d2" }),
     featureStoreKey({ ...parts, modelId: "other/clip-vit-large-patch14" }),
   ];
-  assert.equal(new Set([key, ...variants]).size, 5);
+  assert.equal(new Set([key, ...variants]).size, 6);
 });
 
 /** 38 drawn images and 2 missing ones; varied texts including null and an over-long one. */
@@ -229,6 +231,7 @@ Deno.test({
             modelId: "tiny",
             modelHash: a.modelHash,
             preprocess: "crop",
+            imageMode: "pillow",
             datasetHash,
           }),
         ),

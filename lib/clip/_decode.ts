@@ -13,13 +13,8 @@
  * @module
  */
 import sharp from "sharp";
+import type { ImageMode } from "../config/mod.ts";
 import type { RgbImage } from "./resample.ts";
-
-/** How images become RGB pixels: Pillow's `convert("RGB")`, or colour-managed as a viewer shows. */
-export type ImageMode = "pillow" | "managed";
-
-/** The image modes, for flags and validation. */
-export const IMAGE_MODES: readonly ImageMode[] = ["pillow", "managed"];
 
 /** Decodes encoded image bytes to full-size RGB as `mode` says. */
 export async function decodeFullRgb(bytes: Uint8Array, mode: ImageMode): Promise<RgbImage> {

@@ -20,12 +20,10 @@
  *
  * @module
  */
-import type { Preprocess } from "../config/mod.ts";
-import { decodeFullRgb, type ImageMode } from "./_decode.ts";
+import type { ImageMode, Preprocess } from "../config/mod.ts";
+import { decodeFullRgb } from "./_decode.ts";
 import { pillowResize, type RgbImage } from "./resample.ts";
 import { CLIP_MEAN, CLIP_STD } from "./tiny.ts";
-
-export { IMAGE_MODES, type ImageMode } from "./_decode.ts";
 
 /** An image as a file path or encoded bytes. */
 export type ImageInput = string | Uint8Array;

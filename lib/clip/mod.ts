@@ -36,10 +36,8 @@ export {
   type CropPlan,
   cropPlan,
   decodeRgb,
-  IMAGE_MODES,
   type ImageGeometry,
   type ImageInput,
-  type ImageMode,
   loadImagePixels,
   loadPixelBatch,
   normalizeInto,
@@ -75,4 +73,4 @@ export {
 } from "./tiny.ts";
 export { type GraphMatrix, readOutputMatrix } from "./onnx.ts";
 export { CLIP_PRETOKEN_PATTERN, clipPreTokens, clipTokenLowerBound } from "./pretokenize.ts";
-export type { Preprocess } from "../config/mod.ts";
+export type { ImageMode, Preprocess } from "../config/mod.ts";

@@ -21,7 +21,7 @@ import {
   Tensor,
 } from "@huggingface/transformers";
 import { isAbsolute, resolve } from "node:path";
-import { DEFAULT_CLIP_MODEL, type Preprocess } from "../config/mod.ts";
+import { DEFAULT_CLIP_MODEL, type ImageMode, type Preprocess } from "../config/mod.ts";
 import { cacheDir as defaultCacheDir, exists } from "../util/mod.ts";
 import {
   CLIP_IMAGE,
@@ -56,6 +56,8 @@ export interface LoadClipOptions {
   readonly device?: ClipDevice;
   /** Default image preprocessing of {@linkcode ClipEncoder.encodeImages} (default `squash`). */
   readonly preprocess?: Preprocess;
+  /** Default image decoding (default `pillow`, the reference's `convert("RGB")`). */
+  readonly imageMode?: ImageMode;
   /** onnxruntime intra-op threads (default: onnxruntime's choice, one per core). */
   readonly threads?: number;
   /** Where status lines go (device fallback, downloads); default stderr. */
@@ -77,6 +79,8 @@ export interface EncodeImagesOptions {
   readonly batchSize?: number;
   /** Overrides the encoder's preprocessing mode. */
   readonly preprocess?: Preprocess;
+  /** Overrides the encoder's image decoding. */
+  readonly imageMode?: ImageMode;
 }
 
 /** The frozen CLIP encoders. */
@@ -93,6 +97,8 @@ export interface ClipEncoder {
   readonly device: string;
   /** Default preprocessing mode. */
   readonly preprocess: Preprocess;
+  /** Default image decoding. */
+  readonly imageMode: ImageMode;
   /** Input size and normalisation, from `preprocessor_config.json`. */
   readonly geometry: ImageGeometry;
   /** The model's files on disk. */
@@ -119,7 +125,11 @@ export interface ClipEncoder {
   /** Tokenises as the reference does (77 tokens, end-of-text kept). */
   tokenize(texts: readonly (string | null)[]): TokenBatch;
   /** Decodes and normalises images (no inference). */
-  preprocessImages(inputs: readonly ImageInput[], mode?: Preprocess): Promise<PixelBatch>;
+  preprocessImages(
+    inputs: readonly ImageInput[],
+    mode?: Preprocess,
+    imageMode?: ImageMode,
+  ): Promise<PixelBatch>;
   /** One onnxruntime call of the vision tower on `n` prepared images; returns `n × dim`. */
   runVision(pixels: Float32Array, n: number): Promise<Float32Array>;
   /** One onnxruntime call of the text tower; returns unprojected features and projected embeds. */
@@ -390,6 +400,7 @@ export async function loadClip(opts: LoadClipOptions = {}): Promise<ClipEncoder>
   };
   const needsMask = textSession.inputNames.includes("attention_mask");
   const preprocess = opts.preprocess ?? "squash";
+  const imageMode = opts.imageMode ?? "pillow";
   let projection: Promise<Float32Array> | null = null;
   let dims: { dim: number; textHidden: number; visionHidden: number } | null =
     config.projection_dim &&
@@ -447,21 +458,25 @@ export async function loadClip(opts: LoadClipOptions = {}): Promise<ClipEncoder>
     textHidden,
     device,
     preprocess,
+    imageMode,
     geometry,
     files,
     tokenize,
     runText,
     runVision,
-    preprocessImages: (inputs, mode = preprocess) => loadPixelBatch(inputs, mode, geometry),
+    preprocessImages: (inputs, mode = preprocess, decode = imageMode) =>
+      loadPixelBatch(inputs, mode, geometry, decode),
     async encodeImages(inputs, o = {}) {
       const batchSize = o.batchSize ?? 8;
       const mode = o.preprocess ?? preprocess;
+      const decode = o.imageMode ?? imageMode;
       const n = inputs.length;
       const embeds = new Float32Array(n * dim);
       const ok = new Array<boolean>(n).fill(false);
       const errors = new Array<string | null>(n).fill(null);
       const starts = Array.from({ length: Math.ceil(n / batchSize) }, (_, i) => i * batchSize);
-      const prepare = (s: number) => loadPixelBatch(inputs.slice(s, s + batchSize), mode, geometry);
+      const prepare = (s: number) =>
+        loadPixelBatch(inputs.slice(s, s + batchSize), mode, geometry, decode);
       let pending = starts.length > 0 ? prepare(starts[0]) : null;
       for (let b = 0; b < starts.length; b++) {
         const batch = await pending!;

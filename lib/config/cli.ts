@@ -41,6 +41,12 @@ export class FlagError extends Error {
 export const CONFIG_FLAGS: readonly (FlagSpec & { readonly path: readonly [string, string] })[] = [
   flag("clip-model", "string", ["clip", "model"], "CLIP model: Hugging Face id or local directory"),
   flag("preprocess", "string", ["clip", "preprocess"], "image preprocessing: squash | crop"),
+  flag(
+    "image-mode",
+    "string",
+    ["clip", "imageMode"],
+    'image decoding: pillow (the reference\'s convert("RGB")) | managed (EXIF, ICC, alpha on white)',
+  ),
   flag("unmapped-dim", "number", ["head", "unmappedDim"], "width of the CLIP features"),
   flag("map-dim", "number", ["head", "mapDim"], "width of the projected features"),
   flag("num-mapping-layers", "number", ["head", "numMappingLayers"], "projection depth"),

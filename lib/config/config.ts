@@ -17,6 +17,12 @@ export type ClassifierKind = "cosine" | "linear";
 export type ClassifierInit = "prompt" | "random";
 /** Image preprocessing before CLIP: squash to 224×224 (reference) or CLIP's resize + centre crop. */
 export type Preprocess = "squash" | "crop";
+/**
+ * How an image file becomes RGB pixels: `pillow` (reference) as `PIL.Image.open(p).convert("RGB")`
+ * — alpha dropped, EXIF orientation and ICC profile ignored; `managed` as a viewer shows it —
+ * EXIF orientation applied, colour-managed to sRGB, transparency composited on white.
+ */
+export type ImageMode = "pillow" | "managed";
 
 /** The trainable head (everything after the frozen CLIP encoders). */
 export interface HeadConfig {
@@ -68,6 +74,8 @@ export interface ClipConfig {
   readonly model: string;
   /** Image preprocessing mode. */
   readonly preprocess: Preprocess;
+  /** How image files are decoded to RGB. */
+  readonly imageMode: ImageMode;
 }
 
 /** One complete experiment config. */
@@ -89,7 +97,12 @@ export const DEFAULT_CLIP_MODEL = "Xenova/clip-vit-large-patch14";
 
 /** MemeCLIP's reference settings (its `configs.py` for PrideMM). */
 export const DEFAULT_CONFIG: MemeSenseConfig = deepFreeze({
-  clip: { variant: "ViT-L/14", model: DEFAULT_CLIP_MODEL, preprocess: "squash" },
+  clip: {
+    variant: "ViT-L/14",
+    model: DEFAULT_CLIP_MODEL,
+    preprocess: "squash",
+    imageMode: "pillow",
+  },
   head: {
     unmappedDim: 768,
     mapDim: 1024,
@@ -144,6 +157,7 @@ export function validateConfig(value: unknown): MemeSenseConfig {
   nonEmptyString("clip.variant", clip.variant);
   nonEmptyString("clip.model", clip.model);
   oneOf("clip.preprocess", clip.preprocess, ["squash", "crop"]);
+  oneOf("clip.imageMode", clip.imageMode, ["pillow", "managed"]);
 
   integer("head.unmappedDim", head.unmappedDim, 1);
   integer("head.mapDim", head.mapDim, 1);

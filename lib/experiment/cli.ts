@@ -146,6 +146,7 @@ export async function prepareFromFlags(
       images,
       model,
       preprocess: config.clip.preprocess,
+      imageMode: config.clip.imageMode,
       offline: offline ? true : undefined,
       log,
     });

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { type Preprocess, TASK_NAMES, type TaskName, TASKS } from "../config/mod.ts";
+import {
+  type ImageMode,
+  type Preprocess,
+  TASK_NAMES,
+  type TaskName,
+  TASKS,
+} from "../config/mod.ts";
 import { type PrideMM, type Split, SPLITS } from "../data/mod.ts";
 import { extractPrideMM, loadFeatures, storedPrompts } from "../features/mod.ts";
 import type { FeatureTable } from "./task_data.ts";
@@ -37,6 +43,7 @@ export interface PrepareOptions {
   readonly images?: string;
   readonly model?: string;
   readonly preprocess?: Preprocess;
+  readonly imageMode?: ImageMode;
   readonly offline?: boolean;
   readonly cacheDir?: string;
   readonly log?: (line: string) => void;
@@ -52,6 +59,7 @@ export async function prepareInputs(opts: PrepareOptions): Promise<ExperimentInp
     imageDir: opts.images,
     model: opts.model,
     preprocess: opts.preprocess,
+    imageMode: opts.imageMode,
     offline: opts.offline,
     cacheDir: opts.cacheDir,
     log,

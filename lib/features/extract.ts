@@ -5,7 +5,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { type Preprocess, TASKS } from "../config/mod.ts";
+import { type ImageMode, type Preprocess, TASKS } from "../config/mod.ts";
 import {
   classifierInitFrom,
   classPrompt,
@@ -41,6 +41,8 @@ export interface ExtractOptions {
   readonly model?: string;
   /** Default `squash` (the reference). */
   readonly preprocess?: Preprocess;
+  /** Default `pillow` (the reference's `convert("RGB")`). */
+  readonly imageMode?: ImageMode;
   /** Memes per batch (one onnxruntime call per tower); default 16. */
   readonly batchSize?: number;
   /** onnxruntime intra-op threads. */
@@ -94,6 +96,7 @@ export interface ExtractResult {
 export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResult> {
   const log = opts.log ?? ((line: string) => console.error(line));
   const preprocess = opts.preprocess ?? "squash";
+  const imageMode = opts.imageMode ?? "pillow";
   const batchSize = opts.batchSize ?? 16;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new Error(`batch size must be a positive integer, got ${batchSize}`);
@@ -114,7 +117,13 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
     await locateModelFiles(await resolveClipModel(settings.model), settings);
   const keyFor = async () => {
     const modelHash = await modelContentHash(files!, settings.cacheDir);
-    const parts = { modelId: settings.model, modelHash, preprocess, datasetHash: opts.datasetHash };
+    const parts = {
+      modelId: settings.model,
+      modelHash,
+      preprocess,
+      imageMode,
+      datasetHash: opts.datasetHash,
+    };
     return { key: featureStoreKey(parts), modelHash };
   };
   let id = files ? await keyFor() : null;
@@ -134,6 +143,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
       device: settings.device,
       threads: opts.threads,
       preprocess,
+      imageMode,
       log,
     });
     if (!id) {
@@ -149,6 +159,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
       modelId: settings.model,
       modelHash: id.modelHash,
       preprocess,
+      imageMode,
       datasetHash: opts.datasetHash,
       count: items.length,
       namesHash,
@@ -217,7 +228,7 @@ async function runExtraction(
   if (resumed > 0) {
     log(`extract: resuming ${dir}: ${resumed} memes already done, ${todo.length} to go`);
   } else {log(
-      `extract: ${items.length} memes → ${dir} (${clip.modelId}, ${identity.preprocess}, ${clip.device})`,
+      `extract: ${items.length} memes → ${dir} (${clip.modelId}, ${identity.preprocess}, ${identity.imageMode}, ${clip.device})`,
     );}
 
   const progress = new Progress({
@@ -228,7 +239,11 @@ async function runExtraction(
     ...(opts.progress !== undefined ? { write: opts.progress } : {}),
   });
   const prepare = (rows: number[]): Promise<{ pixels: PixelBatch; tokens: TokenBatch }> =>
-    clip.preprocessImages(rows.map((r) => items[r].imagePath), identity.preprocess)
+    clip.preprocessImages(
+      rows.map((r) => items[r].imagePath),
+      identity.preprocess,
+      identity.imageMode,
+    )
       .then((pixels) => ({ pixels, tokens: clip.tokenize(rows.map((r) => items[r].text)) }));
 
   let inference = 0;

@@ -1,12 +1,12 @@
 /**
  * What identifies a feature store: the model (id and a content hash of its ONNX graphs,
- * tokenizer and preprocessing config), the preprocessing mode and the dataset CSV's hash. Any
+ * tokenizer and preprocessing config), the preprocessing and image modes and the dataset CSV's hash. Any
  * change to one of them is a different store; the same inputs always find the same store.
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Preprocess } from "../config/mod.ts";
+import type { ImageMode, Preprocess } from "../config/mod.ts";
 import type { ClipModelFiles } from "../clip/mod.ts";
 import { writeJsonAtomic } from "../util/mod.ts";
 
@@ -20,6 +20,8 @@ export interface FeatureStoreKeyParts {
   /** Content hash of the model's files ({@linkcode modelContentHash}). */
   readonly modelHash: string;
   readonly preprocess: Preprocess;
+  /** How image files were decoded: a `pillow` store is never read as a `managed` one. */
+  readonly imageMode: ImageMode;
   /** SHA-256 of the dataset CSV. */
   readonly datasetHash: string;
 }
@@ -34,6 +36,7 @@ export function featureStoreKey(parts: FeatureStoreKeyParts): string {
     parts.modelId,
     parts.modelHash,
     parts.preprocess,
+    parts.imageMode,
     parts.datasetHash,
   ])).digest("hex");
   const base = parts.modelId.replace(/\/+$/, "").split("/").pop() || "model";

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { Preprocess } from "../config/mod.ts";
+import type { ImageMode, Preprocess } from "../config/mod.ts";
 import { cacheDir as defaultCacheDir } from "../util/mod.ts";
 import { FEATURE_STORE_FORMAT } from "./key.ts";
 import { decodeSafetensors } from "../util/safetensors.ts";
@@ -26,6 +26,7 @@ export interface StoreIdentity {
   readonly modelId: string;
   readonly modelHash: string;
   readonly preprocess: Preprocess;
+  readonly imageMode: ImageMode;
   readonly datasetHash: string;
   /** Number of items (memes). */
   readonly count: number;
@@ -75,6 +76,7 @@ export interface LoadedFeatures {
   readonly modelId: string;
   readonly modelHash: string;
   readonly preprocess: Preprocess;
+  readonly imageMode: ImageMode;
   readonly datasetHash: string;
   /** Width of the image embeddings. */
   readonly dim: number;
@@ -169,6 +171,7 @@ export async function loadFeatures(
     modelId: m.modelId,
     modelHash: m.modelHash,
     preprocess: m.preprocess,
+    imageMode: m.imageMode,
     datasetHash: m.datasetHash,
     dim: m.imageDim,
     textDim: m.textDim,
