@@ -243,8 +243,9 @@ export interface PixelBatch {
 }
 
 /**
- * Decodes and normalises several images concurrently (sharp works on its own threads, so this
- * overlaps with inference running on the main thread). Failures are recorded, never thrown.
+ * Decodes and normalises several images concurrently (sharp decodes on its own threads, so
+ * decoding overlaps with inference; the resize runs on this thread, ≈ 6 ms for a 600 × 600 image).
+ * Failures are recorded, never thrown.
  */
 export async function loadPixelBatch(
   inputs: readonly ImageInput[],
