@@ -107,13 +107,14 @@ function horizontal(
     for (let xx = 0; xx < outWidth; xx++) {
       const xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1];
       const kOff = xx * ksize;
+      // int32 arithmetic, as in C (the sums never overflow: |weights| sum to < 2^23).
       let s0 = HALF, s1 = HALF, s2 = HALF;
       let p = rowStart + xmin * 3;
       for (let x = 0; x < xmax; x++, p += 3) {
         const w = weights[kOff + x];
-        s0 += data[p] * w;
-        s1 += data[p + 1] * w;
-        s2 += data[p + 2] * w;
+        s0 = (s0 + Math.imul(data[p], w)) | 0;
+        s1 = (s1 + Math.imul(data[p + 1], w)) | 0;
+        s2 = (s2 + Math.imul(data[p + 2], w)) | 0;
       }
       out[o++] = clip8(s0);
       out[o++] = clip8(s1);
@@ -134,17 +135,17 @@ function vertical(
   const stride = width * 3;
   const out = new Uint8Array(stride * outHeight);
   const { ksize, bounds, weights } = c;
-  const acc = new Float64Array(stride);
+  const acc = new Int32Array(stride);
   for (let yy = 0; yy < outHeight; yy++) {
     const ymin = bounds[yy * 2] - rowShift, ymax = bounds[yy * 2 + 1];
     const kOff = yy * ksize;
     acc.fill(HALF);
-    // Row-by-row accumulation: the same integer sums as Pillow's column loop (exact in doubles,
-    // and every partial sum fits in int32 as in C), but reading memory in order.
+    // Row-by-row accumulation: the same int32 sums as Pillow's column loop (integer addition
+    // is order-free), but reading memory in order.
     for (let y = 0; y < ymax; y++) {
       const w = weights[kOff + y];
       let p = (y + ymin) * stride;
-      for (let i = 0; i < stride; i++, p++) acc[i] += data[p] * w;
+      for (let i = 0; i < stride; i++, p++) acc[i] = (acc[i] + Math.imul(data[p], w)) | 0;
     }
     let o = yy * stride;
     for (let i = 0; i < stride; i++) out[o++] = clip8(acc[i]);
