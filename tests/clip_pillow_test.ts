@@ -24,6 +24,7 @@ interface Entry {
   width: number;
   height: number;
   crop?: boolean;
+  squash336?: boolean;
 }
 const manifest = JSON.parse(await Deno.readTextFile(`${DIR}manifest.json`)) as {
   pillow: string;
@@ -31,10 +32,10 @@ const manifest = JSON.parse(await Deno.readTextFile(`${DIR}manifest.json`)) as {
   images: Entry[];
 };
 
-async function expected(name: string): Promise<Uint8Array> {
+async function expected(name: string, size = 224): Promise<Uint8Array> {
   const { data, info } = await sharp(`${DIR}expected/${name}`).raw()
     .toBuffer({ resolveWithObject: true });
-  assert.deepEqual([info.width, info.height, info.channels], [224, 224, 3], name);
+  assert.deepEqual([info.width, info.height, info.channels], [size, size, 3], name);
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
@@ -93,6 +94,15 @@ Deno.test("crop: torchvision's Resize(224, BICUBIC) + CenterCrop(224) on Pillow"
   for (const e of cropped) {
     const got = await decodeRgb(`${DIR}sources/${e.name}`, "crop");
     assertPillowEqual(got, await expected(`${e.name}.crop.png`), e, "crop");
+  }
+});
+
+Deno.test("squash to 336 px (CLIP ViT-L/14@336px): Pillow's resize((336, 336))", async () => {
+  const at336 = manifest.images.filter((e) => e.squash336);
+  assert.equal(at336.length, 3);
+  for (const e of at336) {
+    const got = await decodeRgb(`${DIR}sources/${e.name}`, "squash", 336);
+    assertPillowEqual(got, await expected(`${e.name}.squash336.png`, 336), e, "squash 336");
   }
 });
 
