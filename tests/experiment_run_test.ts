@@ -14,6 +14,8 @@ import {
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { DEFAULT_DATA_DIR } from "../lib/data/mod.ts";
 import { exists } from "../lib/util/mod.ts";
+import { evaluateLogits } from "../lib/metrics/mod.ts";
+import { loadRunPredictions, PROTOCOLS, taskData } from "../lib/experiment/mod.ts";
 import { runScript } from "./_script.ts";
 
 const script = (name: string, ...args: string[]) =>
@@ -119,6 +121,7 @@ Deno.test({
       };
       const first = await runExperiment({ ...spec, tasks: [...spec.tasks] });
       assert.equal(first.results.length, 4);
+      await checkSavedPredictions(first.runDir, first.results, spec.inputs);
 
       // Simulate an interruption: one cell and the final files never got written.
       const lost = "memeclip__stance__seed2";
@@ -159,3 +162,50 @@ Deno.test({
     }
   },
 });
+
+/**
+ * Every cell saved its predictions, and they are what its metrics were computed from: the
+ * metrics recomputed from the saved logits equal the reported ones exactly, for both protocols;
+ * the memes are the split's, in order. The CSV export has one row per (cell, protocol, split,
+ * meme) and honours its filters.
+ */
+async function checkSavedPredictions(
+  runDir: string,
+  results: readonly CellResult[],
+  inputs: ExperimentInputs,
+): Promise<void> {
+  const saved = await loadRunPredictions(runDir);
+  assert.deepEqual(saved.map((p) => p.key), results.map((r) => r.key));
+  let rows = 0;
+  for (const r of results) {
+    const p = saved.find((x) => x.key === r.key)!;
+    const data = taskData(inputs.dataset, inputs.features, r.task);
+    assert.deepEqual(p.rows.test.names, data.memes.test.map((m) => m.name));
+    assert.deepEqual(p.rows.val.labels, data.splits.val.labels);
+    const C = p.classNames.length;
+    assert.deepEqual(p.epochs, { reference: r.reference.epoch, clean: r.clean.epoch });
+    assert.deepEqual(
+      evaluateLogits(p.logits.reference.test, p.rows.test.labels, C),
+      r.reference.test,
+    );
+    assert.deepEqual(evaluateLogits(p.logits.clean.test, p.rows.test.labels, C), r.clean.test);
+    assert.deepEqual(evaluateLogits(p.logits.clean.val, p.rows.val.labels, C), r.clean.val);
+    rows += PROTOCOLS.length * (data.splits.val.n + data.splits.test.n);
+  }
+  const csv = `${runDir}/export.csv`;
+  const all = await script("predictions", runDir, "--csv", csv);
+  assert.equal(all.code, 0, all.stderr);
+  const lines = (await Deno.readTextFile(csv)).trimEnd().split("\n");
+  assert.equal(lines.length, 1 + rows);
+  assert.match(
+    lines[0],
+    /^variant,task,seed,protocol,epoch,split,meme,true_class,predicted_class,p_/,
+  );
+  const hate = await script("predictions", runDir, "--task", "hate", "--csv", csv);
+  assert.equal(hate.code, 0, hate.stderr);
+  const hateLines = (await Deno.readTextFile(csv)).trimEnd().split("\n").slice(1);
+  assert.ok(hateLines.length > 0 && hateLines.every((l) => l.split(",")[1] === "hate"));
+  const bad = await script("predictions", runDir, "--task", "sarcasm");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--task: "sarcasm" is not one of/);
+}

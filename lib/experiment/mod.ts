@@ -7,6 +7,7 @@
 export * from "./aggregate.ts";
 export * from "./baselines.ts";
 export * from "./cells.ts";
+export * from "./predictions.ts";
 export * from "./paper.ts";
 export * from "./runs.ts";
 export * from "./variants.ts";

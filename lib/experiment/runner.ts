@@ -1,14 +1,16 @@
 /**
  * Runs the cells of an experiment: skips cells already finished in the run directory (resume),
  * trains the rest — in parallel workers, one per core, when there are several — and writes each
- * result atomically as soon as it is done, so an interrupted run loses at most the cells in flight.
+ * result (`cells/<key>.json`) and its per-meme predictions (`predictions/<key>.safetensors`)
+ * atomically as soon as it is done, so an interrupted run loses at most the cells in flight.
  *
  * @module
  */
-import type { TaskName } from "../config/mod.ts";
+import { type TaskName, TASKS } from "../config/mod.ts";
 import { type BackendName, trainMany, type TrainResult } from "../train/mod.ts";
 import { Progress, writeJsonAtomic } from "../util/mod.ts";
 import { type Cell, cellKey, type CellResult } from "./cells.ts";
+import { writeCellPredictions } from "./predictions.ts";
 import { loadCellResults } from "./runs.ts";
 import type { TaskData } from "./task_data.ts";
 
@@ -88,6 +90,20 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
       clean: trained.clean,
       excluded: data.excluded,
     };
+    // Predictions first: the cell file marks the cell finished, so it never lacks them.
+    await writeCellPredictions(opts.runDir, {
+      key: result.key,
+      variant: cell.variant,
+      task: cell.task,
+      seed: cell.seed,
+      classNames: TASKS[cell.task].classNames,
+      epochs: { reference: trained.reference.epoch, clean: trained.clean.epoch },
+      rows: {
+        val: { names: data.memes.val.map((m) => m.name), labels: data.splits.val.labels },
+        test: { names: data.memes.test.map((m) => m.name), labels: data.splits.test.labels },
+      },
+      logits: trained.logits,
+    });
     await writeJsonAtomic(`${opts.runDir}/cells/${result.key}.json`, result);
     await opts.onResult?.(cell, result, trained);
     results.push(result);

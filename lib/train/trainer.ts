@@ -68,10 +68,18 @@ export interface TrainResult {
   clean: { epoch: number; val: Metrics; test: Metrics };
   /** The weights at each protocol's selected epoch. */
   heads: { reference: HeadWeights; clean: HeadWeights };
+  /** Val and test logits (row-major `n × numClasses`, eval mode) at each protocol's selected epoch. */
+  logits: { reference: SplitLogits; clean: SplitLogits };
   /** Trainable parameters. */
   numParams: number;
   /** Warnings raised on the way (also passed to `onWarning`). */
   warnings: TrainWarning[];
+}
+
+/** Logits of the val and test rows, row-major `n × numClasses`. */
+export interface SplitLogits {
+  val: Float32Array;
+  test: Float32Array;
 }
 
 /** A condition that lets training go on but that the user should see. */
@@ -294,6 +302,8 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
   // Epoch 1 is always the best so far, so both are set before they are read.
   let referenceHead = weights;
   let cleanHead = weights;
+  let referenceLogits: SplitLogits = { val: new Float32Array(0), test: new Float32Array(0) };
+  let cleanLogits = referenceLogits;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
     const progress = opts.progress
@@ -320,6 +330,9 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
       const snapshot = cloneWeights(weights);
       if (referenceBest) referenceHead = snapshot;
       if (cleanBest) cleanHead = snapshot;
+      const logits = { val: valLogits, test: testLogits };
+      if (referenceBest) referenceLogits = logits;
+      if (cleanBest) cleanLogits = logits;
     }
     record.seconds = (performance.now() - t0) / 1000;
     curves.push(record);
@@ -335,6 +348,7 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
     reference: { epoch: curves[ref].epoch, test: curves[ref].test },
     clean: { epoch: curves[clean].epoch, val: curves[clean].val, test: curves[clean].test },
     heads: { reference: referenceHead, clean: cleanHead },
+    logits: { reference: referenceLogits, clean: cleanLogits },
     numParams: countParams(head, numClasses),
     warnings,
   };

@@ -65,11 +65,15 @@ function shareSplit(split: SplitData, share: ReturnType<typeof sharer>): SplitDa
   };
 }
 
-/** The array buffers of a result's weights, to transfer rather than copy. */
+/** The array buffers of a result's weights and logits, to transfer rather than copy. */
 export function resultTransferables(result: TrainResult): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const head of [result.heads.reference, result.heads.clean] as HeadWeights[]) {
     for (const data of Object.values(head.params)) buffers.add(data.buffer as ArrayBuffer);
+  }
+  for (const split of [result.logits.reference, result.logits.clean]) {
+    buffers.add(split.val.buffer as ArrayBuffer);
+    buffers.add(split.test.buffer as ArrayBuffer);
   }
   return [...buffers];
 }

@@ -1,0 +1,71 @@
+/**
+ * `deno task predictions`: exports the per-meme predictions a run saved (one file per cell, at
+ * the epoch each protocol selected) as one CSV, or lists what the run holds.
+ *
+ *   deno task predictions results/<run> [--task hate] [--variant reference] --csv out.csv
+ *
+ * One CSV row per (cell, protocol, split, meme): variant, task, seed, protocol, epoch, split,
+ * meme, true and predicted class, and one probability column per class.
+ *
+ * @module
+ */
+import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { TASK_NAMES, type TaskName } from "../lib/config/mod.ts";
+import { loadRunPredictions, predictionsCsv, PredictionsError } from "../lib/experiment/mod.ts";
+import { exists, writeFileAtomic } from "../lib/util/mod.ts";
+
+const FLAGS: readonly FlagSpec[] = [
+  { name: "task", type: "string", help: `only this task (${TASK_NAMES.join(", ")})` },
+  { name: "variant", type: "string", help: "only this variant" },
+  { name: "csv", type: "string", help: "write the predictions to this CSV file" },
+  { name: "help", type: "boolean", help: "show this help" },
+];
+const USAGE = "deno task predictions <run-dir> [--task T] [--variant V] [--csv out.csv]";
+
+function fail(message: string): never {
+  console.error(`error: ${message}`);
+  Deno.exit(2);
+}
+
+if (import.meta.main) {
+  const runDir = Deno.args[0]?.startsWith("--") === false ? Deno.args[0] : undefined;
+  const flags = parseFlagsOrExit(runDir ? Deno.args.slice(1) : Deno.args, FLAGS, USAGE);
+  if (!runDir) fail(`the run directory is required\n\nusage: ${USAGE}`);
+  if (!(await exists(`${runDir}/config.json`))) {
+    fail(`${runDir}: not a run directory (no config.json)`);
+  }
+  const task = flags.task as string | undefined;
+  if (task !== undefined && !TASK_NAMES.includes(task as TaskName)) {
+    fail(`--task: "${task}" is not one of ${TASK_NAMES.join(", ")}`);
+  }
+  const variant = flags.variant as string | undefined;
+  let cells;
+  try {
+    cells = await loadRunPredictions(runDir, { task: task as TaskName | undefined, variant });
+  } catch (e) {
+    if (e instanceof PredictionsError) fail(e.message);
+    throw e;
+  }
+  if (cells.length === 0) {
+    const what = [task && `task ${task}`, variant && `variant ${variant}`].filter(Boolean);
+    fail(
+      `${runDir}: no predictions${what.length ? ` for ${what.join(", ")}` : ""} ` +
+        "(runs made before predictions were saved have none; re-run the experiment)",
+    );
+  }
+  const groups = new Map<string, number>();
+  for (const c of cells) {
+    const k = `${c.variant} · ${c.task}`;
+    groups.set(k, (groups.get(k) ?? 0) + 1);
+  }
+  console.error(`${cells.length} cell(s) with predictions in ${runDir}:`);
+  for (const [k, n] of groups) console.error(`  ${k}: ${n} seed(s)`);
+  const csvPath = flags.csv as string | undefined;
+  if (csvPath) {
+    const csv = predictionsCsv(cells);
+    await writeFileAtomic(csvPath, csv);
+    console.error(`wrote ${csv.split("\n").length - 2} rows to ${csvPath}`);
+  } else {
+    console.error("(add --csv out.csv to export them)");
+  }
+}
