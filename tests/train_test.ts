@@ -184,6 +184,10 @@ Deno.test("learns an easy problem; protocols pick their epochs; no tensor leaks"
   // The saved clean head reproduces its epoch's val metrics exactly.
   const logits = predictLogits(result.heads.clean, config, val.image, val.text, val.n);
   assert.deepEqual(evaluateLogits(logits, val.labels, 2), result.clean.val);
+  // The logits kept for the predictions files are that epoch's, for both protocols.
+  assert.deepEqual(result.logits.clean.val, logits);
+  const refTest = predictLogits(result.heads.reference, config, test.image, test.text, test.n);
+  assert.deepEqual(result.logits.reference.test, refTest);
 });
 
 Deno.test(
@@ -226,6 +230,7 @@ Deno.test("workers give the same results as sequential runs", async () => {
     const strip = (r: typeof sequential) => r.curves.map((e) => ({ ...e, seconds: 0 }));
     assert.deepEqual(strip(parallel[i]), strip(sequential), `job ${i} curves`);
     assert.deepEqual(parallel[i].heads, sequential.heads, `job ${i} weights`);
+    assert.deepEqual(parallel[i].logits, sequential.logits, `job ${i} logits`);
   }
 });
 
