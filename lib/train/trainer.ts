@@ -34,8 +34,10 @@ import {
   validateWeights,
 } from "../model/mod.ts";
 import { Progress, Rng } from "../util/mod.ts";
+import { emptyProfile, FusedStep, type StepProfile } from "./_fused_step.ts";
 import { AdamW } from "./adamw.ts";
 import { type BackendName, initBackend } from "./backend.ts";
+import { BLAS_BACKEND, blasStats } from "./blas_kernels.ts";
 import { crossEntropy } from "./loss.ts";
 import { predictLogits } from "./predict.ts";
 import { type SplitData, TrainInputError, validateSplit } from "./split.ts";
@@ -130,6 +132,22 @@ function gatherRows(
 }
 
 /**
+ * How a training step computes its gradients:
+ * - `fused` — the `blas` backend's direct kernel: forward, loss, backward and AdamW as loops over
+ *   preallocated arrays and OpenBLAS products, no tfjs tensor (the default on `blas`);
+ * - `explicit` — `headForward` then `headBackward` (lib/model) as tfjs ops, on any backend (the
+ *   default elsewhere);
+ * - `autodiff` — `headForward` differentiated by tfjs's autograd (`tf.grads`); kept for
+ *   comparison in `bench:head`.
+ */
+export type GradientMethod = "fused" | "explicit" | "autodiff";
+
+/** Every gradient method, for flags and benchmarks. */
+export const GRADIENT_METHODS: readonly GradientMethod[] = ["fused", "explicit", "autodiff"];
+
+export type { StepProfile };
+
+/**
  * The optimisation state of one head — weights, AdamW moments, the seeded shuffling and dropout
  * streams — and its training loop. {@linkcode trainHead} drives it epoch by epoch; benchmarks
  * drive it step by step.
@@ -137,7 +155,12 @@ function gatherRows(
 export class HeadTrainer {
   /** The weights, updated in place by every step. */
   readonly weights: HeadWeights;
-  readonly #optimizer: AdamW;
+  /** The gradient method this trainer steps with. */
+  readonly gradients: GradientMethod;
+  readonly #optimizer: AdamW | null;
+  readonly #fused: FusedStep | null;
+  readonly #adamw: { lr: number; weightDecay: number };
+  #profile = emptyProfile();
   readonly #shuffle: Rng;
   readonly #dropout: Rng;
   readonly #batchSize: number;
@@ -145,29 +168,52 @@ export class HeadTrainer {
   /**
    * Initialises weights and optimiser from `config` (seed, lr, weight decay, batch size):
    * seeded initialisation with the classifier from `classifierInit` when given, or a copy of
-   * `weights` (e.g. a loaded head) when given.
+   * `weights` (e.g. a loaded head) when given. `gradients` defaults to `fused` when the active
+   * tfjs backend is `blas`, else `explicit`.
    */
   constructor(
     config: MemeSenseConfig,
     numClasses: number,
-    options: { classifierInit?: Float32Array; weights?: HeadWeights } = {},
+    options: {
+      classifierInit?: Float32Array;
+      weights?: HeadWeights;
+      gradients?: GradientMethod;
+    } = {},
   ) {
     const { seed, lr, weightDecay, batchSize } = config.train;
+    let weights: HeadWeights;
     if (options.weights) {
       if (!sameHeadConfig(options.weights.head, config.head)) {
         throw new Error("HeadTrainer: the given weights belong to a different head config");
       }
       validateWeights(options.weights);
-      this.weights = cloneWeights(options.weights);
+      weights = cloneWeights(options.weights);
     } else {
-      this.weights = initHeadWeights(config.head, numClasses, seed, options.classifierInit);
+      weights = initHeadWeights(config.head, numClasses, seed, options.classifierInit);
     }
-    if (this.weights.numClasses !== numClasses) {
+    if (weights.numClasses !== numClasses) {
       throw new Error(
-        `HeadTrainer: weights have ${this.weights.numClasses} classes, expected ${numClasses}`,
+        `HeadTrainer: weights have ${weights.numClasses} classes, expected ${numClasses}`,
       );
     }
-    this.#optimizer = new AdamW(this.weights.params, { lr, weightDecay });
+    const onBlas = tf.getBackend() === BLAS_BACKEND;
+    this.gradients = options.gradients ?? (onBlas ? "fused" : "explicit");
+    if (this.gradients === "fused" && !onBlas) {
+      throw new Error(
+        `HeadTrainer: the fused step needs the blas backend (active: ${tf.getBackend()})`,
+      );
+    }
+    this.#adamw = { lr, weightDecay };
+    if (this.gradients === "fused") {
+      // Weights, gradients and moments live in contiguous buffers; `weights` are views into them.
+      this.#fused = new FusedStep(weights, batchSize);
+      this.weights = this.#fused.weights;
+      this.#optimizer = null;
+    } else {
+      this.weights = weights;
+      this.#fused = null;
+      this.#optimizer = new AdamW(this.weights.params, this.#adamw);
+    }
     const root = new Rng(seed);
     this.#shuffle = root.fork("shuffle");
     this.#dropout = root.fork("dropout");
@@ -179,30 +225,71 @@ export class HeadTrainer {
    * AdamW in place. Returns the batch's mean loss.
    */
   step(image: Float32Array | null, text: Float32Array | null, labels: Int32Array): number {
+    if (this.#fused) {
+      return this.#fused.step(image, text, labels, this.#dropout, this.#adamw);
+    }
     const weights = this.weights;
     const head = weights.head;
     const b = labels.length;
+    const C = weights.numClasses;
+    const profile = this.#profile;
+    const gemm0 = tf.getBackend() === BLAS_BACKEND ? blasStats().ms : 0;
+    let lossMs = 0;
     let loss = NaN;
+    /** Cross-entropy on the host; its gradient goes back as a tensor. */
+    const lossGrad = (logits: tf.Tensor2D) => {
+      const t0 = performance.now();
+      const ce = crossEntropy(logits.dataSync() as Float32Array, labels, C);
+      loss = ce.loss;
+      lossMs += performance.now() - t0;
+      return tf.tensor2d(ce.dLogits, [b, C]);
+    };
+    const t0 = performance.now();
     const gradTensors = tf.tidy(() => {
       const params = paramTensors(weights);
       const dim = head.unmappedDim;
-      const { logits, tape } = headForward(
-        params,
-        head,
-        image ? tf.tensor2d(image, [b, dim]) : null,
-        text ? tf.tensor2d(text, [b, dim]) : null,
-        this.#dropout,
-      );
-      const ce = crossEntropy(logits.dataSync() as Float32Array, labels, weights.numClasses);
-      loss = ce.loss;
-      return headBackward(params, head, tape, tf.tensor2d(ce.dLogits, [b, weights.numClasses]));
+      const img = image ? tf.tensor2d(image, [b, dim]) : null;
+      const txt = text ? tf.tensor2d(text, [b, dim]) : null;
+      if (this.gradients === "explicit") {
+        const { logits, tape } = headForward(params, head, img, txt, this.#dropout);
+        return headBackward(params, head, tape, lossGrad(logits));
+      }
+      // Autograd of Σ logits ⊙ dLogits (dLogits held constant) is the cross-entropy's gradient.
+      const names = Object.keys(params);
+      const surrogate = (...ts: tf.Tensor[]) => {
+        const p = Object.fromEntries(names.map((n, i) => [n, ts[i]]));
+        const { logits } = headForward(p, head, img, txt, this.#dropout);
+        return tf.sum(tf.mul(logits, lossGrad(logits))) as tf.Scalar;
+      };
+      const gs = tf.grads(surrogate)(names.map((n) => params[n]));
+      return Object.fromEntries(names.map((n, i) => [n, gs[i]]));
     });
+    const t1 = performance.now();
     // The parameter tensors are disposed by now, so updating their arrays in place is safe.
     const grads: Record<string, Float32Array> = {};
     for (const [name, g] of Object.entries(gradTensors)) grads[name] = g.dataSync() as Float32Array;
     tf.dispose(Object.values(gradTensors));
-    this.#optimizer.apply(grads);
+    const t2 = performance.now();
+    this.#optimizer!.apply(grads);
+    const gemm = tf.getBackend() === BLAS_BACKEND ? blasStats().ms - gemm0 : 0;
+    profile.steps++;
+    profile.gemm += gemm;
+    profile.loss += lossMs;
+    profile.elementwise += t1 - t0 - gemm - lossMs;
+    profile.readback += t2 - t1;
+    profile.adamw += performance.now() - t2;
     return loss;
+  }
+
+  /** Where the steps' time went since the last {@linkcode resetProfile}, in milliseconds. */
+  profile(): StepProfile {
+    return { ...(this.#fused?.profile ?? this.#profile) };
+  }
+
+  /** Zeroes the profile. */
+  resetProfile(): void {
+    this.#profile = emptyProfile();
+    this.#fused?.resetProfile();
   }
 
   /**
