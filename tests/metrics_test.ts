@@ -10,12 +10,16 @@ import {
   evaluateLogits,
   macroF1,
   meanStd,
+  ovrLogOdds,
   perClassAuroc,
+  perClassF1,
   referenceBatchMeanMetrics,
   rocAuc,
   rocCurve,
   sigmoid,
   softmax,
+  softmax64,
+  studentTCdf,
   studentTQuantile,
 } from "../lib/metrics/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
@@ -329,4 +333,109 @@ Deno.test("meanStd: sample std (ddof=1) and Student-t CI half-width", () => {
   assert.ok(Number.isNaN(one.std) && Number.isNaN(one.ci95));
   assert.ok(Number.isNaN(meanStd([]).mean));
   assert.throws(() => meanStd([1, NaN]), /value NaN at index 1/);
+});
+
+interface SaturationCase {
+  name: string;
+  numClasses: number;
+  logits: number[];
+  labels: number[];
+  auroc: number;
+  aurocExact?: [number, number];
+  perClass?: number[];
+  sklearnOnProbabilities: number;
+}
+const saturation: { cases: SaturationCase[] } = JSON.parse(
+  await Deno.readTextFile(new URL("./fixtures/metrics/auroc_saturation.json", import.meta.url)),
+);
+
+Deno.test("two-class AUROC ranks by the logit gap: gaps 40 and 41 do not tie", () => {
+  // Float64 softmax gives p1 = 1.0 for both rows (a tie, 0.5); the gap orders them: 0.
+  const logits = new Float32Array([0, 40, 0, 41]);
+  const labels = Int32Array.of(1, 0);
+  assert.equal(evaluateLogits(logits, labels, 2).auroc, 0);
+  assert.equal(aurocFromLogits(logits, labels, 2, "softmax"), 0);
+  assert.deepEqual([...softmax64(logits, 2)].slice(1, 4).filter((_, i) => i !== 1), [1, 1]);
+  assert.deepEqual([...ovrLogOdds(logits, 2)], [-40, 40, -41, 41]);
+  // With the gap as score, class 0's scores are class 1's negated: both one-vs-rest AUROCs agree.
+  const both = perClassAuroc(ovrLogOdds(logits, 2), labels, 2);
+  assert.deepEqual(both, [0, 0]);
+});
+
+Deno.test("AUROC equals scikit-learn fed exact scores, logit gaps up to 90 (2, 3, 4 classes)", () => {
+  let differFromProbabilities = 0;
+  for (const c of saturation.cases) {
+    const C = c.numClasses;
+    const logits = Float32Array.from(c.logits);
+    assert.deepEqual([...logits], c.logits, `${c.name}: logits exact in float32`);
+    const labels = Int32Array.from(c.labels);
+    const m = evaluateLogits(logits, labels, C);
+    // scikit-learn integrates normalised rates (np.trapz), off by an ulp or two from the exact
+    // pair count; two classes here are the exact count correctly rounded.
+    close(m.auroc, c.auroc, 1e-15, c.name);
+    if (c.aurocExact) assert.equal(m.auroc, c.aurocExact[0] / c.aurocExact[1], c.name);
+    if (c.perClass) {
+      perClassAuroc(ovrLogOdds(logits, C), labels, C).forEach((v, k) =>
+        close(v, c.perClass![k], 1e-15, `${c.name}, class ${k}`)
+      );
+    }
+    if (c.auroc !== c.sklearnOnProbabilities) differFromProbabilities++;
+    // Where the probabilities cannot saturate (two classes, gaps ≤ 20) both agree exactly.
+    if (C === 2 && c.logits.every((v) => Math.abs(v) <= 10)) {
+      assert.equal(c.auroc, c.sklearnOnProbabilities, `${c.name}: unsaturated`);
+    }
+  }
+  assert.ok(saturation.cases.length >= 50, `${saturation.cases.length} cases`);
+  // The family does exercise saturation: ranking the probabilities would get many cases wrong.
+  assert.ok(differFromProbabilities >= 15, `${differFromProbabilities} cases differ`);
+});
+
+Deno.test("ovrLogOdds: log(p / (1 − p)) of the softmax, exact ties kept, stable for huge logits", () => {
+  const logits = [1, 2, 3, 0.5, -1, 2];
+  const lo = ovrLogOdds(logits, 3);
+  const p = softmax64(logits, 3);
+  for (let i = 0; i < 6; i++) close(lo[i], Math.log(p[i] / (1 - p[i])), 1e-12, `entry ${i}`);
+  // The others permuted and everything shifted: class 0's log-odds are bit-identical.
+  const a = ovrLogOdds([0, -3, -70], 3)[0];
+  const b = ovrLogOdds([5, -65, 2], 3)[0];
+  assert.equal(a, b);
+  assert.ok(Number.isFinite(ovrLogOdds([1e30, 0, -1e30], 3)[0]));
+});
+
+Deno.test("every exported metric names itself when given NaN, Inf or a wrong shape", () => {
+  const lab = Int32Array.of(0, 1);
+  const cases: [string, () => unknown][] = [
+    ["aurocOvr", () => aurocOvr([0.2, 0.8, NaN, 0.5], lab, 2)],
+    ["aurocOvr", () => aurocOvr([0.2, 0.8, 0.1], lab, 2)],
+    ["perClassAuroc", () => perClassAuroc([0.2, Infinity, 0.3, 0.5], lab, 2)],
+    ["aurocTorchmetrics", () => aurocTorchmetrics([NaN, 0.8, 0.3, 0.5], lab, 2)],
+    ["rocAuc", () => rocAuc([0.1, -Infinity], [true, false])],
+    ["rocAuc", () => rocAuc([0.1, 0.2], Uint8Array.of(1, 2))],
+    ["rocCurve", () => rocCurve([0.1, NaN], [true, false])],
+    ["rocCurve", () => rocCurve([0.1], [true, false])],
+    ["softmax64", () => softmax64([0, NaN], 2)],
+    ["softmax", () => softmax([0, 1, 2], 2)],
+    ["ovrLogOdds", () => ovrLogOdds([0, Infinity], 2)],
+    ["sigmoid", () => sigmoid([NaN])],
+    ["argmax", () => argmax([0, NaN], 2)],
+    ["crossEntropy", () => crossEntropy([0, 1, NaN, 2], lab, 2)],
+    ["crossEntropy", () => crossEntropy([0, 1, 1, 2], Int32Array.of(0), 2)],
+    ["accuracy", () => accuracy(Int32Array.of(0), lab)],
+    ["accuracy", () => accuracy(Int32Array.of(0, -1), lab)],
+    ["confusionMatrix", () => confusionMatrix(Int32Array.of(0, 2), lab, 2)],
+    ["macroF1", () => macroF1(Int32Array.of(0, 1), Int32Array.of(0, 5), 2)],
+    ["macroF1", () => macroF1(lab, lab, 2, { absentClasses: "drop" as "skip" })],
+    ["perClassF1", () => perClassF1([[1, 0], [0]])],
+    ["perClassF1", () => perClassF1([[1, 0.5], [0, 1]])],
+    ["evaluateLogits", () => evaluateLogits([0, 1, 2, NaN], lab, 2)],
+    ["aurocFromLogits", () => aurocFromLogits([0, 1, 2, Infinity], lab, 2, "softmax")],
+    ["aurocFromLogits", () => aurocFromLogits([0, 1, 2, 3], Int32Array.of(0), 2, "reference")],
+    ["referenceBatchMeanMetrics", () => referenceBatchMeanMetrics([0, NaN, 1, 2], lab, 2, 1)],
+    ["meanStd", () => meanStd([1, NaN])],
+    ["studentTQuantile", () => studentTQuantile(0.975, 0)],
+    ["studentTCdf", () => studentTCdf(NaN, 3)],
+  ];
+  for (const [name, call] of cases) {
+    assert.throws(call, (e: Error) => e.message.startsWith(`${name}`), `${name}: ${call}`);
+  }
 });

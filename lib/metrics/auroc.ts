@@ -6,7 +6,7 @@
  * @module
  */
 
-import { checkLabels, rowCount, type ScoreArray, softmax64 } from "./scores.ts";
+import { checkFinite, checkLabels, rowCount, type ScoreArray, softmax64 } from "./scores.ts";
 
 /** Positive-class indicator per row: `1`/`true` for positives. */
 export type Positives = Uint8Array | readonly boolean[];
@@ -21,25 +21,38 @@ export interface RocCurve {
   readonly thresholds: number[];
 }
 
-/** Row indices sorted by decreasing score; throws on NaN scores. */
-function orderByScore(scores: ArrayLike<number>): Uint32Array {
-  for (let i = 0; i < scores.length; i++) {
-    if (Number.isNaN(scores[i])) throw new Error(`rocAuc: score at row ${i} is NaN`);
+/**
+ * Checks one binary problem: finite scores, one 0/1 (or boolean) indicator per score. `what` (the
+ * calling function's name) begins the message.
+ */
+function checkBinary(scores: ArrayLike<number>, positives: Positives, what: string): void {
+  if (scores === null || typeof scores !== "object" || typeof scores.length !== "number") {
+    throw new Error(`${what}: expected an array of scores, got ${scores}`);
   }
-  const order = new Uint32Array(scores.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  return order.sort((a, b) => scores[b] - scores[a]);
+  if (positives === null || typeof positives !== "object" || typeof positives.length !== "number") {
+    throw new Error(`${what}: expected an array of positive-class indicators, got ${positives}`);
+  }
+  if (scores.length !== positives.length) {
+    throw new Error(`${what}: ${scores.length} scores for ${positives.length} labels`);
+  }
+  for (let i = 0; i < scores.length; i++) {
+    if (!Number.isFinite(scores[i])) throw new Error(`${what}: score at row ${i} is ${scores[i]}`);
+    const p = positives[i] as unknown;
+    if (p !== 0 && p !== 1 && p !== true && p !== false) {
+      throw new Error(`${what}: positive indicator at row ${i} is ${p}, expected 0/1 or a boolean`);
+    }
+  }
 }
 
 /**
  * Cumulative (fp, tp) counts at each distinct threshold, origin first, as scikit-learn's
  * `roc_curve(drop_intermediate=False)` before normalisation.
  */
-function countCurve(scores: ArrayLike<number>, positives: Positives) {
-  if (scores.length !== positives.length) {
-    throw new Error(`rocAuc: ${scores.length} scores for ${positives.length} labels`);
-  }
-  const order = orderByScore(scores);
+function countCurve(scores: ArrayLike<number>, positives: Positives, what: string) {
+  checkBinary(scores, positives, what);
+  const order = new Uint32Array(scores.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => scores[b] - scores[a]);
   const fps = [0];
   const tps = [0];
   const thresholds = [Infinity];
@@ -64,7 +77,7 @@ function countCurve(scores: ArrayLike<number>, positives: Positives) {
  * class is absent.
  */
 export function rocCurve(scores: ArrayLike<number>, positives: Positives): RocCurve {
-  const c = countCurve(scores, positives);
+  const c = countCurve(scores, positives, "rocCurve");
   return {
     fpr: c.fps.map((v) => v / c.negatives),
     tpr: c.tps.map((v) => v / c.positives),
@@ -81,7 +94,7 @@ export function rocCurve(scores: ArrayLike<number>, positives: Positives): RocCu
  * Only the order of the scores matters; they need not be probabilities.
  */
 export function rocAuc(scores: ArrayLike<number>, positives: Positives): number {
-  const { fps, tps, positives: p, negatives: n } = countCurve(scores, positives);
+  const { fps, tps, positives: p, negatives: n } = countCurve(scores, positives, "rocAuc");
   if (p === 0 || n === 0) return NaN;
   // Twice the area in integer units (Δfp · (tp + tp_prev)) stays exact up to 2^53.
   let twiceArea = 0;
@@ -117,6 +130,7 @@ export function perClassAuroc(
 ): number[] {
   const n = rowCount(scores, numClasses, "perClassAuroc");
   checkLabels(labels, n, numClasses, "perClassAuroc");
+  checkFinite(scores, numClasses, "perClassAuroc");
   return Array.from({ length: numClasses }, (_, k) => {
     const [column, positives] = oneVsRest(scores, labels, numClasses, k);
     return rocAuc(column, positives);
@@ -124,22 +138,30 @@ export function perClassAuroc(
 }
 
 /**
- * AUROC as scikit-learn's `roc_auc_score(labels, scores, multi_class="ovr", average="macro")`.
+ * AUROC as scikit-learn's `roc_auc_score(labels, scores, multi_class="ovr", average="macro")`,
+ * for `n × numClasses` scores where column `k` scores class `k`.
  *
- * - Binary (`numClasses = 2`): the plain AUROC of the class-1 column, which is what scikit-learn
- *   scores when given two columns of probabilities. For softmax probabilities this equals the
- *   mean of both one-vs-rest AUROCs, since `p0 = 1 − p1` ranks the rows in reverse.
+ * - Binary (`numClasses = 2`): the AUROC of the class-1 column, which is what scikit-learn
+ *   scores when given two columns. Column 0 is validated but does not enter the value.
  * - `numClasses > 2`: the unweighted mean of the per-class one-vs-rest AUROCs.
+ *
+ * Only the order within each column matters, so scores need not be probabilities; from logits,
+ * pass {@linkcode ovrLogOdds} (as {@linkcode evaluateLogits} does), which ranks exactly as the
+ * softmax probabilities but never ties through their saturation. With those scores the binary
+ * value also equals the mean of both one-vs-rest AUROCs, since class 0's log-odds are the exact
+ * negation of class 1's. (Probabilities from `softmax64` saturate to 1.0 beyond a logit gap of
+ * about 37 and then tie; scikit-learn, given them, ties too.)
  *
  * A class absent from `labels` has no defined AUROC, and scikit-learn raises. Here that class
  * is left out and the others are averaged, so that a metric over a small or filtered split
  * stays usable; the result is NaN only when no class has one. (torchmetrics does something else:
- * see {@linkcode aurocTorchmetrics}.) Scores must be finite; only their order within each column
- * matters, and they are not checked to sum to 1 (scikit-learn requires that for `ovr`).
+ * see {@linkcode aurocTorchmetrics}.) Every score must be finite; rows are not checked to sum to
+ * 1 (scikit-learn requires that for `ovr`).
  */
 export function aurocOvr(scores: ScoreArray, labels: Int32Array, numClasses: number): number {
   const n = rowCount(scores, numClasses, "aurocOvr");
   checkLabels(labels, n, numClasses, "aurocOvr");
+  checkFinite(scores, numClasses, "aurocOvr");
   if (numClasses < 2) throw new Error(`aurocOvr: needs at least 2 classes, got ${numClasses}`);
   if (numClasses === 2) {
     const [column, positives] = oneVsRest(scores, labels, 2, 1);
@@ -169,7 +191,7 @@ export function aurocOvr(scores: ScoreArray, labels: Int32Array, numClasses: num
  * - scores outside `[0, 1]` are taken for logits and softmax-normalised per row first;
  *   sigmoid outputs lie in `[0, 1]` and are used as they are.
  *
- * NaN for zero rows.
+ * NaN for zero rows. Every score must be finite.
  */
 export function aurocTorchmetrics(
   scores: ScoreArray,
@@ -178,6 +200,7 @@ export function aurocTorchmetrics(
 ): number {
   const n = rowCount(scores, numClasses, "aurocTorchmetrics");
   checkLabels(labels, n, numClasses, "aurocTorchmetrics");
+  checkFinite(scores, numClasses, "aurocTorchmetrics");
   if (n === 0) return NaN;
   let inUnitRange = true;
   for (let i = 0; i < scores.length; i++) {

@@ -6,11 +6,13 @@
 
 import { checkLabels } from "./scores.ts";
 
-/** Fraction of rows where `pred[i] === labels[i]`; NaN for zero rows. */
+/**
+ * Fraction of rows where `pred[i] === labels[i]`; NaN for zero rows. Both must hold non-negative
+ * integer classes, one per row.
+ */
 export function accuracy(pred: Int32Array, labels: Int32Array): number {
-  if (pred.length !== labels.length) {
-    throw new Error(`accuracy: ${pred.length} predictions for ${labels.length} labels`);
-  }
+  checkLabels(labels, labels?.length, Infinity, "accuracy (labels)");
+  checkLabels(pred, labels.length, Infinity, "accuracy (predictions)");
   if (pred.length === 0) return NaN;
   let correct = 0;
   for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) correct++;
@@ -26,7 +28,7 @@ export function confusionMatrix(
   labels: Int32Array,
   numClasses: number,
 ): number[][] {
-  checkLabels(labels, labels.length, numClasses, "confusionMatrix (labels)");
+  checkLabels(labels, labels?.length, numClasses, "confusionMatrix (labels)");
   checkLabels(pred, labels.length, numClasses, "confusionMatrix (predictions)");
   const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   for (let i = 0; i < labels.length; i++) m[labels[i]][pred[i]]++;
@@ -51,8 +53,12 @@ export interface MacroF1Options {
   readonly absentClasses?: AbsentClassPolicy;
 }
 
-/** Per-class F1 `2·tp / (2·tp + fp + fn)`, 0 where the denominator is 0 (`zero_division=0`). */
+/**
+ * Per-class F1 `2·tp / (2·tp + fp + fn)` from a square confusion matrix of counts
+ * (`[trueClass][predictedClass]`), 0 where the denominator is 0 (`zero_division=0`).
+ */
 export function perClassF1(confusion: number[][]): number[] {
+  checkConfusion(confusion, "perClassF1");
   const c = confusion.length;
   return confusion.map((row, k) => {
     const tp = row[k];
@@ -80,10 +86,16 @@ export function macroF1(
   numClasses: number,
   options: MacroF1Options = {},
 ): number {
+  checkLabels(labels, labels?.length, numClasses, "macroF1 (labels)");
+  checkLabels(pred, labels.length, numClasses, "macroF1 (predictions)");
+  const policy = options.absentClasses ?? "zero";
+  if (policy !== "zero" && policy !== "skip") {
+    throw new Error(`macroF1: absentClasses must be "zero" or "skip", got "${policy}"`);
+  }
   if (labels.length === 0) return NaN;
   const confusion = confusionMatrix(pred, labels, numClasses);
   const f1 = perClassF1(confusion);
-  const skip = (options.absentClasses ?? "zero") === "skip";
+  const skip = policy === "skip";
   let sum = 0;
   let count = 0;
   for (let k = 0; k < numClasses; k++) {
@@ -94,4 +106,25 @@ export function macroF1(
     count++;
   }
   return sum / count;
+}
+
+/**
+ * Throws unless `confusion` is a non-empty square matrix of non-negative integer counts; `what`
+ * begins the message.
+ */
+export function checkConfusion(confusion: readonly (readonly number[])[], what: string): void {
+  if (!Array.isArray(confusion) || confusion.length === 0) {
+    throw new Error(`${what}: the confusion matrix must be a non-empty array of rows`);
+  }
+  const c = confusion.length;
+  confusion.forEach((row, i) => {
+    if (!Array.isArray(row) || row.length !== c) {
+      throw new Error(`${what}: confusion row ${i} has ${row?.length} entries, expected ${c}`);
+    }
+    row.forEach((v, j) => {
+      if (!Number.isInteger(v) || v < 0) {
+        throw new Error(`${what}: confusion[${i}][${j}] is ${v}, expected a count ≥ 0`);
+      }
+    });
+  });
 }

@@ -11,11 +11,11 @@ import {
   checkFinite,
   checkLabels,
   crossEntropy,
+  ovrLogOdds,
   rowCount,
   type ScoreArray,
   type ScoreKind,
   sigmoid,
-  softmax64,
 } from "./scores.ts";
 
 /** Epoch-level metrics of one split. */
@@ -31,7 +31,8 @@ export interface Metrics {
   /**
    * One-vs-rest macro AUROC of the softmax probabilities, as scikit-learn's
    * `roc_auc_score(multi_class="ovr", average="macro")` (binary: AUROC of the class-1
-   * probability). See {@linkcode aurocOvr}.
+   * probability), ranked by the one-vs-rest log-odds so that saturated probabilities do not tie.
+   * See {@linkcode aurocOvr} and `ovrLogOdds`.
    */
   auroc: number;
   /**
@@ -66,7 +67,7 @@ export function evaluateLogits(
     numClasses,
     accuracy: accuracy(pred, labels),
     macroF1: macroF1(pred, labels, numClasses),
-    auroc: n === 0 ? NaN : aurocOvr(softmax64(logits, numClasses), labels, numClasses),
+    auroc: n === 0 ? NaN : aurocOvr(ovrLogOdds(logits, numClasses), labels, numClasses),
     aurocReference: aurocTorchmetrics(sigmoid(logits), labels, numClasses),
     confusion: confusionMatrix(pred, labels, numClasses),
     loss: crossEntropy(logits, labels, numClasses),
@@ -127,8 +128,8 @@ export function referenceBatchMeanMetrics(
 }
 
 /**
- * AUROC of logits under a named score variant: `"softmax"` → {@linkcode aurocOvr} on softmax
- * probabilities; `"reference"` → {@linkcode aurocTorchmetrics} on float32 sigmoid(logits), as
+ * AUROC of logits under a named score variant: `"softmax"` → {@linkcode aurocOvr} ranked as the
+ * softmax probabilities (by their log-odds, `ovrLogOdds`); `"reference"` → {@linkcode aurocTorchmetrics} on float32 sigmoid(logits), as
  * MemeCLIP computes it.
  */
 export function aurocFromLogits(
@@ -137,8 +138,10 @@ export function aurocFromLogits(
   numClasses: number,
   kind: ScoreKind,
 ): number {
+  const n = rowCount(logits, numClasses, "aurocFromLogits");
+  checkLabels(labels, n, numClasses, "aurocFromLogits");
   checkFinite(logits, numClasses, "aurocFromLogits");
-  if (kind === "softmax") return aurocOvr(softmax64(logits, numClasses), labels, numClasses);
+  if (kind === "softmax") return aurocOvr(ovrLogOdds(logits, numClasses), labels, numClasses);
   if (kind === "reference") return aurocTorchmetrics(sigmoid(logits), labels, numClasses);
   throw new Error(`aurocFromLogits: unknown score kind "${kind}" (softmax | reference)`);
 }

@@ -1,7 +1,8 @@
 /**
  * Exact epoch-level classification metrics in plain TypeScript: accuracy, macro-F1
  * (scikit-learn `zero_division=0`), AUROC with exact tie handling — one-vs-rest macro as
- * scikit-learn computes it on softmax probabilities, and the `reference` variant MemeCLIP reports
+ * scikit-learn computes it on softmax probabilities (ranked by their log-odds, which do not
+ * saturate), and the `reference` variant MemeCLIP reports
  * (torchmetrics on float32 sigmoid(logits)) — confusion matrices, cross-entropy, and mean ± std
  * ± 95% CI over seeds.
  *

@@ -11,8 +11,14 @@ export type ScoreArray = Float32Array | Float64Array | readonly number[];
 /** Which scores an AUROC is computed from. */
 export type ScoreKind = "softmax" | "reference";
 
-/** Number of rows in a row-major array, or a clear error when its length is not `n × C`. */
-export function rowCount(values: ScoreArray, numClasses: number, what = "logits"): number {
+/**
+ * Number of rows in a row-major array, or a clear error when its length is not `n × C`; `what`
+ * (the calling function's name) begins the message.
+ */
+export function rowCount(values: ScoreArray, numClasses: number, what: string): number {
+  if (values === null || typeof values !== "object" || typeof values.length !== "number") {
+    throw new Error(`${what}: expected an array of scores, got ${values}`);
+  }
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw new Error(`${what}: numClasses must be a positive integer, got ${numClasses}`);
   }
@@ -25,13 +31,13 @@ export function rowCount(values: ScoreArray, numClasses: number, what = "logits"
 }
 
 /**
- * Row-wise softmax in float64 (max-subtracted, so no overflow), returned as float64.
- * Exact enough to rank scores without ties that float32 rounding would create: in float32 a
- * binary softmax saturates to 1.0 once the logit gap exceeds about 17, which the cosine
- * classifier's scale of 30 reaches easily.
+ * Row-wise softmax in float64 (max-subtracted, so no overflow), returned as float64. It still
+ * saturates — a binary softmax rounds to exactly 1.0 once the logit gap passes about 37 (in
+ * float32 about 17) — so rankings use {@linkcode ovrLogOdds} instead.
  */
 export function softmax64(logits: ScoreArray, numClasses: number): Float64Array {
-  const n = rowCount(logits, numClasses);
+  const n = rowCount(logits, numClasses, "softmax64");
+  checkFinite(logits, numClasses, "softmax64");
   const out = new Float64Array(logits.length);
   for (let i = 0; i < n; i++) {
     const row = i * numClasses;
@@ -50,7 +56,48 @@ export function softmax64(logits: ScoreArray, numClasses: number): Float64Array 
 
 /** Row-wise softmax of row-major `n × numClasses` logits, as float32 probabilities. */
 export function softmax(logits: ScoreArray, numClasses: number): Float32Array {
+  rowCount(logits, numClasses, "softmax");
+  checkFinite(logits, numClasses, "softmax");
   return Float32Array.from(softmax64(logits, numClasses));
+}
+
+/**
+ * One-vs-rest log-odds of row-major `n × numClasses` logits: `z_c − logsumexp(z_j, j ≠ c)`, which
+ * is `log(p_c / (1 − p_c))` for the softmax probability `p_c`, a strictly increasing function of
+ * it. Ranking by it ranks exactly as the probability does, without the probability's saturation:
+ * in float64, `p_c` rounds to exactly 1.0 once the log-odds pass about 37 (scale-30 cosine logits
+ * get there), and confident rows then tie; the log-odds stay apart. For two classes it is the
+ * logit gap, `z1 − z0` for class 1 and its negation for class 0.
+ *
+ * The other classes' terms are summed in decreasing order, so rows whose logits differ by a
+ * permutation of the other classes get bit-identical scores (a true tie stays a tie). Two rows
+ * whose log-odds differ by less than float64 resolves (about 1e-16 relative) still tie.
+ */
+export function ovrLogOdds(logits: ScoreArray, numClasses: number): Float64Array {
+  const n = rowCount(logits, numClasses, "ovrLogOdds");
+  checkFinite(logits, numClasses, "ovrLogOdds");
+  if (numClasses < 2) throw new Error(`ovrLogOdds: needs at least 2 classes, got ${numClasses}`);
+  const out = new Float64Array(logits.length);
+  const others = new Float64Array(numClasses - 1);
+  for (let i = 0; i < n; i++) {
+    const row = i * numClasses;
+    for (let c = 0; c < numClasses; c++) {
+      const zc = logits[row + c];
+      if (numClasses === 2) {
+        out[row + c] = zc - logits[row + 1 - c];
+        continue;
+      }
+      // d_j = z_j − z_c; log-odds = −logsumexp(d) = −(m + log Σ exp(d_j − m)).
+      let k = 0;
+      for (let j = 0; j < numClasses; j++) if (j !== c) others[k++] = logits[row + j] - zc;
+      others.sort().reverse();
+      const m = others[0];
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += Math.exp(others[j] - m);
+      out[row + c] = -(m + Math.log(sum));
+    }
+  }
+  return out;
 }
 
 /**
@@ -63,6 +110,8 @@ export function softmax(logits: ScoreArray, numClasses: number): Float32Array {
  * own float32 kernel may differ by one ulp right at a rounding boundary.
  */
 export function sigmoid(logits: ScoreArray): Float32Array {
+  rowCount(logits, 1, "sigmoid");
+  checkFinite(logits, 1, "sigmoid");
   const out = new Float32Array(logits.length);
   for (let i = 0; i < logits.length; i++) {
     const x = Math.fround(logits[i]);
@@ -77,7 +126,8 @@ export function sigmoid(logits: ScoreArray): Float32Array {
  * `torch.max` / `numpy.argmax` do.
  */
 export function argmax(logits: ScoreArray, numClasses: number): Int32Array {
-  const n = rowCount(logits, numClasses);
+  const n = rowCount(logits, numClasses, "argmax");
+  checkFinite(logits, numClasses, "argmax");
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const row = i * numClasses;
@@ -100,8 +150,9 @@ export function argmax(logits: ScoreArray, numClasses: number): Int32Array {
  * in float64 with the max subtracted so that large logits do not overflow.
  */
 export function crossEntropy(logits: ScoreArray, labels: Int32Array, numClasses: number): number {
-  const n = rowCount(logits, numClasses);
+  const n = rowCount(logits, numClasses, "crossEntropy");
   checkLabels(labels, n, numClasses, "crossEntropy");
+  checkFinite(logits, numClasses, "crossEntropy");
   if (n === 0) return NaN;
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -116,7 +167,8 @@ export function crossEntropy(logits: ScoreArray, labels: Int32Array, numClasses:
 }
 
 /**
- * Throws a clear error unless `labels` has `n` entries, all integers in `[0, numClasses)`.
+ * Throws a clear error unless `labels` has `n` entries, all integers in `[0, numClasses)`
+ * (`numClasses = Infinity`: any non-negative integer).
  * `what` names the caller in the message.
  */
 export function checkLabels(
@@ -125,13 +177,23 @@ export function checkLabels(
   numClasses: number,
   what: string,
 ): void {
+  if (labels === null || typeof labels !== "object" || typeof labels.length !== "number") {
+    throw new Error(`${what}: expected an array of labels, got ${labels}`);
+  }
+  if (numClasses !== Infinity && (!Number.isInteger(numClasses) || numClasses < 1)) {
+    throw new Error(`${what}: numClasses must be a positive integer, got ${numClasses}`);
+  }
   if (labels.length !== n) {
     throw new Error(`${what}: ${labels.length} labels for ${n} rows`);
   }
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
     if (!Number.isInteger(y) || y < 0 || y >= numClasses) {
-      throw new Error(`${what}: label ${y} at row ${i} is outside [0, ${numClasses})`);
+      throw new Error(
+        numClasses === Infinity
+          ? `${what}: label ${y} at row ${i} is not a class (a non-negative integer)`
+          : `${what}: label ${y} at row ${i} is outside [0, ${numClasses})`,
+      );
     }
   }
 }

@@ -25,6 +25,7 @@ export interface MeanStd {
  * Student-t 95% confidence half-width of `xs`. Throws on a non-finite value, naming its index.
  */
 export function meanStd(xs: readonly number[]): MeanStd {
+  if (!Array.isArray(xs)) throw new Error(`meanStd: expected an array of numbers, got ${xs}`);
   const n = xs.length;
   xs.forEach((x, i) => {
     if (!Number.isFinite(x)) throw new Error(`meanStd: value ${x} at index ${i} is not finite`);
@@ -103,6 +104,8 @@ function regularizedBeta(x: number, a: number, b: number): number {
 
 /** Cumulative distribution function of Student's t with `df` degrees of freedom. */
 export function studentTCdf(t: number, df: number): number {
+  if (Number.isNaN(t)) throw new Error(`studentTCdf: t is NaN`);
+  if (!(df > 0)) throw new Error(`studentTCdf: df must be positive, got ${df}`);
   const tail = 0.5 * regularizedBeta(df / (df + t * t), df / 2, 0.5);
   return t >= 0 ? 1 - tail : tail;
 }
