@@ -106,9 +106,13 @@ export function parsePreprocessorConfig(config: unknown, file: string): ImageGeo
 
 /** Where a `crop` resize lands: the resized size and the centre-crop offset. */
 export interface CropPlan {
+  /** Width after the resize. */
   readonly width: number;
+  /** Height after the resize. */
   readonly height: number;
+  /** First column of the centre crop. */
   readonly left: number;
+  /** First row of the centre crop. */
   readonly top: number;
 }
 

@@ -20,8 +20,11 @@
 
 /** An 8-bit RGB image, packed row-major (`width · height · 3` bytes, HWC). */
 export interface RgbImage {
+  /** Columns. */
   readonly width: number;
+  /** Rows. */
   readonly height: number;
+  /** `width · height · 3` bytes: R, G, B of each pixel, rows top to bottom. */
   readonly data: Uint8Array;
 }
 
