@@ -6,7 +6,14 @@
  * @module
  */
 
-import { checkFinite, checkLabels, rowCount, type ScoreArray, softmax64 } from "./scores.ts";
+import {
+  checkFinite,
+  checkLabels,
+  ovrLogOdds,
+  rowCount,
+  type ScoreArray,
+  softmax64,
+} from "./scores.ts";
 
 /** Positive-class indicator per row: `1`/`true` for positives. */
 export type Positives = Uint8Array | readonly boolean[];
@@ -83,6 +90,59 @@ export function rocCurve(scores: ArrayLike<number>, positives: Positives): RocCu
     tpr: c.tps.map((v) => v / c.positives),
     thresholds: c.thresholds,
   };
+}
+
+/** Points of a precision–recall curve, one per distinct score, by decreasing threshold. */
+export interface PrCurve {
+  /** Precision at each threshold (the rows scoring at least it, predicted positive). */
+  readonly precision: number[];
+  /** Recall at each threshold, non-decreasing, ending at 1. */
+  readonly recall: number[];
+  /** The score thresholds, decreasing. */
+  readonly thresholds: number[];
+}
+
+/**
+ * The precision–recall curve of `scores` against `positives`, one point per distinct score
+ * (ties form one point), highest threshold first — scikit-learn's `precision_recall_curve`
+ * points in reverse order, without its final (recall 0, precision 1) point. Recall is NaN when
+ * there are no positives.
+ */
+export function precisionRecallCurve(scores: ArrayLike<number>, positives: Positives): PrCurve {
+  const c = countCurve(scores, positives, "precisionRecallCurve");
+  const precision: number[] = [], recall: number[] = [];
+  for (let i = 1; i < c.fps.length; i++) {
+    precision.push(c.tps[i] / (c.tps[i] + c.fps[i]));
+    recall.push(c.tps[i] / c.positives);
+  }
+  return { precision, recall, thresholds: c.thresholds.slice(1) };
+}
+
+/** One class's one-vs-rest curves. */
+export interface ClassCurves {
+  /** The ROC curve. */
+  readonly roc: RocCurve;
+  /** The precision–recall curve. */
+  readonly pr: PrCurve;
+}
+
+/**
+ * One-vs-rest ROC and precision–recall curves of every class from logits, ranked by the
+ * one-vs-rest log-odds (`ovrLogOdds`: the same order as the softmax probability, without its
+ * saturation); the thresholds are log-odds, `log(p / (1 − p))`.
+ */
+export function ovrCurves(
+  logits: ScoreArray,
+  labels: Int32Array,
+  numClasses: number,
+): ClassCurves[] {
+  const n = rowCount(logits, numClasses, "ovrCurves");
+  checkLabels(labels, n, numClasses, "ovrCurves");
+  const scores = ovrLogOdds(logits, numClasses);
+  return Array.from({ length: numClasses }, (_, k) => {
+    const [column, positives] = oneVsRest(scores, labels, numClasses, k);
+    return { roc: rocCurve(column, positives), pr: precisionRecallCurve(column, positives) };
+  });
 }
 
 /**

@@ -128,3 +128,51 @@ export function checkConfusion(confusion: readonly (readonly number[])[], what: 
     });
   });
 }
+
+/** Precision, recall, F1 and support of one class. */
+export interface ClassScores {
+  /** Of the rows predicted as the class, the share truly of it (0 when none is predicted). */
+  readonly precision: number;
+  /** Of the rows truly of the class, the share predicted as it (0 when none is). */
+  readonly recall: number;
+  /** Harmonic mean of precision and recall (0 when both are 0). */
+  readonly f1: number;
+  /** Rows whose true class this is. */
+  readonly support: number;
+}
+
+/**
+ * Per-class precision, recall, F1 and support, as scikit-learn's
+ * `precision_recall_fscore_support(labels, pred, labels=range(C), zero_division=0)`: a ratio with
+ * a zero denominator is 0.
+ */
+export function perClassScores(
+  pred: Int32Array,
+  labels: Int32Array,
+  numClasses: number,
+): ClassScores[] {
+  checkLabels(labels, labels?.length, numClasses, "perClassScores (labels)");
+  checkLabels(pred, labels.length, numClasses, "perClassScores (predictions)");
+  const m = confusionMatrix(pred, labels, numClasses);
+  return m.map((row, k) => {
+    const tp = row[k];
+    const support = row.reduce((a, b) => a + b, 0);
+    let predicted = 0;
+    for (let j = 0; j < numClasses; j++) predicted += m[j][k];
+    const precision = predicted === 0 ? 0 : tp / predicted;
+    const recall = support === 0 ? 0 : tp / support;
+    const f1 = support + predicted === 0 ? 0 : (2 * tp) / (support + predicted);
+    return { precision, recall, f1, support };
+  });
+}
+
+/**
+ * Balanced accuracy: the mean recall over the classes that occur in `labels`, as scikit-learn's
+ * `balanced_accuracy_score` (which also leaves classes without true rows out). NaN for zero rows.
+ */
+export function balancedAccuracy(pred: Int32Array, labels: Int32Array, numClasses: number): number {
+  const scores = perClassScores(pred, labels, numClasses);
+  const present = scores.filter((s) => s.support > 0);
+  if (present.length === 0) return NaN;
+  return present.reduce((a, s) => a + s.recall, 0) / present.length;
+}

@@ -3,8 +3,10 @@
  * (scikit-learn `zero_division=0`), AUROC with exact tie handling — one-vs-rest macro as
  * scikit-learn computes it on softmax probabilities (ranked by their log-odds, which do not
  * saturate), and the `reference` variant MemeCLIP reports
- * (torchmetrics on float32 sigmoid(logits)) — confusion matrices, cross-entropy, and mean ± std
- * ± 95% CI over seeds.
+ * (torchmetrics on float32 sigmoid(logits)) — confusion matrices, cross-entropy, per-class
+ * precision/recall/F1, balanced accuracy, ROC and precision–recall curve points, calibration (ECE,
+ * Brier, temperature scaling), mean ± std ± 95% CI over seeds, the stratified bootstrap over test
+ * rows, McNemar's exact test and Holm's adjustment.
  *
  * ```ts
  * import { evaluateLogits } from "./lib/metrics/mod.ts";
@@ -20,3 +22,6 @@ export * from "./classification.ts";
 export * from "./auroc.ts";
 export * from "./evaluate.ts";
 export * from "./stats.ts";
+export * from "./calibration.ts";
+export * from "./significance.ts";
+export * from "./bootstrap.ts";
