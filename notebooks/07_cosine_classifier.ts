@@ -259,7 +259,7 @@ MemeCLIP: **${formatPct(exMetrics.aurocReference)}**.`;
 // And the hate head trained above, on the test split. Whether a trained head's cosines cross
 // 0.578 depends on the data and the length of training: after this short run on the synthetic
 // set they stay far below it, nothing saturates, and the two AUROCs agree. On PrideMM, the
-// reproduce report shows both columns side by side ("AUROC (sigmoid, as reference)").
+// reproduce report shows both columns side by side ("sigmoid AUROC (MemeCLIP's)").
 
 // %%
 const probs = sigmoid(logits);

@@ -60,7 +60,7 @@ Deno.jupyter.md`${
 const curves: EpochRecord[] = [];
 const title = `${TASKS[task].title}: training curves`;
 const figure = (marks = [] as { epoch: number; label: string }[]) =>
-  trainingCurvesFigure(curves, { title, marks, showReferenceAuroc: true });
+  trainingCurvesFigure(curves, { title, marks, showSigmoidAuroc: true });
 const displayId = `training-curves-${task}`;
 await display(figure(), { displayId });
 const updates: Promise<unknown>[] = [];
@@ -117,7 +117,7 @@ Deno.jupyter.md`${
       "test accuracy",
       "test AUROC",
       "test macro-F1",
-      "test AUROC (sigmoid, as reference)",
+      "test sigmoid AUROC (MemeCLIP's)",
     ],
     [
       row("reference (selected on test)", result.reference.epoch, result.reference.test),

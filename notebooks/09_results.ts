@@ -103,8 +103,9 @@ if (!mainRun || !gridRun) throw new Error("no reference run or ratio × depth gr
 // %% [markdown]
 // ## Per-task results beside the paper
 //
-// Test metrics in percent, mean ± std over seeds with the 95% confidence half-width (Student t)
-// in brackets, for both checkpoint protocols; Δ is our mean minus the paper's figure. The
+// Test metrics in percent, mean ± std over seeds followed by (CI ± x), the half-width of the 95%
+// Student-t interval over seeds, for both checkpoint protocols; Δ is our mean minus the paper's
+// figure, which sits in the task's "paper" row. The
 // paper's numbers come from `results/paper.json`. The reference protocol selects its epoch on
 // the test set, as MemeCLIP's code does, so only it is like-for-like with the paper; the clean
 // protocol is the honest estimate. With few seeds the confidence intervals are wide by

@@ -3,6 +3,9 @@ import {
   cellKey,
   type CellResult,
   compareWithPaper,
+  COMPARISON_TABLE_NOTE,
+  comparisonTable,
+  comparisonTableData,
   concatFeatures,
   gridVariants,
   linearProbe,
@@ -91,6 +94,19 @@ Deno.test("summaries over seeds: mean, sample std, t-based CI, and the differenc
   const clean = comparison.find((r) => r.protocol === "clean")!;
   assert.ok(Math.abs(clean.diff.accuracy - (65 - 76.06)) < 1e-9);
   assert.equal(clean.n, 2);
+  // The table: per task the paper's row, then one row per protocol; ours beside Δ, with the
+  // interval on a second line in the notation the note explains.
+  const table = comparisonTableData(comparison);
+  assert.deepEqual(table.rows.map((r) => r[1]), [
+    "paper (MemeCLIP)",
+    "reference (test-selected)",
+    "clean (val-selected)",
+  ]);
+  assert.deepEqual(table.rows[0].slice(3, 9), ["76.06", "", "84.52", "", "75.09", ""]);
+  assert.equal(table.rows[2][3], "65.00 ± 7.07\n(CI ± 63.53)");
+  assert.equal(table.rows[2][4], "-11.06");
+  assert.match(COMPARISON_TABLE_NOTE, /\(CI ± x\)/);
+  assert.match(comparisonTable(comparison), /\| 65\.00 ± 7\.07 \(CI ± 63\.53\) \| -11\.06 \|/);
 });
 
 Deno.test("zero-shot logits are 100 × cosine to each prompt", () => {

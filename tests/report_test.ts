@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
+  type Axis,
   barChart,
+  BLUES,
   confusionMatrixFigure,
   createRunDir,
   display,
@@ -24,6 +26,7 @@ import {
   runTimestamp,
   screenshotFigure,
   screenshotHtml,
+  SIGMOID_AUROC_NAME,
   trainingCurvesFigure,
   writeReport,
   writeRunFile,
@@ -241,6 +244,14 @@ Deno.test("htmlTable escapes every cell and header", () => {
   );
 });
 
+Deno.test("a line break in a header or cell: two lines in HTML, one in Markdown", () => {
+  const html = htmlTable(["AUROC\n(sigmoid)"], [["76.06 ± 0.84\n(CI ± 2.09)"]]);
+  assert.match(html, /<th>AUROC<br>\(sigmoid\)<\/th>/);
+  assert.match(html, /<td>76.06 ± 0.84<br><span class="cell-note">\(CI ± 2.09\)<\/span><\/td>/);
+  const md = markdownTable(["AUROC\n(sigmoid)"], [["76.06 ± 0.84\n(CI ± 2.09)"]]);
+  assert.match(md, /\| 76\.06 ± 0\.84 \(CI ± 2\.09\) \|/);
+});
+
 Deno.test("number formats: percentage points, mean ± std, signed differences", () => {
   assert.equal(formatPct(0.76056), "76.06");
   assert.equal(formatPct(0.5, 1), "50.0");
@@ -288,9 +299,13 @@ Deno.test("heatmap: labels placed by index, NaN cells empty, formatted values", 
   assert.equal(fig.data[0].zmax, 0.84);
   assert.deepEqual(fig.layout.annotations!.map((a) => [a.x, a.y, a.text]), [
     [0, 0, "81.0"],
+    [1, 0, "not run"],
     [0, 1, "83.0"],
     [1, 1, "84.0"],
   ]);
+  // A cell that was not run shows the grey background, not the low end of the colour scale.
+  assert.equal(fig.layout.plot_bgcolor, "#d9d9d9");
+  assert.notEqual(BLUES[0][1], "#d9d9d9");
 });
 
 Deno.test("trainingCurvesFigure: loss panel, metric panel, marked epochs", () => {
@@ -301,21 +316,40 @@ Deno.test("trainingCurvesFigure: loss panel, metric panel, marked epochs", () =>
     "train loss",
     "val loss",
     "test loss",
-    "val accuracy",
+    "accuracy",
     "test accuracy",
-    "val AUROC",
+    "AUROC",
     "test AUROC",
-    "val macro-F1",
+    "macro-F1",
     "test macro-F1",
     "clean: epoch 2",
   ]);
+  // One legend entry per metric: the test twin is grouped with it and hidden from the legend.
+  assert.deepEqual(
+    fig.data.filter((t) => t.showlegend === false).map((t) => t.name),
+    ["test accuracy", "test AUROC", "test macro-F1"],
+  );
   assert.deepEqual(fig.data[0].y, [1, 0.5, 1 / 3]);
-  assert.deepEqual(fig.data[3].y, [0.75, 0.75, 0.75]); // accuracy of sampleCurves' logits
+  // Metrics in percent, as in the tables: accuracy of sampleCurves' logits is 0.75.
+  assert.deepEqual(fig.data[3].y, [75, 75, 75]);
   assert.equal(fig.data[3].xaxis, "x2");
+  assert.deepEqual((fig.layout.yaxis2 as Axis).range, [0, 102]);
   assert.deepEqual(fig.layout.xaxis?.range, [0.7, 3.3]);
-  assert.equal((fig.layout.shapes as { x0: number }[])[0].x0, 2);
-  const withRef = trainingCurvesFigure(curves, { showReferenceAuroc: true });
-  assert.ok(withRef.data.some((t) => t.name === "test AUROC (reference)"));
+  // Epoch ticks: whole numbers, horizontal.
+  assert.equal(fig.layout.xaxis?.dtick, 1);
+  assert.equal(fig.layout.xaxis?.tickformat, "d");
+  assert.equal(fig.layout.xaxis?.tickangle, 0);
+  // The mark crosses both panels.
+  assert.deepEqual(
+    (fig.layout.shapes as { x0: number; xref: string }[]).map((s) => [s.xref, s.x0]),
+    [
+      ["x", 2],
+      ["x2", 2],
+    ],
+  );
+  const withSigmoid = trainingCurvesFigure(curves, { showSigmoidAuroc: true });
+  assert.ok(withSigmoid.data.some((t) => t.name === SIGMOID_AUROC_NAME));
+  assert.ok(!withSigmoid.data.some((t) => /reference/.test(t.name ?? "")));
 });
 
 Deno.test("lineChart, barChart, histogram: plain arrays, error bars, secondary axis", () => {

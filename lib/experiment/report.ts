@@ -14,12 +14,18 @@ import {
   lineChart,
   type Report,
   type ReportSection,
+  SIGMOID_AUROC_NAME,
   trainingCurvesFigure,
 } from "../report/mod.ts";
 import type { ComparisonRow, SummaryMetric, SummaryRow } from "./aggregate.ts";
 import type { CellResult, Protocol } from "./cells.ts";
 import type { BaselineResult } from "./baselines.ts";
-import { baselineTable, comparisonTable, summaryTable } from "./tables.ts";
+import {
+  baselineTable,
+  COMPARISON_TABLE_NOTE,
+  comparisonTableData,
+  summaryTableData,
+} from "./tables.ts";
 import type { Variant } from "./variants.ts";
 
 /** Everything a report shows. */
@@ -47,7 +53,7 @@ const PROTOCOL_NOTE =
   "epoch with the best val AUROC is kept and test is reported once.\n\n" +
   "AUROC is the one-vs-rest macro AUROC of the softmax probabilities (scikit-learn's). MemeCLIP " +
   "feeds sigmoid(logits) to torchmetrics instead; at scale 30 float32 sigmoid saturates to 1.0 " +
-  "and ties many scores, so that variant is shown separately as 'AUROC (sigmoid, as reference)'.";
+  `and ties many scores, so that variant is shown separately as '${SIGMOID_AUROC_NAME}'.`;
 
 /** Builds the report (render it with `writeReport` from `lib/report`). */
 export function buildExperimentReport(input: ExperimentReportInput): Report {
@@ -56,9 +62,8 @@ export function buildExperimentReport(input: ExperimentReportInput): Report {
   if (input.comparison && input.comparison.length > 0) {
     sections.push({
       heading: "Results beside the paper",
-      text: "Test metrics in percent, mean ± std over seeds with the 95% confidence half-width " +
-        "(Student t) in brackets; Δ is our mean minus the paper's number.",
-      markdownTable: comparisonTable(input.comparison),
+      text: COMPARISON_TABLE_NOTE,
+      table: comparisonTableData(input.comparison),
       figures: (["accuracy", "auroc", "macroF1"] as const).map((m) =>
         paperBars(input.comparison!, m)
       ),
@@ -75,7 +80,9 @@ export function buildExperimentReport(input: ExperimentReportInput): Report {
   if (mainCells.length > 0) {
     sections.push({
       heading: `Training curves (${main})`,
-      text: "First seed of each task; vertical lines mark the epoch each protocol selected.",
+      text:
+        "First seed of each task. Validation solid, test dotted; metrics in percent. Vertical " +
+        "lines mark the epoch each protocol selected.",
       figures: tasks.flatMap((task) => {
         const cell = mainCells.filter((r) => r.task === task).sort((a, b) => a.seed - b.seed)[0];
         if (!cell) return [];
@@ -85,7 +92,7 @@ export function buildExperimentReport(input: ExperimentReportInput): Report {
             { epoch: cell.reference.epoch, label: "reference" },
             { epoch: cell.clean.epoch, label: "clean" },
           ],
-          showReferenceAuroc: true,
+          showSigmoidAuroc: true,
         })];
       }),
     });
@@ -102,7 +109,7 @@ export function buildExperimentReport(input: ExperimentReportInput): Report {
   }
   const swept = (input.variants ?? []).filter((v) => v.coords);
   if (swept.length > 1) sections.push(ablationSection(input.summary, swept, tasks));
-  sections.push({ heading: "All variants", markdownTable: summaryTable(input.summary) });
+  sections.push({ heading: "All variants", table: summaryTableData(input.summary) });
   sections.push({
     heading: "How to read this",
     text: PROTOCOL_NOTE + (input.notes ? `\n\n${input.notes}` : ""),
@@ -143,6 +150,13 @@ export function summedConfusion(matrices: readonly (readonly (readonly number[])
   return out;
 }
 
+const METRIC_LABEL: Record<SummaryMetric, string> = {
+  accuracy: "accuracy",
+  auroc: "AUROC",
+  macroF1: "macro-F1",
+  aurocReference: SIGMOID_AUROC_NAME,
+};
+
 function ablationSection(
   summary: readonly SummaryRow[],
   variants: readonly Variant[],
@@ -165,7 +179,7 @@ function ablationSection(
         z.flat().filter(Number.isFinite).length > ratios.length + depths.length - 1
       ) {
         figures.push(heatmap({
-          title: `${TASKS[task].title}: test ${metric}`,
+          title: `${TASKS[task].title}: test ${METRIC_LABEL[metric]} (%)`,
           z,
           x: ratios,
           y: depths,
@@ -182,7 +196,7 @@ function ablationSection(
       xs: number[],
       at: (x: number) => ReturnType<typeof cell>,
     ) => ({
-      name: metric,
+      name: METRIC_LABEL[metric],
       x: xs,
       y: xs.map((x) => 100 * (at(x)?.mean ?? NaN)),
       errors: xs.map((x) => 100 * (at(x)?.std ?? 0) || 0),
@@ -211,8 +225,8 @@ function ablationSection(
   }
   return {
     heading: "Residual ratio × mapping depth",
-    text:
-      "Clean protocol (val-selected epoch), test metrics, mean over seeds; error bars are one std.",
+    text: "Clean protocol (val-selected epoch), test metrics in percent, mean over seeds; error " +
+      "bars are one std. Grey heatmap cells were not run.",
     figures,
   };
 }

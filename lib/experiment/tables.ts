@@ -5,12 +5,17 @@
  * @module
  */
 import { TASK_NAMES, TASKS } from "../config/mod.ts";
+import type { MeanStd } from "../metrics/mod.ts";
 import {
   type Align,
+  type Cell,
   formatMeanStd,
   formatPct,
   formatSigned,
   markdownTable,
+  MISSING,
+  SIGMOID_AUROC_NAME,
+  type TableData,
 } from "../report/mod.ts";
 import type { BaselineResult } from "./baselines.ts";
 import type { ComparisonRow, SummaryRow } from "./aggregate.ts";
@@ -26,43 +31,81 @@ const PROTOCOL_LABEL = {
   clean: "clean (val-selected)",
 } as const;
 
+/** How to read {@linkcode comparisonTable}: the notation of its cells, in the words it prints. */
+export const COMPARISON_TABLE_NOTE =
+  "Test metrics in percent: mean ± std over seeds, and under it (CI ± x), the half-width of the " +
+  "95% Student-t interval of that mean over seeds (it covers seed-to-seed variation only, not " +
+  "the sampling of the test memes). The paper row of each task holds MemeCLIP's published " +
+  "numbers; Δ is our mean minus the paper's number, in points.";
+
 /**
- * The results table beside the paper: for each task and protocol, accuracy / AUROC / macro-F1 as
- * mean ± std over seeds (95% CI in brackets), MemeCLIP's own sigmoid AUROC, the paper's number,
- * and the difference in points.
+ * The results table beside the paper, as data: for each task a row with the paper's numbers,
+ * then one row per protocol with accuracy / AUROC / macro-F1 as mean ± std over seeds and, on a
+ * second line, the 95% CI half-width `(CI ± x)`; each metric followed by its difference from the
+ * paper (Δ), and MemeCLIP's own sigmoid AUROC last. The paper's number sits in the same column
+ * as ours, so they compare at a glance. Read it with {@linkcode COMPARISON_TABLE_NOTE}.
  */
-export function comparisonTable(rows: readonly ComparisonRow[]): string {
+export function comparisonTableData(rows: readonly ComparisonRow[]): TableData {
   const headers = [
     "Task",
     "Protocol",
     "Seeds",
     "Accuracy",
-    "AUROC",
-    "Macro-F1",
-    "AUROC (sigmoid, as ref.)",
-    "Paper Acc / AUROC / F1",
     "Δ Acc",
+    "AUROC",
     "Δ AUROC",
+    "Macro-F1",
     "Δ F1",
+    SIGMOID_AUROC_NAME.replace(" (", "\n("),
   ];
-  const body = rows.map((r) => [
-    TASKS[r.task].title,
-    PROTOCOL_LABEL[r.protocol],
-    r.n,
-    formatMeanStd(r.ours.accuracy, { ci: true }),
-    formatMeanStd(r.ours.auroc, { ci: true }),
-    formatMeanStd(r.ours.macroF1, { ci: true }),
-    formatMeanStd(r.oursAurocReference),
-    `${r.paper.accuracy.toFixed(2)} / ${r.paper.auroc.toFixed(2)} / ${r.paper.macroF1.toFixed(2)}`,
-    formatSigned(r.diff.accuracy),
-    formatSigned(r.diff.auroc),
-    formatSigned(r.diff.macroF1),
-  ]);
-  return markdownTable(headers, body, textThenNumbers(headers.length, 2));
+  const ours = (value: MeanStd) => {
+    const text = formatMeanStd(value);
+    const ci = formatMeanStd(value, { ci: true }).slice(text.length).trim();
+    return ci ? `${text}\n${ci}` : text;
+  };
+  const body: Cell[][] = [];
+  for (const task of TASK_NAMES) {
+    const forTask = rows.filter((r) => r.task === task);
+    if (forTask.length === 0) continue;
+    const paper = forTask[0].paper;
+    body.push([
+      TASKS[task].title,
+      "paper (MemeCLIP)",
+      MISSING,
+      paper.accuracy.toFixed(2),
+      "",
+      paper.auroc.toFixed(2),
+      "",
+      paper.macroF1.toFixed(2),
+      "",
+      MISSING,
+    ]);
+    for (const r of forTask) {
+      body.push([
+        TASKS[r.task].title,
+        PROTOCOL_LABEL[r.protocol],
+        r.n,
+        ours(r.ours.accuracy),
+        formatSigned(r.diff.accuracy),
+        ours(r.ours.auroc),
+        formatSigned(r.diff.auroc),
+        ours(r.ours.macroF1),
+        formatSigned(r.diff.macroF1),
+        formatMeanStd(r.oursAurocReference),
+      ]);
+    }
+  }
+  return { headers, rows: body, align: textThenNumbers(headers.length, 2) };
 }
 
-/** Every (variant, task, protocol) summarised: the ablation table. */
-export function summaryTable(rows: readonly SummaryRow[]): string {
+/** {@linkcode comparisonTableData} as a Markdown table (`table.md`, the printed output). */
+export function comparisonTable(rows: readonly ComparisonRow[]): string {
+  const table = comparisonTableData(rows);
+  return markdownTable(table.headers, table.rows, table.align);
+}
+
+/** Every (variant, task, protocol) summarised, as data: the ablation table. */
+export function summaryTableData(rows: readonly SummaryRow[]): TableData {
   const headers = [
     "Variant",
     "Task",
@@ -71,7 +114,7 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
     "Accuracy",
     "AUROC",
     "Macro-F1",
-    "AUROC (sigmoid, as reference)",
+    SIGMOID_AUROC_NAME.replace(" (", "\n("),
     "Epoch",
   ];
   const body = rows.map((r) => [
@@ -85,7 +128,13 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
     formatMeanStd(r.metrics.aurocReference),
     r.meanEpoch.toFixed(1),
   ]);
-  return markdownTable(headers, body, textThenNumbers(headers.length, 3));
+  return { headers, rows: body, align: textThenNumbers(headers.length, 3) };
+}
+
+/** {@linkcode summaryTableData} as a Markdown table. */
+export function summaryTable(rows: readonly SummaryRow[]): string {
+  const table = summaryTableData(rows);
+  return markdownTable(table.headers, table.rows, table.align);
 }
 
 /** One CSV row per (cell, protocol) with the selected epoch and its test metrics. */

@@ -144,7 +144,7 @@ const STYLE = `
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--fg);
   font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif; }
-main { max-width: 1180px; margin: 0 auto; padding: 32px 28px 64px; }
+main { max-width: 1480px; margin: 0 auto; padding: 32px 28px 64px; }
 header { border-bottom: 2px solid var(--line); padding-bottom: 16px; margin-bottom: 8px; }
 h1 { font-size: 28px; margin: 0 0 4px; letter-spacing: -0.01em; }
 h2 { font-size: 20px; margin: 40px 0 12px; padding-top: 8px; border-top: 1px solid var(--line); }
@@ -161,8 +161,9 @@ p { margin: 0 0 10px; max-width: 80ch; }
 .table-wrap { overflow-x: auto; margin: 12px 0 16px; }
 table { border-collapse: collapse; font-size: 14px; font-variant-numeric: tabular-nums; }
 caption { text-align: left; color: var(--muted); padding: 0 0 6px; }
-th, td { padding: 6px 12px; border-bottom: 1px solid var(--line); text-align: left;
-  white-space: nowrap; }
+th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
+  white-space: nowrap; vertical-align: top; }
+td .cell-note { color: var(--muted); font-size: 12px; }
 thead th { border-bottom: 2px solid var(--fg); font-weight: 600; }
 tbody tr:nth-child(even) { background: var(--stripe); }
 .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 20px;
@@ -182,7 +183,10 @@ const RENDER = `(function () {
     });
     return;
   }
-  var config = { responsive: true, displaylogo: false };
+  // A short toolbar (save, zoom, pan, reset): it sits in the band above each title.
+  var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d",
+    "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d", "toggleSpikelines", "hoverClosestCartesian",
+    "hoverCompareCartesian"] };
   Promise.all(figures.map(function (f, i) {
     return Plotly.newPlot("figure-" + i, f.data, f.layout, config);
   })).then(function () {

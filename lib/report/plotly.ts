@@ -55,8 +55,8 @@ export interface Annotation {
 
 /** Plotly layout. */
 export interface Layout {
-  /** Figure title. */
-  title?: { text: string };
+  /** Figure title: its text, and any other plotly.js title attribute (`x`, `pad`, `font`, …). */
+  title?: { text: string; [attribute: string]: unknown };
   /** First x axis. */
   xaxis?: Axis;
   /** First y axis. */
@@ -108,13 +108,30 @@ function plain(values: ArrayLike<number>): number[] {
   return Array.from(values);
 }
 
-/** The shared look: font, margins, legend above the plot. */
+/**
+ * Height in pixels of the band at the top of a figure kept free for plotly's toolbar (which a
+ * report shows on hover, and always on touch screens): titles start below it, so the toolbar
+ * never covers them.
+ */
+const TOOLBAR_BAND = 30;
+
+/** The shared look: font, margins, title at the top left under the toolbar, legend above the plot. */
 function baseLayout(title: string, height: number): Layout {
   return {
-    title: { text: title },
+    title: {
+      text: title,
+      x: 0,
+      xref: "container",
+      xanchor: "left",
+      y: 1,
+      yref: "container",
+      yanchor: "top",
+      pad: { t: TOOLBAR_BAND, l: 12 },
+      font: { size: 15 },
+    },
     height,
     font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 13 },
-    margin: { t: 64, r: 24, b: 56, l: 64 },
+    margin: { t: TOOLBAR_BAND + 60, r: 24, b: 56, l: 64 },
     paper_bgcolor: "#ffffff",
     plot_bgcolor: "#ffffff",
     legend: { orientation: "h", x: 0, y: 1.02, xanchor: "left", yanchor: "bottom" },
@@ -129,6 +146,37 @@ function axis(text: string | undefined, extra: Partial<Axis> = {}): Axis {
     gridcolor: "#e5e5e5",
     zerolinecolor: "#bdbdbd",
     ...extra,
+  };
+}
+
+/**
+ * Breaks a long category label into lines of about `width` characters at spaces (`<br>`), so that
+ * labels sit horizontally under their bars instead of slanting.
+ */
+export function wrapLabel(text: string, width = 14): string {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines.join("<br>");
+}
+
+/**
+ * Axis attributes for whole-number values (epochs, mapping depth): ticks on integers only,
+ * printed without decimals, at most about eight of them.
+ */
+function integerTicks(values: readonly number[]): Partial<Axis> {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return { tickformat: "d" };
+  const lo = Math.min(...finite);
+  const span = Math.max(...finite) - lo;
+  return {
+    tickmode: "linear",
+    tick0: lo,
+    dtick: Math.max(1, Math.ceil(span / 8)),
+    tickformat: "d",
   };
 }
 
@@ -168,10 +216,11 @@ export interface BarChartOptions {
 
 /** A bar chart: categories on x, one bar per series, optional error bars and bar labels. */
 export function barChart(options: BarChartOptions): Figure {
+  const categories = options.categories.map((c) => wrapLabel(c));
   const data: Trace[] = options.series.map((s, i) => ({
     type: "bar",
     name: s.name,
-    x: [...options.categories],
+    x: categories,
     y: plain(s.values),
     marker: { color: s.color ?? PALETTE[i % PALETTE.length] },
     ...(s.errors ? { error_y: { type: "data", array: plain(s.errors), visible: true } } : {}),
@@ -183,7 +232,7 @@ export function barChart(options: BarChartOptions): Figure {
       ...baseLayout(options.title, options.height ?? 420),
       barmode: options.barmode ?? "group",
       showlegend: options.series.length > 1,
-      xaxis: axis(options.xTitle, { type: "category" }),
+      xaxis: axis(options.xTitle, { type: "category", tickangle: 0 }),
       yaxis: axis(options.yTitle, options.yRange ? { range: options.yRange } : {}),
     },
   };
@@ -229,7 +278,10 @@ export interface LineChartOptions {
   readonly height?: number;
 }
 
-/** A line chart with optional error bars (e.g. a metric ± std over seeds against a setting). */
+/**
+ * A line chart with optional error bars (e.g. a metric ± std over seeds against a setting). When
+ * every x is a whole number (mapping depth, epochs) the ticks fall on whole numbers only.
+ */
 export function lineChart(options: LineChartOptions): Figure {
   const data: Trace[] = options.series.map((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
@@ -247,9 +299,19 @@ export function lineChart(options: LineChartOptions): Figure {
       ...(s.yaxis === "y2" ? { yaxis: "y2" } : {}),
     };
   });
+  const xs = options.series.flatMap((s) => Array.from(s.x as ArrayLike<number | string>));
+  const wholeNumbers = xs.length > 0 &&
+    xs.every((x) => typeof x === "number" && Number.isInteger(x));
   const layout: Layout = {
     ...baseLayout(options.title, options.height ?? 420),
-    xaxis: axis(options.xTitle, options.categoricalX ? { type: "category" } : {}),
+    xaxis: axis(
+      options.xTitle,
+      options.categoricalX
+        ? { type: "category" }
+        : wholeNumbers
+        ? integerTicks(xs as number[])
+        : {},
+    ),
     yaxis: axis(options.yTitle, options.yRange ? { range: options.yRange } : {}),
   };
   if (options.series.some((s) => s.yaxis === "y2")) {
@@ -287,6 +349,11 @@ export interface HeatmapOptions {
   readonly annotate?: boolean | readonly (readonly string[])[];
   /** Formats a value for its cell label (default: 3 significant digits). */
   readonly format?: (value: number) => string;
+  /**
+   * Label of a cell without a value (NaN), drawn on a grey background so that it cannot be taken
+   * for the low end of the colour scale (default "not run").
+   */
+  readonly missingText?: string;
   /** Draw the first row at the top (default true, as a table reads). */
   readonly firstRowOnTop?: boolean;
   /** Height in pixels (default: grows with the rows, at least 360). */
@@ -309,11 +376,22 @@ export function heatmap(options: HeatmapOptions): Figure {
   if (annotate !== false) {
     options.z.forEach((row, r) =>
       row.forEach((value, c) => {
+        const missing = !Number.isFinite(value);
         const text = annotate === true
-          ? (Number.isFinite(value) ? format(value) : "")
+          ? (missing ? (options.missingText ?? "not run") : format(value))
           : annotate[r]?.[c] ?? "";
         if (text === "") return;
         const t = zmax > zmin ? (value - zmin) / (zmax - zmin) : 0;
+        if (missing) {
+          annotations.push({
+            x: c,
+            y: r,
+            text,
+            showarrow: false,
+            font: { color: "#555555", size: 11, style: "italic" },
+          });
+          return;
+        }
         // Positions by index: on a category axis a label such as "2" would otherwise be read
         // as the number 2, i.e. the third category.
         annotations.push({
@@ -330,6 +408,7 @@ export function heatmap(options: HeatmapOptions): Figure {
   return {
     data: [{
       type: "heatmap",
+      // NaN → null: plotly leaves the cell transparent, showing the grey plot background.
       z: options.z.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))),
       x,
       y,
@@ -341,10 +420,12 @@ export function heatmap(options: HeatmapOptions): Figure {
     }],
     layout: {
       ...base,
-      xaxis: axis(options.xTitle, { type: "category", showgrid: false }),
+      plot_bgcolor: "#d9d9d9",
+      xaxis: axis(options.xTitle, { type: "category", showgrid: false, zeroline: false }),
       yaxis: axis(options.yTitle, {
         type: "category",
         showgrid: false,
+        zeroline: false,
         ...(options.firstRowOnTop ?? true ? { autorange: "reversed" } : {}),
       }),
       annotations,
@@ -417,15 +498,20 @@ export interface TrainingCurvesOptions {
    * selected: `[{ epoch: 7, label: "reference" }, { epoch: 5, label: "clean" }]`.
    */
   readonly marks?: readonly { readonly epoch: number; readonly label: string }[];
-  /** Also draw MemeCLIP's sigmoid-based AUROC (default false). */
-  readonly showReferenceAuroc?: boolean;
-  /** Height in pixels (default 440). */
+  /** Also draw MemeCLIP's own AUROC, computed on sigmoid(logits) (default false). */
+  readonly showSigmoidAuroc?: boolean;
+  /** Height in pixels (default 500). */
   readonly height?: number;
 }
 
+/** Legend name of MemeCLIP's AUROC variant (torchmetrics on sigmoid(logits)) in figures. */
+export const SIGMOID_AUROC_NAME = "sigmoid AUROC (MemeCLIP's)";
+
 /**
  * Training curves in two panels: losses (train, and val/test cross-entropy where recorded) on
- * the left; accuracy, AUROC and macro-F1 on the right, validation solid and test dotted.
+ * the left; accuracy, AUROC and macro-F1 in percent on the right, validation solid and test
+ * dotted (say so beside the figure). One legend entry per quantity (it toggles both splits),
+ * below the panels.
  */
 export function trainingCurvesFigure(
   curves: readonly EpochCurve[],
@@ -440,6 +526,7 @@ export function trainingCurvesFigure(
     dash: string,
     panel: 1 | 2,
     legendgroup: string,
+    showlegend: boolean,
   ): Trace => ({
     type: "scatter",
     mode: "lines+markers",
@@ -449,80 +536,97 @@ export function trainingCurvesFigure(
     line: { color, dash, width: 2 },
     marker: { color, size: 5 },
     legendgroup,
+    showlegend,
     ...(panel === 2 ? { xaxis: "x2", yaxis: "y2" } : {}),
   });
-  data.push(line("train loss", curves.map((c) => c.trainLoss), "#000000", "solid", 1, "loss"));
+  data.push(
+    line("train loss", curves.map((c) => c.trainLoss), "#000000", "solid", 1, "train", true),
+  );
   if (curves.some((c) => c.val.loss !== undefined)) {
-    data.push(line("val loss", curves.map((c) => c.val.loss ?? NaN), "#000000", "dash", 1, "loss"));
+    const y = curves.map((c) => c.val.loss ?? NaN);
+    data.push(line("val loss", y, "#000000", "dash", 1, "val-loss", true));
   }
   if (curves.some((c) => c.test.loss !== undefined)) {
-    data.push(
-      line("test loss", curves.map((c) => c.test.loss ?? NaN), "#000000", "dot", 1, "loss"),
-    );
+    const y = curves.map((c) => c.test.loss ?? NaN);
+    data.push(line("test loss", y, "#000000", "dot", 1, "test-loss", true));
   }
   const metrics: [keyof Metrics, string, string][] = [
     ["accuracy", "accuracy", PALETTE[0]],
     ["auroc", "AUROC", PALETTE[1]],
     ["macroF1", "macro-F1", PALETTE[2]],
   ];
-  if (options.showReferenceAuroc) metrics.push(["aurocReference", "AUROC (reference)", PALETTE[3]]);
+  if (options.showSigmoidAuroc) metrics.push(["aurocReference", SIGMOID_AUROC_NAME, PALETTE[3]]);
+  const percent = (c: Metrics, key: keyof Metrics) => 100 * (c[key] as number);
   for (const [key, label, color] of metrics) {
+    // The legend names the metric once; val (solid) and test (dotted) toggle together.
+    data.push(line(label, curves.map((c) => percent(c.val, key)), color, "solid", 2, key, true));
     data.push(
-      line(`val ${label}`, curves.map((c) => c.val[key] as number), color, "solid", 2, key),
+      line(`test ${label}`, curves.map((c) => percent(c.test, key)), color, "dot", 2, key, false),
     );
-    data.push(
-      line(`test ${label}`, curves.map((c) => c.test[key] as number), color, "dot", 2, key),
-    );
+    data[data.length - 2].hovertemplate = `val ${label}: %{y:.2f}<extra>epoch %{x}</extra>`;
+    data[data.length - 1].hovertemplate = `test ${label}: %{y:.2f}<extra>epoch %{x}</extra>`;
   }
-  // Marked epochs: a dashed line across both panels. The label goes in the legend (a trace
-  // on the metric panel, whose range is fixed to [0, 1]) so that labels never overlap the
-  // curves or each other when two protocols pick nearby epochs.
+  // Marked epochs: a dashed line across both panels, named in the legend (a trace on the
+  // metric panel) so that labels never overlap the curves or each other when two protocols
+  // pick nearby epochs.
   const markColors = ["#555555", "#CC79A7", "#56B4E9", "#D55E00"];
   const shapes: unknown[] = [];
   (options.marks ?? []).forEach((mark, i) => {
     const color = markColors[i % markColors.length];
-    shapes.push({
-      type: "line",
-      xref: "x",
-      yref: "y domain",
-      x0: mark.epoch,
-      x1: mark.epoch,
-      y0: 0,
-      y1: 1,
-      line: { color, dash: "dash", width: 1.5 },
-    });
+    for (const xref of ["x", "x2"]) {
+      shapes.push({
+        type: "line",
+        xref,
+        yref: `${xref === "x" ? "y" : "y2"} domain`,
+        x0: mark.epoch,
+        x1: mark.epoch,
+        y0: 0,
+        y1: 1,
+        line: { color, dash: "dash", width: 1.5 },
+      });
+    }
     data.push({
       type: "scatter",
       mode: "lines",
       name: `${mark.label}: epoch ${mark.epoch}`,
       x: [mark.epoch, mark.epoch],
-      y: [0, 1],
+      y: [0, 100],
       xaxis: "x2",
       yaxis: "y2",
       line: { color, dash: "dash", width: 1.5 },
       hoverinfo: "name",
+      legendgroup: `mark-${i}`,
     });
   });
   // Fixed x ranges: autorange would also stretch to fit legend-free extras.
   const first = Math.min(...epochs);
   const last = Math.max(...epochs);
   const xRange: [number, number] = epochs.length ? [first - 0.3, last + 0.3] : [0, 1];
+  const ticks = { ...integerTicks(epochs), tickangle: 0 };
+  const base = baseLayout(options.title ?? "Training curves", options.height ?? 500);
   return {
     data,
     layout: {
-      ...baseLayout(options.title ?? "Training curves", options.height ?? 440),
+      ...base,
+      // Title and toolbar above; the legend goes under the panels, where it has the full width
+      // (the bottom margin holds the epoch ticks, the axis titles and two or three legend rows).
+      margin: { t: TOOLBAR_BAND + 40, r: 24, b: 130, l: 64 },
       legend: {
-        orientation: "v",
-        x: 1.02,
-        y: 1,
+        orientation: "h",
+        x: 0,
+        y: 0,
+        xref: "container",
+        yref: "container",
         xanchor: "left",
-        yanchor: "top",
-        font: { size: 11 },
+        yanchor: "bottom",
+        font: { size: 12 },
       },
-      xaxis: axis("epoch", { domain: [0, 0.44], range: xRange, dtick: 1 }),
+      // Panels 0–0.4 and 0.56–1: the gap holds the right panel's tick labels and axis title.
+      xaxis: axis("epoch", { domain: [0, 0.4], range: xRange, ...ticks }),
       yaxis: axis("cross-entropy", { rangemode: "tozero" }),
-      xaxis2: axis("epoch", { domain: [0.56, 1], anchor: "y2", range: xRange, dtick: 1 }),
-      yaxis2: axis("metric", { anchor: "x2", range: [0, 1] }),
+      xaxis2: axis("epoch", { domain: [0.56, 1], anchor: "y2", range: xRange, ...ticks }),
+      // Up to 102: a curve at 100 stays visible above the frame.
+      yaxis2: axis("metric (%)", { anchor: "x2", range: [0, 102] }),
       shapes,
     },
   };

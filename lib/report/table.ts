@@ -98,7 +98,21 @@ export interface HtmlTableOptions {
   readonly className?: string;
 }
 
-/** An HTML `<table>`; every header and cell is escaped. */
+/**
+ * A cell's text as HTML: escaped, its first line as it is and any further lines (after `\n`)
+ * smaller and muted beneath it, e.g. an interval under its mean. Markdown tables print the same
+ * cell on one line.
+ */
+function cellHtml(cell: Cell): string {
+  const [first, ...rest] = String(cell).split(/\r?\n/);
+  return escapeHtml(first) +
+    rest.map((line) => `<br><span class="cell-note">${escapeHtml(line)}</span>`).join("");
+}
+
+/**
+ * An HTML `<table>`; every header and cell is escaped. A `\n` in a header breaks the line; in a
+ * cell, the lines after the first are set smaller beneath it.
+ */
 export function htmlTable(
   headers: readonly string[],
   rows: readonly (readonly Cell[])[],
@@ -112,9 +126,11 @@ export function htmlTable(
   };
   const cls = options.className ? ` class="${escapeHtml(options.className)}"` : "";
   const caption = options.caption ? `<caption>${escapeHtml(options.caption)}</caption>` : "";
-  const head = headers.map((h, c) => `<th${style(c)}>${escapeHtml(h)}</th>`).join("");
+  const head = headers.map((h, c) =>
+    `<th${style(c)}>${h.split(/\r?\n/).map(escapeHtml).join("<br>")}</th>`
+  ).join("");
   const body = rows.map((row) =>
-    `<tr>${row.map((cell, c) => `<td${style(c)}>${escapeHtml(String(cell))}</td>`).join("")}</tr>`
+    `<tr>${row.map((cell, c) => `<td${style(c)}>${cellHtml(cell)}</td>`).join("")}</tr>`
   ).join("\n");
   return `<table${cls}>${caption}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
 }
