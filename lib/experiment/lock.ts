@@ -1,0 +1,188 @@
+/**
+ * Run-directory locks: a process that trains cells in a run directory holds a lock file there
+ * (`locks/<scope>.lock`, with its pid, host and start time), so two resumes of one run do not
+ * both train every cell. Scopes follow shards: shard K of N and shard J of N (J ≠ K) train
+ * disjoint cells and may work side by side; the same shard twice, shards of different splits,
+ * or a whole-run process beside any shard may not. A lock left by a process that no longer runs
+ * on this host is taken over with a message; one held on another host is reported with its
+ * host and pid, since only that host can tell whether the process still runs.
+ *
+ * @module
+ */
+import { formatShard, type Shard } from "./shard.ts";
+
+/** What a lock file holds. */
+export interface LockInfo {
+  readonly pid: number;
+  readonly host: string;
+  /** `all` (the whole run) or `shard-K-of-N`. */
+  readonly scope: string;
+  readonly startedAt: string;
+  /** The Slurm job (`<array job>_<task>`) the holder runs in, if any. */
+  readonly slurmJob?: string;
+}
+
+/** Thrown when another live process holds a conflicting lock on the run directory. */
+export class RunLockedError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "RunLockedError";
+  }
+}
+
+/** A held lock; `release()` removes the lock file (idempotent). */
+export interface RunLock {
+  readonly path: string;
+  readonly info: LockInfo;
+  release(): Promise<void>;
+}
+
+function scopeOf(shard: Shard | undefined): string {
+  return shard ? `shard-${shard.index}-of-${shard.count}` : "all";
+}
+
+function parseScope(scope: string): Shard | undefined {
+  const m = /^shard-(\d+)-of-(\d+)$/.exec(scope);
+  return m ? { index: Number(m[1]), count: Number(m[2]) } : undefined;
+}
+
+/** Two scopes may work at once only as different shards of the same split. */
+function compatible(a: string, b: string): boolean {
+  const sa = parseScope(a), sb = parseScope(b);
+  return !!sa && !!sb && sa.count === sb.count && sa.index !== sb.index;
+}
+
+/** Whether `pid` runs on this host (Linux: /proc; elsewhere: `kill -0`). */
+function alive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    // no /proc entry: not running here (or no /proc at all: ask kill)
+  }
+  try {
+    Deno.statSync("/proc/self");
+    return false;
+  } catch {
+    return new Deno.Command("kill", { args: ["-0", String(pid)], stderr: "null" }).outputSync()
+      .success;
+  }
+}
+
+function describe(info: LockInfo): string {
+  const what = info.scope === "all" ? "the whole run" : info.scope.replaceAll("-", " ");
+  return `${what} (pid ${info.pid} on ${info.host}${
+    info.slurmJob ? `, Slurm job ${info.slurmJob}` : ""
+  }, since ${info.startedAt})`;
+}
+
+async function readLock(path: string): Promise<LockInfo | null> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path)) as LockInfo;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    // A lock half-written by a process killed mid-write: treat as held by nobody we can name.
+    return { pid: -1, host: "unknown", scope: "unknown", startedAt: "unknown" };
+  }
+}
+
+/**
+ * Locks `runDir` for the whole run (`shard` undefined) or for one shard. Throws
+ * {@linkcode RunLockedError} naming the holder when a live process holds a conflicting lock;
+ * takes over (with a message through `log`) locks of processes that died on this host.
+ */
+export async function lockRunDir(
+  runDir: string,
+  shard: Shard | undefined,
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<RunLock> {
+  const dir = `${runDir}/locks`;
+  await Deno.mkdir(dir, { recursive: true });
+  const host = Deno.hostname();
+  const scope = scopeOf(shard);
+  const slurmJob = Deno.env.get("SLURM_ARRAY_JOB_ID")
+    ? `${Deno.env.get("SLURM_ARRAY_JOB_ID")}_${Deno.env.get("SLURM_ARRAY_TASK_ID")}`
+    : Deno.env.get("SLURM_JOB_ID");
+  const info: LockInfo = {
+    pid: Deno.pid,
+    host,
+    scope,
+    startedAt: new Date().toISOString(),
+    ...(slurmJob ? { slurmJob } : {}),
+  };
+  const path = `${dir}/${scope}.lock`;
+  const holder = (other: LockInfo) =>
+    other.host === host && other.pid > 0 && !alive(other.pid) ? "stale" : "live";
+
+  // Our own scope: created exclusively, so two processes of one shard cannot both get it.
+  for (let attempt = 0;; attempt++) {
+    try {
+      await Deno.writeTextFile(path, JSON.stringify(info) + "\n", { createNew: true });
+      break;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists) || attempt > 0) {
+        if (e instanceof Deno.errors.AlreadyExists) {
+          throw new RunLockedError(`${runDir} is locked by a process that just started`);
+        }
+        throw e;
+      }
+      const other = await readLock(path);
+      if (other && holder(other) === "live") {
+        throw new RunLockedError(
+          `${runDir} is in use by ${describe(other)}; wait for it to finish` +
+            (other.host === host ? "" : `, or remove ${path} if that process is gone`),
+        );
+      }
+      if (other) log(`taking over the lock of ${describe(other)}: that process no longer runs`);
+      await Deno.remove(path).catch(() => {});
+    }
+  }
+  const release = async () => {
+    const current = await readLock(path);
+    if (current && current.pid === info.pid && current.host === host) {
+      await Deno.remove(path).catch(() => {});
+    }
+  };
+  // Other scopes: a live conflicting holder wins (we step back); stale ones are cleared.
+  for (const e of Deno.readDirSync(dir)) {
+    if (!e.isFile || !e.name.endsWith(".lock") || e.name === `${scope}.lock`) continue;
+    const otherScope = e.name.slice(0, -".lock".length);
+    if (compatible(scope, otherScope)) continue;
+    const other = await readLock(`${dir}/${e.name}`);
+    if (!other) continue;
+    if (holder(other) === "live") {
+      await release();
+      throw new RunLockedError(
+        `${runDir} is in use by ${describe(other)}, which overlaps ${
+          shard ? `shard ${formatShard(shard)}` : "the whole run"
+        }; wait for it to finish` +
+          (other.host === host ? "" : `, or remove ${dir}/${e.name} if that process is gone`),
+      );
+    }
+    log(`clearing the lock of ${describe(other)}: that process no longer runs`);
+    await Deno.remove(`${dir}/${e.name}`).catch(() => {});
+  }
+  return { path, info, release };
+}
+
+/** The live-or-not locks of a run directory (for status). */
+export async function listRunLocks(
+  runDir: string,
+): Promise<(LockInfo & { readonly running: boolean | "unknown" })[]> {
+  const out: (LockInfo & { running: boolean | "unknown" })[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(`${runDir}/locks`)];
+  } catch {
+    return out;
+  }
+  const host = Deno.hostname();
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!e.isFile || !e.name.endsWith(".lock")) continue;
+    const info = await readLock(`${runDir}/locks/${e.name}`);
+    if (!info) continue;
+    out.push({ ...info, running: info.host === host ? alive(info.pid) : "unknown" });
+  }
+  return out;
+}
