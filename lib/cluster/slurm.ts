@@ -120,7 +120,9 @@ async function run(cmd: string, args: readonly string[]): Promise<string> {
       .output();
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      throw new SlurmError(`${cmd} not found: is this a Slurm login node (slurm-client installed)?`);
+      throw new SlurmError(
+        `${cmd} not found: is this a Slurm login node (slurm-client installed)?`,
+      );
     }
     throw e;
   }

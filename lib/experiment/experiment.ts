@@ -12,12 +12,14 @@ import type { BackendName, TrainResult } from "../train/mod.ts";
 import { formatDuration, REPO_ROOT } from "../util/mod.ts";
 import { compareWithPaper, type ComparisonRow, summarise, type SummaryRow } from "./aggregate.ts";
 import { type BaselineResult, concatFeatures, linearProbe, zeroShotLogits } from "./baselines.ts";
-import type { Cell, CellResult } from "./cells.ts";
+import { type Cell, cellKey, type CellResult } from "./cells.ts";
 import type { ExperimentInputs } from "./inputs.ts";
 import { loadPaperResults } from "./paper.ts";
 import { buildExperimentReport } from "./report.ts";
+import { lockRunDir } from "./lock.ts";
 import { runCells } from "./runner.ts";
-import { listRuns } from "./runs.ts";
+import { formatShard, type Shard, shardCells } from "./shard.ts";
+import { claimAggregation, latestUnfinishedRun, loadCellResults } from "./runs.ts";
 import { baselineTable, comparisonTable, metricsCsv, summaryTable } from "./tables.ts";
 import { type TaskData, taskData } from "./task_data.ts";
 import { REFERENCE_VARIANT, type Variant } from "./variants.ts";
@@ -37,8 +39,12 @@ export interface ExperimentSpec {
   readonly inputs: ExperimentInputs;
   /** Results root. */
   readonly outRoot: string;
-  /** A run directory to continue, or `latest` (the newest run of this name). */
+  /** A run directory to continue, or `latest` (the newest unfinished run of this name). */
   readonly resume?: string;
+  /** Train only this shard of the cells (others may run elsewhere into the same directory). */
+  readonly shard?: Shard;
+  /** The image directory the features were extracted from (recorded so a run can be resumed). */
+  readonly images?: string;
   readonly backend?: BackendName | "auto";
   readonly workers?: number;
   /** Compare the main variant with the paper's table (reproduce). */
@@ -61,16 +67,21 @@ export interface ExperimentOutcome {
   readonly baselines: readonly BaselineResult[];
   /** Wall-clock seconds of this invocation. */
   readonly seconds: number;
-  /** The markdown table written to `table.md`. */
+  /** The markdown table written to `table.md` ("" while cells are pending). */
   readonly table: string;
+  /** The shard this invocation trained, if any. */
+  readonly shard?: Shard;
+  /** Cells this invocation trained. */
+  readonly trained: number;
+  /** Cells of the run still pending (other shards' work); 0 once tables and report are written. */
+  readonly pending: number;
 }
 
-/** Runs an experiment and writes everything into its run directory. */
-export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOutcome> {
-  const t0 = performance.now();
-  const log = spec.log ?? ((s: string) => console.error(s));
-  const runDir = await resolveRunDir(spec);
-  const cells: Cell[] = spec.variants.flatMap((variant) => {
+/** Every cell of an experiment: variant × task × seed, each with its complete config. */
+export function experimentCells(
+  spec: Pick<ExperimentSpec, "variants" | "tasks" | "seeds" | "baseConfig">,
+): Cell[] {
+  return spec.variants.flatMap((variant) => {
     const base = makeConfig(variant.overrides, spec.baseConfig);
     return spec.tasks.flatMap((task) =>
       spec.seeds.map((seed) => ({
@@ -81,8 +92,18 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
       }))
     );
   });
+}
+
+/**
+ * Creates (or, with `resume`, reopens) the run directory and its `config.json`, which records
+ * every setting a later shard, resume or `deno task report` needs. Trains nothing.
+ */
+export async function openRun(spec: ExperimentSpec): Promise<{ runDir: string; cells: Cell[] }> {
+  const cells = experimentCells(spec);
+  const runDir = await resolveRunDir(spec);
   const meta = {
     name: spec.name,
+    title: spec.title,
     createdAt: new Date().toISOString(),
     gitCommit: await gitCommit(),
     config: spec.baseConfig,
@@ -93,45 +114,104 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
     clipModel: spec.inputs.modelId,
     featureStore: spec.inputs.featureKey,
     dataset: { csv: spec.inputs.dataset.csvPath, sha256: spec.inputs.datasetSha256 },
+    images: spec.images ?? null,
+    compareWithPaper: spec.compareWithPaper ?? false,
+    baselines: spec.baselines ?? false,
+    saveHeads: spec.saveHeads ?? false,
     excludedWithoutImage: spec.inputs.missingImages,
     ...spec.extra,
   };
   if (!spec.resume) await writeRunFile(runDir, "config.json", meta);
   else await checkResumable(runDir, meta);
-  log(`run directory: ${runDir}`);
+  return { runDir, cells };
+}
 
-  const data: Partial<Record<TaskName, TaskData>> = {};
-  for (const task of spec.tasks) {
-    data[task] = taskData(spec.inputs.dataset, spec.inputs.features, task);
+/**
+ * Runs an experiment — or one shard of it — in its run directory, and writes the tables and
+ * report once every cell has finished (for a sharded run: the shard that finishes last, or
+ * `deno task report <run-dir>`).
+ */
+export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOutcome> {
+  const t0 = performance.now();
+  const log = spec.log ?? ((s: string) => console.error(s));
+  const { runDir, cells } = await openRun(spec);
+  log(`run directory: ${runDir}${spec.shard ? ` (shard ${formatShard(spec.shard)})` : ""}`);
+  const lock = await lockRunDir(runDir, spec.shard, log);
+  let trained = 0;
+  try {
+    const data: Partial<Record<TaskName, TaskData>> = {};
+    for (const task of spec.tasks) {
+      data[task] = taskData(spec.inputs.dataset, spec.inputs.features, task);
+    }
+    const classifierInit = Object.fromEntries(
+      spec.tasks.map((t) => [t, spec.inputs.prompts[t].classifierInit]),
+    ) as Partial<Record<TaskName, Float32Array>>;
+    const main = spec.variants[0]?.name ?? REFERENCE_VARIANT.name;
+    await runCells({
+      cells: shardCells(cells, spec.shard),
+      data,
+      classifierInit,
+      runDir,
+      workers: spec.workers,
+      backend: spec.backend,
+      log,
+      onResult: async (cell: Cell, _result: CellResult, result: TrainResult) => {
+        trained++;
+        if (!spec.saveHeads || cell.variant !== main || cell.seed !== spec.seeds[0]) return;
+        await saveTrainedHead(`${runDir}/heads/${cell.task}`, cell, result, spec.inputs);
+      },
+    });
+  } finally {
+    await lock.release();
   }
-  const classifierInit = Object.fromEntries(
-    spec.tasks.map((t) => [t, spec.inputs.prompts[t].classifierInit]),
-  ) as Partial<Record<TaskName, Float32Array>>;
+  // Other shards may have finished cells meanwhile: the directory is the record.
+  const results = await loadCellResults(runDir);
+  const finished = new Set(results.map((r) => r.key));
+  const pending = cells.filter((c) => !finished.has(cellKey(c))).length;
+  const seconds = () => (performance.now() - t0) / 1000;
+  const progress = { shard: spec.shard, trained, pending };
+  // Once every cell is in, the tables are written — by one process when several shards see
+  // the last cell land at once.
+  if (pending > 0 || (spec.shard && !(await claimAggregation(runDir)))) {
+    const none = { summary: [], comparison: [], baselines: [], table: "" };
+    return { runDir, results, ...none, seconds: seconds(), ...progress };
+  }
+  const outputs = await writeRunOutputs({ spec, runDir, results, seconds: seconds() });
+  return { ...outputs, seconds: seconds(), ...progress };
+}
 
+/** What {@linkcode writeRunOutputs} aggregates. */
+export interface RunOutputsInput {
+  readonly spec: Pick<
+    ExperimentSpec,
+    "title" | "tasks" | "seeds" | "variants" | "inputs" | "compareWithPaper" | "baselines"
+  >;
+  readonly runDir: string;
+  /** Every cell's result, in key order. */
+  readonly results: readonly CellResult[];
+  /** Wall-clock seconds to report for this invocation. */
+  readonly seconds: number;
+}
+
+/**
+ * The one aggregation of a finished run, for a single-machine run and `deno task report` alike:
+ * baselines, summary over seeds, the comparison with the paper, `table.md`, `metrics.csv`,
+ * `curves.json`, `report.html`, and last `metrics.json` (whose presence marks the run finished).
+ */
+export async function writeRunOutputs(
+  input: RunOutputsInput,
+): Promise<Omit<ExperimentOutcome, "trained" | "pending" | "shard">> {
+  const { spec, runDir, results, seconds } = input;
+  const meta = JSON.parse(await Deno.readTextFile(`${runDir}/config.json`));
   const main = spec.variants[0]?.name ?? REFERENCE_VARIANT.name;
-  const headsSaved = new Set<TaskName>();
-  const results = await runCells({
-    cells,
-    data,
-    classifierInit,
-    runDir,
-    workers: spec.workers,
-    backend: spec.backend,
-    log,
-    onResult: async (cell: Cell, _result: CellResult, trained: TrainResult) => {
-      if (!spec.saveHeads || cell.variant !== main || cell.seed !== spec.seeds[0]) return;
-      if (headsSaved.has(cell.task)) return;
-      headsSaved.add(cell.task);
-      await saveTrainedHead(`${runDir}/heads/${cell.task}`, cell, trained, spec.inputs);
-    },
-  });
-
   const baselines: BaselineResult[] = [];
   if (spec.baselines) {
-    for (const task of spec.tasks) baselines.push(...runBaselines(data[task]!, spec.inputs, task));
+    for (const task of spec.tasks) {
+      const data = taskData(spec.inputs.dataset, spec.inputs.features, task);
+      baselines.push(...runBaselines(data, spec.inputs, task));
+    }
     await writeRunFile(runDir, "baselines.json", baselines);
   }
-
   const summary = summarise(results);
   const paper = await loadPaperResults();
   const comparison = spec.compareWithPaper ? compareWithPaper(summary, paper, main) : [];
@@ -144,7 +224,6 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
   await writeRunFile(runDir, "table.md", table);
   await writeRunFile(runDir, "metrics.csv", metricsCsv(results));
   await writeRunFile(runDir, "curves.json", results.map((r) => ({ key: r.key, curves: r.curves })));
-  const seconds = (performance.now() - t0) / 1000;
   const excluded = Object.entries(spec.inputs.missingImages).filter(([, n]) => n > 0);
   const report = buildExperimentReport({
     title: spec.title,
@@ -195,11 +274,7 @@ async function resolveRunDir(spec: ExperimentSpec): Promise<string> {
     });
     return spec.resume;
   }
-  const runs = (await listRuns(spec.outRoot)).filter((r) => r.meta.name === spec.name);
-  if (runs.length === 0) {
-    throw new Error(`--resume latest: no earlier "${spec.name}" run under ${spec.outRoot}`);
-  }
-  return runs[0].dir;
+  return await latestUnfinishedRun(spec.outRoot, spec.name);
 }
 
 /**

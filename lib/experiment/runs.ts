@@ -69,3 +69,34 @@ export async function loadCellResults(runDir: string): Promise<CellResult[]> {
   }
   return out.sort((a, b) => a.key.localeCompare(b.key));
 }
+
+/**
+ * The newest run named `name` under `root` that has not finished (no `metrics.json`): what
+ * `--resume latest` continues. Throws when there is none, naming the finished ones if any.
+ */
+export async function latestUnfinishedRun(root: string, name: string): Promise<string> {
+  const runs = (await listRuns(root)).filter((r) => r.meta.name === name);
+  const open = runs.find((r) => !r.finished);
+  if (open) return open.dir;
+  throw new Error(
+    `--resume latest: no unfinished "${name}" run under ${root}` +
+      (runs.length > 0 ? ` (the newest, ${runs[0].dir}, has finished)` : ""),
+  );
+}
+
+/**
+ * Claims the writing of a run's tables and report for one process: the first to create
+ * `locks/aggregated` wins; others get false. `deno task report` does not need the claim.
+ */
+export async function claimAggregation(runDir: string): Promise<boolean> {
+  await Deno.mkdir(`${runDir}/locks`, { recursive: true });
+  try {
+    await Deno.writeTextFile(`${runDir}/locks/aggregated`, `${Deno.pid}@${Deno.hostname()}\n`, {
+      createNew: true,
+    });
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return false;
+    throw e;
+  }
+}

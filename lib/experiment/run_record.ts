@@ -1,0 +1,250 @@
+/**
+ * A run directory read back: the settings its `config.json` records, the report written from
+ * its finished cells (`deno task report <run-dir>`, the same aggregation a single-machine run
+ * ends with), and its status — finished, running, queued, failed and missing cells, with the
+ * Slurm job states and the failing shards' last log lines.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import type { MemeSenseConfig, TaskName } from "../config/mod.ts";
+import { accountingStates, queueStates, readSubmissions } from "../cluster/mod.ts";
+import { type Cell, cellKey } from "./cells.ts";
+import { experimentCells, type ExperimentOutcome, writeRunOutputs } from "./experiment.ts";
+import { prepareInputs } from "./inputs.ts";
+import { listRunLocks, lockRunDir } from "./lock.ts";
+import { loadCellResults } from "./runs.ts";
+import { cellsInKeyOrder, shardOf } from "./shard.ts";
+import type { Variant } from "./variants.ts";
+
+/** The settings a run directory's `config.json` records. */
+export interface RunRecord {
+  readonly name: string;
+  readonly title: string;
+  readonly createdAt: string;
+  readonly config: MemeSenseConfig;
+  readonly tasks: readonly TaskName[];
+  readonly seeds: readonly number[];
+  readonly variants: readonly Variant[];
+  readonly clipModel: string;
+  readonly featureStore: string;
+  readonly dataset: { readonly csv: string; readonly sha256: string };
+  readonly images: string | null;
+  readonly compareWithPaper: boolean;
+  readonly baselines: boolean;
+}
+
+/** Thrown when a directory is not a run directory or its record is unusable. */
+export class RunRecordError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "RunRecordError";
+  }
+}
+
+/** Reads `<runDir>/config.json`. */
+export async function readRunRecord(runDir: string): Promise<RunRecord> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${runDir}/config.json`);
+  } catch {
+    throw new RunRecordError(`${runDir} is not a run directory (no readable config.json)`);
+  }
+  let record: RunRecord;
+  try {
+    record = JSON.parse(text);
+  } catch (e) {
+    throw new RunRecordError(`${runDir}/config.json: not JSON (${(e as Error).message})`);
+  }
+  for (const field of ["name", "config", "tasks", "seeds", "variants", "dataset"] as const) {
+    if (record[field] === undefined) {
+      throw new RunRecordError(
+        `${runDir}/config.json: no "${field}" (a run from an older version?)`,
+      );
+    }
+  }
+  return { ...record, title: record.title ?? record.name, images: record.images ?? null };
+}
+
+/** The cells a run's record describes. */
+export function recordCells(record: RunRecord): Cell[] {
+  return experimentCells({
+    variants: record.variants,
+    tasks: record.tasks,
+    seeds: record.seeds,
+    baseConfig: record.config,
+  });
+}
+
+/**
+ * Writes a run's tables and report from its finished cells, exactly as the run itself would
+ * once its last cell is in. Refuses while cells are missing (naming how many and pointing to
+ * `deno task status`) or while a process still trains in the directory.
+ */
+export async function reportRun(
+  runDir: string,
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<Omit<ExperimentOutcome, "trained" | "pending" | "shard">> {
+  const t0 = performance.now();
+  const record = await readRunRecord(runDir);
+  const cells = recordCells(record);
+  const lock = await lockRunDir(runDir, undefined, log);
+  try {
+    const results = await loadCellResults(runDir);
+    const done = new Set(results.map((r) => r.key));
+    const missing = cells.filter((c) => !done.has(cellKey(c)));
+    if (missing.length > 0) {
+      throw new RunRecordError(
+        `${runDir}: ${missing.length} of ${cells.length} cells have not finished ` +
+          `(${missing.slice(0, 3).map(cellKey).join(", ")}${missing.length > 3 ? ", …" : ""}); ` +
+          `see deno task status ${runDir}`,
+      );
+    }
+    const inputs = await prepareInputs({
+      csv: record.dataset.csv,
+      images: record.images ?? `${dirname(record.dataset.csv)}/Images`,
+      model: record.config.clip.model,
+      preprocess: record.config.clip.preprocess,
+      imageMode: record.config.clip.imageMode,
+      offline: true,
+      log,
+    });
+    if (inputs.featureKey !== record.featureStore) {
+      throw new RunRecordError(
+        `${runDir}: its cells were trained on feature store ${record.featureStore}, but the ` +
+          `data and model it names now give ${inputs.featureKey}; the report would not match`,
+      );
+    }
+    const wanted = new Set(cells.map(cellKey));
+    return await writeRunOutputs({
+      spec: { ...record, inputs },
+      runDir,
+      results: results.filter((r) => wanted.has(r.key)),
+      seconds: (performance.now() - t0) / 1000,
+    });
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Where a cell stands. */
+export type CellState = "finished" | "running" | "queued" | "failed" | "missing";
+
+/** One cell's status. */
+export interface CellStatus {
+  readonly key: string;
+  readonly state: CellState;
+  /** The shard (of the latest Slurm submission covering it), if any. */
+  readonly shard?: number;
+  /** The log of the Slurm task that ran (or runs) the cell. */
+  readonly log?: string;
+}
+
+/** A run directory's status. */
+export interface RunStatus {
+  readonly runDir: string;
+  readonly name: string;
+  readonly total: number;
+  readonly cells: readonly CellStatus[];
+  readonly counts: Readonly<Record<CellState, number>>;
+  /** Tables and report written (`metrics.json` present). */
+  readonly reported: boolean;
+  /** Slurm job states by id (`<array>_<task>`, report job), from squeue or sacct. */
+  readonly jobs: ReadonlyMap<string, string>;
+  /** Where the job states came from. */
+  readonly jobSource: "squeue" | "squeue+sacct" | "none";
+  /** The last lines of each failed shard's log, by shard. */
+  readonly failedLogs: ReadonlyMap<number, { path: string; tail: string[] }>;
+  /** Processes working in the directory now (lock files). */
+  readonly workers: readonly string[];
+}
+
+async function tail(path: string, lines: number): Promise<string[]> {
+  try {
+    const text = await Deno.readTextFile(path);
+    return text.trimEnd().split("\n").slice(-lines);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The status of a run directory: each cell finished, running (a live process or Slurm task
+ * holds its shard), queued (its Slurm task waits), failed (its Slurm task ended without it) or
+ * missing (never attempted, or interrupted on a machine with no record of why).
+ */
+export async function runStatus(runDir: string, logLines = 10): Promise<RunStatus> {
+  const record = await readRunRecord(runDir);
+  const cells = cellsInKeyOrder(recordCells(record));
+  const done = new Set((await loadCellResults(runDir)).map((r) => r.key));
+  const submissions = await readSubmissions(runDir);
+  const last = submissions.at(-1);
+  const jobIds = submissions.flatMap((s) => [s.arrayJob, s.reportJob]);
+  const queued = await queueStates(jobIds);
+  const accounted = queued && jobIds.length > 0 ? await accountingStates(jobIds) : null;
+  const jobs = new Map<string, string>([...(accounted ?? []), ...(queued ?? [])]);
+  const locks = await listRunLocks(runDir);
+  const liveScopes = new Set(locks.filter((l) => l.running !== false).map((l) => l.scope));
+  const statuses: CellStatus[] = [];
+  const failedLogs = new Map<number, { path: string; tail: string[] }>();
+  for (const [i, cell] of cells.entries()) {
+    const key = cellKey(cell);
+    if (done.has(key)) {
+      statuses.push({ key, state: "finished" });
+      continue;
+    }
+    if (!last) {
+      const shardLocked = [...liveScopes].some((scope) => {
+        const m = /^shard-(\d+)-of-(\d+)$/.exec(scope);
+        return scope === "all" || (m && shardOf(i, Number(m[2])) === Number(m[1]));
+      });
+      statuses.push({ key, state: shardLocked ? "running" : "missing" });
+      continue;
+    }
+    const shard = shardOf(i, last.count);
+    const covering = [...submissions].reverse().find((s) => s.shards.includes(shard));
+    if (!covering) {
+      statuses.push({ key, state: "missing", shard });
+      continue;
+    }
+    const log = `${runDir}/slurm/logs/shard-${shard}-job-${covering.arrayJob}.log`;
+    const state = jobs.get(`${covering.arrayJob}_${shard}`) ??
+      (queued?.has(covering.arrayJob) ? "PENDING" : undefined);
+    const cellState: CellState = queued === null && !state
+      ? "missing"
+      : state === "RUNNING" || state === "COMPLETING"
+      ? "running"
+      : state === "PENDING" || state === "CONFIGURING"
+      ? "queued"
+      : "failed";
+    statuses.push({ key, state: cellState, shard, log });
+    if (cellState === "failed" && !failedLogs.has(shard)) {
+      failedLogs.set(shard, { path: log, tail: await tail(log, logLines) });
+    }
+  }
+  const counts = { finished: 0, running: 0, queued: 0, failed: 0, missing: 0 };
+  for (const s of statuses) counts[s.state]++;
+  let reported = true;
+  try {
+    await Deno.stat(`${runDir}/metrics.json`);
+  } catch {
+    reported = false;
+  }
+  return {
+    runDir,
+    name: record.name,
+    total: cells.length,
+    cells: statuses,
+    counts,
+    reported,
+    jobs,
+    jobSource: queued === null ? "none" : accounted ? "squeue+sacct" : "squeue",
+    failedLogs,
+    workers: locks.map((l) =>
+      `${l.scope} pid ${l.pid} on ${l.host}${l.slurmJob ? ` (Slurm ${l.slurmJob})` : ""}: ${
+        l.running === true ? "running" : l.running === false ? "gone (stale lock)" : "unknown"
+      }`
+    ),
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * Sharded runs: a deterministic split of the cells, per-cell results bit-identical to an
+ * unsharded run, tables written once by the last shard (or `reportRun`), and run-directory locks
+ * that let different shards work side by side while refusing the same shard twice.
+ */
+import assert from "node:assert/strict";
+import { makeConfig } from "../lib/config/mod.ts";
+import {
+  type ExperimentInputs,
+  lockRunDir,
+  parseShard,
+  prepareInputs,
+  reportRun,
+  runExperiment,
+  RunLockedError,
+  shardCells,
+  sweepVariants,
+} from "../lib/experiment/mod.ts";
+import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
+
+Deno.test("parseShard accepts K/N with 1 ≤ K ≤ N and names a bad value", () => {
+  assert.deepEqual(parseShard("3/4"), { index: 3, count: 4 });
+  assert.deepEqual(parseShard(" 1 / 1 "), { index: 1, count: 1 });
+  for (const bad of ["0/4", "5/4", "4", "a/b", "1/0", "-1/2", "1.5/3"]) {
+    assert.throws(() => parseShard(bad), new RegExp(`--shard: "${bad.replace(".", "\\.")}"`));
+  }
+});
+
+Deno.test("shards partition the cells: each cell in exactly one shard, balanced, order-free", () => {
+  const cells = [3, 1, 2].flatMap((seed) =>
+    ["hate", "stance"].flatMap((task) =>
+      ["a", "b", "c"].map((variant) => ({ variant, task: task as "hate" | "stance", seed }))
+    )
+  );
+  const keys = (cs: typeof cells) => cs.map((c) => `${c.variant}/${c.task}/${c.seed}`);
+  for (const count of [1, 2, 4, 7, 18, 25]) {
+    const parts = Array.from(
+      { length: count },
+      (_, k) => keys(shardCells(cells, { index: k + 1, count })),
+    );
+    const all = parts.flat();
+    assert.equal(all.length, 18, `N=${count}: every cell once`);
+    assert.equal(new Set(all).size, 18);
+    const sizes = parts.map((p) => p.length);
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `N=${count}: balanced ${sizes}`);
+    // The split depends on the cells, not on the order they were listed in.
+    const shuffled = [...cells].reverse();
+    assert.deepEqual(keys(shardCells(shuffled, { index: 1, count })), parts[0]);
+  }
+  assert.deepEqual(keys(shardCells(cells, { index: 2, count: 4 })), [
+    "a/hate/2",
+    "a/stance/3",
+    "b/stance/1",
+    "c/hate/2",
+    "c/stance/3",
+  ]);
+});
+
+let inputs: ExperimentInputs | undefined;
+async function syntheticInputs(): Promise<ExperimentInputs> {
+  if (!inputs) {
+    const memes = await ensureSyntheticMemes();
+    inputs = await prepareInputs({
+      csv: memes.csvPath,
+      images: memes.imageDir,
+      model: "tiny",
+      offline: true,
+      log: () => {},
+    });
+  }
+  return inputs;
+}
+
+/** A cell file without its wall-clock timings, which no two runs share. */
+function withoutTimings(text: string): string {
+  return JSON.stringify(JSON.parse(text, (k, v) => (k === "seconds" ? undefined : v)));
+}
+
+function listing(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+}
+
+Deno.test({
+  name: "a run in 3 concurrent shards gives bit-identical cells and the same tables as one run",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const out = await Deno.makeTempDir({ prefix: "memesense-shard-" });
+    try {
+      const spec = {
+        name: "shard-check",
+        title: "shard check",
+        tasks: ["stance" as const],
+        seeds: [1, 2],
+        variants: sweepVariants([0.2, 0.6], [1], { ratio: 0.2, depth: 1 }),
+        baseConfig: makeConfig({ clip: { model: "tiny" }, train: { epochs: 1 } }),
+        inputs: await syntheticInputs(),
+        outRoot: out,
+        workers: 1,
+        baselines: true,
+        log: () => {},
+      };
+      const whole = await runExperiment(spec);
+      assert.equal(whole.results.length, 4);
+      assert.equal(whole.pending, 0);
+
+      // Shard 1 creates the run; 2 and 3 resume it and all three train at once.
+      const first = await runExperiment({ ...spec, shard: parseShard("1/3") });
+      assert.equal(first.trained, 2);
+      assert.equal(first.pending, 2);
+      assert.equal(first.table, "", "no tables while cells are pending");
+      await assert.rejects(Deno.stat(`${first.runDir}/metrics.json`));
+      const [second, third] = await Promise.all([
+        runExperiment({ ...spec, resume: first.runDir, shard: parseShard("2/3") }),
+        runExperiment({ ...spec, resume: first.runDir, shard: parseShard("3/3") }),
+      ]);
+      assert.equal(second.trained + third.trained, 2);
+      assert.equal(
+        [second, third].filter((o) => o.table !== "").length,
+        1,
+        "exactly one shard writes the tables",
+      );
+
+      const sharded = first.runDir;
+      assert.deepEqual(listing(`${sharded}/cells`), listing(`${whole.runDir}/cells`));
+      for (const name of listing(`${whole.runDir}/cells`)) {
+        assert.equal(
+          withoutTimings(await Deno.readTextFile(`${sharded}/cells/${name}`)),
+          withoutTimings(await Deno.readTextFile(`${whole.runDir}/cells/${name}`)),
+          name,
+        );
+      }
+      for (const name of listing(`${whole.runDir}/predictions`)) {
+        assert.deepEqual(
+          await Deno.readFile(`${sharded}/predictions/${name}`),
+          await Deno.readFile(`${whole.runDir}/predictions/${name}`),
+          name,
+        );
+      }
+      const table = await Deno.readTextFile(`${whole.runDir}/table.md`);
+      assert.equal(await Deno.readTextFile(`${sharded}/table.md`), table);
+
+      // `report` rewrites the same tables from the directory alone.
+      await Deno.remove(`${sharded}/table.md`);
+      await Deno.remove(`${sharded}/metrics.json`);
+      const reported = await reportRun(sharded, () => {});
+      assert.equal(reported.table, table);
+      assert.equal(await Deno.readTextFile(`${sharded}/table.md`), table);
+      assert.deepEqual(
+        JSON.parse(await Deno.readTextFile(`${sharded}/metrics.json`)).summary,
+        JSON.parse(await Deno.readTextFile(`${whole.runDir}/metrics.json`)).summary,
+      );
+      assert.deepEqual(listing(`${sharded}/locks`), ["aggregated"], "every lock released");
+
+      // With a cell missing, report refuses and names the count.
+      await Deno.remove(`${sharded}/cells/${listing(`${sharded}/cells`)[0]}`);
+      await assert.rejects(reportRun(sharded, () => {}), /1 of 4 cells have not finished/);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test("run locks: shards of one split coexist; the same shard, other splits, the whole run do not", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "memesense-lock-" });
+  try {
+    const quiet = () => {};
+    const a = await lockRunDir(dir, { index: 1, count: 4 }, quiet);
+    const b = await lockRunDir(dir, { index: 2, count: 4 }, quiet);
+    await assert.rejects(lockRunDir(dir, { index: 1, count: 4 }, quiet), (e: Error) => {
+      assert.ok(e instanceof RunLockedError);
+      assert.match(e.message, new RegExp(`in use by shard 1 of 4 \\(pid ${Deno.pid} on `));
+      return true;
+    });
+    await assert.rejects(lockRunDir(dir, { index: 1, count: 2 }, quiet), /overlaps shard 1\/2/);
+    await assert.rejects(lockRunDir(dir, undefined, quiet), /overlaps the whole run/);
+    assert.deepEqual(listing(`${dir}/locks`), ["shard-1-of-4.lock", "shard-2-of-4.lock"]);
+    await a.release();
+    await b.release();
+    assert.deepEqual(listing(`${dir}/locks`), []);
+
+    // A lock left by a process that died on this host is taken over, with a message.
+    const dead = new Deno.Command(Deno.execPath(), { args: ["eval", "0"] }).spawn();
+    const { success } = await dead.status;
+    assert.ok(success);
+    await Deno.writeTextFile(
+      `${dir}/locks/all.lock`,
+      JSON.stringify({
+        pid: dead.pid,
+        host: Deno.hostname(),
+        scope: "all",
+        startedAt: "2026-01-01T00:00:00Z",
+      }),
+    );
+    const lines: string[] = [];
+    const taken = await lockRunDir(dir, undefined, (l) => lines.push(l));
+    assert.equal(taken.info.pid, Deno.pid);
+    assert.match(
+      lines.join("\n"),
+      new RegExp(`taking over the lock of the whole run \\(pid ${dead.pid} on .*no longer runs`),
+    );
+    await taken.release();
+
+    // One held on another host cannot be checked from here: refused, with the file to remove.
+    await Deno.writeTextFile(
+      `${dir}/locks/shard-3-of-4.lock`,
+      JSON.stringify({ pid: 1, host: "node-elsewhere", scope: "shard-3-of-4", startedAt: "x" }),
+    );
+    await assert.rejects(
+      lockRunDir(dir, { index: 3, count: 4 }, quiet),
+      /pid 1 on node-elsewhere.*or remove .*shard-3-of-4\.lock if that process is gone/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
