@@ -10,8 +10,12 @@
  */
 import { configFromFlags, type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
 import {
+  CLUSTER_FLAGS,
   DEFAULT_DEPTHS,
   DEFAULT_RATIOS,
+  executeExperiment,
+  ExecutionError,
+  executionFromFlags,
   explainSetupError,
   gridVariants,
   NAMED_ABLATIONS,
@@ -19,7 +23,6 @@ import {
   parseTasks,
   prepareFromFlags,
   printOutcome,
-  runExperiment,
   scriptFlags,
   sweepVariants,
   type Variant,
@@ -39,11 +42,19 @@ const OWN_FLAGS: readonly FlagSpec[] = [
     help: "number of seeds (from --seed on), or a comma list",
   },
 ];
-const FLAGS = scriptFlags(OWN_FLAGS);
+const FLAGS = scriptFlags([...OWN_FLAGS, ...CLUSTER_FLAGS]);
 
 if (import.meta.main) {
   const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task ablate [flags]");
   const config = configFromFlags(flags);
+  let execution;
+  try {
+    execution = executionFromFlags(flags);
+  } catch (e) {
+    if (!(e instanceof ExecutionError) && (e as Error).name !== "ShardError") throw e;
+    console.error((e as Error).message);
+    Deno.exit(2);
+  }
   const ratios = flags.ratios as number[], depths = flags.depths as number[];
   const mode = String(flags.mode);
   if (mode !== "sweeps" && mode !== "grid") {
@@ -63,21 +74,26 @@ if (import.meta.main) {
   const tasks = parseTasks(flags.tasks as string[]);
   const seeds = parseSeeds(flags.seeds as string, config.train.seed);
   console.error(`${variants.length} variants × ${tasks.length} task(s) × ${seeds.length} seed(s)`);
-  const outcome = await runExperiment({
-    name: String(flags.name ?? `ablate-${mode}`),
-    title: `MemeSense ablations (${mode}): residual ratio × mapping depth${
-      flags.named ? " and named variants" : ""
-    }`,
-    tasks,
-    seeds,
-    variants,
-    baseConfig: config,
-    inputs,
-    outRoot: String(flags.out),
-    resume: flags.resume as string | undefined,
-    backend: parseBackendName(String(flags.backend)),
-    workers: flags.workers as number | undefined,
-    extra: { flags },
-  });
-  printOutcome(outcome);
+  const outcome = await executeExperiment(
+    {
+      name: String(flags.name ?? `ablate-${mode}`),
+      title: `MemeSense ablations (${mode}): residual ratio × mapping depth${
+        flags.named ? " and named variants" : ""
+      }`,
+      tasks,
+      seeds,
+      variants,
+      baseConfig: config,
+      inputs,
+      outRoot: String(flags.out),
+      resume: flags.resume as string | undefined,
+      backend: parseBackendName(String(flags.backend)),
+      workers: flags.workers as number | undefined,
+      extra: { flags },
+    },
+    execution,
+    "ablate",
+    Deno.args,
+  );
+  if (outcome) printOutcome(outcome);
 }

@@ -10,13 +10,16 @@
  */
 import { configFromFlags, type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
 import {
+  CLUSTER_FLAGS,
+  executeExperiment,
+  ExecutionError,
+  executionFromFlags,
   explainSetupError,
   parseSeeds,
   parseTasks,
   prepareFromFlags,
   printOutcome,
   REFERENCE_VARIANT,
-  runExperiment,
   scriptFlags,
 } from "../lib/experiment/mod.ts";
 import { parseBackendName } from "../lib/train/mod.ts";
@@ -47,32 +50,45 @@ const OWN_FLAGS: readonly FlagSpec[] = [
     help: "also run zero-shot CLIP and a linear probe",
   },
 ];
-const FLAGS = scriptFlags(OWN_FLAGS);
+const FLAGS = scriptFlags([...OWN_FLAGS, ...CLUSTER_FLAGS]);
 
 if (import.meta.main) {
   const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task reproduce [flags]");
   const config = configFromFlags(flags);
+  let execution;
+  try {
+    execution = executionFromFlags(flags);
+  } catch (e) {
+    if (!(e instanceof ExecutionError) && (e as Error).name !== "ShardError") throw e;
+    console.error((e as Error).message);
+    Deno.exit(2);
+  }
   const protocol = String(flags.protocol);
   if (!["both", "reference", "clean"].includes(protocol)) {
     throw new Error(`--protocol: expected both, reference or clean, got "${protocol}"`);
   }
   const inputs = await prepareFromFlags(flags, config).catch(explainSetupError);
-  const outcome = await runExperiment({
-    name: String(flags.name ?? "reproduce"),
-    title: "MemeSense: MemeCLIP head on PrideMM, beside the paper",
-    tasks: parseTasks(flags.tasks as string[]),
-    seeds: parseSeeds(flags.seeds as string, config.train.seed),
-    variants: [REFERENCE_VARIANT],
-    baseConfig: config,
-    inputs,
-    outRoot: String(flags.out),
-    resume: flags.resume as string | undefined,
-    backend: parseBackendName(String(flags.backend)),
-    workers: flags.workers as number | undefined,
-    compareWithPaper: true,
-    baselines: Boolean(flags.baselines),
-    saveHeads: true,
-    extra: { flags, protocolColumns: protocol },
-  });
-  printOutcome(outcome, protocol as "both" | "reference" | "clean");
+  const outcome = await executeExperiment(
+    {
+      name: String(flags.name ?? "reproduce"),
+      title: "MemeSense: MemeCLIP head on PrideMM, beside the paper",
+      tasks: parseTasks(flags.tasks as string[]),
+      seeds: parseSeeds(flags.seeds as string, config.train.seed),
+      variants: [REFERENCE_VARIANT],
+      baseConfig: config,
+      inputs,
+      outRoot: String(flags.out),
+      resume: flags.resume as string | undefined,
+      backend: parseBackendName(String(flags.backend)),
+      workers: flags.workers as number | undefined,
+      compareWithPaper: true,
+      baselines: Boolean(flags.baselines),
+      saveHeads: true,
+      extra: { flags, protocolColumns: protocol },
+    },
+    execution,
+    "reproduce",
+    Deno.args,
+  );
+  if (outcome) printOutcome(outcome, protocol as "both" | "reference" | "clean");
 }

@@ -244,7 +244,9 @@ export async function queueStates(jobs: readonly string[]): Promise<Map<string, 
   let out: string;
   try {
     out = await run("squeue", ["-h", "-r", "-o", "%i %T", "-j", jobs.join(",")]);
-  } catch {
+  } catch (e) {
+    // Jobs that left the queue a while ago are "invalid" to squeue: none queued.
+    if (e instanceof SlurmError && /Invalid job id/i.test(e.message)) return new Map();
     return null;
   }
   const states = new Map<string, string>();

@@ -24,6 +24,7 @@ import {
 } from "../data/mod.ts";
 import { exists, formatDuration } from "../util/mod.ts";
 import type { ExperimentOutcome } from "./experiment.ts";
+import { formatShard } from "./shard.ts";
 import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
 import { RESULTS_ROOT } from "./runs.ts";
 import { baselineTable, comparisonTable, summaryTable } from "./tables.ts";
@@ -210,6 +211,19 @@ export function printOutcome(
   outcome: ExperimentOutcome,
   protocol: "both" | "reference" | "clean" = "both",
 ): void {
+  if (outcome.shard) {
+    console.log(
+      `shard ${formatShard(outcome.shard)}: ${outcome.trained} cells trained in ` +
+        `${formatDuration(outcome.seconds)}; ` +
+        (outcome.pending > 0
+          ? `${outcome.pending} cells of the run still pending in other shards. Once they are ` +
+            `in: deno task report ${outcome.runDir}`
+          : outcome.table === ""
+          ? `another shard writes the tables into ${outcome.runDir}/`
+          : "the last shard: tables and report follow"),
+    );
+    if (outcome.table === "") return;
+  }
   if (outcome.comparison.length > 0) {
     const rows = outcome.comparison.filter((r) => protocol === "both" || r.protocol === protocol);
     console.log(comparisonTable(rows));

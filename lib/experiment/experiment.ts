@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import { makeConfig, type MemeSenseConfig, type TaskName, TASKS } from "../config/mod.ts";
 import { evaluateLogits } from "../metrics/mod.ts";
 import { createRunDir, writeReport, writeRunFile } from "../report/mod.ts";
@@ -43,8 +44,6 @@ export interface ExperimentSpec {
   readonly resume?: string;
   /** Train only this shard of the cells (others may run elsewhere into the same directory). */
   readonly shard?: Shard;
-  /** The image directory the features were extracted from (recorded so a run can be resumed). */
-  readonly images?: string;
   readonly backend?: BackendName | "auto";
   readonly workers?: number;
   /** Compare the main variant with the paper's table (reproduce). */
@@ -114,7 +113,7 @@ export async function openRun(spec: ExperimentSpec): Promise<{ runDir: string; c
     clipModel: spec.inputs.modelId,
     featureStore: spec.inputs.featureKey,
     dataset: { csv: spec.inputs.dataset.csvPath, sha256: spec.inputs.datasetSha256 },
-    images: spec.images ?? null,
+    images: resolve(spec.inputs.dataset.imageDir),
     compareWithPaper: spec.compareWithPaper ?? false,
     baselines: spec.baselines ?? false,
     saveHeads: spec.saveHeads ?? false,

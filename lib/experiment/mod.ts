@@ -17,6 +17,7 @@ export * from "./runner.ts";
 export * from "./shard.ts";
 export * from "./lock.ts";
 export * from "./run_record.ts";
+export * from "./submit.ts";
 export * from "./report.ts";
 export * from "./cli.ts";
 export * from "./experiment.ts";

@@ -1,0 +1,30 @@
+/**
+ * `deno task report <run-dir>`: writes a run's tables and report from its finished cells —
+ * the same aggregation a single-machine run ends with — for runs trained in shards (on several
+ * machines, or as a Slurm array). Refuses while cells are missing or a shard still trains.
+ *
+ *   deno task report results/20260301-120000-ablate-grid
+ *
+ * @module
+ */
+import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { printOutcome, reportRun } from "../lib/experiment/mod.ts";
+
+const FLAGS: readonly FlagSpec[] = [{ name: "help", type: "boolean", help: "show this help" }];
+const USAGE = "deno task report <run-dir>";
+
+if (import.meta.main) {
+  const positional = Deno.args.filter((a) => !a.startsWith("--"));
+  parseFlagsOrExit(Deno.args.filter((a) => a.startsWith("--")), FLAGS, USAGE);
+  if (positional.length !== 1) {
+    console.error(`give exactly one run directory\n\nusage: ${USAGE}`);
+    Deno.exit(2);
+  }
+  try {
+    const outcome = await reportRun(positional[0]);
+    printOutcome({ ...outcome, trained: 0, pending: 0 });
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
+}

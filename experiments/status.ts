@@ -1,0 +1,83 @@
+/**
+ * `deno task status <run-dir>`: where a run stands — finished, running, queued, failed and
+ * missing cells; for Slurm runs the job states (`squeue`, and `sacct` where accounting runs)
+ * and the last log lines of each failed shard; processes working in the directory now.
+ *
+ *   deno task status results/20260301-120000-ablate-grid [--cells]
+ *
+ * @module
+ */
+import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { readSubmissions } from "../lib/cluster/mod.ts";
+import { runStatus } from "../lib/experiment/mod.ts";
+
+const FLAGS: readonly FlagSpec[] = [
+  { name: "cells", type: "boolean", default: false, help: "list every cell with its state" },
+  { name: "lines", type: "number", default: 10, help: "log lines shown per failed shard" },
+  { name: "help", type: "boolean", help: "show this help" },
+];
+const USAGE = "deno task status <run-dir> [flags]";
+
+if (import.meta.main) {
+  const positional: string[] = [];
+  const flagArgs: string[] = [];
+  for (let i = 0; i < Deno.args.length; i++) {
+    const a = Deno.args[i];
+    if (a.startsWith("--")) {
+      flagArgs.push(a);
+      if (a === "--lines") flagArgs.push(Deno.args[++i]);
+    } else positional.push(a);
+  }
+  const flags = parseFlagsOrExit(flagArgs, FLAGS, USAGE);
+  if (positional.length !== 1) {
+    console.error(`give exactly one run directory\n\nusage: ${USAGE}`);
+    Deno.exit(2);
+  }
+  const runDir = positional[0];
+  let status;
+  try {
+    status = await runStatus(runDir, flags.lines as number);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
+  const c = status.counts;
+  console.log(`${status.runDir} (${status.name}): ${c.finished}/${status.total} cells finished`);
+  console.log(
+    `  running ${c.running}, queued ${c.queued}, failed ${c.failed}, missing ${c.missing}; ` +
+      `tables and report ${status.reported ? "written" : "not written yet"}`,
+  );
+  for (const w of status.workers) console.log(`  working: ${w}`);
+  const submissions = await readSubmissions(runDir);
+  for (const s of submissions) {
+    const state = (id: string) => status.jobs.get(id) ?? "ended";
+    const tasks = s.shards.map((k) => `${k}:${state(`${s.arrayJob}_${k}`)}`).join(" ");
+    console.log(
+      `  Slurm array ${s.arrayJob} (${s.submittedAt}, ${s.cells} cells) tasks ${tasks}; ` +
+        `report job ${s.reportJob}: ${state(s.reportJob)}`,
+    );
+  }
+  if (submissions.length > 0 && status.jobSource === "none") {
+    console.log("  (squeue not available here: job states unknown)");
+  }
+  if (flags.cells) {
+    for (const cell of status.cells) {
+      console.log(
+        `  ${cell.state.padEnd(8)} ${cell.key}${cell.shard ? ` (shard ${cell.shard})` : ""}`,
+      );
+    }
+  }
+  for (const [shard, log] of status.failedLogs) {
+    const failed = status.cells.filter((x) => x.state === "failed" && x.shard === shard);
+    console.log(
+      `\nshard ${shard} ended without ${failed.map((x) => x.key).join(", ")}; ${log.path}:`,
+    );
+    for (const line of log.tail) console.log(`  | ${line}`);
+  }
+  if (c.failed + c.missing > 0) {
+    console.log(
+      "\nto run the missing cells: the same command with --resume " + runDir +
+        (submissions.length > 0 ? " (with --executor slurm: only those shards are submitted)" : ""),
+    );
+  }
+}
