@@ -1,46 +1,77 @@
 /**
  * Training speed of the head on synthetic features: 4,328 samples (PrideMM's train split size),
- * batch 16, the default binary model, for each available backend (or `--backend`).
+ * batch 16, the default binary model — beside Debian's PyTorch running the reference head on the
+ * same machine in the same run.
  *
- *   deno task bench:head [--backend blas] [--epochs 1] [--steps 0] [--batch-size 16]
+ *   deno task bench:head [--backend auto|all|blas|wasm|cpu] [--gradients all|fused|explicit|autodiff]
+ *                        [--repeats 3] [--steps 0] [--profile] [--torch] [--workers 2]
  *
- * Prints `X s per epoch`, samples/s, and where a step's time goes (GEMMs through OpenBLAS on the
- * `blas` backend, AdamW). `--steps N` times N steps and extrapolates to a full epoch; the slow
- * `cpu` backend is timed on 20 steps unless `--steps` says otherwise.
+ * Every repetition times one PyTorch epoch (`/usr/bin/python3 bench/torch_head.py`, when that
+ * Python has torch) and then one epoch of each backend × gradient method, interleaved, so that
+ * the machine's load falls on both alike; the summary gives medians and the median per-repetition
+ * ratio to PyTorch. The load average is printed before and after. `--profile` splits a step into
+ * GEMMs, element-wise passes (with tfjs's tensor allocation and dispatch on the tfjs paths),
+ * dropout masks, loss, gradient read-back and AdamW, in ms per step. `--workers N` also measures
+ * the throughput of N parallel training workers against one.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { DEFAULT_CONFIG, FlagError, helpText, makeConfig, parseFlags } from "../lib/config/mod.ts";
+import { DEFAULT_CONFIG, type FlagSpec, makeConfig, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { countParams } from "../lib/model/mod.ts";
 import {
   BACKEND_NAMES,
   type BackendName,
-  blasStats,
+  describeBackend,
+  GRADIENT_METHODS,
+  type GradientMethod,
   HeadTrainer,
   initBackend,
   parseBackendName,
   predictLogits,
   probeBackends,
-  resetBlasStats,
   type SplitData,
+  type StepProfile,
+  trainMany,
 } from "../lib/train/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
 const N = 4328;
-const FLAGS = [
+const FLAGS: readonly FlagSpec[] = [
   {
     name: "backend",
     type: "string",
-    help: `auto (all available) or one of ${BACKEND_NAMES.join(", ")}`,
+    help: `auto (the best available), all, or one of ${BACKEND_NAMES.join(", ")}`,
     default: "auto",
   },
-  { name: "epochs", type: "number", help: "timed epochs per backend", default: 1 },
+  {
+    name: "gradients",
+    type: "string",
+    help: `all, or one of ${GRADIENT_METHODS.join(", ")} (fused runs on blas only)`,
+    default: "all",
+  },
+  { name: "repeats", type: "number", help: "timed epochs per backend and method", default: 3 },
   { name: "steps", type: "number", help: "steps per timed epoch (0 = a full epoch)", default: 0 },
+  { name: "profile", type: "boolean", help: "where a step's time goes, ms/step", default: false },
+  {
+    name: "torch",
+    type: "boolean",
+    help: "also time Debian's PyTorch (/usr/bin/python3) on the reference head",
+    default: true,
+  },
+  {
+    name: "workers",
+    type: "number",
+    help: "also time N parallel workers against one (0 = skip)",
+    default: 0,
+  },
   { name: "batch-size", type: "number", help: "mini-batch size", default: 16 },
   { name: "seed", type: "number", help: "seed of the synthetic data and the run", default: 42 },
   { name: "help", type: "boolean", help: "show this help", default: false },
-] as const;
+];
+
+const TORCH_PYTHON = "/usr/bin/python3";
+const TORCH_SCRIPT = new URL("./torch_head.py", import.meta.url).pathname;
 
 function syntheticSplit(n: number, dim: number, seed: number): SplitData {
   const rng = new Rng(seed);
@@ -59,99 +90,259 @@ function syntheticSplit(n: number, dim: number, seed: number): SplitData {
   return { image, text, labels, n };
 }
 
-async function benchBackend(
-  backend: BackendName,
-  data: SplitData,
-  flags: { epochs: number; steps: number; batchSize: number; seed: number },
-): Promise<void> {
-  await initBackend(backend, { quiet: true });
-  const config = makeConfig({ train: { batchSize: flags.batchSize, seed: flags.seed } });
-  const trainer = new HeadTrainer(config, 2);
-  const fullSteps = Math.ceil(N / flags.batchSize);
-  const steps = flags.steps > 0 ? flags.steps : backend === "cpu" ? 20 : 0;
-  // Warm-up: the first steps compile and allocate.
-  await trainer.epoch(data, { maxSteps: 3 });
-  const tensorsBefore = tf.memory().numTensors;
-  for (let e = 1; e <= flags.epochs; e++) {
-    resetBlasStats();
-    const t0 = performance.now();
-    const r = await trainer.epoch(data, { maxSteps: steps });
-    const seconds = (performance.now() - t0) / 1000;
-    const perEpoch = seconds / r.steps * fullSteps;
-    const gemm = blasStats();
-    const parts = [
-      `${backend.padEnd(6)} epoch ${e}: ${perEpoch.toFixed(2)} s per epoch`,
-      `${(r.samples / seconds).toFixed(0)} samples/s`,
-      `${(1000 * seconds / r.steps).toFixed(1)} ms/step`,
-      r.steps < fullSteps ? `(extrapolated from ${r.steps} steps)` : `(${r.steps} steps)`,
-      `loss ${r.loss.toFixed(4)}`,
-    ];
-    if (gemm.calls) {
-      parts.push(
-        `GEMM ${(gemm.ms / r.steps).toFixed(1)} ms/step at ${
-          (gemm.flops / gemm.ms / 1e6).toFixed(1)
-        } GFLOP/s`,
-      );
-    }
-    console.log(parts.join("  "));
+/** `1 min, 5 min, 15 min` load averages, or `unknown`. */
+function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
   }
-  const t1 = performance.now();
-  predictLogits(trainer.weights, config, data.image, data.text, data.n);
-  console.log(
-    `${backend.padEnd(6)} eval: ${N} rows in ${((performance.now() - t1) / 1000).toFixed(2)} s; ` +
-      `tensors ${tensorsBefore} → ${tf.memory().numTensors}`,
-  );
 }
 
-async function main(): Promise<void> {
-  let flags;
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Whether Debian's Python can import torch (without paying for the import twice later). */
+async function torchAvailable(): Promise<boolean> {
   try {
-    flags = parseFlags(Deno.args, FLAGS as unknown as Parameters<typeof parseFlags>[1]);
-  } catch (e) {
-    if (e instanceof FlagError) {
-      console.error(`bench:head: ${e.message}`);
-      Deno.exit(2);
-    }
-    throw e;
+    const out = await new Deno.Command(TORCH_PYTHON, {
+      args: ["-c", "import torch"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
   }
-  if (flags.help) {
-    console.log(
-      helpText("deno task bench:head [flags]", FLAGS as unknown as Parameters<typeof helpText>[1]),
-    );
-    return;
+}
+
+/** One PyTorch epoch (extrapolated from `steps` when > 0): seconds per epoch. */
+async function torchEpoch(steps: number, batchSize: number, seed: number): Promise<number> {
+  const out = await new Deno.Command(TORCH_PYTHON, {
+    args: [
+      TORCH_SCRIPT,
+      "--steps",
+      String(steps),
+      "--batch-size",
+      String(batchSize),
+      "--seed",
+      String(seed),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  if (!out.success) {
+    throw new Error(`bench/torch_head.py failed: ${new TextDecoder().decode(out.stderr).trim()}`);
   }
-  const choice = parseBackendName(String(flags.backend));
-  const options = {
-    epochs: Number(flags.epochs),
-    steps: Number(flags.steps),
-    batchSize: Number(flags["batch-size"]),
-    seed: Number(flags.seed),
-  };
+  return JSON.parse(text.split("\n").at(-1)!).epochSeconds;
+}
+
+interface Entry {
+  readonly backend: BackendName;
+  readonly method: GradientMethod;
+  readonly trainer: HeadTrainer;
+  readonly seconds: number[];
+  readonly profile: StepProfile;
+}
+
+const pad = (s: string, n: number) => s.padEnd(n);
+
+async function main(): Promise<void> {
+  const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task bench:head [flags]");
+  const repeats = Math.max(1, Number(flags.repeats));
+  const stepsFlag = Number(flags.steps);
+  const batchSize = Number(flags["batch-size"]);
+  const seed = Number(flags.seed);
+  const backendFlag = String(flags.backend);
   let backends: BackendName[];
-  if (choice === "auto") {
+  if (backendFlag === "auto" || backendFlag === "all") {
     backends = [];
     for (const b of await probeBackends()) {
       if (b.reason) console.log(`${b.name}: unavailable (${b.reason})`);
       else backends.push(b.name);
     }
-  } else backends = [choice];
+    if (backendFlag === "auto") backends = backends.slice(0, 1);
+  } else backends = [parseBackendName(backendFlag) as BackendName];
+  const gradientsFlag = String(flags.gradients);
+  if (gradientsFlag !== "all" && !(GRADIENT_METHODS as readonly string[]).includes(gradientsFlag)) {
+    console.error(
+      `bench:head: --gradients: expected all, ${
+        GRADIENT_METHODS.join(", ")
+      }; got "${gradientsFlag}"`,
+    );
+    Deno.exit(2);
+  }
   const head = DEFAULT_CONFIG.head;
+  const config = makeConfig({ train: { batchSize, seed } });
+  const fullSteps = Math.ceil(N / batchSize);
   console.log(
     `head: ${countParams(head, 2).toLocaleString("en")} parameters; ${N} synthetic samples, ` +
-      `batch ${options.batchSize}; ${navigator.hardwareConcurrency} cores; deno ${Deno.version.deno}`,
+      `batch ${batchSize} (${fullSteps} steps/epoch); ${navigator.hardwareConcurrency} cores; ` +
+      `deno ${Deno.version.deno}`,
   );
-  const data = syntheticSplit(N, head.unmappedDim, options.seed);
+  console.log(`load average before: ${loadAverage()}`);
+  const data = syntheticSplit(N, head.unmappedDim, seed);
+
+  const entries: Entry[] = [];
   for (const backend of backends) {
-    await initBackend(backend);
-    await benchBackend(backend, data, options);
+    await initBackend(backend, { quiet: true });
+    console.log(`backend ${backend}: ${describeBackend(backend)}`);
+    const methods = gradientsFlag === "all"
+      ? GRADIENT_METHODS.filter((m) => m !== "fused" || backend === "blas")
+      : [gradientsFlag as GradientMethod];
+    for (const method of methods) {
+      if (method === "fused" && backend !== "blas") {
+        console.log(`(fused needs the blas backend; skipped on ${backend})`);
+        continue;
+      }
+      const trainer = new HeadTrainer(config, 2, { gradients: method });
+      await trainer.epoch(data, { maxSteps: 3 }); // warm-up: the first steps compile and allocate
+      entries.push({ backend, method, trainer, seconds: [], profile: emptyProfile() });
+    }
   }
+  const withTorch = Boolean(flags.torch) && await torchAvailable();
+  if (flags.torch && !withTorch) {
+    console.log(`PyTorch: unavailable (${TORCH_PYTHON} cannot import torch)`);
+  }
+  const torchSeconds: number[] = [];
+
+  for (let rep = 1; rep <= repeats; rep++) {
+    if (withTorch) {
+      const s = await torchEpoch(stepsFlag, batchSize, seed);
+      torchSeconds.push(s);
+      console.log(
+        `rep ${rep}  torch            ${s.toFixed(2)} s/epoch  (${
+          (1000 * s / fullSteps).toFixed(1)
+        } ms/step)`,
+      );
+    }
+    for (const e of entries) {
+      await initBackend(e.backend, { quiet: true });
+      // The slow plain-JavaScript backend is timed on 20 steps unless --steps says otherwise.
+      const steps = stepsFlag > 0 ? stepsFlag : e.backend === "cpu" ? 20 : 0;
+      const tensorsBefore = tf.memory().numTensors;
+      e.trainer.resetProfile();
+      const t0 = performance.now();
+      const r = await e.trainer.epoch(data, { maxSteps: steps });
+      const seconds = (performance.now() - t0) / 1000;
+      const perEpoch = seconds / r.steps * fullSteps;
+      e.seconds.push(perEpoch);
+      const p = e.trainer.profile();
+      for (const k of Object.keys(p) as (keyof StepProfile)[]) e.profile[k] += p[k];
+      const leaked = tf.memory().numTensors - tensorsBefore;
+      console.log(
+        `rep ${rep}  ${pad(`${e.backend}/${e.method}`, 16)} ${perEpoch.toFixed(2)} s/epoch  ` +
+          `(${(1000 * seconds / r.steps).toFixed(1)} ms/step, ` +
+          `${r.steps < fullSteps ? `extrapolated from ${r.steps} steps` : `${r.steps} steps`}, ` +
+          `loss ${r.loss.toFixed(4)}${leaked ? `, ${leaked} tensors leaked` : ""})`,
+      );
+    }
+  }
+
+  console.log(`\nload average after: ${loadAverage()}`);
+  console.log(`summary over ${repeats} repetition(s), medians:`);
+  if (withTorch) {
+    console.log(`  ${pad("torch (reference)", 20)} ${median(torchSeconds).toFixed(2)} s/epoch`);
+  }
+  for (const e of entries) {
+    const line = [
+      `  ${pad(`${e.backend}/${e.method}`, 20)} ${median(e.seconds).toFixed(2)} s/epoch`,
+    ];
+    line.push(`${(N / median(e.seconds)).toFixed(0)} samples/s`);
+    if (withTorch) {
+      const ratios = e.seconds.map((s, i) => s / torchSeconds[i]);
+      line.push(
+        `ratio to PyTorch ${median(ratios).toFixed(2)} (per repetition: ${
+          ratios.map((r) => r.toFixed(2)).join(", ")
+        })`,
+      );
+    }
+    console.log(line.join("  "));
+  }
+  if (flags.profile) {
+    console.log("\nprofile, ms per step (all repetitions):");
+    console.log(
+      `  ${pad("", 20)} ${
+        ["GEMM", "elementwise*", "dropout", "loss", "readback", "AdamW", "total"]
+          .map((h) => h.padStart(12)).join("")
+      }`,
+    );
+    for (const e of entries) {
+      const p = e.profile;
+      const parts = [p.gemm, p.elementwise, p.dropout, p.loss, p.readback, p.adamw];
+      const total = parts.reduce((a, b) => a + b, 0);
+      console.log(
+        `  ${pad(`${e.backend}/${e.method}`, 20)} ${
+          [...parts, total].map((v) => (v / p.steps).toFixed(2).padStart(12)).join("")
+        }`,
+      );
+    }
+    console.log(
+      "  * element-wise passes and reductions; on the explicit and autodiff paths also tfjs's\n" +
+        "    tensor allocation and kernel dispatch (the fused path allocates nothing per step).\n" +
+        "    GEMM is timed inside OpenBLAS calls, so it reads 0 off the blas backend.",
+    );
+  }
+  const best = entries[0];
+  if (best) {
+    const t1 = performance.now();
+    await initBackend(best.backend, { quiet: true });
+    predictLogits(best.trainer.weights, config, data.image, data.text, data.n);
+    console.log(
+      `\n${best.backend} eval: ${N} rows in ${((performance.now() - t1) / 1000).toFixed(2)} s`,
+    );
+  }
+  const workers = Number(flags.workers);
+  if (workers > 1 && best) await benchWorkers(best.backend, workers, data, config);
+}
+
+/**
+ * Throughput of `workers` parallel training runs against one: the same job (2 epochs over the
+ * train split, evaluation on 256 rows) once in one worker, then `workers` copies in as many.
+ */
+async function benchWorkers(
+  backend: BackendName,
+  workers: number,
+  data: SplitData,
+  base: ReturnType<typeof makeConfig>,
+): Promise<void> {
+  const config = makeConfig({ train: { epochs: 2 } }, base);
+  const small = (from: number): SplitData => ({
+    image: data.image.slice(from * 768, (from + 256) * 768),
+    text: data.text.slice(from * 768, (from + 256) * 768),
+    labels: data.labels.slice(from, from + 256),
+    n: 256,
+  });
+  const job = { config, numClasses: 2, train: data, val: small(0), test: small(256), backend };
+  const time = async (count: number) => {
+    const t0 = performance.now();
+    await trainMany(Array.from({ length: count }, () => job), { workers: count });
+    return (performance.now() - t0) / 1000;
+  };
+  console.log(`\nworkers (${backend}, 2 epochs per job), load average ${loadAverage()}:`);
+  const one = await time(1);
+  const many = await time(workers);
+  const scaling = (workers / many) / (1 / one);
+  console.log(
+    `  1 worker: 1 job in ${one.toFixed(1)} s; ${workers} workers: ${workers} jobs in ` +
+      `${many.toFixed(1)} s; throughput ×${scaling.toFixed(2)}`,
+  );
+  console.log(`  load average after: ${loadAverage()}`);
+}
+
+function emptyProfile(): StepProfile {
+  return { steps: 0, gemm: 0, elementwise: 0, dropout: 0, loss: 0, readback: 0, adamw: 0 };
 }
 
 if (import.meta.main) {
   try {
     await main();
   } catch (e) {
-    // Bad flag values and unavailable backends are the user's to fix: say so without a trace.
+    // Unavailable backends are the user's to fix: say so without a trace.
     if (!(e instanceof Error) || !/^(unknown backend|backend \S+ is unavailable)/.test(e.message)) {
       throw e;
     }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { AdamW, adamwUpdate } from "../lib/train/mod.ts";
+import { AdamWBuffers } from "../lib/train/_adamw_simd.ts";
 
 /**
  * Two AdamW steps, lr 0.1, weight decay 0.01, β (0.9, 0.999), ε 1e-8, from θ = [1, −2, 0.5]:
@@ -56,5 +57,37 @@ Deno.test("AdamW steps every parameter together and refuses a missing gradient",
   assert.throws(
     () => adamwUpdate(new Float32Array(2), new Float32Array(3), opt.state("a"), 1, opt.options),
     /gradient has 3 values, parameter 2/,
+  );
+});
+
+Deno.test("the WebAssembly SIMD AdamW matches torch and the scalar update", () => {
+  const simd = new AdamWBuffers(3);
+  simd.params.set([1, -2, 0.5]);
+  const options = { lr: 0.1, weightDecay: 0.01 };
+  simd.grads.set([0.5, -1, 0]);
+  simd.step(options);
+  near(simd.params, TORCH_STEP_1, 1e-7, "simd step 1");
+  simd.grads.set([0.1, 0.2, -0.3]);
+  simd.step(options);
+  near(simd.params, TORCH_STEP_2, 1e-7, "simd step 2");
+  near(simd.m, TORCH_M, 1e-7, "simd exp_avg");
+  near(simd.v, TORCH_V, 1e-7, "simd exp_avg_sq");
+  assert.equal(simd.steps, 2);
+  // A length that is not a whole number of vectors, against the float64 scalar loop.
+  const n = 1031;
+  const big = new AdamWBuffers(n);
+  const param = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+  const state = { m: new Float32Array(n), v: new Float32Array(n) };
+  big.params.set(param);
+  for (let t = 1; t <= 4; t++) {
+    const grad = Float32Array.from({ length: n }, (_, i) => Math.cos(i * t) * 1e-2);
+    big.grads.set(grad);
+    big.step({ lr: 1e-3, weightDecay: 1e-4 });
+    adamwUpdate(param, grad, state, t, { lr: 1e-3, weightDecay: 1e-4 });
+  }
+  near(big.params, Array.from(param), 1e-6, "simd vs scalar");
+  assert.notDeepEqual(
+    Array.from(big.params),
+    Array.from(Float32Array.from({ length: n }, (_, i) => Math.sin(i))),
   );
 });

@@ -1,7 +1,8 @@
 /**
  * The `blas` backend's training step: the head's forward pass, cross-entropy and explicit backward
  * pass as direct loops over preallocated `Float32Array`s, every matrix product an OpenBLAS
- * `cblas_sgemm` call, then AdamW over one contiguous buffer holding every parameter.
+ * `cblas_sgemm` call, then AdamW over one contiguous buffer holding every parameter (WebAssembly
+ * SIMD, `_adamw_simd.ts`).
  *
  * It computes exactly what `headForward` + `headBackward` (lib/model) compute with tfjs ops — the
  * same stages in the same order, the same dropout masks drawn from the same stream in the same
@@ -25,7 +26,8 @@ import {
   usesText,
 } from "../model/mod.ts";
 import type { Rng } from "../util/mod.ts";
-import { type AdamWOptions, type AdamWState, adamwUpdate } from "./adamw.ts";
+import { AdamWBuffers, simdAvailable } from "./_adamw_simd.ts";
+import { type AdamWOptions, adamwUpdate } from "./adamw.ts";
 import { sgemm } from "./blas_kernels.ts";
 import { crossEntropy } from "./loss.ts";
 
@@ -99,7 +101,10 @@ export class FusedStep {
   /** Every parameter, in `headParamSpecs` order; `weights.params` are views into it. */
   readonly flat: Float32Array;
   readonly grad: Float32Array;
-  readonly #state: AdamWState;
+  /** The WebAssembly SIMD AdamW over the four buffers, or null (scalar `adamwUpdate`). */
+  readonly #simd: AdamWBuffers | null;
+  readonly #m: Float32Array;
+  readonly #v: Float32Array;
   /** The head's weights as views into {@linkcode flat}. */
   readonly weights: HeadWeights;
   readonly profile: StepProfile = emptyProfile();
@@ -133,16 +138,22 @@ export class FusedStep {
   /** Whether the last forward pass drew dropout masks (training mode). */
   #masked = false;
 
-  /** Copies `initial` into fresh buffers sized for batches of up to `maxBatch` rows. */
-  constructor(initial: HeadWeights, maxBatch: number) {
+  /**
+   * Copies `initial` into fresh buffers sized for batches of up to `maxBatch` rows. With
+   * `evalOnly`, only {@linkcode forward} is usable: no gradient or optimizer buffers.
+   */
+  constructor(initial: HeadWeights, maxBatch: number, options: { evalOnly?: boolean } = {}) {
     const head = (this.#head = initial.head);
     const C = (this.#classes = initial.numClasses);
     this.#maxBatch = maxBatch;
     const specs = headParamSpecs(head, C);
     const total = specs.reduce((s, p) => s + shapeSize(p.shape), 0);
-    this.flat = new Float32Array(total);
-    this.grad = new Float32Array(total);
-    this.#state = { m: new Float32Array(total), v: new Float32Array(total) };
+    const training = !options.evalOnly;
+    this.#simd = training && simdAvailable() ? new AdamWBuffers(total) : null;
+    this.flat = this.#simd?.params ?? new Float32Array(total);
+    this.grad = this.#simd?.grads ?? new Float32Array(training ? total : 0);
+    this.#m = this.#simd?.m ?? new Float32Array(training ? total : 0);
+    this.#v = this.#simd?.v ?? new Float32Array(training ? total : 0);
     const params: Record<string, Float32Array> = {};
     const grads: Record<string, Float32Array> = {};
     let offset = 0;
@@ -400,7 +411,9 @@ export class FusedStep {
     this.profile.loss += performance.now() - t0;
     this.backward(ce.dLogits, b);
     t0 = performance.now();
-    adamwUpdate(this.flat, this.grad, this.#state, ++this.#t, optimizer);
+    this.#t++;
+    if (this.#simd) this.#simd.step(optimizer);
+    else adamwUpdate(this.flat, this.grad, { m: this.#m, v: this.#v }, this.#t, optimizer);
     this.profile.adamw += performance.now() - t0;
     this.profile.steps++;
     return ce.loss;

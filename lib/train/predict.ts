@@ -14,13 +14,18 @@ import {
   usesText,
   validateWeights,
 } from "../model/mod.ts";
+import { FusedStep } from "./_fused_step.ts";
+import { BLAS_BACKEND } from "./blas_kernels.ts";
 
 /** Rows per forward pass when evaluating (large batches: evaluation has no gradients). */
 const EVAL_BATCH = 1024;
+/** Rows per pass of the fused kernel: its activations stay in cache-sized buffers. */
+const FUSED_EVAL_BATCH = 256;
 
 /**
  * Logits of `n` rows in eval mode (no dropout), row-major `n × numClasses`, computed in batches
- * of 1024 on the active tfjs backend (call `initBackend` first; `trainHead` does).
+ * on the active backend (call `initBackend` first; `trainHead` does): the fused kernel on `blas`,
+ * `headForward` elsewhere.
  * `config` (or its `head` section) must describe the same architecture as `weights`.
  */
 export function predictLogits(
@@ -49,6 +54,23 @@ export function predictLogits(
   if (usesImage(head)) checkWidth("image", image);
   if (usesText(head)) checkWidth("text", text);
   const out = new Float32Array(n * C);
+  if (tf.getBackend() === BLAS_BACKEND) {
+    // The blas backend's direct kernel: no tensors, activations reused batch after batch.
+    const fused = new FusedStep(weights, Math.min(n, FUSED_EVAL_BATCH), { evalOnly: true });
+    for (let start = 0; start < n; start += FUSED_EVAL_BATCH) {
+      const end = Math.min(n, start + FUSED_EVAL_BATCH);
+      const rows = (x: Float32Array, used: boolean) =>
+        used ? x.subarray(start * dim, end * dim) : null;
+      const logits = fused.forward(
+        rows(image, usesImage(head)),
+        rows(text, usesText(head)),
+        end - start,
+        null,
+      );
+      out.set(logits, start * C);
+    }
+    return out;
+  }
   const params = paramTensors(weights);
   try {
     for (let start = 0; start < n; start += EVAL_BATCH) {

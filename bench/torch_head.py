@@ -1,0 +1,88 @@
+"""PyTorch reference for `deno task bench:head`: trains the reference head on random features and
+prints one JSON line per timed epoch.
+
+The head is MemeCLIP's (as tests/fixtures/model/make_torch_reference.py builds it): LinearProjection
+768→1024 with Dropout(0.1), CLIP-Adapter (reduction 4), residual mix at ratio 0.2, L2 norm, product
+fusion, pre-output Dropout(0.4) → Linear → ReLU → Dropout(0.2), cosine classifier (scale 30);
+AdamW(lr 1e-4, weight decay 1e-4), cross-entropy, batch 16, shuffled, training mode.
+
+Run with Debian's python3-torch:
+  /usr/bin/python3 bench/torch_head.py [--n 4328] [--batch-size 16] [--steps 0] [--epochs 1]
+"""
+import argparse
+import json
+import math
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Head(nn.Module):
+    def __init__(self, d_in=768, d=1024, reduction=4, classes=2, p=(0.1, 0.4, 0.2), ratio=0.2,
+                 scale=30.0):
+        super().__init__()
+        self.image_map = nn.Sequential(nn.Linear(d_in, d), nn.Dropout(p[0]))
+        self.text_map = nn.Sequential(nn.Linear(d_in, d), nn.Dropout(p[0]))
+        self.img_adapter = nn.Sequential(nn.Linear(d, d // reduction, bias=False), nn.ReLU(),
+                                         nn.Linear(d // reduction, d, bias=False), nn.ReLU())
+        self.text_adapter = nn.Sequential(nn.Linear(d, d // reduction, bias=False), nn.ReLU(),
+                                          nn.Linear(d // reduction, d, bias=False), nn.ReLU())
+        self.pre_output = nn.Sequential(nn.Dropout(p[1]), nn.Linear(d, d), nn.ReLU(),
+                                        nn.Dropout(p[2]))
+        self.weight = nn.Parameter(torch.empty(classes, d).uniform_(-1, 1))
+        self.ratio, self.scale = ratio, scale
+
+    def forward(self, image, text):
+        ip, tp = self.image_map(image), self.text_map(text)
+        i = self.ratio * self.img_adapter(ip) + (1 - self.ratio) * ip
+        t = self.ratio * self.text_adapter(tp) + (1 - self.ratio) * tp
+        i = i / i.norm(dim=-1, keepdim=True)
+        t = t / t.norm(dim=-1, keepdim=True)
+        x = self.pre_output(i * t)
+        return F.linear(F.normalize(x, dim=-1), F.normalize(self.weight, dim=-1)) * self.scale
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=4328)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=0, help="steps per timed epoch (0 = all)")
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=42)
+    a = ap.parse_args()
+    torch.manual_seed(a.seed)
+    image, text = torch.randn(a.n, 768), torch.randn(a.n, 768)
+    labels = torch.randint(0, 2, (a.n,))
+    head = Head()
+    head.train()
+    opt = torch.optim.AdamW(head.parameters(), lr=1e-4, weight_decay=1e-4)
+    full = math.ceil(a.n / a.batch_size)
+
+    def epoch(max_steps):
+        order = torch.randperm(a.n)
+        steps = 0
+        for start in range(0, a.n, a.batch_size):
+            if max_steps and steps >= max_steps:
+                break
+            rows = order[start:start + a.batch_size]
+            opt.zero_grad()
+            loss = F.cross_entropy(head(image[rows], text[rows]), labels[rows])
+            loss.backward()
+            opt.step()
+            steps += 1
+        return steps
+
+    epoch(3)  # warm-up
+    for _ in range(a.epochs):
+        t0 = time.perf_counter()
+        steps = epoch(a.steps)
+        seconds = time.perf_counter() - t0
+        print(json.dumps({"steps": steps, "seconds": seconds, "epochSeconds": seconds / steps * full,
+                          "threads": torch.get_num_threads(), "torch": torch.__version__}),
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
