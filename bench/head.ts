@@ -268,7 +268,7 @@ async function main(): Promise<void> {
     console.log(
       `  ${pad("", 20)} ${
         ["GEMM", "elementwise*", "dropout", "loss", "readback", "AdamW", "total"]
-          .map((h) => h.padStart(12)).join("")
+          .map((h) => h.padStart(13)).join("")
       }`,
     );
     for (const e of entries) {
@@ -277,7 +277,7 @@ async function main(): Promise<void> {
       const total = parts.reduce((a, b) => a + b, 0);
       console.log(
         `  ${pad(`${e.backend}/${e.method}`, 20)} ${
-          [...parts, total].map((v) => (v / p.steps).toFixed(2).padStart(12)).join("")
+          [...parts, total].map((v) => (v / p.steps).toFixed(2).padStart(13)).join("")
         }`,
       );
     }
