@@ -1,9 +1,13 @@
 /**
  * `deno task extract`: computes the CLIP features of a PrideMM CSV once and stores them under
- * `<cache>/features/<key>/` (resumable: re-run after an interruption to continue).
+ * `<cache>/features/<key>/` (resumable: re-run after an interruption to continue; re-run after
+ * images changed to re-extract exactly those memes).
  *
  *   deno task extract [--data data/PrideMM/PrideMM.csv] [--images DIR] [--model ID|DIR|tiny]
  *                     [--preprocess squash|crop] [--image-mode pillow|managed] [--batch-size 16] [--threads N] [--cache DIR]
+ *                     [--force] [--verify] [--max-missing 1] [--csv-encoding utf-8]
+ *   deno task extract --shard K/N ...     one shard of the memes (e.g. one cluster job each)
+ *   deno task extract --consolidate ...   then, once: assemble the shards' chunks into the store
  *
  * @module
  */
@@ -18,8 +22,8 @@ import {
   type Preprocess,
 } from "../lib/config/mod.ts";
 import { DEFAULT_DATA_DIR } from "../lib/data/mod.ts";
-import { extractPrideMM } from "../lib/features/mod.ts";
-import { formatDuration } from "../lib/util/mod.ts";
+import { consolidatePrideMM, extractPrideMM } from "../lib/features/mod.ts";
+import { formatDuration, parseShard, type Shard } from "../lib/util/mod.ts";
 
 const FLAGS: readonly FlagSpec[] = [
   {
@@ -57,6 +61,35 @@ const FLAGS: readonly FlagSpec[] = [
     type: "string",
     help: "cache directory (default: $MEMESENSE_CACHE or <repo>/.cache)",
   },
+  { name: "force", type: "boolean", help: "discard the store and extract everything again" },
+  {
+    name: "verify",
+    type: "boolean",
+    help: "hash every stored chunk, even where size and time are unchanged",
+  },
+  {
+    name: "max-missing",
+    type: "number",
+    default: 1,
+    help: "largest percentage of images that may be missing or unreadable before it is an error",
+  },
+  {
+    name: "csv-encoding",
+    type: "string",
+    default: "utf-8",
+    help:
+      "text encoding of the CSV (utf-8 is checked strictly; e.g. windows-1252 for legacy files)",
+  },
+  {
+    name: "shard",
+    type: "string",
+    help: "extract only shard K of N (K/N) into chunk files of its own; then --consolidate",
+  },
+  {
+    name: "consolidate",
+    type: "boolean",
+    help: "assemble the chunks of all shards into the store (idempotent; needs no CLIP model)",
+  },
   { name: "help", type: "boolean", help: "show this help" },
 ];
 
@@ -78,8 +111,35 @@ async function main(args: string[]): Promise<number> {
   if (device !== undefined && !["cpu", "cuda", "auto"].includes(device)) {
     throw new FlagError(`--device: "${device}" is not cpu, cuda or auto`);
   }
-  const r = await extractPrideMM(flags.data as string, {
+  const encoding = flags["csv-encoding"] as string;
+  try {
+    new TextDecoder(encoding);
+  } catch {
+    throw new FlagError(
+      `--csv-encoding: "${encoding}" is not a known encoding (e.g. windows-1252)`,
+    );
+  }
+  const maxMissing = flags["max-missing"] as number;
+  if (!(maxMissing >= 0 && maxMissing <= 100)) {
+    throw new FlagError(`--max-missing: ${maxMissing} is not a percentage 0–100`);
+  }
+  let shard: Shard | undefined;
+  if (flags.shard !== undefined) {
+    try {
+      shard = parseShard(String(flags.shard));
+    } catch (e) {
+      throw new FlagError(`--shard: ${(e as Error).message}`);
+    }
+  }
+  if (flags.force && (shard || flags.consolidate)) {
+    throw new FlagError("--force rebuilds the whole store: not with --shard or --consolidate");
+  }
+  if (shard && flags.consolidate) {
+    throw new FlagError("--consolidate runs once after every shard: not with --shard");
+  }
+  const options = {
     imageDir: flags.images as string | undefined,
+    encoding,
     model: flags.model as string | undefined,
     preprocess,
     imageMode,
@@ -88,14 +148,32 @@ async function main(args: string[]): Promise<number> {
     device: device as "cpu" | "cuda" | "auto" | undefined,
     offline: flags.offline ? true : undefined,
     cacheDir: flags.cache as string | undefined,
-  });
+    force: flags.force === true,
+    verify: flags.verify === true,
+    maxMissing: maxMissing / 100,
+    shard,
+  };
+  if (flags.consolidate) {
+    const m = await consolidatePrideMM(flags.data as string, options);
+    console.log(`consolidated: ${m.count} memes, ${m.chunks.length} chunks (key ${m.key})`);
+    return 0;
+  }
+  const r = await extractPrideMM(flags.data as string, options);
   const m = r.manifest;
+  if (!m) {
+    console.log(
+      `shard ${shard!.index}/${shard!.count}: extracted ${r.computed} memes (${r.resumed} found ` +
+        `done) in ${formatDuration(r.loopSeconds)}: ${r.dir}\n` +
+        "when every shard has finished: deno task extract --consolidate (same flags, no --shard)",
+    );
+    return 0;
+  }
   console.log(
     r.cached
-      ? `features already extracted: ${r.dir}`
-      : `extracted ${r.computed} memes (${r.resumed} resumed) in ${
-        formatDuration(r.loopSeconds)
-      }: ${r.dir}`,
+      ? `features already extracted and current: ${r.dir}`
+      : `extracted ${r.computed} memes (${r.reextracted} because their image changed, appeared ` +
+        `or their chunk was damaged; ${r.resumed} resumed) in ${formatDuration(r.loopSeconds)}: ` +
+        r.dir,
   );
   console.log(
     `key ${r.key}\n${m.count} memes: image ${m.imageDim}-d (${m.imagesOk} read, ${m.imagesMissing} ` +

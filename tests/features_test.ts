@@ -18,7 +18,7 @@ import {
   selectRows,
   storedPrompts,
 } from "../lib/features/mod.ts";
-import { decodeSafetensors, encodeSafetensors, REPO_ROOT } from "../lib/util/mod.ts";
+import { decodeSafetensors, encodeSafetensors, exists, REPO_ROOT } from "../lib/util/mod.ts";
 
 Deno.test("safetensors: round trip, 8-byte aligned data, clear error for a damaged file", () => {
   const bytes = encodeSafetensors({
@@ -136,16 +136,21 @@ Deno.test({
       const stores = await listDir(`${cacheA}/features`);
       assert.equal(stores.length, 1);
       const dir = `${cacheA}/features/${stores[0]}`;
-      assert.deepEqual(await listDir(dir), ["batches", "store.json"]); // no manifest: incomplete
-      assert.deepEqual(await listDir(`${dir}/batches`), ["000000-8.safetensors"]);
+      assert.deepEqual(await listDir(dir), ["chunks", "store.json"]); // no manifest: incomplete
+      const firstChunk = await listDir(`${dir}/chunks`);
+      assert.equal(firstChunk.length, 1);
+      assert.match(firstChunk[0], /^000000-8-[0-9a-f]{16}\.safetensors$/);
       await assert.rejects(loadFeatures(dir), /incomplete/);
       const killed = decodeSafetensors(
-        await Deno.readFile(`${dir}/batches/000000-8.safetensors`),
+        await Deno.readFile(`${dir}/chunks/${firstChunk[0]}`),
         "batch",
       );
-      // Debris a killed writer might leave: a temporary file and a truncated batch.
-      await Deno.writeTextFile(`${dir}/batches/000008-8.safetensors.123.abcd.tmp`, "partial");
-      await Deno.writeFile(`${dir}/batches/000008-8.safetensors`, new Uint8Array([1, 2, 3]));
+      // Debris a killed writer might leave: a temporary file and a truncated chunk.
+      await Deno.writeTextFile(`${dir}/chunks/000008-8-0123456789abcdef.safetensors.1.tmp`, "x");
+      await Deno.writeFile(
+        `${dir}/chunks/000008-8-0123456789abcdef.safetensors`,
+        new Uint8Array([1, 2, 3]),
+      );
 
       // 2. Resume: only the unfinished batches run.
       const firsts: number[] = [];
@@ -166,9 +171,9 @@ Deno.test({
       assert.deepEqual(firsts, [8, 16, 24, 32]);
       assert.equal(resumed.resumed, 8);
       assert.equal(resumed.computed, 32);
-      assert.ok(logs.some((l) => l.includes("discarding") && l.includes("000008-8.safetensors")));
+      assert.ok(logs.some((l) => l.includes("discarding") && l.includes("000008-8-0123")));
       assert.deepEqual(await listDir(dir), [
-        "features.safetensors",
+        "chunks",
         "manifest.json",
         "missing-images.tsv",
         "prompts.safetensors",
@@ -202,14 +207,14 @@ Deno.test({
       assert.deepEqual([a.dim, a.textDim], [768, 768]);
       assert.deepEqual(a.names, items.map((i) => i.name));
       assert.deepEqual([...a.imageOk].flatMap((v, i) => (v ? [] : [i])), [5, 33]);
-      assert.equal(resumed.manifest.imagesMissing, 2);
+      assert.equal(resumed.manifest?.imagesMissing, 2);
       const row = (m: Float32Array, r: number) => m.subarray(r * 768, (r + 1) * 768);
       assert.ok(row(a.image, 5).every((v) => v === 0));
       assert.ok(row(a.text, 5).some((v) => v !== 0));
       assert.ok(row(a.image, 6).some((v) => v !== 0));
       const tsv = (await Deno.readTextFile(`${dir}/missing-images.tsv`)).trim().split("\n");
       assert.equal(tsv.length, 3);
-      assert.match(tsv[1], /^5\timg_5\.png\t.*img_5\.png\t.*missing/);
+      assert.equal(tsv[1], "5\timg_5.png\timg_5.png\tmissing: no such file");
       assert.match(tsv[2], /^33\timg_33\.png\t/);
       const picked = selectRows(a, [6, 0]);
       assert.deepEqual(picked.image.subarray(0, 768), row(a.image, 6));
@@ -266,27 +271,51 @@ Deno.test({
           .png().toFile(`${work}/Images/${n}.png`);
       }
       await Deno.writeTextFile(`${work}/PrideMM.csv`, CSV);
-      const cli = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--frozen",
-          "experiments/extract.ts",
-          "--data",
-          `${work}/PrideMM.csv`,
-          "--model",
-          "tiny",
-          "--cache",
-          `${work}/cache`,
-          "--batch-size",
-          "2",
-        ],
-        cwd: REPO_ROOT,
-      }).output();
-      const stdout = new TextDecoder().decode(cli.stdout),
-        stderr = new TextDecoder().decode(cli.stderr);
-      assert.equal(cli.code, 0, stderr);
-      assert.match(stdout, /extracted 5 memes \(0 resumed\)/);
+      const extract = async (...extra: string[]) => {
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "-A",
+            "--frozen",
+            "experiments/extract.ts",
+            "--data",
+            `${work}/PrideMM.csv`,
+            "--model",
+            "tiny",
+            "--cache",
+            `${work}/cache`,
+            "--batch-size",
+            "2",
+            ...extra,
+          ],
+          cwd: REPO_ROOT,
+        }).output();
+        const text = (b: Uint8Array) => new TextDecoder().decode(b);
+        return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+      };
+      // 1 of 5 missing is over the default 1 %: refused before any work, naming the file.
+      const refused = await extract();
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(
+        refused.stderr,
+        /1 of 5 images \(20\.0 %\) are missing, more than the allowed 1\.0 %/,
+      );
+      assert.match(refused.stderr, /Images\/d\.png \(missing: no such file\)/);
+      assert.equal(await exists(`${work}/cache/features`), false); // no store was started
+      // An images folder holding none of the names gets a hint.
+      const wrongDir = await extract("--images", `${work}/cache`);
+      assert.equal(wrongDir.code, 1);
+      assert.match(
+        wrongDir.stderr,
+        /none of the 5 images was found under .*cache: is the images folder right/,
+      );
+
+      const { code, stdout, stderr } = await extract("--max-missing", "25");
+      assert.equal(code, 0, stderr);
+      assert.match(
+        stdout,
+        /extracted 5 memes \(0 because their image changed, appeared or their chunk was damaged; 0 resumed\)/,
+      );
       assert.match(stdout, /4 read, 1 missing\/unreadable/);
       assert.match(stderr, /1 of 5 images missing or unreadable/);
 

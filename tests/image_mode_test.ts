@@ -46,7 +46,7 @@ Deno.test("extraction: each image mode has its own store, recorded in its manife
     const managed = await extractFeatures({ ...common, imageMode: "managed" });
     assert.notEqual(pillow.key, managed.key);
     assert.equal(managed.cached, false);
-    assert.deepEqual([pillow.manifest.imageMode, managed.manifest.imageMode], [
+    assert.deepEqual([pillow.manifest?.imageMode, managed.manifest?.imageMode], [
       "pillow",
       "managed",
     ]);

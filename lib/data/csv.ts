@@ -30,6 +30,89 @@ interface ParsedRecord {
 }
 
 /**
+ * Decodes a CSV file's bytes. UTF-8 (the default) is decoded strictly: an invalid byte sequence
+ * is a {@linkcode DataError} naming the line and, where the header allows, the field, never a
+ * silent U+FFFD. Any other WHATWG encoding label (`windows-1252`, `iso-8859-15`, `shift_jis`, …)
+ * decodes a legacy file as that encoding.
+ */
+export function decodeCsvBytes(bytes: Uint8Array, file: string, encoding = "utf-8"): string {
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(encoding, { fatal: true });
+  } catch {
+    throw new DataError(
+      file,
+      `unknown text encoding "${encoding}" (use a WHATWG label such as utf-8, windows-1252, ` +
+        "iso-8859-15)",
+    );
+  }
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    const at = firstInvalidOffset(bytes, decoder.encoding);
+    const line = 1 + bytes.subarray(0, at).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
+    const field = fieldAt(bytes, at);
+    const hex = Array.from(bytes.subarray(at, at + 4), (b) => b.toString(16).padStart(2, "0"))
+      .join(" ");
+    throw new DataError(
+      file,
+      `not valid ${decoder.encoding} text at byte ${at} (${hex} …); save the file as UTF-8, or ` +
+        "name its encoding with --csv-encoding (e.g. windows-1252)",
+      { line, field },
+    );
+  }
+}
+
+/** The offset of the first byte at which decoding fails (by bisection on prefixes). */
+function firstInvalidOffset(bytes: Uint8Array, encoding: string): number {
+  const ok = (end: number) => {
+    try {
+      new TextDecoder(encoding, { fatal: true }).decode(bytes.subarray(0, end), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // A streaming decode of a prefix fails only when an invalid sequence ends inside it.
+  let lo = 0, hi = bytes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ok(mid + 1)) lo = mid + 1;
+    else hi = mid;
+  }
+  // The decoder notices a bad sequence at the first byte that cannot continue it: step back to
+  // its lead byte when the failing byte is ASCII, a continuation right after a lead, or the end
+  // of the file (a truncated sequence).
+  let at = lo;
+  if (
+    at >= bytes.length || bytes[at] < 0x80 || (bytes[at] < 0xc0 && at > 0 && bytes[at - 1] >= 0xc0)
+  ) {
+    for (let k = 1; k <= 3 && at - k >= 0; k++) {
+      if (bytes[at - k] >= 0xc0) {
+        at -= k;
+        break;
+      }
+    }
+  }
+  return at;
+}
+
+/** The header's name of the column holding byte `at` (quotes respected), when it can tell. */
+function fieldAt(bytes: Uint8Array, at: number): string | undefined {
+  const lineStart = bytes.lastIndexOf(0x0a, at - 1) + 1;
+  const headerEnd = bytes.indexOf(0x0a);
+  if (headerEnd < 0 || lineStart === 0) return undefined;
+  const header = new TextDecoder().decode(bytes.subarray(0, headerEnd)).replace(/\r$/, "")
+    .replace(/^\uFEFF/, "").split(",").map((h) => h.trim().replace(/^"|"$/g, ""));
+  let column = 0, quoted = false;
+  for (let i = lineStart; i < at; i++) {
+    if (bytes[i] === 0x22) quoted = !quoted;
+    else if (bytes[i] === 0x2c && !quoted) column++;
+  }
+  return header[column];
+}
+
+/**
  * Parses CSV text (RFC 4180 quoting, `\n` or `\r\n` line ends, optional UTF-8 BOM; blank lines are
  * skipped). `file` is only used in error messages. Throws {@linkcode DataError} for an empty file,
  * a malformed record (e.g. an unclosed quote) or a repeated column name.

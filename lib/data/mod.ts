@@ -13,6 +13,7 @@
  * @module
  */
 export * from "./errors.ts";
+export { decodeCsvBytes } from "./csv.ts";
 export * from "./pridemm.ts";
 export * from "./text.ts";
 export * from "./images.ts";

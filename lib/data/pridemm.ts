@@ -7,7 +7,7 @@
 import { dirname, join, resolve } from "node:path";
 import { type TaskName, TASKS } from "../config/mod.ts";
 import { REPO_ROOT } from "../util/mod.ts";
-import { parseCsv } from "./csv.ts";
+import { decodeCsvBytes, parseCsv } from "./csv.ts";
 import { DataError } from "./errors.ts";
 import { normaliseText } from "./text.ts";
 
@@ -64,16 +64,21 @@ export interface PrideMM {
 export interface LoadOptions {
   /** Directory with the images; default `<directory of the CSV>/Images`. */
   readonly imageDir?: string;
+  /**
+   * The CSV's text encoding (a WHATWG label); default `utf-8`, decoded strictly: invalid bytes
+   * are an error naming line and field.
+   */
+  readonly encoding?: string;
 }
 
 /**
  * Reads and validates a PrideMM CSV. Throws {@linkcode DataError} naming file, line and field for
- * an empty file, a missing column, a short row, a label that is not an integer in range, a target
+ * bytes that are not text in the expected encoding, an empty file, a missing column, a short row, a label that is not an integer in range, a target
  * inconsistent with hate, an unknown split or a duplicate name.
  */
 export async function loadPrideMM(csvPath: string, opts: LoadOptions = {}): Promise<PrideMM> {
   const absolute = resolve(csvPath);
-  const text = await Deno.readTextFile(absolute);
+  const text = decodeCsvBytes(await Deno.readFile(absolute), absolute, opts.encoding);
   return parsePrideMM(text, absolute, opts.imageDir ?? join(dirname(absolute), "Images"));
 }
 

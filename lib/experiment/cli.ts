@@ -22,6 +22,7 @@ import {
   fetchPrideMM,
   manualInstructions,
 } from "../data/mod.ts";
+import { FeatureStoreError } from "../features/mod.ts";
 import { exists, formatDuration } from "../util/mod.ts";
 import type { ExperimentOutcome } from "./experiment.ts";
 import { formatShard } from "./shard.ts";
@@ -38,6 +39,18 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
       "PrideMM.csv (default: $MEMESENSE_PRIDEMM_CSV, else data/PrideMM/, downloaded if missing)",
   },
   { name: "images", type: "string", help: "image directory (default: Images/ beside the CSV)" },
+  {
+    name: "csv-encoding",
+    type: "string",
+    default: "utf-8",
+    help:
+      "text encoding of the CSV (utf-8 is checked strictly; e.g. windows-1252 for legacy files)",
+  },
+  {
+    name: "verify",
+    type: "boolean",
+    help: "hash every feature-store chunk, even where size and time are unchanged",
+  },
   {
     name: "model",
     type: "string",
@@ -149,10 +162,12 @@ export async function prepareFromFlags(
       preprocess: config.clip.preprocess,
       imageMode: config.clip.imageMode,
       offline: offline ? true : undefined,
+      encoding: csvEncoding(flags),
+      verify: flags.verify === true,
       log,
     });
   } catch (e) {
-    if (e instanceof DataError) throw e;
+    if (e instanceof DataError || e instanceof FeatureStoreError) throw e;
     const message = (e as Error).message;
     throw new SetupError(
       `could not prepare CLIP features with model "${model}":\n  ${message}\n` +
@@ -162,6 +177,18 @@ export async function prepareFromFlags(
         "  - or run the whole pipeline offline on the tiny model and generated memes: deno task demo",
     );
   }
+}
+
+function csvEncoding(flags: ParsedFlags): string {
+  const encoding = String(flags["csv-encoding"] ?? "utf-8");
+  try {
+    new TextDecoder(encoding);
+  } catch {
+    throw new SetupError(
+      `--csv-encoding: "${encoding}" is not a known encoding (e.g. utf-8, windows-1252)`,
+    );
+  }
+  return encoding;
 }
 
 /**
@@ -202,6 +229,10 @@ export function explainSetupError(e: unknown): never {
   if (e instanceof SetupError || e instanceof DataError) {
     console.error(`error: ${e.message}`);
     Deno.exit(2);
+  }
+  if (e instanceof FeatureStoreError) {
+    console.error(`error: ${e.message}`);
+    Deno.exit(1);
   }
   throw e;
 }

@@ -46,12 +46,17 @@ export interface PrepareOptions {
   readonly imageMode?: ImageMode;
   readonly offline?: boolean;
   readonly cacheDir?: string;
+  /** The CSV's text encoding (default `utf-8`, strict). */
+  readonly encoding?: string;
+  /** Hash every stored chunk, even where size and modification time are unchanged. */
+  readonly verify?: boolean;
   readonly log?: (line: string) => void;
 }
 
 /**
- * Loads the dataset, extracts its features if the store lacks them (resumable) and loads them
- * with the prompt embeddings of all four tasks stored beside them.
+ * Loads the dataset, extracts its features if the store lacks them (resumable; re-extracting
+ * rows whose image changed and chunks found damaged) and loads them with the prompt embeddings
+ * of all four tasks stored beside them.
  */
 export async function prepareInputs(opts: PrepareOptions): Promise<ExperimentInputs> {
   const log = opts.log ?? ((s: string) => console.error(s));
@@ -62,8 +67,11 @@ export async function prepareInputs(opts: PrepareOptions): Promise<ExperimentInp
     imageMode: opts.imageMode,
     offline: opts.offline,
     cacheDir: opts.cacheDir,
+    encoding: opts.encoding,
+    verify: opts.verify,
     log,
   });
+  // Extraction has just checked (and repaired) every chunk: loading checks sizes and times again.
   const features = await loadFeatures(extracted.dir);
   const dataset = extracted.dataset;
   const missingImages = Object.fromEntries(SPLITS.map((s) => [s, 0])) as Record<Split, number>;

@@ -1,6 +1,7 @@
 /**
  * What identifies a feature store: the model (id and a content hash of its ONNX graphs,
- * tokenizer and preprocessing config), the preprocessing and image modes and the dataset CSV's hash. Any
+ * tokenizer and preprocessing config), the preprocessing and image modes, the dataset CSV's hash
+ * and its text encoding. Any
  * change to one of them is a different store; the same inputs always find the same store.
  *
  * @module
@@ -11,7 +12,7 @@ import type { ClipModelFiles } from "../clip/mod.ts";
 import { writeJsonAtomic } from "../util/mod.ts";
 
 /** Version of the store layout; part of every key. */
-export const FEATURE_STORE_FORMAT = "memesense-features/3";
+export const FEATURE_STORE_FORMAT = "memesense-features/4";
 
 /** The inputs that determine the features. */
 export interface FeatureStoreKeyParts {
@@ -24,6 +25,8 @@ export interface FeatureStoreKeyParts {
   readonly imageMode: ImageMode;
   /** SHA-256 of the dataset CSV. */
   readonly datasetHash: string;
+  /** How the CSV's bytes were decoded into text (default `utf-8`). */
+  readonly textEncoding?: string;
 }
 
 /**
@@ -38,6 +41,7 @@ export function featureStoreKey(parts: FeatureStoreKeyParts): string {
     parts.preprocess,
     parts.imageMode,
     parts.datasetHash,
+    parts.textEncoding ?? "utf-8",
   ])).digest("hex");
   const base = parts.modelId.replace(/\/+$/, "").split("/").pop() || "model";
   const name = base.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 48);

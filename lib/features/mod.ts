@@ -1,6 +1,8 @@
 /**
  * The CLIP feature store: extract image embeddings and unprojected text features once per
- * (model, preprocessing, dataset), resumably, and load them as typed arrays in dataset order.
+ * (model, preprocessing, dataset), resumably and, on a cluster, in shards; re-extract only the
+ * rows whose image changed; check every chunk's checksum; load them as typed arrays in dataset
+ * order.
  *
  * ```ts
  * import { extractPrideMM, featuresBySplit, loadFeatures } from "./lib/features/mod.ts";
@@ -13,10 +15,13 @@
  * @module
  */
 export {
+  CHUNK_ROWS,
+  consolidateFeatures,
   extractFeatures,
   type ExtractOptions,
   type ExtractResult,
   type FeatureItem,
+  MissingImagesError,
 } from "./extract.ts";
 export {
   FEATURE_STORE_FORMAT,
@@ -26,12 +31,18 @@ export {
   sha256File,
 } from "./key.ts";
 export {
+  checkStoredFile,
+  type ChunkEntry,
   featureStoreDir,
+  FeatureStoreError,
+  type ImageRecord,
   type LoadedFeatures,
   loadFeatures,
+  type LoadFeaturesOptions,
   type PromptEmbeddings,
   readManifest,
   selectRows,
+  type StoredFile,
   storedPrompts,
   type StoreIdentity,
   type StoreManifest,
@@ -46,4 +57,11 @@ export {
   type ValueSummary,
   zeroFraction,
 } from "./stats.ts";
-export { extractPrideMM, featuresBySplit, pridemmItems, type SplitFeatures } from "./pridemm.ts";
+export {
+  consolidatePrideMM,
+  extractPrideMM,
+  featuresBySplit,
+  type PrideMMExtractOptions,
+  pridemmItems,
+  type SplitFeatures,
+} from "./pridemm.ts";

@@ -14,27 +14,66 @@ import {
 } from "../data/mod.ts";
 import { sha256Hex } from "../util/mod.ts";
 import {
+  consolidateFeatures,
   extractFeatures,
   type ExtractOptions,
   type ExtractResult,
   type FeatureItem,
 } from "./extract.ts";
-import { type LoadedFeatures, selectRows } from "./store.ts";
+import { type LoadedFeatures, selectRows, type StoreManifest } from "./store.ts";
 
 /** The memes of a dataset as extraction items, in CSV order. */
 export function pridemmItems(ds: PrideMM): FeatureItem[] {
   return ds.memes.map((m) => ({ name: m.name, imagePath: imagePath(ds, m), text: m.text }));
 }
 
-/** Loads the CSV, hashes it and extracts (or finds) its features. */
+/** Options of {@linkcode extractPrideMM}: extraction options plus where the images are. */
+export type PrideMMExtractOptions = Omit<ExtractOptions, "items" | "datasetHash" | "imageDir"> & {
+  /** Image directory; default `Images/` beside the CSV. */
+  readonly imageDir?: string;
+  /** The CSV's text encoding (default `utf-8`, strict). */
+  readonly encoding?: string;
+};
+
+async function pridemmOptions(
+  csvPath: string,
+  opts: PrideMMExtractOptions,
+): Promise<{ dataset: PrideMM; options: ExtractOptions }> {
+  const dataset = await loadPrideMM(csvPath, { imageDir: opts.imageDir, encoding: opts.encoding });
+  const datasetHash = await sha256Hex({ path: dataset.csvPath });
+  const { encoding: _, ...rest } = opts;
+  return {
+    dataset,
+    options: {
+      ...rest,
+      items: pridemmItems(dataset),
+      datasetHash,
+      textEncoding: opts.encoding ?? "utf-8",
+      imageDir: dataset.imageDir,
+    },
+  };
+}
+
+/**
+ * Loads the CSV, hashes it and extracts (or finds, or brings up to date) its features; with
+ * `shard`, only that shard's memes.
+ */
 export async function extractPrideMM(
   csvPath: string,
-  opts: Omit<ExtractOptions, "items" | "datasetHash"> & { readonly imageDir?: string } = {},
+  opts: PrideMMExtractOptions = {},
 ): Promise<ExtractResult & { readonly dataset: PrideMM }> {
-  const dataset = await loadPrideMM(csvPath, { imageDir: opts.imageDir });
-  const datasetHash = await sha256Hex({ path: dataset.csvPath });
-  const result = await extractFeatures({ ...opts, items: pridemmItems(dataset), datasetHash });
+  const { dataset, options } = await pridemmOptions(csvPath, opts);
+  const result = await extractFeatures(options);
   return { ...result, dataset };
+}
+
+/** Consolidates a PrideMM store once every shard has been extracted (see `consolidateFeatures`). */
+export async function consolidatePrideMM(
+  csvPath: string,
+  opts: PrideMMExtractOptions = {},
+): Promise<StoreManifest> {
+  const { options } = await pridemmOptions(csvPath, opts);
+  return await consolidateFeatures(options);
 }
 
 /** The features of one split, rows in dataset order. */

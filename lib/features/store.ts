@@ -2,22 +2,29 @@
  * The on-disk feature store, one directory per key under `<cache>/features/`:
  *
  * ```
- * <key>/store.json            identity (written first; a resumed run must match it)
- * <key>/batches/<first>-<n>.safetensors   finished batches: index (I32), image, text (F32), image_ok (U8)
- * <key>/features.safetensors  all rows in dataset order: image [N, dI], text [N, dT], image_ok [N]
- * <key>/missing-images.tsv    images that could not be read: row, name, path, error
- * <key>/manifest.json         written last: names, shapes, counts — its presence means complete
+ * <key>/store.json            identity (written first; every run and shard must match it)
+ * <key>/chunks/<first>-<rows>-<sha16>.safetensors
+ *                             rows: index (I32), image, text (F32), image_ok (U8), and per row the
+ *                             image file that produced it (relative path, size, mtime, SHA-256)
+ * <key>/prompts.safetensors   prompt embeddings and classifier initialisations per task
+ * <key>/missing-images.tsv    images that could not be used: row, name, path, reason
+ * <key>/manifest.json         written last by consolidation: the chunks with their checksums,
+ *                             per-row provenance, counts — its presence means complete
  * ```
  *
- * Every file is written atomically (temporary file, then rename), so a killed run leaves only
- * whole batches behind, and the manifest exists only once everything it describes does.
+ * Extraction (whole, or one shard of it) writes new chunks; consolidation rewrites them into
+ * fixed blocks of rows, each with its checksum in the manifest, and removes the rest. Every file
+ * is written atomically (temporary file, then rename), so a killed run leaves only whole chunks.
  *
  * @module
  */
 import type { ImageMode, Preprocess } from "../config/mod.ts";
 import { cacheDir as defaultCacheDir } from "../util/mod.ts";
-import { FEATURE_STORE_FORMAT } from "./key.ts";
-import { decodeSafetensors } from "../util/safetensors.ts";
+import { FEATURE_STORE_FORMAT, sha256File } from "./key.ts";
+import { decodeSafetensors, type SafeTensor } from "../util/safetensors.ts";
+import { decodeChunk, type ImageRecord } from "./_chunks.ts";
+
+export type { ImageRecord };
 
 /** The identity of a store, fixed when it is created. */
 export interface StoreIdentity {
@@ -28,13 +35,34 @@ export interface StoreIdentity {
   readonly preprocess: Preprocess;
   readonly imageMode: ImageMode;
   readonly datasetHash: string;
+  /** How the CSV's bytes were decoded into text. */
+  readonly textEncoding: string;
   /** Number of items (memes). */
   readonly count: number;
-  /** SHA-256 of the item names in order, so a different item list cannot resume this store. */
-  readonly namesHash: string;
+  /**
+   * SHA-256 of the item names and texts in order, so a different item list cannot resume or
+   * reuse this store.
+   */
+  readonly itemsHash: string;
 }
 
-/** `manifest.json` of a complete store. */
+/** A data file of the store with what it held when written: checked before it is trusted. */
+export interface StoredFile {
+  /** Name inside the store directory (chunks: inside `chunks/`). */
+  readonly file: string;
+  readonly sha256: string;
+  readonly size: number;
+  /** Modification time when written; a file whose size and time are unchanged is not re-hashed. */
+  readonly mtimeMs: number;
+}
+
+/** One consolidated chunk: rows `first … first + rows − 1`. */
+export interface ChunkEntry extends StoredFile {
+  readonly first: number;
+  readonly rows: number;
+}
+
+/** `manifest.json` of a complete (consolidated) store. */
 export interface StoreManifest extends StoreIdentity {
   readonly complete: true;
   /** Width of the image embedding (768 for ViT-L/14). */
@@ -49,14 +77,26 @@ export interface StoreManifest extends StoreIdentity {
   readonly names: readonly string[];
   readonly imagesOk: number;
   readonly imagesMissing: number;
+  /** The row chunks, in row order, with their checksums. */
+  readonly chunks: readonly ChunkEntry[];
   readonly files: {
-    readonly features: string;
+    readonly prompts: StoredFile;
     readonly missingImages: string;
-    readonly prompts: string;
   };
-  readonly tensors: Readonly<Record<string, { dtype: string; shape: readonly number[] }>>;
-  readonly created: string;
-  readonly device: string;
+  /** Per row: the image file that produced it (path relative to the images root, size, time, hash). */
+  readonly images: readonly ImageRecord[];
+}
+
+/**
+ * A feature store that cannot be used as it is: damaged (a checksum mismatch, a truncated or
+ * unparsable file), incomplete or absent. The message names the file and says what to do.
+ */
+export class FeatureStoreError extends Error {
+  /** Creates the error; `file` is the file at fault (or the store directory). */
+  constructor(readonly file: string, message: string) {
+    super(message);
+    this.name = "FeatureStoreError";
+  }
 }
 
 /** The stored CLIP prompt embeddings of one task's classes (`a photo of a {class}.`). */
@@ -95,6 +135,8 @@ export interface LoadedFeatures {
   readonly visionHidden: number;
   /** Prompt embeddings per task name (the four PrideMM tasks unless extracted otherwise). */
   readonly prompts: Readonly<Record<string, PromptEmbeddings>>;
+  /** Per row: the image file that produced it, or why there was none. */
+  readonly images: readonly ImageRecord[];
 }
 
 /** The directory of store `key` under `cacheDir` (default: the project cache). */
@@ -102,63 +144,161 @@ export function featureStoreDir(key: string, cacheDir: string = defaultCacheDir(
   return `${cacheDir}/features/${key}`;
 }
 
-/** Reads the manifest of a complete store, or null when the store is absent or unfinished. */
+/** What to run to repair a store: extraction re-extracts exactly the damaged rows. */
+const REPAIR = "run `deno task extract` again with the same --data, --images and --model: it " +
+  "checks every chunk and re-extracts only the damaged rows";
+
+/**
+ * Reads the manifest of a complete store, or null when the store is absent or unfinished.
+ * Throws {@linkcode FeatureStoreError}, naming the file, when it is damaged or of another format.
+ */
 export async function readManifest(dir: string): Promise<StoreManifest | null> {
+  const path = `${dir}/manifest.json`;
   let text: string;
   try {
-    text = await Deno.readTextFile(`${dir}/manifest.json`);
+    text = await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;
   }
-  const m = JSON.parse(text) as StoreManifest;
-  if (m.format !== FEATURE_STORE_FORMAT || m.complete !== true) {
-    throw new Error(`${dir}/manifest.json: format ${m.format}, expected ${FEATURE_STORE_FORMAT}`);
+  let m: StoreManifest;
+  try {
+    m = JSON.parse(text);
+  } catch (e) {
+    throw new FeatureStoreError(
+      path,
+      `${path} is damaged (${(e as Error).message}); ${REPAIR} (the manifest is rebuilt from ` +
+        "the chunk files)",
+    );
+  }
+  if (m?.format !== FEATURE_STORE_FORMAT || m.complete !== true) {
+    throw new FeatureStoreError(
+      path,
+      `${path}: format ${m?.format}, expected ${FEATURE_STORE_FORMAT}; ${REPAIR}`,
+    );
   }
   return m;
 }
 
 /**
- * Loads a complete store by key (under `cacheDir`) or by directory path. Throws, naming the
- * directory, when it does not exist or extraction has not finished.
+ * Checks one stored file against its manifest entry: size and modification time, and the SHA-256
+ * when either changed or `verify` is set. Returns the problem in words, or null when it is intact.
+ */
+export async function checkStoredFile(
+  path: string,
+  entry: StoredFile,
+  verify: boolean,
+): Promise<string | null> {
+  let st: Deno.FileInfo;
+  try {
+    st = await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return "the file is missing";
+    throw e;
+  }
+  if (st.size !== entry.size) {
+    return `${st.size} bytes, expected ${entry.size} (truncated or altered)`;
+  }
+  if (!verify && st.mtime?.getTime() === entry.mtimeMs) return null;
+  const digest = await sha256File(path);
+  return digest === entry.sha256
+    ? null
+    : `checksum mismatch (SHA-256 ${digest.slice(0, 16)}…, expected ${entry.sha256.slice(0, 16)}…)`;
+}
+
+/** Options of {@linkcode loadFeatures}. */
+export interface LoadFeaturesOptions {
+  /** Cache root when a key (not a directory) is given. */
+  readonly cacheDir?: string;
+  /** Hash every file even where size and modification time are unchanged. */
+  readonly verify?: boolean;
+}
+
+/**
+ * Loads a complete store by key (under `cacheDir`) or by directory path, checking each file
+ * against its recorded checksum (see {@linkcode checkStoredFile}) and every value for NaN or
+ * infinity. Throws {@linkcode FeatureStoreError}, naming the file and what to do, when the store
+ * does not exist, is unfinished or is damaged.
  */
 export async function loadFeatures(
   keyOrDir: string,
-  opts: { cacheDir?: string } = {},
+  opts: LoadFeaturesOptions = {},
 ): Promise<LoadedFeatures> {
   const dir = keyOrDir.includes("/") ? keyOrDir : featureStoreDir(keyOrDir, opts.cacheDir);
   const m = await readManifest(dir);
   if (!m) {
     const started = await Deno.stat(`${dir}/store.json`).then(() => true, () => false);
-    throw new Error(
+    throw new FeatureStoreError(
+      dir,
       started
-        ? `feature store ${dir} is incomplete (extraction was interrupted): run \`deno task extract\` again to finish it`
+        ? `feature store ${dir} is incomplete (extraction was interrupted, or shards are not ` +
+          "consolidated yet): run `deno task extract` again to finish it"
         : `no feature store at ${dir}: run \`deno task extract\` first`,
     );
   }
-  const path = `${dir}/${m.files.features}`;
-  const { tensors } = decodeSafetensors(await Deno.readFile(path), path);
-  const { image, text, image_ok: ok } = tensors;
-  const expect = (name: string, t: typeof image, dtype: string, shape: number[]) => {
-    if (!t || t.dtype !== dtype || t.shape.join() !== shape.join()) {
-      throw new Error(
-        `${path}: tensor ${name} is ${
-          t ? `${t.dtype}[${t.shape}]` : "missing"
-        }, expected ${dtype}[${shape}]`,
+  const verify = opts.verify ?? false;
+  const damaged = (path: string, what: string, rows?: string) =>
+    new FeatureStoreError(
+      path,
+      `feature store file ${path} is damaged: ${what}${rows ? ` (${rows})` : ""}; ${REPAIR}`,
+    );
+  const n = m.count, dI = m.imageDim, dT = m.textDim;
+  const image = new Float32Array(n * dI), text = new Float32Array(n * dT);
+  const imageOk = new Uint8Array(n), filled = new Uint8Array(n);
+  for (const entry of m.chunks) {
+    const path = `${dir}/chunks/${entry.file}`;
+    const rows = `rows ${entry.first}–${entry.first + entry.rows - 1}`;
+    const problem = await checkStoredFile(path, entry, verify);
+    if (problem) throw damaged(path, problem, rows);
+    let chunk;
+    try {
+      chunk = decodeChunk(await Deno.readFile(path), path, n, { image: dI, text: dT });
+    } catch (e) {
+      throw damaged(path, (e as Error).message, rows);
+    }
+    for (let j = 0; j < chunk.index.length; j++) {
+      const r = chunk.index[j];
+      const iv = chunk.image.subarray(j * dI, (j + 1) * dI);
+      const tv = chunk.text.subarray(j * dT, (j + 1) * dT);
+      const bad = iv.findIndex((v) => !Number.isFinite(v)) >= 0
+        ? "image"
+        : tv.findIndex((v) => !Number.isFinite(v)) >= 0
+        ? "text"
+        : null;
+      if (bad) throw damaged(path, `row ${r} (${m.names[r]}) has a non-finite ${bad} value`);
+      image.set(iv, r * dI);
+      text.set(tv, r * dT);
+      imageOk[r] = chunk.ok[j];
+      filled[r] = 1;
+    }
+  }
+  const gap = filled.indexOf(0);
+  if (gap >= 0) {
+    throw damaged(`${dir}/manifest.json`, `no chunk holds row ${gap} (${m.names[gap]})`);
+  }
+  const promptPath = `${dir}/${m.files.prompts.file}`;
+  const promptProblem = await checkStoredFile(promptPath, m.files.prompts, verify);
+  if (promptProblem) throw damaged(promptPath, promptProblem);
+  let stored: Record<string, SafeTensor>;
+  try {
+    stored = decodeSafetensors(await Deno.readFile(promptPath), promptPath).tensors;
+  } catch (e) {
+    throw damaged(promptPath, (e as Error).message);
+  }
+  const expect = (name: string, t: SafeTensor | undefined, shape: number[]) => {
+    if (!t || t.dtype !== "F32" || t.shape.join() !== shape.join()) {
+      throw damaged(
+        promptPath,
+        `tensor ${name} is ${t ? `${t.dtype}[${t.shape}]` : "missing"}, expected F32[${shape}]`,
       );
     }
   };
-  expect("image", image, "F32", [m.count, m.imageDim]);
-  expect("text", text, "F32", [m.count, m.textDim]);
-  expect("image_ok", ok, "U8", [m.count]);
-  const promptPath = `${dir}/${m.files.prompts}`;
-  const stored = decodeSafetensors(await Deno.readFile(promptPath), promptPath).tensors;
   const prompts: Record<string, PromptEmbeddings> = {};
   for (const [task, classNames] of Object.entries(m.prompts)) {
     const C = classNames.length;
     const textEmbeds = stored[`${task}.text_embeds`], init = stored[`${task}.classifier_init`];
-    expect(`${task}.text_embeds`, textEmbeds, "F32", [C, m.imageDim]);
-    expect(`${task}.classifier_init`, init, "F32", [C, m.visionHidden]);
+    expect(`${task}.text_embeds`, textEmbeds, [C, m.imageDim]);
+    expect(`${task}.classifier_init`, init, [C, m.visionHidden]);
     prompts[task] = {
       classNames,
       textEmbeds: textEmbeds.data as Float32Array,
@@ -173,15 +313,16 @@ export async function loadFeatures(
     preprocess: m.preprocess,
     imageMode: m.imageMode,
     datasetHash: m.datasetHash,
-    dim: m.imageDim,
-    textDim: m.textDim,
-    count: m.count,
+    dim: dI,
+    textDim: dT,
+    count: n,
     names: [...m.names],
-    image: image.data as Float32Array,
-    text: text.data as Float32Array,
-    imageOk: ok.data as Uint8Array,
+    image,
+    text,
+    imageOk,
     visionHidden: m.visionHidden,
     prompts,
+    images: m.images,
   };
 }
 

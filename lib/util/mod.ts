@@ -7,3 +7,4 @@ export * from "./fs.ts";
 export * from "./progress.ts";
 export * from "./rng.ts";
 export * from "./safetensors.ts";
+export * from "./shard.ts";

@@ -1,0 +1,186 @@
+/**
+ * Chunk files and image provenance, shared by extraction, consolidation and loading.
+ *
+ * A chunk is one safetensors file holding some rows of the store: `index` (I32, dataset rows),
+ * `image`, `text` (F32) and `image_ok` (U8), and in its metadata the provenance of each row's
+ * image (`rows`, JSON). Its name is `<first row>-<rows>-<first 16 hex digits of its SHA-256>`,
+ * so every chunk carries its own checksum: damage is found without any other file, and two
+ * writers (shards) never produce the same name unless they produce the same bytes.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { relative } from "node:path";
+import { decodeSafetensors, encodeSafetensors } from "../util/safetensors.ts";
+import { writeFileAtomic } from "../util/mod.ts";
+
+/**
+ * Which image file produced a row: its path relative to the images root, size, modification time
+ * and content hash (all `null` when the file was missing), and why the image could not be used.
+ */
+export interface ImageRecord {
+  /** Path relative to the images root, `/`-separated. */
+  readonly path: string;
+  /** Bytes; `null` when the file was missing. */
+  readonly size: number | null;
+  /** Modification time in ms since the epoch; `null` when missing. */
+  readonly mtimeMs: number | null;
+  /** SHA-256 of the file's bytes; `null` when missing. */
+  readonly sha256: string | null;
+  /** Why the image was not used (`missing: …`, `unreadable: …`), or `null` when it was. */
+  readonly error: string | null;
+}
+
+/** What the file system says about an image now (no hash: that is computed only when needed). */
+export interface ImageStat {
+  readonly path: string;
+  readonly size: number | null;
+  readonly mtimeMs: number | null;
+  /** Why the path is not a readable file, when it is not. */
+  readonly absent: string | null;
+}
+
+/** The path of an image relative to the images root (the file name when no root is given). */
+export function relativeImagePath(imagePath: string, imageRoot: string | undefined): string {
+  const rel = imageRoot ? relative(imageRoot, imagePath) : imagePath.split("/").pop()!;
+  return rel.split("\\").join("/");
+}
+
+/** Stats one image (never throws for a missing file). */
+export async function statImage(absolute: string, rel: string): Promise<ImageStat> {
+  try {
+    const st = await Deno.stat(absolute);
+    if (!st.isFile) return { path: rel, size: null, mtimeMs: null, absent: "missing: not a file" };
+    return { path: rel, size: st.size, mtimeMs: st.mtime?.getTime() ?? 0, absent: null };
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      return { path: rel, size: null, mtimeMs: null, absent: "missing: no such file" };
+    }
+    return { path: rel, size: null, mtimeMs: null, absent: `missing: ${(e as Error).message}` };
+  }
+}
+
+/** Stats many images, 64 at a time. */
+export async function statImages(
+  paths: readonly { absolute: string; rel: string }[],
+): Promise<ImageStat[]> {
+  const out = new Array<ImageStat>(paths.length);
+  for (let s = 0; s < paths.length; s += 64) {
+    await Promise.all(
+      paths.slice(s, s + 64).map(async (p, k) => (out[s + k] = await statImage(p.absolute, p.rel))),
+    );
+  }
+  return out;
+}
+
+/**
+ * Whether a recorded image still describes the file on disk without hashing it: both missing, or
+ * same path, size and modification time. `"hash"` when only the content hash can tell.
+ */
+export function sameImage(record: ImageRecord, now: ImageStat): boolean | "hash" {
+  if (record.path !== now.path) return false;
+  if (now.absent !== null) return record.sha256 === null;
+  if (record.sha256 === null) return false;
+  if (record.size === now.size && record.mtimeMs === now.mtimeMs) return true;
+  return record.size === now.size ? "hash" : false;
+}
+
+/** SHA-256 of bytes, as hex. */
+export function sha256Bytes(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Rows of a chunk, decoded. */
+export interface Chunk {
+  /** File name inside the chunk directory. */
+  readonly file: string;
+  readonly index: Int32Array;
+  readonly image: Float32Array;
+  readonly text: Float32Array;
+  readonly ok: Uint8Array;
+  /** Provenance of each row's image, in `index` order. */
+  readonly records: readonly ImageRecord[];
+}
+
+const CHUNK_NAME = /^([0-9]+)-([0-9]+)-([0-9a-f]{16})\.safetensors$/;
+
+/** Whether `name` is a chunk file name; its first row, row count and checksum prefix if so. */
+export function parseChunkName(
+  name: string,
+): { first: number; rows: number; sha16: string } | null {
+  const m = CHUNK_NAME.exec(name);
+  return m ? { first: Number(m[1]), rows: Number(m[2]), sha16: m[3] } : null;
+}
+
+/** Encodes rows as a chunk: its bytes, file name and checksum. */
+export function encodeChunk(
+  rows: Omit<Chunk, "file">,
+  dims: { image: number; text: number },
+): { file: string; bytes: Uint8Array; sha256: string } {
+  const n = rows.index.length;
+  const bytes = encodeSafetensors({
+    index: { dtype: "I32", shape: [n], data: rows.index },
+    image: { dtype: "F32", shape: [n, dims.image], data: rows.image },
+    text: { dtype: "F32", shape: [n, dims.text], data: rows.text },
+    image_ok: { dtype: "U8", shape: [n], data: rows.ok },
+  }, { rows: JSON.stringify(rows.records) });
+  const sha256 = sha256Bytes(bytes);
+  const first = String(rows.index[0] ?? 0).padStart(6, "0");
+  return { file: `${first}-${n}-${sha256.slice(0, 16)}.safetensors`, bytes, sha256 };
+}
+
+/**
+ * Writes rows as a chunk into `dir` atomically, unless a file of the same name (and so the same
+ * checksum prefix and size) is already there; returns its name, checksum, size and time.
+ */
+export async function writeChunk(
+  dir: string,
+  rows: Omit<Chunk, "file">,
+  dims: { image: number; text: number },
+): Promise<{ file: string; sha256: string; size: number; mtimeMs: number }> {
+  const { file, bytes, sha256 } = encodeChunk(rows, dims);
+  const path = `${dir}/${file}`;
+  const old = await Deno.stat(path).catch(() => null);
+  if (old?.size !== bytes.length) await writeFileAtomic(path, bytes);
+  const st = old?.size === bytes.length ? old : await Deno.stat(path);
+  return { file, sha256, size: bytes.length, mtimeMs: st.mtime?.getTime() ?? 0 };
+}
+
+/**
+ * Decodes chunk bytes, checking tensor names, types, shapes, row range and provenance entries;
+ * throws an `Error` saying what is wrong (the caller names the file).
+ */
+export function decodeChunk(
+  bytes: Uint8Array,
+  file: string,
+  count: number,
+  dims?: { image: number; text: number },
+): Chunk {
+  const { tensors, metadata } = decodeSafetensors(bytes, file);
+  const { index, image, text, image_ok: ok } = tensors;
+  const n = index?.shape[0] ?? -1;
+  const dI = image?.shape[1], dT = text?.shape[1];
+  if (
+    index?.dtype !== "I32" || image?.dtype !== "F32" || text?.dtype !== "F32" ||
+    ok?.dtype !== "U8" || image.shape.length !== 2 || image.shape[0] !== n ||
+    text.shape.length !== 2 || text.shape[0] !== n || ok.shape[0] !== n ||
+    (dims && (dI !== dims.image || dT !== dims.text))
+  ) throw new Error("unexpected tensors");
+  const idx = index.data as Int32Array;
+  if (idx.some((i) => i < 0 || i >= count)) throw new Error("rows out of range");
+  let records: ImageRecord[];
+  try {
+    records = JSON.parse(metadata.rows ?? "");
+  } catch {
+    throw new Error("no readable image provenance");
+  }
+  if (!Array.isArray(records) || records.length !== n) throw new Error("provenance rows differ");
+  return {
+    file,
+    index: idx,
+    image: image.data as Float32Array,
+    text: text.data as Float32Array,
+    ok: ok.data as Uint8Array,
+    records,
+  };
+}
