@@ -7,7 +7,7 @@
  */
 import { resolve } from "node:path";
 import { makeConfig, type MemeSenseConfig, type TaskName, TASKS } from "../config/mod.ts";
-import { evaluateLogits } from "../metrics/mod.ts";
+import { BOOTSTRAP_REPLICATES, evaluateLogits } from "../metrics/mod.ts";
 import { createRunDir, writeReport, writeRunFile } from "../report/mod.ts";
 import type { BackendName, TrainResult } from "../train/mod.ts";
 import { formatDuration, REPO_ROOT } from "../util/mod.ts";
@@ -21,7 +21,14 @@ import { lockRunDir } from "./lock.ts";
 import { runCells } from "./runner.ts";
 import { formatShard, type Shard, shardCells } from "./shard.ts";
 import { claimAggregation, latestUnfinishedRun, loadCellResults } from "./runs.ts";
-import { baselineTable, comparisonTable, metricsCsv, summaryTable } from "./tables.ts";
+import {
+  baselineTable,
+  comparisonTable,
+  metricsCsv,
+  summaryTable,
+  uncertaintyMarkdown,
+} from "./tables.ts";
+import { analyseRunPredictions, type RunUncertainty } from "./uncertainty.ts";
 import { type TaskData, taskData } from "./task_data.ts";
 import { REFERENCE_VARIANT, type Variant } from "./variants.ts";
 
@@ -52,6 +59,8 @@ export interface ExperimentSpec {
   readonly baselines?: boolean;
   /** Save the first seed's heads of the main variant (`heads/<task>/head.safetensors`). */
   readonly saveHeads?: boolean;
+  /** Bootstrap over test memes: replicates (default 2,000) and seed (default 0). */
+  readonly bootstrap?: { readonly replicates?: number; readonly seed?: number };
   /** Anything else to record in `config.json` (flags as given). */
   readonly extra?: Record<string, unknown>;
   readonly log?: (line: string) => void;
@@ -64,6 +73,8 @@ export interface ExperimentOutcome {
   readonly summary: readonly SummaryRow[];
   readonly comparison: readonly ComparisonRow[];
   readonly baselines: readonly BaselineResult[];
+  /** Bootstrap intervals, paired comparisons, calibration and per-class detail. */
+  readonly uncertainty: RunUncertainty;
   /** Wall-clock seconds of this invocation. */
   readonly seconds: number;
   /** The markdown table written to `table.md` ("" while cells are pending). */
@@ -75,6 +86,13 @@ export interface ExperimentOutcome {
   /** Cells of the run still pending (other shards' work); 0 once tables and report are written. */
   readonly pending: number;
 }
+
+const NO_UNCERTAINTY: RunUncertainty = {
+  bootstrap: { replicates: 0, seed: 0, level: 0.95 },
+  groups: [],
+  comparisons: [],
+  missing: [],
+};
 
 /** Every cell of an experiment: variant × task × seed, each with its complete config. */
 export function experimentCells(
@@ -118,6 +136,10 @@ export async function openRun(spec: ExperimentSpec): Promise<{ runDir: string; c
     baselines: spec.baselines ?? false,
     saveHeads: spec.saveHeads ?? false,
     excludedWithoutImage: spec.inputs.missingImages,
+    bootstrap: {
+      replicates: spec.bootstrap?.replicates ?? BOOTSTRAP_REPLICATES,
+      seed: spec.bootstrap?.seed ?? 0,
+    },
     ...spec.extra,
   };
   if (!spec.resume) await writeRunFile(runDir, "config.json", meta);
@@ -172,7 +194,13 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
   // Once every cell is in, the tables are written — by one process when several shards see
   // the last cell land at once.
   if (pending > 0 || (spec.shard && !(await claimAggregation(runDir)))) {
-    const none = { summary: [], comparison: [], baselines: [], table: "" };
+    const none = {
+      summary: [],
+      comparison: [],
+      baselines: [],
+      uncertainty: NO_UNCERTAINTY,
+      table: "",
+    };
     return { runDir, results, ...none, seconds: seconds(), ...progress };
   }
   const outputs = await writeRunOutputs({ spec, runDir, results, seconds: seconds() });
@@ -212,6 +240,13 @@ export async function writeRunOutputs(
     await writeRunFile(runDir, "baselines.json", baselines);
   }
   const summary = summarise(results);
+  const uncertainty = await analyseRunPredictions(runDir, {
+    keys: results.map((r) => r.key),
+    reference: spec.variants.length > 1 ? main : undefined,
+    // As recorded when the run started, so `deno task report` on shards computes the same.
+    replicates: meta.bootstrap?.replicates,
+    seed: meta.bootstrap?.seed,
+  });
   const paper = await loadPaperResults();
   const comparison = spec.compareWithPaper ? compareWithPaper(summary, paper, main) : [];
   let table = comparison.length > 0
@@ -220,6 +255,7 @@ export async function writeRunOutputs(
   if (baselines.length > 0) {
     table += `\n## Baselines (test split)\n\n${baselineTable(baselines, summary, main)}\n`;
   }
+  table += uncertainty.groups.length > 0 ? `\n${uncertaintyMarkdown(uncertainty)}` : "";
   await writeRunFile(runDir, "table.md", table);
   await writeRunFile(runDir, "metrics.csv", metricsCsv(results));
   await writeRunFile(runDir, "curves.json", results.map((r) => ({ key: r.key, curves: r.curves })));
@@ -254,6 +290,7 @@ export async function writeRunOutputs(
     summary,
     comparison,
     baselines,
+    uncertainty,
     cells: results.map((r) => ({
       key: r.key,
       reference: r.reference,
@@ -262,7 +299,7 @@ export async function writeRunOutputs(
     })),
     wallSeconds: seconds,
   });
-  return { runDir, results, summary, comparison, baselines, seconds, table };
+  return { runDir, results, summary, comparison, baselines, uncertainty, seconds, table };
 }
 
 async function resolveRunDir(spec: ExperimentSpec): Promise<string> {

@@ -8,6 +8,7 @@ export * from "./aggregate.ts";
 export * from "./baselines.ts";
 export * from "./cells.ts";
 export * from "./predictions.ts";
+export * from "./uncertainty.ts";
 export * from "./paper.ts";
 export * from "./runs.ts";
 export * from "./variants.ts";

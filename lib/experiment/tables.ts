@@ -1,6 +1,7 @@
 /**
  * The tables an experiment writes: the per-task comparison with the paper (`table.md`), the
- * summary of every variant, the per-cell CSV (`metrics.csv`) and the baselines.
+ * summary of every variant, the per-cell CSV (`metrics.csv`), the baselines, and the test-set
+ * intervals, paired comparisons, calibration and per-class tables.
  *
  * @module
  */
@@ -20,6 +21,8 @@ import {
 import type { BaselineResult } from "./baselines.ts";
 import type { ComparisonRow, SummaryRow } from "./aggregate.ts";
 import { type CellResult, PROTOCOLS, reportedMetrics } from "./cells.ts";
+import { BOOTSTRAP_METRICS, type Interval } from "../metrics/mod.ts";
+import type { GroupStats, PairedComparison, RunUncertainty } from "./uncertainty.ts";
 
 /** Left-aligned text columns, then right-aligned numbers. */
 function textThenNumbers(columns: number, textColumns: number): Align[] {
@@ -205,4 +208,178 @@ export function baselineTable(
   }
   const headers = ["Task", "Model", "Accuracy", "AUROC", "Macro-F1"];
   return markdownTable(headers, rows, textThenNumbers(headers.length, 2));
+}
+
+const METRIC_LABEL = { accuracy: "Accuracy", macroF1: "Macro-F1", auroc: "AUROC" } as const;
+
+/** `76.33 [72.58, 79.88]`: a fraction as percent with its interval. */
+function pctInterval(point: number, interval: Interval): string {
+  return `${formatPct(point)} [${formatPct(interval.lo)}, ${formatPct(interval.hi)}]`;
+}
+
+/**
+ * Test-set uncertainty of every (variant, task, protocol): each metric as the mean over seeds
+ * with its 95 % stratified-bootstrap interval over test memes, in percent.
+ */
+export function intervalTable(stats: readonly GroupStats[]): string {
+  const headers = [
+    "Variant",
+    "Task",
+    "Protocol",
+    "Seeds",
+    "Test memes",
+    ...BOOTSTRAP_METRICS.map(
+      (m) => `${METRIC_LABEL[m]} [95% bootstrap]`,
+    ),
+  ];
+  const body = stats.map((s) => [
+    s.variant,
+    s.task,
+    s.protocol,
+    s.seeds.length,
+    s.n,
+    ...BOOTSTRAP_METRICS.map((m) => pctInterval(s.point[m], s.interval[m])),
+  ]);
+  return markdownTable(headers, body, textThenNumbers(headers.length, 3));
+}
+
+/**
+ * Paired comparisons, one row per (pair, task, protocol, metric): the difference in points with
+ * its paired-bootstrap interval, the p-value, its Holm adjustment, and for accuracy McNemar's
+ * exact test on the seed-majority predictions. `✓` marks a difference that holds after Holm's
+ * adjustment.
+ */
+export function pairedComparisonTable(rows: readonly PairedComparison[]): string {
+  const headers = [
+    "A",
+    "B",
+    "Task",
+    "Protocol",
+    "Metric",
+    "Δ (A − B)",
+    "95% paired bootstrap",
+    "p",
+    "p (Holm)",
+    "Holds",
+    "McNemar A/B only, p (Holm)",
+  ];
+  const fmtP = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
+  const body = rows.map((r) => [
+    r.a,
+    r.b,
+    r.task,
+    r.protocol,
+    METRIC_LABEL[r.metric],
+    formatSigned(100 * r.diff),
+    `[${formatSigned(100 * r.interval.lo)}, ${formatSigned(100 * r.interval.hi)}]`,
+    fmtP(r.p),
+    fmtP(r.pHolm),
+    r.holds ? "✓" : "",
+    r.mcnemar
+      ? `${r.mcnemar.onlyA}/${r.mcnemar.onlyB}, ${fmtP(r.mcnemar.p)} (${fmtP(r.mcnemar.pHolm)})`
+      : "",
+  ]);
+  return markdownTable(headers, body, textThenNumbers(headers.length, 5));
+}
+
+/**
+ * Calibration per (variant, task, protocol): the fitted temperatures, ECE (15 bins, top label)
+ * and Brier score on test before → after temperature scaling, accuracy (unchanged by scaling)
+ * and AUROC before → after (unchanged for two classes).
+ */
+export function calibrationTable(stats: readonly GroupStats[]): string {
+  const headers = [
+    "Variant",
+    "Task",
+    "Protocol",
+    "T (val-fitted)",
+    "ECE before → after",
+    "Brier before → after",
+    "Accuracy",
+    "AUROC before → after",
+  ];
+  const body = stats.map((s) => {
+    const c = s.calibration;
+    const ts = c.temperatures;
+    return [
+      s.variant,
+      s.task,
+      s.protocol,
+      ts.length === 1
+        ? ts[0].toFixed(2)
+        : `${Math.min(...ts).toFixed(2)}–${Math.max(...ts).toFixed(2)}`,
+      `${formatPct(c.before.ece)} → ${formatPct(c.after.ece)}`,
+      `${c.before.brier.toFixed(4)} → ${c.after.brier.toFixed(4)}`,
+      formatPct(c.before.accuracy),
+      `${formatPct(c.before.auroc)} → ${formatPct(c.after.auroc)}`,
+    ];
+  });
+  return markdownTable(headers, body, textThenNumbers(headers.length, 3));
+}
+
+/** Per-class precision, recall and F1 (means over seeds), support, and balanced accuracy. */
+export function perClassTable(stats: readonly GroupStats[]): string {
+  const headers = ["Variant", "Task", "Protocol", "Class", "Precision", "Recall", "F1", "Support"];
+  const body: (string | number)[][] = [];
+  for (const s of stats) {
+    s.perClass.forEach((c, k) =>
+      body.push([
+        s.variant,
+        s.task,
+        s.protocol,
+        TASKS[s.task].classNames[k],
+        formatPct(c.precision),
+        formatPct(c.recall),
+        formatPct(c.f1),
+        c.support,
+      ])
+    );
+    body.push([
+      s.variant,
+      s.task,
+      s.protocol,
+      "balanced accuracy",
+      "",
+      formatPct(s.balancedAccuracy),
+      "",
+      s.n,
+    ]);
+  }
+  return markdownTable(headers, body, textThenNumbers(headers.length, 4));
+}
+
+/**
+ * The markdown sections of a run's uncertainty analysis: intervals, paired comparisons (when
+ * there are any), calibration and per-class detail.
+ */
+export function uncertaintyMarkdown(u: RunUncertainty): string {
+  if (u.groups.length === 0) return "";
+  const { replicates, level } = u.bootstrap;
+  const pct = Math.round(level * 100);
+  const parts = [
+    `## Test-set uncertainty\n\nMean over seeds with a ${pct}% stratified bootstrap interval over ` +
+    `the test memes (B = ${replicates.toLocaleString("en-US")}, seed ${u.bootstrap.seed}; every ` +
+    "seed's predictions kept for the resampled memes). It covers the sampling of test memes and " +
+    "the seeds run, not other training data or other seeds (see docs/statistics.md).\n\n" +
+    intervalTable(u.groups),
+  ];
+  if (u.comparisons.length > 0) {
+    const family = u.comparisons.length / PROTOCOLS.length;
+    parts.push(
+      `## Paired comparisons against ${u.reference}\n\nΔ in points, ${pct}% paired bootstrap ` +
+        `interval over the same resampled memes, bootstrap p, and Holm's adjustment across the ` +
+        `${family} comparisons of each protocol; ✓ = holds after adjustment at ${
+          (1 - level).toFixed(2)
+        }. McNemar: memes only A / only B gets right (seed-majority predictions), exact p ` +
+        `(Holm across the McNemar tests).\n\n` + pairedComparisonTable(u.comparisons),
+    );
+  }
+  parts.push(
+    "## Calibration (test; temperature fitted on val)\n\n" + calibrationTable(u.groups),
+    "## Per-class detail (test, mean over seeds)\n\n" + perClassTable(u.groups),
+  );
+  if (u.missing.length > 0) {
+    parts.push(`Cells without saved predictions, left out above: ${u.missing.join(", ")}.`);
+  }
+  return parts.join("\n\n") + "\n";
 }

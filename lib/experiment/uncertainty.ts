@@ -1,0 +1,509 @@
+/**
+ * Test-set uncertainty and paired comparisons, computed from the per-meme predictions a run
+ * saved (so a run split over machines gives the same numbers as one run in one place):
+ *
+ * - per (variant, task, protocol): mean over seeds of accuracy, macro-F1 and AUROC with a 95 %
+ *   stratified-bootstrap interval over test memes (every seed's predictions kept for the
+ *   resampled memes), calibration before and after temperature scaling fitted on val, per-class
+ *   precision/recall/F1 and balanced accuracy;
+ * - paired comparisons of two groups scored on the same memes: difference of means, a paired
+ *   bootstrap interval (the same resampled memes for both), a bootstrap p-value, Holm's
+ *   adjustment across the comparisons shown, and McNemar's exact test on the seed-majority
+ *   predictions.
+ *
+ * @module
+ */
+import { TASK_NAMES, type TaskName } from "../config/mod.ts";
+import {
+  argmax,
+  balancedAccuracy,
+  BOOTSTRAP_METRICS,
+  BOOTSTRAP_REPLICATES,
+  type BootstrapMetric,
+  bootstrapPValue,
+  type BootstrapReplicates,
+  bootstrapReplicates,
+  brierScore,
+  type ClassScores,
+  evaluateLogits,
+  expectedCalibrationError,
+  fitTemperature,
+  holmAdjust,
+  type Interval,
+  mcnemarExact,
+  type McNemarResult,
+  percentileInterval,
+  perClassScores,
+  type ReliabilityBin,
+  reliabilityBins,
+  type Resamples,
+  scaleLogits,
+  softmax64,
+  stratifiedResamples,
+  topLabel,
+} from "../metrics/mod.ts";
+import { type Protocol, PROTOCOLS } from "./cells.ts";
+import { type CellPredictions, loadRunPredictions } from "./predictions.ts";
+
+/** Settings of the bootstrap. */
+export interface BootstrapOptions {
+  /** Replicates `B` (default 2,000). */
+  readonly replicates?: number;
+  /** Seed of the resampling (default 0); each task draws from its own stream of it. */
+  readonly seed?: number;
+  /** Interval level (default 0.95). */
+  readonly level?: number;
+}
+
+/** Calibration of one group, means over seeds. */
+export interface GroupCalibration {
+  /** The temperature fitted on each seed's val predictions (seed order). */
+  readonly temperatures: readonly number[];
+  /** Test metrics with the logits as they are. */
+  readonly before: {
+    readonly ece: number;
+    readonly brier: number;
+    readonly accuracy: number;
+    readonly auroc: number;
+  };
+  /** Test metrics with each seed's logits divided by its temperature. */
+  readonly after: {
+    readonly ece: number;
+    readonly brier: number;
+    readonly accuracy: number;
+    readonly auroc: number;
+  };
+  /** Reliability bins (15) of the test top-label confidence, pooled over seeds, before scaling. */
+  readonly reliability: readonly ReliabilityBin[];
+  /** The same after scaling. */
+  readonly reliabilityAfter: readonly ReliabilityBin[];
+}
+
+/** Everything computed for one (variant, task, protocol). */
+export interface GroupStats {
+  readonly variant: string;
+  readonly task: TaskName;
+  readonly protocol: Protocol;
+  readonly seeds: readonly number[];
+  /** Test memes scored. */
+  readonly n: number;
+  /** Mean over seeds of each metric on the test memes. */
+  readonly point: Readonly<Record<BootstrapMetric, number>>;
+  /** Stratified-bootstrap interval of the mean over seeds. */
+  readonly interval: Readonly<Record<BootstrapMetric, Interval>>;
+  /** Per-class precision, recall, F1 (means over seeds) and support. */
+  readonly perClass: readonly ClassScores[];
+  /** Balanced accuracy, mean over seeds. */
+  readonly balancedAccuracy: number;
+  readonly calibration: GroupCalibration;
+}
+
+/** A group's predictions, aligned across seeds. */
+interface Group {
+  readonly variant: string;
+  readonly task: TaskName;
+  readonly cells: readonly CellPredictions[];
+}
+
+/** Groups cells by (variant, task), seeds sorted, checking that they score the same memes. */
+function groupCells(cells: readonly CellPredictions[], where: string): Group[] {
+  const map = new Map<string, CellPredictions[]>();
+  for (const c of cells) {
+    const k = `${c.variant}\u0000${c.task}`;
+    if (!map.has(k)) map.set(k, []);
+    map.get(k)!.push(c);
+  }
+  const groups = [...map.values()].map((cs) => {
+    cs.sort((a, b) => a.seed - b.seed);
+    return { variant: cs[0].variant, task: cs[0].task, cells: cs };
+  });
+  for (const g of groups) sameMemes(g.cells, where);
+  return groups.sort((a, b) =>
+    TASK_NAMES.indexOf(a.task) - TASK_NAMES.indexOf(b.task) || a.variant.localeCompare(b.variant)
+  );
+}
+
+function sameMemes(cells: readonly CellPredictions[], where: string): void {
+  const first = cells[0];
+  for (const c of cells.slice(1)) {
+    const a = first.rows.test, b = c.rows.test;
+    const same = a.names.length === b.names.length &&
+      a.names.every((name, i) => name === b.names[i] && a.labels[i] === b.labels[i]);
+    if (!same) {
+      throw new Error(
+        `${where}: cells ${first.key} and ${c.key} were tested on different memes ` +
+          `(${a.names.length} vs ${b.names.length} test rows); they cannot be resampled together`,
+      );
+    }
+  }
+}
+
+/** The resampling seed of one task: the base seed's stream for that task. */
+function taskSeed(seed: number, task: TaskName): number {
+  return seed * 16 + TASK_NAMES.indexOf(task);
+}
+
+/** Bootstrap replicates of every group and protocol, sharing resamples per task. */
+export interface RunReplicates {
+  readonly resamples: ReadonlyMap<TaskName, Resamples>;
+  readonly groups: ReadonlyMap<
+    string,
+    { group: Group; boot: Record<Protocol, BootstrapReplicates> }
+  >;
+}
+
+function replicateKey(variant: string, task: TaskName): string {
+  return `${variant}\u0000${task}`;
+}
+
+/** Computes the bootstrap replicates of every (variant, task, protocol) in `cells`. */
+export function runReplicates(
+  cells: readonly CellPredictions[],
+  options: BootstrapOptions = {},
+  where = "runReplicates",
+): RunReplicates {
+  const B = options.replicates ?? BOOTSTRAP_REPLICATES;
+  const seed = options.seed ?? 0;
+  const resamples = new Map<TaskName, Resamples>();
+  const groups = new Map<string, { group: Group; boot: Record<Protocol, BootstrapReplicates> }>();
+  for (const g of groupCells(cells, where)) {
+    const C = g.cells[0].classNames.length;
+    let res = resamples.get(g.task);
+    if (!res) {
+      res = stratifiedResamples(g.cells[0].rows.test.labels, C, B, taskSeed(seed, g.task));
+      resamples.set(g.task, res);
+    } else {
+      sameMemes([cellsOfTask(groups, g.task)!, g.cells[0]], where);
+    }
+    const boot = Object.fromEntries(
+      PROTOCOLS.map((p) => [p, bootstrapReplicates(g.cells.map((c) => c.logits[p].test), res!, C)]),
+    ) as Record<Protocol, BootstrapReplicates>;
+    groups.set(replicateKey(g.variant, g.task), { group: g, boot });
+  }
+  return { resamples, groups };
+}
+
+function cellsOfTask(
+  groups: Map<string, { group: Group }>,
+  task: TaskName,
+): CellPredictions | undefined {
+  for (const { group } of groups.values()) if (group.task === task) return group.cells[0];
+  return undefined;
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function calibrationOf(cells: readonly CellPredictions[], protocol: Protocol): GroupCalibration {
+  const C = cells[0].classNames.length;
+  const temperatures: number[] = [];
+  const rows = { before: [] as number[][], after: [] as number[][] };
+  const pooled = {
+    before: [[], []] as [number[], number[]],
+    after: [[], []] as [number[], number[]],
+  };
+  for (const c of cells) {
+    const T = fitTemperature(c.logits[protocol].val, c.rows.val.labels, C);
+    temperatures.push(T);
+    const labels = c.rows.test.labels;
+    for (
+      const [which, logits] of [
+        ["before", c.logits[protocol].test],
+        ["after", scaleLogits(c.logits[protocol].test, T)],
+      ] as const
+    ) {
+      const m = evaluateLogits(logits, labels, C);
+      rows[which].push([
+        expectedCalibrationError(logits, labels, C),
+        brierScore(logits, labels, C),
+        m.accuracy,
+        m.auroc,
+      ]);
+      const top = topLabel(logits, labels, C);
+      pooled[which][0].push(...top.confidence);
+      pooled[which][1].push(...top.correct);
+    }
+  }
+  const summary = (which: "before" | "after") => ({
+    ece: mean(rows[which].map((r) => r[0])),
+    brier: mean(rows[which].map((r) => r[1])),
+    accuracy: mean(rows[which].map((r) => r[2])),
+    auroc: mean(rows[which].map((r) => r[3])),
+  });
+  return {
+    temperatures,
+    before: summary("before"),
+    after: summary("after"),
+    reliability: reliabilityBins(pooled.before[0], pooled.before[1]),
+    reliabilityAfter: reliabilityBins(pooled.after[0], pooled.after[1]),
+  };
+}
+
+/**
+ * Intervals, calibration and per-class detail of every (variant, task, protocol) of a run's
+ * predictions, in task then variant order. Pass `replicates` from {@linkcode runReplicates} to
+ * reuse them (e.g. for comparisons).
+ */
+export function groupStats(
+  cells: readonly CellPredictions[],
+  options: BootstrapOptions = {},
+  replicates: RunReplicates = runReplicates(cells, options, "groupStats"),
+): GroupStats[] {
+  const level = options.level ?? 0.95;
+  const out: GroupStats[] = [];
+  for (const { group, boot } of replicates.groups.values()) {
+    const C = group.cells[0].classNames.length;
+    for (const protocol of PROTOCOLS) {
+      const b = boot[protocol];
+      const perSeed = group.cells.map((c) =>
+        perClassScores(argmax(c.logits[protocol].test, C), c.rows.test.labels, C)
+      );
+      const perClass = perSeed[0].map((s, k) => ({
+        precision: mean(perSeed.map((p) => p[k].precision)),
+        recall: mean(perSeed.map((p) => p[k].recall)),
+        f1: mean(perSeed.map((p) => p[k].f1)),
+        support: s.support,
+      }));
+      out.push({
+        variant: group.variant,
+        task: group.task,
+        protocol,
+        seeds: group.cells.map((c) => c.seed),
+        n: group.cells[0].rows.test.names.length,
+        point: b.point,
+        interval: Object.fromEntries(
+          BOOTSTRAP_METRICS.map((m) => [m, percentileInterval(b.replicates[m], level)]),
+        ) as Record<BootstrapMetric, Interval>,
+        perClass,
+        balancedAccuracy: mean(
+          group.cells.map((c) =>
+            balancedAccuracy(argmax(c.logits[protocol].test, C), c.rows.test.labels, C)
+          ),
+        ),
+        calibration: calibrationOf(group.cells, protocol),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The seed-majority prediction of each test meme: the class most seeds predict, ties broken by
+ * the highest mean softmax probability over seeds (then the lowest class).
+ */
+export function seedMajority(cells: readonly CellPredictions[], protocol: Protocol): Int32Array {
+  const C = cells[0].classNames.length;
+  const n = cells[0].rows.test.names.length;
+  const votes = new Float64Array(n * C);
+  const probs = new Float64Array(n * C);
+  for (const c of cells) {
+    const pred = argmax(c.logits[protocol].test, C);
+    const p = softmax64(c.logits[protocol].test, C);
+    for (let i = 0; i < n; i++) votes[i * C + pred[i]]++;
+    for (let j = 0; j < p.length; j++) probs[j] += p[j];
+  }
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let k = 1; k < C; k++) {
+      const v = votes[i * C + k], bv = votes[i * C + best];
+      if (v > bv || (v === bv && probs[i * C + k] > probs[i * C + best])) best = k;
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
+/** One paired comparison `a − b` of a metric, on the same test memes. */
+export interface PairedComparison {
+  readonly task: TaskName;
+  readonly protocol: Protocol;
+  readonly metric: BootstrapMetric;
+  /** What is compared (a variant name, or `run:variant`). */
+  readonly a: string;
+  readonly b: string;
+  /** Mean over seeds of `a` minus that of `b` (fractions). */
+  readonly diff: number;
+  /** Paired bootstrap interval of the difference. */
+  readonly interval: Interval;
+  /** Two-sided bootstrap p-value of "no difference". */
+  readonly p: number;
+  /** Holm-adjusted p across the family the comparison was shown in. */
+  readonly pHolm: number;
+  /** Whether the difference holds at the level after adjustment (`pHolm ≤ 1 − level`). */
+  readonly holds: boolean;
+  /** McNemar's exact test on the seed-majority predictions (accuracy rows only), Holm-adjusted
+   * across the McNemar tests of the family. */
+  readonly mcnemar?: McNemarResult & { readonly pHolm: number };
+}
+
+/** Two groups to compare, by label and replicates. */
+export interface ComparisonPair {
+  readonly task: TaskName;
+  readonly a: {
+    readonly label: string;
+    readonly cells: readonly CellPredictions[];
+    readonly boot: Record<Protocol, BootstrapReplicates>;
+  };
+  readonly b: {
+    readonly label: string;
+    readonly cells: readonly CellPredictions[];
+    readonly boot: Record<Protocol, BootstrapReplicates>;
+  };
+}
+
+/**
+ * Paired comparisons of every pair, protocol and metric; Holm's adjustment runs across all
+ * comparisons of one protocol (the family of one table), and separately across the McNemar
+ * tests of that protocol.
+ */
+export function pairedComparisons(
+  pairs: readonly ComparisonPair[],
+  level = 0.95,
+): PairedComparison[] {
+  const out: PairedComparison[] = [];
+  for (const protocol of PROTOCOLS) {
+    const rows: Omit<PairedComparison, "pHolm" | "holds" | "mcnemar">[] = [];
+    const mcnemars: McNemarResult[] = [];
+    for (const pair of pairs) {
+      sameMemes([pair.a.cells[0], pair.b.cells[0]], "pairedComparisons");
+      const A = pair.a.boot[protocol], Bb = pair.b.boot[protocol];
+      for (const metric of BOOTSTRAP_METRICS) {
+        const ra = A.replicates[metric], rb = Bb.replicates[metric];
+        const d = new Float64Array(ra.length);
+        for (let i = 0; i < d.length; i++) d[i] = ra[i] - rb[i];
+        rows.push({
+          task: pair.task,
+          protocol,
+          metric,
+          a: pair.a.label,
+          b: pair.b.label,
+          diff: A.point[metric] - Bb.point[metric],
+          interval: percentileInterval(d, level),
+          p: bootstrapPValue(d),
+        });
+      }
+      const labels = pair.a.cells[0].rows.test.labels;
+      const pa = seedMajority(pair.a.cells, protocol), pb = seedMajority(pair.b.cells, protocol);
+      mcnemars.push(
+        mcnemarExact(
+          Uint8Array.from(labels, (y, i) => (pa[i] === y ? 1 : 0)),
+          Uint8Array.from(labels, (y, i) => (pb[i] === y ? 1 : 0)),
+        ),
+      );
+    }
+    const adjusted = holmAdjust(rows.map((r) => r.p));
+    const mcAdjusted = holmAdjust(mcnemars.map((m) => m.p));
+    rows.forEach((r, i) => {
+      const pair = Math.floor(i / BOOTSTRAP_METRICS.length);
+      out.push({
+        ...r,
+        pHolm: adjusted[i],
+        holds: adjusted[i] <= 1 - level,
+        mcnemar: r.metric === "accuracy"
+          ? { ...mcnemars[pair], pHolm: mcAdjusted[pair] }
+          : undefined,
+      });
+    });
+  }
+  return out;
+}
+
+/**
+ * The pairs of an ablation: every variant against `reference` (the reference point), per task.
+ */
+export function ablationPairs(replicates: RunReplicates, reference: string): ComparisonPair[] {
+  const pairs: ComparisonPair[] = [];
+  for (const { group, boot } of replicates.groups.values()) {
+    if (group.variant === reference) continue;
+    const ref = replicates.groups.get(replicateKey(reference, group.task));
+    if (!ref) continue;
+    pairs.push({
+      task: group.task,
+      a: { label: group.variant, cells: group.cells, boot },
+      b: { label: reference, cells: ref.group.cells, boot: ref.boot },
+    });
+  }
+  return pairs;
+}
+
+/**
+ * The pairs of two runs: the same (variant, task) in both, `a` from the first run. Both runs'
+ * replicates must come from the same resamples (same seed and `B`; checked by the memes).
+ */
+export function crossRunPairs(
+  first: RunReplicates,
+  second: RunReplicates,
+  labels: readonly [string, string],
+): ComparisonPair[] {
+  const pairs: ComparisonPair[] = [];
+  for (const [key, a] of first.groups) {
+    const b = second.groups.get(key);
+    if (!b) continue;
+    const ra = first.resamples.get(a.group.task)!, rb = second.resamples.get(b.group.task)!;
+    const same = ra.replicates === rb.replicates && ra.seed === rb.seed &&
+      ra.weights.every((w, i) => w === rb.weights[i]);
+    if (!same) {
+      throw new Error(
+        `crossRunPairs: the two runs' ${a.group.task} replicates were drawn differently ` +
+          "(another seed or B): a paired bootstrap needs the same resampled memes",
+      );
+    }
+    pairs.push({
+      task: a.group.task,
+      a: { label: `${labels[0]}:${a.group.variant}`, cells: a.group.cells, boot: a.boot },
+      b: { label: `${labels[1]}:${b.group.variant}`, cells: b.group.cells, boot: b.boot },
+    });
+  }
+  return pairs;
+}
+
+/** The uncertainty analysis of a run, as written to `metrics.json` and the tables. */
+export interface RunUncertainty {
+  /** Bootstrap settings used. */
+  readonly bootstrap: {
+    readonly replicates: number;
+    readonly seed: number;
+    readonly level: number;
+  };
+  /** Per (variant, task, protocol). */
+  readonly groups: readonly GroupStats[];
+  /** Every variant against the reference variant (empty with one variant). */
+  readonly comparisons: readonly PairedComparison[];
+  /** The reference variant of the comparisons. */
+  readonly reference?: string;
+  /** Cells of the run without a predictions file (left out). */
+  readonly missing: readonly string[];
+}
+
+/**
+ * Analyses the predictions saved in `runDir` for the cells `keys` (all by default): intervals,
+ * calibration and per-class detail per group, and paired comparisons of every variant against
+ * `reference` when given. Reads only files, so a run assembled from shards gives the same
+ * result.
+ */
+export async function analyseRunPredictions(
+  runDir: string,
+  options: BootstrapOptions & { readonly keys?: readonly string[]; readonly reference?: string } =
+    {},
+): Promise<RunUncertainty> {
+  const all = await loadRunPredictions(runDir);
+  const wanted = options.keys ? new Set(options.keys) : null;
+  const cells = wanted ? all.filter((c) => wanted.has(c.key)) : all;
+  const found = new Set(cells.map((c) => c.key));
+  const missing = wanted ? [...wanted].filter((k) => !found.has(k)).sort() : [];
+  const bootstrap = {
+    replicates: options.replicates ?? BOOTSTRAP_REPLICATES,
+    seed: options.seed ?? 0,
+    level: options.level ?? 0.95,
+  };
+  if (cells.length === 0) {
+    return { bootstrap, groups: [], comparisons: [], reference: options.reference, missing };
+  }
+  const reps = runReplicates(cells, bootstrap, runDir);
+  const groups = groupStats(cells, bootstrap, reps);
+  const pairs = options.reference ? ablationPairs(reps, options.reference) : [];
+  const comparisons = pairs.length > 0 ? pairedComparisons(pairs, bootstrap.level) : [];
+  return { bootstrap, groups, comparisons, reference: options.reference, missing };
+}
