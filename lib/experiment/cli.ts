@@ -28,7 +28,13 @@ import type { ExperimentOutcome } from "./experiment.ts";
 import { formatShard } from "./shard.ts";
 import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
 import { RESULTS_ROOT } from "./runs.ts";
-import { baselineTable, comparisonTable, summaryTable } from "./tables.ts";
+import {
+  baselineTable,
+  comparisonTable,
+  intervalTable,
+  pairedComparisonTable,
+  summaryTable,
+} from "./tables.ts";
 
 /** Data, model, output and execution flags common to the experiment scripts. */
 export const COMMON_FLAGS: readonly FlagSpec[] = [
@@ -267,8 +273,25 @@ export function printOutcome(
       `\nBaselines (test split):\n${baselineTable(outcome.baselines, outcome.summary, main)}`,
     );
   }
+  const u = outcome.uncertainty;
+  const shown = <T extends { protocol: string }>(rows: readonly T[]) =>
+    rows.filter((r) => protocol === "both" || r.protocol === protocol);
+  if (u.groups.length > 0) {
+    console.log(
+      `\nTest-set uncertainty (mean over seeds, 95% stratified bootstrap over test memes, ` +
+        `B = ${u.bootstrap.replicates}):\n${intervalTable(shown(u.groups))}`,
+    );
+  }
+  if (u.comparisons.length > 0) {
+    const held = u.comparisons.filter((c) => c.holds).length;
+    console.log(
+      `\nPaired comparisons against ${u.reference} (✓ = holds after Holm's adjustment; ` +
+        `${held} of ${u.comparisons.length} do):\n${pairedComparisonTable(shown(u.comparisons))}`,
+    );
+  }
   console.log(
     `\n${outcome.results.length} cells in ${formatDuration(outcome.seconds)}; ` +
-      `results in ${outcome.runDir}/ (report.html, table.md, metrics.csv, metrics.json)`,
+      `results in ${outcome.runDir}/ (report.html, table.md with calibration and per-class ` +
+      "tables, metrics.csv, metrics.json, predictions/)",
   );
 }
