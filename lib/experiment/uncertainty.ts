@@ -441,6 +441,7 @@ export function crossRunPairs(
   for (const [key, a] of first.groups) {
     const b = second.groups.get(key);
     if (!b) continue;
+    sameMemes([a.group.cells[0], b.group.cells[0]], `crossRunPairs (${labels.join(" vs ")})`);
     const ra = first.resamples.get(a.group.task)!, rb = second.resamples.get(b.group.task)!;
     const same = ra.replicates === rb.replicates && ra.seed === rb.seed &&
       ra.weights.every((w, i) => w === rb.weights[i]);
