@@ -293,6 +293,19 @@ Deno.test("Google Drive's download-confirmation page is followed", async () => {
   assert.equal(driveConfirmUrl("<html><title>Quota exceeded</title></html>", "https://x/"), null);
 });
 
+Deno.test("a failed first download leaves no empty data folder; an existing one is kept", async () => {
+  await withServer({}, async (base, _, out) => {
+    const e = await fetchError({ url: `${base}/PrideMM.zip`, outDir: out, ...quiet() });
+    assert.equal(e.kind, "unavailable");
+    await assert.rejects(Deno.stat(out), Deno.errors.NotFound, "no empty folder left behind");
+    // A folder that was there before the fetch is the user's: it stays.
+    await Deno.mkdir(out);
+    await fetchError({ url: `${base}/PrideMM.zip`, outDir: out, ...quiet() });
+    assert.deepEqual(listing(out), []);
+    assert.ok((await Deno.stat(out)).isDirectory);
+  });
+});
+
 Deno.test("a truncated archive fails verification and the download is deleted", async () => {
   const partial = ARCHIVE.slice(0, Math.floor(ARCHIVE.length * 0.6));
   await withServer({ "/PrideMM.zip": (req) => serveBytes(req, partial) }, async (base, _, out) => {

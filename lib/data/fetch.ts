@@ -11,6 +11,7 @@ import { DataError } from "./errors.ts";
 import { checkImages } from "./images.ts";
 import { DEFAULT_DATA_DIR, loadPrideMM } from "./pridemm.ts";
 import { ZipError, ZipReader } from "./zip.ts";
+import { exists } from "../util/mod.ts";
 
 /** The Google Drive file of the PrideMM release, linked from the MemeCLIP README. */
 export const PRIDEMM_DRIVE_ID = "17WozXiXfq44Z6kkWsPPDHRzqIH2daUaQ";
@@ -111,7 +112,23 @@ export async function fetchPrideMM(opts: FetchOptions = {}): Promise<FetchResult
     }
   }
 
+  const created = !(await exists(outDir));
   await Deno.mkdir(outDir, { recursive: true });
+  try {
+    return await fetchInto(outDir, opts, log);
+  } catch (e) {
+    // A failed first fetch leaves no empty data folder behind (a partial download stays, to
+    // be resumed): an empty folder would look like a dataset that is there.
+    if (created) await Deno.remove(outDir).catch(() => {});
+    throw e;
+  }
+}
+
+async function fetchInto(
+  outDir: string,
+  opts: FetchOptions,
+  log: (line: string) => void,
+): Promise<FetchResult> {
   let archive = opts.archive;
   let downloadedBytes = 0;
   const downloaded = join(outDir, "PrideMM.zip");
