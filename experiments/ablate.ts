@@ -51,7 +51,7 @@ if (import.meta.main) {
   try {
     execution = executionFromFlags(flags);
   } catch (e) {
-    if (!(e instanceof ExecutionError) && (e as Error).name !== "ShardError") throw e;
+    if (!(e instanceof ExecutionError)) throw e;
     console.error((e as Error).message);
     Deno.exit(2);
   }

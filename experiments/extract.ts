@@ -22,6 +22,12 @@ import {
   type Preprocess,
 } from "../lib/config/mod.ts";
 import { DEFAULT_DATA_DIR } from "../lib/data/mod.ts";
+import {
+  CLUSTER_FLAGS,
+  ExecutionError,
+  executionFromFlags,
+  submitExtraction,
+} from "../lib/experiment/mod.ts";
 import { consolidatePrideMM, extractPrideMM } from "../lib/features/mod.ts";
 import { formatDuration, parseShard, type Shard } from "../lib/util/mod.ts";
 
@@ -90,6 +96,8 @@ const FLAGS: readonly FlagSpec[] = [
     type: "boolean",
     help: "assemble the chunks of all shards into the store (idempotent; needs no CLIP model)",
   },
+  // --shard is declared above; the rest submits the shards to Slurm.
+  ...CLUSTER_FLAGS.filter((f) => f.name !== "shard"),
   { name: "help", type: "boolean", help: "show this help" },
 ];
 
@@ -153,6 +161,35 @@ async function main(args: string[]): Promise<number> {
     maxMissing: maxMissing / 100,
     shard,
   };
+  let execution;
+  try {
+    execution = executionFromFlags(flags);
+  } catch (e) {
+    if (e instanceof ExecutionError) throw new FlagError(e.message.replace(/^--shard: /, ""));
+    throw e;
+  }
+  if (execution.executor === "slurm") {
+    if (flags.consolidate) {
+      throw new FlagError("--consolidate runs here: not with --executor slurm");
+    }
+    const { dir, submission } = await submitExtraction({
+      args,
+      shards: execution.shards,
+      options: execution.slurm,
+      cacheDir: flags.cache as string | undefined,
+    });
+    const s = submission;
+    console.log(
+      [
+        `submitted array job ${s.arrayJob}: ${s.count} extraction shards`,
+        `submitted consolidation job ${s.reportJob}: runs once the array job has ended`,
+        `  follow:  squeue -j ${s.arrayJob},${s.reportJob}`,
+        `  logs:    ${dir}/slurm/logs/`,
+        "  if a task fails: submit the same command again (finished memes are kept)",
+      ].join("\n"),
+    );
+    return 0;
+  }
   if (flags.consolidate) {
     const m = await consolidatePrideMM(flags.data as string, options);
     console.log(`consolidated: ${m.count} memes, ${m.chunks.length} chunks (key ${m.key})`);

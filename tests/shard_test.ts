@@ -8,7 +8,6 @@ import { makeConfig } from "../lib/config/mod.ts";
 import {
   type ExperimentInputs,
   lockRunDir,
-  parseShard,
   prepareInputs,
   reportRun,
   runExperiment,
@@ -17,14 +16,8 @@ import {
   sweepVariants,
 } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
-
-Deno.test("parseShard accepts K/N with 1 ≤ K ≤ N and names a bad value", () => {
-  assert.deepEqual(parseShard("3/4"), { index: 3, count: 4 });
-  assert.deepEqual(parseShard(" 1 / 1 "), { index: 1, count: 1 });
-  for (const bad of ["0/4", "5/4", "4", "a/b", "1/0", "-1/2", "1.5/3"]) {
-    assert.throws(() => parseShard(bad), new RegExp(`--shard: "${bad.replace(".", "\\.")}"`));
-  }
-});
+import { parseShard } from "../lib/util/mod.ts";
+import { runScript } from "./_script.ts";
 
 Deno.test("shards partition the cells: each cell in exactly one shard, balanced, order-free", () => {
   const cells = [3, 1, 2].flatMap((seed) =>
@@ -212,5 +205,20 @@ Deno.test("run locks: shards of one split coexist; the same shard, other splits,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("execution flags: a bad --shard, an unknown executor, Slurm options without Slurm", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--shard", "5/4"], /^--shard: "5\/4" is not a shard K\/N with 1 ≤ K ≤ N/],
+    [["--executor", "pbs"], /^--executor: "pbs" is not local or slurm/],
+    [["--partition", "gpu"], /^--partition needs --executor slurm/],
+    [["--executor", "slurm", "--shard", "1/2"], /^--shard is for one process; .*--shards N/],
+    [["--executor", "slurm", "--sbatch-extra", "qos=short"], /"qos=short" is not an sbatch option/],
+  ];
+  for (const [args, message] of cases) {
+    const run = await runScript("ablate", args, { MEMESENSE_PRIDEMM_CSV: "" });
+    assert.equal(run.code, 2, `${args.join(" ")}: ${run.stderr}`);
+    assert.match(run.stderr, message);
   }
 });

@@ -222,3 +222,57 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+Deno.test({
+  name: "Slurm: an extraction in 3 array tasks plus the consolidation job gives one run's store",
+  ignore: unavailable !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const memes = await ensureSyntheticMemes({ count: 60 });
+    const work = await Deno.makeTempDir({ prefix: "memesense-slurm-extract-" });
+    let slurm: LocalSlurm | undefined;
+    try {
+      slurm = await startLocalSlurm();
+      const args = ["--data", memes.csvPath, "--model", "tiny", "--offline", "--batch-size", "8"];
+      const submitted = await runScript("extract", [
+        ...args,
+        "--cache",
+        `${work}/sharded`,
+        "--executor",
+        "slurm",
+        "--shards",
+        "3",
+      ], slurm.env);
+      assert.equal(submitted.code, 0, submitted.stderr);
+      const [, arrayJob] = /submitted array job (\d+): 3 extraction shards/.exec(submitted.stdout)!;
+      const [, consolidation] = /submitted consolidation job (\d+)/.exec(submitted.stdout)!;
+      await waitForJobs(slurm, [arrayJob, consolidation]);
+      const local = await runScript("extract", [...args, "--cache", `${work}/one`]);
+      assert.equal(local.code, 0, local.stderr);
+
+      const [key] = listing(`${work}/one/features`);
+      assert.deepEqual(listing(`${work}/sharded/features`), [key]);
+      const one = `${work}/one/features/${key}`, sharded = `${work}/sharded/features/${key}`;
+      const chunks = listing(`${one}/chunks`);
+      assert.deepEqual(listing(`${sharded}/chunks`), chunks);
+      for (const f of [...chunks.map((c) => `chunks/${c}`), "prompts.safetensors", "store.json"]) {
+        assert.deepEqual(
+          await Deno.readFile(`${sharded}/${f}`),
+          await Deno.readFile(`${one}/${f}`),
+          f,
+        );
+      }
+      // The consolidation ran as its own job, after the shards.
+      const logs = listing(`${work}/sharded/slurm`)[0];
+      const logDir = `${work}/sharded/slurm/${logs}/slurm/logs`;
+      assert.match(
+        await Deno.readTextFile(`${logDir}/report-job-${consolidation}.log`),
+        /consolidated: 60 memes/,
+      );
+    } finally {
+      await slurm?.stop();
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});

@@ -25,7 +25,7 @@ import {
 import { FeatureStoreError } from "../features/mod.ts";
 import { exists, formatDuration } from "../util/mod.ts";
 import type { ExperimentOutcome } from "./experiment.ts";
-import { formatShard } from "./shard.ts";
+import { formatShard } from "../util/mod.ts";
 import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
 import { RESULTS_ROOT } from "./runs.ts";
 import {

@@ -19,7 +19,8 @@ import { loadPaperResults } from "./paper.ts";
 import { buildExperimentReport } from "./report.ts";
 import { lockRunDir } from "./lock.ts";
 import { runCells } from "./runner.ts";
-import { formatShard, type Shard, shardCells } from "./shard.ts";
+import { formatShard, type Shard } from "../util/mod.ts";
+import { shardCells } from "./shard.ts";
 import { claimAggregation, latestUnfinishedRun, loadCellResults } from "./runs.ts";
 import {
   baselineTable,

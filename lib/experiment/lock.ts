@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { formatShard, type Shard } from "./shard.ts";
+import { formatShard, type Shard } from "../util/mod.ts";
 
 /** What a lock file holds. */
 export interface LockInfo {

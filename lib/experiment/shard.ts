@@ -6,44 +6,14 @@
  * write) the same cell.
  *
  * ```ts
- * import { parseShard, shardOf } from "./lib/experiment/mod.ts";
- * const shard = parseShard("2/4");
- * console.log(shard, shardOf(5, 4)); // { index: 2, count: 4 } 2
+ * import { shardOf } from "./lib/experiment/mod.ts";
+ * console.log(shardOf(5, 4)); // 2: cell 5 (0-based, in key order) is in shard 2 of 4
  * ```
  *
  * @module
  */
+import type { Shard } from "../util/mod.ts";
 import { type Cell, cellKey } from "./cells.ts";
-
-/** Shard `index` of `count` (1-based: `1/4` … `4/4`). */
-export interface Shard {
-  readonly index: number;
-  readonly count: number;
-}
-
-/** Thrown for a `--shard` value that is not `K/N` with 1 ≤ K ≤ N. */
-export class ShardError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ShardError";
-  }
-}
-
-/** Parses `K/N` (1 ≤ K ≤ N); throws {@linkcode ShardError} naming the value otherwise. */
-export function parseShard(text: string): Shard {
-  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index < 1 || index > count) {
-    throw new ShardError(`--shard: "${text}" is not K/N with 1 ≤ K ≤ N (e.g. 2/4)`);
-  }
-  return { index, count };
-}
-
-/** `K/N`. */
-export function formatShard(shard: Shard): string {
-  return `${shard.index}/${shard.count}`;
-}
 
 /** The shard (1-based) that the cell at `position` of the key-sorted cell list belongs to. */
 export function shardOf(position: number, count: number): number {

@@ -17,7 +17,8 @@ import {
   type SlurmSubmission,
   submitShards,
 } from "../cluster/mod.ts";
-import { REPO_ROOT } from "../util/mod.ts";
+import { createRunDir } from "../report/mod.ts";
+import { cacheDir, REPO_ROOT } from "../util/mod.ts";
 import { cellKey } from "./cells.ts";
 import {
   type ExperimentOutcome,
@@ -26,7 +27,8 @@ import {
   runExperiment,
 } from "./experiment.ts";
 import { loadCellResults } from "./runs.ts";
-import { cellsInKeyOrder, parseShard, type Shard, shardOf } from "./shard.ts";
+import { parseShard, type Shard, ShardError } from "../util/mod.ts";
+import { cellsInKeyOrder, shardOf } from "./shard.ts";
 import type { FlagSpec } from "../config/mod.ts";
 
 /** The most tasks one array job gets (Slurm's default MaxArraySize is 1001). */
@@ -226,7 +228,13 @@ export function executionFromFlags(flags: Record<string, unknown>): ExecutionSet
   if (executor !== "local" && executor !== "slurm") {
     throw new ExecutionError(`--executor: "${executor}" is not local or slurm`);
   }
-  const shard = flags.shard === undefined ? undefined : parseShard(String(flags.shard));
+  let shard: Shard | undefined;
+  try {
+    shard = flags.shard === undefined ? undefined : parseShard(String(flags.shard));
+  } catch (e) {
+    if (!(e instanceof ShardError)) throw e;
+    throw new ExecutionError(`--shard: ${e.message}`);
+  }
   if (shard && executor === "slurm") {
     throw new ExecutionError("--shard is for one process; with --executor slurm use --shards N");
   }
@@ -299,4 +307,45 @@ export async function executeExperiment(
   });
   console.log(describeSubmission(outcome));
   return null;
+}
+
+/** What {@linkcode submitExtraction} needs. */
+export interface SubmitExtractionSpec {
+  /** The command-line arguments as given; submission flags are dropped for the jobs. */
+  readonly args: readonly string[];
+  /** Array tasks, one shard of the memes each (default 4). */
+  readonly shards?: number;
+  readonly options: SlurmOptions;
+  /** The cache root the store is in (default: the configured one). */
+  readonly cacheDir?: string;
+  /** The Deno executable on the nodes (default: this one; the repository is shared). */
+  readonly deno?: string;
+}
+
+/**
+ * `extract --executor slurm`: an array job of `extract --shard K/N` tasks (each writes its own
+ * chunk files) and, once they have ended, a dependent `extract --consolidate` job that assembles
+ * the store. Returns the folder holding the scripts, logs and job ids.
+ */
+export async function submitExtraction(
+  spec: SubmitExtractionSpec,
+): Promise<{ dir: string; submission: SlurmSubmission }> {
+  // Scripts, logs and job ids: a new folder under `<cache>/slurm/`.
+  const dir = await createRunDir(`${spec.cacheDir ?? cacheDir()}/slurm`, "extract");
+  const count = spec.shards ?? 4;
+  const deno = spec.deno ?? Deno.execPath();
+  const extract = [deno, "run", "--allow-all", `${REPO_ROOT}/experiments/extract.ts`];
+  const args = shardArgs(spec.args);
+  const submission = await submitShards({
+    runDir: dir,
+    name: "memesense-extract",
+    cwd: REPO_ROOT,
+    count,
+    shards: Array.from({ length: count }, (_, i) => i + 1),
+    cells: 0,
+    shardCommand: [...extract, ...args, "--shard", `$SLURM_ARRAY_TASK_ID/${count}`],
+    reportCommand: [...extract, ...args, "--consolidate"],
+    options: spec.options,
+  });
+  return { dir, submission };
 }
