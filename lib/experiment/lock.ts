@@ -56,8 +56,9 @@ function compatible(a: string, b: string): boolean {
 /** Whether `pid` runs on this host (Linux: /proc; elsewhere: `kill -0`). */
 function alive(pid: number): boolean {
   try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
+    // A zombie (exited, not yet reaped by its parent) still has an entry: it runs no more.
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     // no /proc entry: not running here (or no /proc at all: ask kill)
   }

@@ -12,7 +12,7 @@ import { accountingStates, queueStates, readSubmissions } from "../cluster/mod.t
 import { type Cell, cellKey } from "./cells.ts";
 import { experimentCells, type ExperimentOutcome, writeRunOutputs } from "./experiment.ts";
 import { prepareInputs } from "./inputs.ts";
-import { listRunLocks, lockRunDir } from "./lock.ts";
+import { listRunLocks, lockRunDir, type RunLock, RunLockedError } from "./lock.ts";
 import { loadCellResults } from "./runs.ts";
 import { cellsInKeyOrder, shardOf } from "./shard.ts";
 import type { Variant } from "./variants.ts";
@@ -89,7 +89,7 @@ export async function reportRun(
   const t0 = performance.now();
   const record = await readRunRecord(runDir);
   const cells = recordCells(record);
-  const lock = await lockRunDir(runDir, undefined, log);
+  const lock = await lockWhenFree(runDir, log);
   try {
     const results = await loadCellResults(runDir);
     const done = new Set(results.map((r) => r.key));
@@ -125,6 +125,24 @@ export async function reportRun(
     });
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * The whole-run lock, for the report. Under Slurm the report job starts once the array tasks
+ * have ended, which a cancelled task's process may outlive by a moment: there it waits up to a
+ * minute for the shards' processes to exit.
+ */
+async function lockWhenFree(runDir: string, log: (line: string) => void): Promise<RunLock> {
+  const deadline = performance.now() + (Deno.env.get("SLURM_JOB_ID") ? 60_000 : 0);
+  for (let said = false;; said = true) {
+    try {
+      return await lockRunDir(runDir, undefined, log);
+    } catch (e) {
+      if (!(e instanceof RunLockedError) || performance.now() > deadline) throw e;
+      if (!said) log(`${e.message.split(";")[0]}: waiting up to a minute for it to exit`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
 }
 
