@@ -3,33 +3,25 @@
  * depth 1, depth 1…3 at ratio 0.2: 8 variants) on one task with 3 seeds, 10 epochs, PrideMM's
  * real split sizes and labels — on random features, so it needs neither CLIP nor the images.
  *
- *   deno task bench:ablate [--backend wasm] [--task hate] [--seeds 3] [--epochs 10] [--workers 2]
+ *   deno task bench:ablate [--backend auto] [--task hate] [--seeds 3] [--epochs 10] [--workers 2]
  *
  * @module
  */
-import {
-  DEFAULT_CONFIG,
-  type FlagSpec,
-  makeConfig,
-  parseFlagsOrExit,
-  TASK_NAMES,
-  TASKS,
-} from "../lib/config/mod.ts";
-import { findPrideMMCsv, loadPrideMM, SPLITS } from "../lib/data/mod.ts";
+import { type FlagSpec, makeConfig, parseFlagsOrExit } from "../lib/config/mod.ts";
 import {
   DEFAULT_DEPTHS,
   DEFAULT_RATIOS,
-  type ExperimentInputs,
   parseSeeds,
   parseTasks,
   runExperiment,
   sweepVariants,
 } from "../lib/experiment/mod.ts";
 import { parseBackendName } from "../lib/train/mod.ts";
-import { formatDuration, Rng } from "../lib/util/mod.ts";
+import { formatDuration } from "../lib/util/mod.ts";
+import { loadAverage, randomFeatureInputs } from "./_random_inputs.ts";
 
 const FLAGS: readonly FlagSpec[] = [
-  { name: "backend", type: "string", default: "wasm", help: "training backend" },
+  { name: "backend", type: "string", default: "auto", help: "training backend (auto: the best)" },
   { name: "task", type: "string", default: "hate", help: "task to sweep" },
   { name: "seeds", type: "string", default: "3", help: "number of seeds" },
   { name: "epochs", type: "number", default: 10, help: "epochs per cell" },
@@ -38,40 +30,8 @@ const FLAGS: readonly FlagSpec[] = [
 ];
 
 const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task bench:ablate [flags]");
-const csv = findPrideMMCsv();
-if (!csv) {
-  console.error(
-    "bench:ablate needs PrideMM.csv for its split sizes and labels (see data/README.md)",
-  );
-  Deno.exit(2);
-}
-const dataset = await loadPrideMM(csv);
-const n = dataset.memes.length, dim = DEFAULT_CONFIG.head.unmappedDim;
-const rng = new Rng(0);
-const random = (len: number) => Float32Array.from({ length: len }, () => rng.normal());
-const prompts = Object.fromEntries(TASK_NAMES.map((t) => {
-  const c = TASKS[t].classNames.length;
-  return [t, {
-    promptEmbeds: random(c * dim),
-    classifierInit: random(c * DEFAULT_CONFIG.head.mapDim),
-  }];
-})) as ExperimentInputs["prompts"];
-const inputs: ExperimentInputs = {
-  dataset,
-  datasetSha256: "random-features",
-  features: {
-    dim,
-    names: dataset.memes.map((m) => m.name),
-    image: random(n * dim),
-    text: random(n * dim),
-    imageOk: new Uint8Array(n).fill(1),
-  },
-  featureKey: "random-features",
-  featureDir: "",
-  modelId: "random-features",
-  prompts,
-  missingImages: Object.fromEntries(SPLITS.map((s) => [s, 0])) as ExperimentInputs["missingImages"],
-};
+const inputs = await randomFeatureInputs("bench:ablate");
+const n = inputs.dataset.memes.length;
 const config = makeConfig({ train: { epochs: flags.epochs as number } });
 const tasks = parseTasks([String(flags.task)]);
 const seeds = parseSeeds(flags.seeds as string, config.train.seed);
@@ -81,7 +41,8 @@ const backend = parseBackendName(String(flags.backend));
 const workers = (flags.workers as number | undefined) ?? navigator.hardwareConcurrency;
 console.error(
   `bench:ablate: ${variants.length} variants × ${tasks.length} task × ${seeds.length} seeds, ` +
-    `${config.train.epochs} epochs, backend ${backend}, ${workers} workers, ${n} memes`,
+    `${config.train.epochs} epochs, backend ${backend}, ${workers} workers, ${n} memes; ` +
+    `load average ${loadAverage()}`,
 );
 const t0 = performance.now();
 const outcome = await runExperiment({
@@ -103,5 +64,6 @@ const epochs = outcome.results.length * config.train.epochs;
 console.log(
   `1-D sweeps: ${outcome.results.length} cells (${variants.length} variants × ${tasks.length} task × ` +
     `${seeds.length} seeds) in ${formatDuration(seconds)} on ${outcome.results[0].backend} with ` +
-    `${workers} workers (${(seconds * workers / epochs).toFixed(1)} s per epoch per worker)`,
+    `${workers} workers (${(seconds * workers / epochs).toFixed(1)} s per epoch per worker); ` +
+    `load average after ${loadAverage()}`,
 );

@@ -127,8 +127,8 @@ Deno.test("same seed, same backend: bit-identical results; another seed differs"
   const b = await run(SMALL);
   assert.equal(a.backend, MAIN);
   assert.deepEqual(
-    b.curves.map((r) => ({ ...r, seconds: 0 })),
-    a.curves.map((r) => ({ ...r, seconds: 0 })),
+    b.curves.map((r) => ({ ...r, seconds: 0, evalSeconds: 0 })),
+    a.curves.map((r) => ({ ...r, seconds: 0, evalSeconds: 0 })),
   );
   assert.deepEqual(b.heads, a.heads);
   const c = await run(makeConfig({ train: { epochs: 2, seed: 4 } }));
@@ -227,7 +227,7 @@ Deno.test("workers give the same results as sequential runs", async () => {
   assert.deepEqual(done.sort(), [0, 1]);
   for (let i = 0; i < jobs.length; i++) {
     const sequential = await trainHead({ ...jobs[i], ...quiet });
-    const strip = (r: typeof sequential) => r.curves.map((e) => ({ ...e, seconds: 0 }));
+    const strip = (r: typeof sequential) => r.curves.map((e) => ({ ...e, seconds: 0, evalSeconds: 0 }));
     assert.deepEqual(strip(parallel[i]), strip(sequential), `job ${i} curves`);
     assert.deepEqual(parallel[i].heads, sequential.heads, `job ${i} weights`);
     assert.deepEqual(parallel[i].logits, sequential.logits, `job ${i} logits`);

@@ -86,6 +86,18 @@ export interface ExperimentOutcome {
   readonly trained: number;
   /** Cells of the run still pending (other shards' work); 0 once tables and report are written. */
   readonly pending: number;
+  /** Wall-clock seconds of this invocation's phases (what `bench:reproduce` prints). */
+  readonly timings: PhaseTimings;
+}
+
+/** Wall-clock seconds per phase of an experiment invocation. */
+export interface PhaseTimings {
+  /** Training and evaluating the cells (in parallel workers). */
+  readonly cells: number;
+  /** The zero-shot and linear-probe baselines (0 when not run or not this invocation's part). */
+  readonly baselines: number;
+  /** Summaries, intervals and paired tests, tables, curves, `report.html`, `metrics.json`. */
+  readonly outputs: number;
 }
 
 const NO_UNCERTAINTY: RunUncertainty = {
@@ -160,6 +172,7 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
   log(`run directory: ${runDir}${spec.shard ? ` (shard ${formatShard(spec.shard)})` : ""}`);
   const lock = await lockRunDir(runDir, spec.shard, log);
   let trained = 0;
+  const tCells = performance.now();
   try {
     const data: Partial<Record<TaskName, TaskData>> = {};
     for (const task of spec.tasks) {
@@ -186,6 +199,7 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
   } finally {
     await lock.release();
   }
+  const cellSeconds = (performance.now() - tCells) / 1000;
   // Other shards may have finished cells meanwhile: the directory is the record.
   const results = await loadCellResults(runDir);
   const finished = new Set(results.map((r) => r.key));
@@ -202,10 +216,12 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
       uncertainty: NO_UNCERTAINTY,
       table: "",
     };
-    return { runDir, results, ...none, seconds: seconds(), ...progress };
+    const timings = { cells: cellSeconds, baselines: 0, outputs: 0 };
+    return { runDir, results, ...none, seconds: seconds(), ...progress, timings };
   }
   const outputs = await writeRunOutputs({ spec, runDir, results, seconds: seconds() });
-  return { ...outputs, seconds: seconds(), ...progress };
+  const timings = { ...outputs.timings, cells: cellSeconds };
+  return { ...outputs, seconds: seconds(), ...progress, timings };
 }
 
 /** What {@linkcode writeRunOutputs} aggregates. */
@@ -230,6 +246,7 @@ export async function writeRunOutputs(
   input: RunOutputsInput,
 ): Promise<Omit<ExperimentOutcome, "trained" | "pending" | "shard">> {
   const { spec, runDir, results, seconds } = input;
+  const tBaselines = performance.now();
   const meta = JSON.parse(await Deno.readTextFile(`${runDir}/config.json`));
   const main = spec.variants[0]?.name ?? REFERENCE_VARIANT.name;
   const baselines: BaselineResult[] = [];
@@ -240,6 +257,7 @@ export async function writeRunOutputs(
     }
     await writeRunFile(runDir, "baselines.json", baselines);
   }
+  const tOutputs = performance.now();
   const summary = summarise(results);
   const uncertainty = await analyseRunPredictions(runDir, {
     keys: results.map((r) => r.key),
@@ -300,7 +318,22 @@ export async function writeRunOutputs(
     })),
     wallSeconds: seconds,
   });
-  return { runDir, results, summary, comparison, baselines, uncertainty, seconds, table };
+  const timings = {
+    cells: 0,
+    baselines: (tOutputs - tBaselines) / 1000,
+    outputs: (performance.now() - tOutputs) / 1000,
+  };
+  return {
+    runDir,
+    results,
+    summary,
+    comparison,
+    baselines,
+    uncertainty,
+    seconds,
+    table,
+    timings,
+  };
 }
 
 async function resolveRunDir(spec: ExperimentSpec): Promise<string> {

@@ -27,4 +27,5 @@ export {
   loadOpenBlas,
   resetBlasStats,
   setBlasThreads,
+  sgemm,
 } from "./blas_kernels.ts";

@@ -54,6 +54,8 @@ export interface EpochRecord {
   test: Metrics;
   /** Wall-clock seconds of the epoch, evaluation included. */
   seconds: number;
+  /** The part of `seconds` spent evaluating (val and test logits, metrics, checkpoints). */
+  evalSeconds: number;
   /** The number the `reference` protocol maximises: MemeCLIP's logged test `val/auroc`. */
   referenceMonitor: number;
 }
@@ -398,6 +400,7 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
       : null;
     const { loss } = await trainer.epoch(train, { signal: opts.signal, progress });
     progress?.finish();
+    const tEval = performance.now();
     const testLogits = predictLogits(weights, head, test.image, test.text, test.n);
     const valLogits = predictLogits(weights, head, val.image, val.text, val.n);
     const record: EpochRecord = {
@@ -406,6 +409,7 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
       val: evaluateLogits(valLogits, val.labels, numClasses),
       test: evaluateLogits(testLogits, test.labels, numClasses),
       seconds: 0,
+      evalSeconds: 0,
       referenceMonitor:
         referenceBatchMeanMetrics(testLogits, test.labels, numClasses, batchSize).auroc,
     };
@@ -422,6 +426,7 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
       if (cleanBest) cleanLogits = logits;
     }
     record.seconds = (performance.now() - t0) / 1000;
+    record.evalSeconds = (performance.now() - tEval) / 1000;
     curves.push(record);
     opts.onEpoch?.(record);
     await new Promise((r) => setTimeout(r, 0));

@@ -1,0 +1,60 @@
+/**
+ * Experiment inputs for the benchmarks: PrideMM's real rows, splits and labels with random
+ * features of CLIP ViT-L/14's width in place of the extracted ones, so a benchmark needs neither
+ * CLIP nor the images and still trains on exactly PrideMM's split sizes.
+ *
+ * @module
+ */
+import { DEFAULT_CONFIG, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import { findPrideMMCsv, loadPrideMM, SPLITS } from "../lib/data/mod.ts";
+import type { ExperimentInputs } from "../lib/experiment/mod.ts";
+import { Rng } from "../lib/util/mod.ts";
+
+/** Loads PrideMM.csv and pairs it with seeded random features; exits 2 when the CSV is missing. */
+export async function randomFeatureInputs(script: string): Promise<ExperimentInputs> {
+  const csv = findPrideMMCsv();
+  if (!csv) {
+    console.error(
+      `${script} needs PrideMM.csv for its split sizes and labels (see data/README.md)`,
+    );
+    Deno.exit(2);
+  }
+  const dataset = await loadPrideMM(csv);
+  const n = dataset.memes.length, dim = DEFAULT_CONFIG.head.unmappedDim;
+  const rng = new Rng(0);
+  const random = (len: number) => Float32Array.from({ length: len }, () => rng.normal());
+  const prompts = Object.fromEntries(TASK_NAMES.map((t) => {
+    const c = TASKS[t].classNames.length;
+    return [t, {
+      promptEmbeds: random(c * dim),
+      classifierInit: random(c * DEFAULT_CONFIG.head.mapDim),
+    }];
+  })) as ExperimentInputs["prompts"];
+  return {
+    dataset,
+    datasetSha256: "random-features",
+    features: {
+      dim,
+      names: dataset.memes.map((m) => m.name),
+      image: random(n * dim),
+      text: random(n * dim),
+      imageOk: new Uint8Array(n).fill(1),
+    },
+    featureKey: "random-features",
+    featureDir: "",
+    modelId: "random-features",
+    prompts,
+    missingImages: Object.fromEntries(SPLITS.map((s) => [s, 0])) as ExperimentInputs[
+      "missingImages"
+    ],
+  };
+}
+
+/** `1 min, 5 min, 15 min` load averages (Linux), or `unknown`. */
+export function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * `deno task bench:reproduce`: wall time of the whole reproduce — 4 tasks × 3 seeds × 10 epochs,
+ * both protocols, the baselines and the report — through the same `runExperiment` path as
+ * `deno task reproduce`, at PrideMM's split sizes on random features (no CLIP, no images), with
+ * its parts: training, evaluation (per-epoch val/test logits, metrics, checkpoints), baselines,
+ * and tables + report.
+ *
+ *   deno task bench:reproduce [--backend auto] [--workers 2] [--seeds 3] [--epochs 10]
+ *
+ * Training and evaluation are summed over workers (worker-seconds); the phases are wall time.
+ *
+ * @module
+ */
+import { type FlagSpec, makeConfig, parseFlagsOrExit, TASK_NAMES } from "../lib/config/mod.ts";
+import { parseSeeds, REFERENCE_VARIANT, runExperiment } from "../lib/experiment/mod.ts";
+import { parseBackendName } from "../lib/train/mod.ts";
+import { formatDuration } from "../lib/util/mod.ts";
+import { loadAverage, randomFeatureInputs } from "./_random_inputs.ts";
+
+const FLAGS: readonly FlagSpec[] = [
+  { name: "backend", type: "string", default: "auto", help: "training backend (auto: the best)" },
+  { name: "seeds", type: "string", default: "3", help: "number of seeds" },
+  { name: "epochs", type: "number", default: 10, help: "epochs per cell" },
+  { name: "workers", type: "number", help: "parallel workers (default: one per core)" },
+  { name: "help", type: "boolean", help: "show this help" },
+];
+
+const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task bench:reproduce [flags]");
+const inputs = await randomFeatureInputs("bench:reproduce");
+const config = makeConfig({ train: { epochs: flags.epochs as number } });
+const seeds = parseSeeds(flags.seeds as string, config.train.seed);
+const backend = parseBackendName(String(flags.backend));
+const workers = (flags.workers as number | undefined) ?? navigator.hardwareConcurrency;
+const out = await Deno.makeTempDir({ prefix: "memesense-bench-reproduce-" });
+console.error(
+  `bench:reproduce: ${TASK_NAMES.length} tasks × ${seeds.length} seeds × ${config.train.epochs} ` +
+    `epochs, both protocols, baselines, report; backend ${backend}, ${workers} workers, ` +
+    `${inputs.dataset.memes.length} memes; load average ${loadAverage()}`,
+);
+const t0 = performance.now();
+let outcome;
+try {
+  outcome = await runExperiment({
+    name: "bench-reproduce",
+    title: "MemeSense: MemeCLIP head on PrideMM, beside the paper",
+    tasks: TASK_NAMES,
+    seeds,
+    variants: [REFERENCE_VARIANT],
+    baseConfig: config,
+    inputs,
+    outRoot: out,
+    backend,
+    workers,
+    compareWithPaper: true,
+    baselines: true,
+    saveHeads: true,
+    log: () => {},
+  });
+} finally {
+  await Deno.remove(out, { recursive: true });
+}
+const seconds = (performance.now() - t0) / 1000;
+const epochs = outcome.results.flatMap((r) => r.curves);
+const evalSeconds = epochs.reduce((s, e) => s + e.evalSeconds, 0);
+const trainSeconds = epochs.reduce((s, e) => s + e.seconds, 0) - evalSeconds;
+const t = outcome.timings;
+console.log(
+  `reproduce: ${outcome.results.length} cells (${TASK_NAMES.length} tasks × ${seeds.length} seeds, ` +
+    `${config.train.epochs} epochs) in ${formatDuration(seconds)} on ` +
+    `${outcome.results[0].backend} with ${workers} workers`,
+);
+console.log(
+  `  cells ${formatDuration(t.cells)} wall: training ${formatDuration(trainSeconds)} + ` +
+    `evaluation ${formatDuration(evalSeconds)} worker-seconds`,
+);
+console.log(
+  `  baselines ${formatDuration(t.baselines)}, analysis, tables + report ${
+    formatDuration(t.outputs)
+  }, ` +
+    `other ${formatDuration(seconds - t.cells - t.baselines - t.outputs)}`,
+);
+console.log(`  load average after: ${loadAverage()}`);
