@@ -52,17 +52,30 @@ Deno.test({
         `synthetic hate accuracy ${hate.ours.accuracy.mean}`,
       );
       assert.equal(metrics.comparison.length, 8, "4 tasks × 2 protocols");
-      assert.equal(metrics.baselines.length, 8, "zero-shot and linear probe for 4 tasks");
+      assert.equal(
+        metrics.baselines.length,
+        16,
+        "majority, stratified random, zero-shot and linear probe for 4 tasks",
+      );
       const demoTables = (await Deno.readTextFile(`${demo}/table.md`)).split(/\n\s*\n/)
         .filter((block) => block.startsWith("|")).map(parseMarkdownTable);
-      assert.equal(demoTables.length, 2, "the table beside the paper, then the baselines");
+      assert.equal(
+        demoTables.length,
+        5,
+        "beside the paper, baselines, intervals, calibration, per-class",
+      );
       assert.equal(demoTables[0].rows.length, 12, "per task: the paper's row, then 2 protocols");
       assert.deepEqual(demoTables[1].headers, ["Task", "Model", "Accuracy", "AUROC", "Macro-F1"]);
       assert.equal(
         demoTables[1].rows.length,
-        4 * 3,
-        "zero-shot, linear probe and the head per task",
+        4 * 5,
+        "majority, stratified random, zero-shot, linear probe and the head per task",
       );
+      assert.equal(demoTables[2].rows.length, 4 * 2, "an interval row per task and protocol");
+      assert.match(String(demoTables[2].rows[0][5]), /^\d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\]$/);
+      assert.equal(metrics.uncertainty.groups.length, 8);
+      assert.equal(metrics.uncertainty.bootstrap.replicates, 2000);
+      assert.equal([...Deno.readDirSync(`${demo}/predictions`)].length, 4);
 
       for (const task of ["hate", "target", "stance", "humour"]) {
         const head = JSON.parse(await Deno.readTextFile(`${demo}/heads/${task}/head.json`));
@@ -92,6 +105,11 @@ Deno.test({
 
       const cells = [...Deno.readDirSync(`${ablate}/cells`)].map((e) => e.name);
       assert.equal(cells.length, 5, "ratio sweep 0, 0.2, 0.6, 1 at depth 1 plus depth 2");
+      // Every variant against the reference point: 4 variants × 3 metrics × 2 protocols.
+      const ablation = JSON.parse(await Deno.readTextFile(`${ablate}/metrics.json`));
+      assert.equal(ablation.uncertainty.comparisons.length, 4 * 3 * 2);
+      assert.equal(ablation.uncertainty.reference, "ratio=0.2,depth=1");
+      assert.match(await Deno.readTextFile(`${ablate}/table.md`), /## Paired comparisons against/);
     } finally {
       await Deno.remove(out, { recursive: true });
     }

@@ -10,13 +10,15 @@ import {
   gridVariants,
   linearProbe,
   loadPaperResults,
+  majorityBaseline,
   NAMED_ABLATIONS,
+  stratifiedRandomBaseline,
   summarise,
   sweepVariants,
   zeroShotLogits,
 } from "../lib/experiment/mod.ts";
 import { DEFAULT_CONFIG } from "../lib/config/mod.ts";
-import type { Metrics } from "../lib/metrics/mod.ts";
+import { accuracy, macroF1, type Metrics } from "../lib/metrics/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
 Deno.test("paper results load with the published numbers", async () => {
@@ -134,4 +136,34 @@ Deno.test("concatFeatures interleaves rows; the linear probe separates a linearl
   const result = linearProbe(make(150), make(30), make(60), { numClasses: 3, steps: 100 });
   assert.ok(result.test.accuracy > 0.95, `probe accuracy ${result.test.accuracy}`);
   assert.equal(result.test.n, 60);
+});
+
+Deno.test("sanity baselines: majority class by hand; stratified random's expectation by enumeration", () => {
+  // Training majority is class 0; test [0, 1, 1, 1]: accuracy 1/4, F1 of class 0 = 2/(1 + 4),
+  // class 1 never predicted → macro-F1 0.2; every score tied → AUROC 0.5.
+  const m = majorityBaseline(Int32Array.of(0, 0, 1), Int32Array.of(0, 1, 1, 1), 2);
+  assert.equal(m.accuracy, 0.25);
+  assert.equal(m.macroF1, 0.2);
+  assert.equal(m.auroc, 0.5);
+  assert.equal(m.aurocReference, 0.5);
+  assert.deepEqual(m.confusion, [[1, 0], [3, 0]]);
+  // Stratified random on 5 test memes, 3 classes: enumerate all 3^5 prediction vectors.
+  const train = Int32Array.of(0, 0, 0, 1, 1, 2, 2, 2, 2, 2);
+  const test = Int32Array.of(0, 1, 2, 2, 0);
+  const pi = [0.3, 0.2, 0.5];
+  let acc = 0, f1 = 0;
+  for (let code = 0; code < 3 ** 5; code++) {
+    const pred = new Int32Array(5);
+    let p = 1;
+    for (let i = 0, c = code; i < 5; i++, c = Math.floor(c / 3)) {
+      pred[i] = c % 3;
+      p *= pi[pred[i]];
+    }
+    acc += p * accuracy(pred, test);
+    f1 += p * macroF1(pred, test, 3);
+  }
+  const r = stratifiedRandomBaseline(train, test, 3);
+  assert.ok(Math.abs(r.accuracy - acc) < 1e-14, `${r.accuracy} vs ${acc}`);
+  assert.ok(Math.abs(r.macroF1 - f1) < 1e-14, `${r.macroF1} vs ${f1}`);
+  assert.equal(r.auroc, 0.5);
 });

@@ -1,5 +1,6 @@
 /**
- * Baselines reported in the same table as the head: zero-shot CLIP (prompt similarity, no
+ * Baselines reported in the same table as the head: the majority class and stratified random
+ * guessing (sanity floors, with exact expected metrics), zero-shot CLIP (prompt similarity, no
  * training) and a linear probe (multinomial logistic regression) on the concatenated features.
  * The image-only / text-only heads are head variants (see `variants.ts`).
  *
@@ -221,4 +222,97 @@ export function linearProbe(
     return evaluateLogits(out, s.labels, C);
   };
   return { val: predict(val), test: predict(test), weights: w, bias: b };
+}
+
+/** Class frequencies of `labels` (the training split's, for the sanity baselines). */
+function classShares(labels: Int32Array, numClasses: number): number[] {
+  const counts = new Array(numClasses).fill(0);
+  for (const y of labels) counts[y]++;
+  return counts.map((c) => c / labels.length);
+}
+
+/**
+ * The majority-class baseline: every test meme gets the most frequent training class (the lowest
+ * on ties), all with the same score — accuracy is that class's test share, macro-F1 its F1 over
+ * C, and AUROC exactly 0.5 (every row tied). Computed from constant logits by the same metrics as
+ * the heads.
+ */
+export function majorityBaseline(
+  trainLabels: Int32Array,
+  testLabels: Int32Array,
+  numClasses: number,
+): Metrics {
+  if (trainLabels.length === 0) throw new Error("majorityBaseline: no training labels");
+  const shares = classShares(trainLabels, numClasses);
+  const majority = shares.indexOf(Math.max(...shares));
+  const logits = new Float32Array(testLabels.length * numClasses);
+  for (let i = 0; i < testLabels.length; i++) logits[i * numClasses + majority] = 1;
+  return evaluateLogits(logits, testLabels, numClasses);
+}
+
+/** `ln n!` for n = 0 … max. */
+function logFactorials(max: number): Float64Array {
+  const out = new Float64Array(max + 1);
+  for (let i = 2; i <= max; i++) out[i] = out[i - 1] + Math.log(i);
+  return out;
+}
+
+/** Binomial(n, p) probabilities of 0 … n. */
+function binomialPmf(n: number, p: number, lf: Float64Array): Float64Array {
+  const out = new Float64Array(n + 1);
+  if (p <= 0) out[0] = 1;
+  else if (p >= 1) out[n] = 1;
+  else {
+    const lp = Math.log(p), lq = Math.log1p(-p);
+    for (let k = 0; k <= n; k++) {
+      out[k] = Math.exp(lf[n] - lf[k] - lf[n - k] + k * lp + (n - k) * lq);
+    }
+  }
+  return out;
+}
+
+/**
+ * The stratified-random baseline's expected test metrics, computed exactly rather than sampled:
+ * each meme is independently predicted class `k` with the training share `π_k`. Expected
+ * accuracy is `Σ_k q_k π_k` (`q_k` the test shares); expected F1 of class `k` sums
+ * `2a / (n_k + a + b)` over the independent binomial counts of true positives `a ~ B(n_k, π_k)`
+ * and false positives `b ~ B(n − n_k, π_k)`; macro-F1 is their mean. The scores carry no
+ * information, so AUROC (and the reference AUROC) is 0.5; the confusion matrix holds expected
+ * counts `n_k · π_j`; no loss.
+ */
+export function stratifiedRandomBaseline(
+  trainLabels: Int32Array,
+  testLabels: Int32Array,
+  numClasses: number,
+): Metrics {
+  if (trainLabels.length === 0) throw new Error("stratifiedRandomBaseline: no training labels");
+  evaluateLogits(new Float32Array(testLabels.length * numClasses), testLabels, numClasses);
+  const pi = classShares(trainLabels, numClasses);
+  const n = testLabels.length;
+  const counts = new Array(numClasses).fill(0);
+  for (const y of testLabels) counts[y]++;
+  const lf = logFactorials(n);
+  let accuracy = 0, f1Sum = 0;
+  for (let k = 0; k < numClasses; k++) {
+    accuracy += (counts[k] / n) * pi[k];
+    const tp = binomialPmf(counts[k], pi[k], lf);
+    const fp = binomialPmf(n - counts[k], pi[k], lf);
+    let f1 = 0;
+    for (let a = 1; a <= counts[k]; a++) {
+      if (tp[a] === 0) continue;
+      let inner = 0;
+      for (let b = 0; b <= n - counts[k]; b++) inner += fp[b] / (counts[k] + a + b);
+      f1 += tp[a] * 2 * a * inner;
+    }
+    f1Sum += f1;
+  }
+  return {
+    n,
+    numClasses,
+    accuracy: n === 0 ? NaN : accuracy,
+    macroF1: n === 0 ? NaN : f1Sum / numClasses,
+    auroc: 0.5,
+    aurocReference: 0.5,
+    confusion: counts.map((c) => pi.map((p) => c * p)),
+  };
 }

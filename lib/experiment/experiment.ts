@@ -12,7 +12,14 @@ import { createRunDir, writeReport, writeRunFile } from "../report/mod.ts";
 import type { BackendName, TrainResult } from "../train/mod.ts";
 import { formatDuration, REPO_ROOT } from "../util/mod.ts";
 import { compareWithPaper, type ComparisonRow, summarise, type SummaryRow } from "./aggregate.ts";
-import { type BaselineResult, concatFeatures, linearProbe, zeroShotLogits } from "./baselines.ts";
+import {
+  type BaselineResult,
+  concatFeatures,
+  linearProbe,
+  majorityBaseline,
+  stratifiedRandomBaseline,
+  zeroShotLogits,
+} from "./baselines.ts";
 import { type Cell, cellKey, type CellResult } from "./cells.ts";
 import type { ExperimentInputs } from "./inputs.ts";
 import { loadPaperResults } from "./paper.ts";
@@ -363,7 +370,10 @@ async function checkResumable(runDir: string, meta: Record<string, unknown>): Pr
   }
 }
 
-/** Zero-shot CLIP and a linear probe on [image | text] features, for one task. */
+/**
+ * The baselines of one task: the majority class and stratified random (sanity floors, their
+ * expected metrics exact), zero-shot CLIP, and a linear probe on [image | text] features.
+ */
 export function runBaselines(
   data: TaskData,
   inputs: ExperimentInputs,
@@ -379,6 +389,12 @@ export function runBaselines(
     { numClasses: C },
   );
   return [
+    { name: "majority class", task, test: majorityBaseline(train.labels, test.labels, C) },
+    {
+      name: "stratified random (expected)",
+      task,
+      test: stratifiedRandomBaseline(train.labels, test.labels, C),
+    },
     { name: "zero-shot CLIP", task, test: evaluateLogits(zeroShot, test.labels, C) },
     { name: "linear probe [image | text]", task, test: probe.test },
   ];

@@ -111,17 +111,18 @@ function prepare(logits: ScoreArray, labels: Int32Array, C: number): PreparedSee
 function weightedMetrics(
   s: PreparedSeed,
   C: number,
-  w: Uint16Array | Float64Array,
+  w: Uint16Array,
   offset: number,
   n: number,
   confusion: Float64Array,
   out: Float64Array,
 ): void {
   confusion.fill(0);
+  const cell = s.cell;
   let total = 0;
   for (let i = 0; i < n; i++) {
     const wi = w[offset + i];
-    confusion[s.cell[i]] += wi;
+    confusion[cell[i]] += wi;
     total += wi;
   }
   let correct = 0, f1 = 0;
@@ -138,15 +139,16 @@ function weightedMetrics(
   out[0] = correct / total;
   out[1] = f1 / C;
   let aucSum = 0, aucCount = 0;
-  for (const col of s.columns) {
+  for (let c = 0; c < s.columns.length; c++) {
+    const { order, blockEnd, positive } = s.columns[c];
     let tp = 0, fp = 0, area = 0, blockP = 0, blockN = 0;
     for (let j = 0; j < n; j++) {
-      const wi = w[offset + col.order[j]];
-      if (col.positive[j]) blockP += wi;
+      const wi = w[offset + order[j]];
+      if (positive[j] === 1) blockP += wi;
       else blockN += wi;
-      if (col.blockEnd[j]) {
+      if (blockEnd[j] === 1) {
         // Negatives in the block: beaten by every positive above, tied with the block's (½).
-        area += blockN * (tp + blockP / 2);
+        area += blockN * (tp + blockP * 0.5);
         tp += blockP;
         fp += blockN;
         blockP = 0;
@@ -191,19 +193,18 @@ export function bootstrapReplicates(
   });
   const confusion = new Float64Array(numClasses * numClasses);
   const tmp = new Float64Array(3);
-  const acc = new Float64Array(3);
   const reps = BOOTSTRAP_METRICS.map(() => new Float64Array(B));
   const S = prepared.length;
-  for (let b = 0; b < B; b++) {
-    acc.fill(0);
-    for (const s of prepared) {
+  // Seed by seed, so that one seed's arrays stay in cache across the replicates.
+  for (const s of prepared) {
+    for (let b = 0; b < B; b++) {
       weightedMetrics(s, numClasses, weights, b * n, n, confusion, tmp);
-      for (let m = 0; m < 3; m++) acc[m] += tmp[m];
+      for (let m = 0; m < 3; m++) reps[m][b] += tmp[m];
     }
-    for (let m = 0; m < 3; m++) reps[m][b] = acc[m] / S;
   }
-  const ones = new Float64Array(n).fill(1);
-  acc.fill(0);
+  for (const r of reps) for (let b = 0; b < B; b++) r[b] /= S;
+  const ones = new Uint16Array(n).fill(1);
+  const acc = new Float64Array(3);
   for (const s of prepared) {
     weightedMetrics(s, numClasses, ones, 0, n, confusion, tmp);
     for (let m = 0; m < 3; m++) acc[m] += tmp[m];
