@@ -35,6 +35,12 @@ const FLAGS: readonly FlagSpec[] = [
   { name: "out", type: "string", default: RESULTS_ROOT, help: "results root" },
   { name: "backend", type: "string", default: "auto", help: "training backend" },
   { name: "workers", type: "number", help: "parallel training workers (default: one per core)" },
+  {
+    name: "no-gallery",
+    type: "boolean",
+    default: false,
+    help: "leave the gallery of confident errors out of the reports",
+  },
   { name: "help", type: "boolean", help: "show this help" },
   ...CONFIG_FLAGS,
 ];
@@ -60,6 +66,7 @@ if (import.meta.main) {
     backend: parseBackendName(String(flags.backend)),
     workers: flags.workers as number | undefined,
     extra: { flags, demo: true },
+    gallery: !flags["no-gallery"],
   };
   const seeds = parseSeeds(flags.seeds as string, config.train.seed);
   const reproduce = await runExperiment({

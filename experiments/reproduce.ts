@@ -79,6 +79,7 @@ if (import.meta.main) {
       inputs,
       outRoot: String(flags.out),
       resume: flags.resume as string | undefined,
+      gallery: !flags["no-gallery"],
       backend: parseBackendName(String(flags.backend)),
       workers: flags.workers as number | undefined,
       compareWithPaper: true,

@@ -20,9 +20,12 @@ import {
   markdownTable,
   parseMarkdownTable,
   plotlySource,
+  precisionRecallFigure,
+  reliabilityDiagram,
   renderedDom,
   renderReport,
   renderReportHtml,
+  rocFigure,
   runTimestamp,
   screenshotFigure,
   screenshotHtml,
@@ -468,4 +471,29 @@ Deno.test("screenshotHtml without a browser names the install command", async ()
     if (saved === undefined) Deno.env.delete("MEMESENSE_CHROMIUM");
     else Deno.env.set("MEMESENSE_CHROMIUM", saved);
   }
+});
+
+Deno.test("reliability diagram: empty bins draw nothing; shares sum to 1; ROC/PR legends carry the area", () => {
+  const bins = [
+    { lower: 0, upper: 0.5, count: 0, confidence: NaN, accuracy: NaN },
+    { lower: 0.5, upper: 0.75, count: 1, confidence: 0.6, accuracy: 0 },
+    { lower: 0.75, upper: 1, count: 3, confidence: 0.9, accuracy: 2 / 3 },
+  ];
+  const fig = reliabilityDiagram("reliability", bins);
+  assert.deepEqual(fig.data[0].x, [0.625, 0.875]);
+  assert.deepEqual(fig.data[0].y, [0, 2 / 3]);
+  assert.deepEqual(fig.data[3].y, [0.25, 0.75]);
+  const roc = rocFigure("roc", [{ name: "Humour", fpr: [0, 0, 1], tpr: [0, 1, 1], auc: 1 }]);
+  assert.equal(roc.data[0].name, "Humour (100.0)");
+  assert.equal(roc.data[1].name, "chance");
+  const pr = precisionRecallFigure("pr", [{
+    name: "Humour",
+    recall: [0, 0.5, 1],
+    precision: [1, 1, 0.5],
+    averagePrecision: 0.75,
+    prevalence: 0.5,
+  }]);
+  assert.equal(pr.data[0].name, "Humour (AP 75.0)");
+  assert.equal((pr.data[0].line as { shape: string }).shape, "vh");
+  assert.equal((pr.layout.shapes as { y0: number }[])[0].y0, 0.5);
 });

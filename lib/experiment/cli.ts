@@ -87,6 +87,12 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
     type: "string",
     help: "continue an interrupted run: its directory, or 'latest'",
   },
+  {
+    name: "no-gallery",
+    type: "boolean",
+    default: false,
+    help: "leave the gallery of confident errors (meme images and texts) out of the report",
+  },
   { name: "help", type: "boolean", help: "show this help" },
 ];
 

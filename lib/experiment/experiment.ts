@@ -25,6 +25,8 @@ import type { ExperimentInputs } from "./inputs.ts";
 import { loadPaperResults } from "./paper.ts";
 import { buildExperimentReport } from "./report.ts";
 import { lockRunDir } from "./lock.ts";
+import { analyseRun } from "./error_analysis.ts";
+import { loadRunPredictions } from "./predictions.ts";
 import { runCells } from "./runner.ts";
 import { formatShard, type Shard } from "../util/mod.ts";
 import { shardCells } from "./shard.ts";
@@ -69,6 +71,8 @@ export interface ExperimentSpec {
   readonly saveHeads?: boolean;
   /** Bootstrap over test memes: replicates (default 2,000) and seed (default 0). */
   readonly bootstrap?: { readonly replicates?: number; readonly seed?: number };
+  /** Put the gallery of confident errors (meme thumbnails and texts) in the report (default true). */
+  readonly gallery?: boolean;
   /** Anything else to record in `config.json` (flags as given). */
   readonly extra?: Record<string, unknown>;
   readonly log?: (line: string) => void;
@@ -286,6 +290,12 @@ export async function writeRunOutputs(
   await writeRunFile(runDir, "metrics.csv", metricsCsv(results));
   await writeRunFile(runDir, "curves.json", results.map((r) => ({ key: r.key, curves: r.curves })));
   const excluded = Object.entries(spec.inputs.missingImages).filter(([, n]) => n > 0);
+  const analysis = await analyseRun(
+    await loadRunPredictions(runDir, { variant: main }),
+    spec.inputs.dataset,
+    main,
+    { gallery: spec.gallery ?? true },
+  );
   const report = buildExperimentReport({
     title: spec.title,
     subtitle:
@@ -304,6 +314,7 @@ export async function writeRunOutputs(
     baselines,
     variants: spec.variants,
     mainVariant: main,
+    analysis,
     notes: excluded.length > 0
       ? `Memes without a readable image were excluded (never silently): ${
         excluded.map(([s, n]) => `${s} ${n}`).join(", ")

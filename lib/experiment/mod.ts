@@ -20,6 +20,7 @@ export * from "./lock.ts";
 export * from "./run_record.ts";
 export * from "./submit.ts";
 export * from "./report.ts";
+export * from "./error_analysis.ts";
 export * from "./cli.ts";
 export * from "./experiment.ts";
 export * from "./inputs.ts";

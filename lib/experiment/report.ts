@@ -12,9 +12,14 @@ import {
   type Figure,
   heatmap,
   lineChart,
+  MISSING,
+  precisionRecallFigure,
+  reliabilityDiagram,
   type Report,
   type ReportSection,
+  rocFigure,
   SIGMOID_AUROC_NAME,
+  type TableData,
   trainingCurvesFigure,
 } from "../report/mod.ts";
 import type { ComparisonRow, SummaryMetric, SummaryRow } from "./aggregate.ts";
@@ -27,6 +32,7 @@ import {
   summaryTableData,
 } from "./tables.ts";
 import type { Variant } from "./variants.ts";
+import { galleryHtml, type RunAnalysis } from "./error_analysis.ts";
 
 /** Everything a report shows. */
 export interface ExperimentReportInput {
@@ -44,6 +50,8 @@ export interface ExperimentReportInput {
   readonly mainVariant?: string;
   /** Extra notes shown at the end (e.g. excluded memes). */
   readonly notes?: string;
+  /** Per-class curves, calibration, slices and the error gallery (from per-meme predictions). */
+  readonly analysis?: RunAnalysis;
 }
 
 const PROTOCOL_NOTE =
@@ -107,6 +115,9 @@ export function buildExperimentReport(input: ExperimentReportInput): Report {
       }),
     });
   }
+  if (input.analysis && input.analysis.tasks.length > 0) {
+    sections.push(...analysisSections(input.analysis));
+  }
   const swept = (input.variants ?? []).filter((v) => v.coords);
   if (swept.length > 1) sections.push(ablationSection(input.summary, swept, tasks));
   sections.push({ heading: "All variants", table: summaryTableData(input.summary) });
@@ -141,6 +152,97 @@ function paperBars(
     }],
     yTitle: `${label} (%)`,
   });
+}
+
+/** A fraction in percent with its interval on a second line: `76.1` / `[72.0, 80.2]`. */
+function withInterval(value: number, lo: number, hi: number): string {
+  if (!Number.isFinite(value)) return MISSING;
+  const pct = (x: number) => (100 * x).toFixed(1);
+  return Number.isFinite(lo) ? `${pct(value)}\n[${pct(lo)}, ${pct(hi)}]` : pct(value);
+}
+
+function analysisSections(analysis: RunAnalysis): ReportSection[] {
+  const where = `${analysis.variant}, ${analysis.protocol} protocol, test split`;
+  const figures: Figure[] = [];
+  for (const t of analysis.tasks) {
+    const title = TASKS[t.task].title;
+    figures.push(rocFigure(
+      `${title}: ROC, one-vs-rest`,
+      t.curves.map((c) => ({
+        name: c.className,
+        fpr: c.curves.roc.fpr,
+        tpr: c.curves.roc.tpr,
+        auc: c.auroc,
+      })),
+    ));
+    figures.push(precisionRecallFigure(
+      `${title}: precision–recall`,
+      t.curves.map((c) => ({
+        name: c.className,
+        recall: [0, ...c.curves.pr.recall],
+        precision: [c.curves.pr.precision[0] ?? 1, ...c.curves.pr.precision],
+        averagePrecision: c.averagePrecision,
+        prevalence: c.prevalence,
+      })),
+    ));
+    if (t.reliability) {
+      figures.push(reliabilityDiagram(
+        `${title}: reliability (ECE ${(100 * t.reliability.ece).toFixed(1)})`,
+        t.reliability.bins,
+      ));
+    }
+  }
+  const sections: ReportSection[] = [{
+    heading: `Per-class curves and calibration (${where})`,
+    text:
+      "Every seed's test predictions pooled (a row per meme and seed), so the curves describe " +
+      "single models. ROC and precision–recall curves are one-vs-rest per class (two-class tasks: " +
+      "the positive class); the legend gives the AUROC or the average precision (AP) in percent, " +
+      "and dotted lines the precision of a random ranking. The reliability diagram bins the " +
+      "confidence of the predicted class into 15 equal-width bins: bars under the diagonal mean " +
+      "over-confidence; ECE is the count-weighted mean gap, in points.",
+    figures,
+    figureColumns: 3,
+  }];
+  const rows: string[][] = [];
+  for (const t of analysis.tasks) {
+    for (const s of t.slices) {
+      const m = s.metrics;
+      rows.push([
+        TASKS[t.task].title,
+        s.slice,
+        String(s.n),
+        withInterval(m.accuracy.value, m.accuracy.interval.lo, m.accuracy.interval.hi),
+        withInterval(m.macroF1.value, m.macroF1.interval.lo, m.macroF1.interval.hi),
+        withInterval(m.auroc.value, m.auroc.interval.lo, m.auroc.interval.hi),
+      ]);
+    }
+  }
+  const table: TableData = {
+    headers: ["Task", "Slice", "Memes", "Accuracy", "Macro-F1", "AUROC"],
+    rows,
+    align: ["left", "left", "right", "right", "right", "right"],
+  };
+  sections.push({
+    heading: `Slices (${where})`,
+    text: "Metrics in percent on subsets of the test memes (mean over seeds), with the 95% " +
+      "stratified bootstrap interval in square brackets under each: the slice's memes resampled " +
+      "within each class, every seed scored on each resample, 2,000 resamples. Small slices " +
+      "have wide intervals. Macro-F1 and AUROC are not defined (–) on a slice of one class, " +
+      "such as the hateful memes of one target: there accuracy is the recall of 'hateful'.",
+    table,
+  });
+  const galleries = analysis.tasks.flatMap((t) => (t.gallery ? [t.gallery] : []));
+  if (galleries.length > 0) {
+    sections.push({
+      heading: `Most confident errors (${where})`,
+      text: "Per task the test memes the model got wrong with the most confidence, by their " +
+        "probabilities averaged over seeds. Collapsed by default; run with --no-gallery to leave " +
+        "it out of the report.",
+      html: galleryHtml(galleries, analysis.protocol),
+    });
+  }
+  return sections;
 }
 
 /** Element-wise sum of confusion matrices of equal shape. */

@@ -120,10 +120,10 @@ export interface ReportSection {
   /** Plotly figures, drawn after everything else in the section. */
   figures?: Figure[];
   /**
-   * Figures per row on a wide screen: 2 (default; one on narrow screens) or 1 for figures that
-   * need the width, such as two-panel training curves.
+   * Figures per row on a wide screen: 2 (default; one on narrow screens), 1 for figures that
+   * need the width, such as two-panel training curves, or 3 for small square ones (curves).
    */
-  figureColumns?: 1 | 2;
+  figureColumns?: 1 | 2 | 3;
 }
 
 /** A report. */
@@ -169,6 +169,24 @@ tbody tr:nth-child(even) { background: var(--stripe); }
 .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 20px;
   margin: 16px 0; }
 .figures.one-column { grid-template-columns: 1fr; }
+.figures.three-columns { grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); }
+details.gallery { margin: 12px 0; border: 1px solid var(--line); border-radius: 6px;
+  padding: 8px 14px; }
+details.gallery > summary { cursor: pointer; font-weight: 600; color: #8a4b00; }
+details.gallery h3 { font-size: 17px; margin: 20px 0 4px; }
+details.gallery h4 { font-size: 14px; margin: 14px 0 8px; color: var(--muted); }
+.gallery-note { color: var(--muted); font-size: 13px; }
+.meme-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr));
+  gap: 12px; }
+.meme-card { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px;
+  font-size: 12px; line-height: 1.4; background: var(--bg); }
+.meme-card img, .meme-card .no-thumb { display: block; max-width: 160px; max-height: 160px;
+  margin: 0 auto 6px; }
+.meme-card .no-thumb { width: 160px; height: 90px; background: var(--stripe); color: var(--muted);
+  display: flex; align-items: center; justify-content: center; }
+.meme-card p { margin: 0 0 4px; }
+.meme-card .meme-text { color: var(--fg); overflow-wrap: anywhere; }
+.meme-card .meme-text.none, .meme-card .meme-name { color: var(--muted); }
 .figure { border: 1px solid var(--line); border-radius: 6px; padding: 6px; min-width: 0; }
 .no-plotly { color: #b00020; font-weight: 600; }
 footer { margin-top: 48px; color: var(--muted); font-size: 12px; }
@@ -234,7 +252,11 @@ export function renderReportHtml(report: Report, plotlyJs: string): string {
           escapeHtml(figureTitle(figure))
         }" style="min-height:${height + 12}px"></div>`;
       });
-      const cls = section.figureColumns === 1 ? "figures one-column" : "figures";
+      const cls = section.figureColumns === 1
+        ? "figures one-column"
+        : section.figureColumns === 3
+        ? "figures three-columns"
+        : "figures";
       parts.push(`<div class="${cls}">\n${divs.join("\n")}\n</div>`);
     }
     return `<section>\n${parts.join("\n")}\n</section>`;

@@ -1,7 +1,8 @@
 /**
  * Plotly figures as plain data (`{ data, layout }`, the JSON plotly.js and Jupyter's
  * `application/vnd.plotly.v1+json` take), and builders for the charts the suite draws: bars,
- * lines with error bars, annotated heatmaps, confusion matrices, training curves, histograms.
+ * lines with error bars, annotated heatmaps, confusion matrices, training curves, ROC and
+ * precision–recall curves, reliability diagrams, histograms.
  *
  * Builders return JSON-ready objects: typed arrays are copied to plain arrays, and NaN becomes
  * `null` on serialisation, which plotly draws as a gap.
@@ -628,6 +629,236 @@ export function trainingCurvesFigure(
       // Up to 102: a curve at 100 stays visible above the frame.
       yaxis2: axis("metric (%)", { anchor: "x2", range: [0, 102] }),
       shapes,
+    },
+  };
+}
+
+/** One class's ROC curve for {@linkcode rocFigure}. */
+export interface RocSeries {
+  /** Legend name, e.g. the class. */
+  readonly name: string;
+  /** False-positive rates, in curve order. */
+  readonly fpr: readonly number[];
+  /** True-positive rates, in curve order. */
+  readonly tpr: readonly number[];
+  /** Area under this curve, shown in the legend. */
+  readonly auc?: number;
+}
+
+/** Rates on 0–1 axes with equal extent, gridded by tenths. */
+function rateAxis(text: string): Axis {
+  return axis(text, { range: [-0.01, 1.01], dtick: 0.2, zeroline: false, constrain: "domain" });
+}
+
+/**
+ * The legend inside the plot's bottom corner (ROC curves leave the bottom right empty,
+ * precision–recall curves the bottom left), so that a legend of four long class names never
+ * wraps over the title of a narrow figure.
+ */
+function insideLegend(side: "left" | "right"): Partial<Layout> {
+  return {
+    margin: { t: TOOLBAR_BAND + 40, r: 24, b: 56, l: 64 },
+    legend: {
+      orientation: "v",
+      x: side === "right" ? 0.99 : 0.01,
+      y: 0.01,
+      xanchor: side,
+      yanchor: "bottom",
+      bgcolor: "rgba(255,255,255,0.85)",
+      bordercolor: "#dddddd",
+      borderwidth: 1,
+      font: { size: 11 },
+    },
+  };
+}
+
+/**
+ * ROC curves (one per class, one-vs-rest) with the chance diagonal; the legend gives each
+ * curve's AUROC in percent.
+ */
+export function rocFigure(title: string, series: readonly RocSeries[], height = 420): Figure {
+  const data: Trace[] = series.map((s, i) => ({
+    type: "scatter",
+    mode: "lines",
+    name: s.auc === undefined ? s.name : `${s.name} (${(100 * s.auc).toFixed(1)})`,
+    x: [...s.fpr],
+    y: [...s.tpr],
+    line: { color: PALETTE[i % PALETTE.length], width: 2 },
+    hovertemplate: `${s.name}: FPR %{x:.3f}, TPR %{y:.3f}<extra></extra>`,
+  }));
+  data.push({
+    type: "scatter",
+    mode: "lines",
+    name: "chance",
+    x: [0, 1],
+    y: [0, 1],
+    line: { color: "#9e9e9e", dash: "dash", width: 1 },
+    hoverinfo: "skip",
+  });
+  return {
+    data,
+    layout: {
+      ...baseLayout(title, height),
+      ...insideLegend("right"),
+      xaxis: rateAxis("false-positive rate"),
+      yaxis: { ...rateAxis("true-positive rate"), scaleanchor: "x" },
+    },
+  };
+}
+
+/** One class's precision–recall curve for {@linkcode precisionRecallFigure}. */
+export interface PrecisionRecallSeries {
+  /** Legend name, e.g. the class. */
+  readonly name: string;
+  /** Recall at each point, non-decreasing. */
+  readonly recall: readonly number[];
+  /** Precision at each point. */
+  readonly precision: readonly number[];
+  /** Average precision, shown in the legend. */
+  readonly averagePrecision?: number;
+  /** Share of positives: drawn as this class's chance level. */
+  readonly prevalence?: number;
+}
+
+/**
+ * Precision–recall curves (one per class, one-vs-rest), drawn as steps — precision holds up to
+ * each point's recall, as average precision sums it — with each class's prevalence (the
+ * precision of a random ranking) as a dotted line; the legend gives average precision in percent.
+ */
+export function precisionRecallFigure(
+  title: string,
+  series: readonly PrecisionRecallSeries[],
+  height = 420,
+): Figure {
+  const data: Trace[] = [];
+  const shapes: unknown[] = [];
+  series.forEach((s, i) => {
+    const color = PALETTE[i % PALETTE.length];
+    const ap = s.averagePrecision;
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: ap === undefined ? s.name : `${s.name} (AP ${(100 * ap).toFixed(1)})`,
+      x: [...s.recall],
+      y: [...s.precision],
+      line: { color, width: 2, shape: "vh" },
+      hovertemplate: `${s.name}: recall %{x:.3f}, precision %{y:.3f}<extra></extra>`,
+    });
+    if (s.prevalence !== undefined && Number.isFinite(s.prevalence)) {
+      shapes.push({
+        type: "line",
+        xref: "x",
+        yref: "y",
+        x0: 0,
+        x1: 1,
+        y0: s.prevalence,
+        y1: s.prevalence,
+        line: { color, dash: "dot", width: 1 },
+      });
+    }
+  });
+  return {
+    data,
+    layout: {
+      ...baseLayout(title, height),
+      ...insideLegend("left"),
+      xaxis: rateAxis("recall"),
+      yaxis: { ...rateAxis("precision"), scaleanchor: "x" },
+      shapes,
+    },
+  };
+}
+
+/** One confidence bin of a reliability diagram. */
+export interface ReliabilityBinData {
+  /** Lower edge of the bin. */
+  readonly lower: number;
+  /** Upper edge of the bin. */
+  readonly upper: number;
+  /** Predictions whose confidence falls in the bin. */
+  readonly count: number;
+  /** Their mean confidence (NaN when empty). */
+  readonly confidence: number;
+  /** The share of them that is correct (NaN when empty). */
+  readonly accuracy: number;
+}
+
+/**
+ * A reliability diagram: per confidence bin, the accuracy of the predictions in it (bars) and
+ * their mean confidence (markers), against the diagonal of perfect calibration — bars below the
+ * diagonal mean over-confidence; underneath, the share of predictions per bin, which says how
+ * much each bar weighs. Empty bins draw nothing.
+ */
+export function reliabilityDiagram(
+  title: string,
+  bins: readonly ReliabilityBinData[],
+  height = 460,
+): Figure {
+  const used = bins.filter((b) => b.count > 0);
+  const total = bins.reduce((a, b) => a + b.count, 0);
+  const centre = used.map((b) => (b.lower + b.upper) / 2);
+  const width = used.map((b) => b.upper - b.lower);
+  const data: Trace[] = [
+    {
+      type: "bar",
+      name: "accuracy",
+      x: centre,
+      y: used.map((b) => b.accuracy),
+      width,
+      marker: { color: PALETTE[0], opacity: 0.85, line: { color: "#ffffff", width: 1 } },
+      customdata: used.map((b) => [b.lower, b.upper, b.count, b.confidence]),
+      hovertemplate: "confidence %{customdata[0]:.2f}–%{customdata[1]:.2f}: " +
+        "%{customdata[2]} predictions, accuracy %{y:.3f}, mean confidence " +
+        "%{customdata[3]:.3f}<extra></extra>",
+    },
+    {
+      type: "scatter",
+      mode: "markers",
+      name: "mean confidence",
+      x: used.map((b) => b.confidence),
+      y: used.map((b) => b.accuracy),
+      marker: { color: PALETTE[1], size: 7, symbol: "diamond" },
+      hoverinfo: "skip",
+    },
+    {
+      type: "scatter",
+      mode: "lines",
+      name: "calibrated",
+      x: [0, 1],
+      y: [0, 1],
+      line: { color: "#9e9e9e", dash: "dash", width: 1 },
+      hoverinfo: "skip",
+    },
+    {
+      type: "bar",
+      name: "share of predictions",
+      x: centre,
+      y: used.map((b) => (total > 0 ? b.count / total : 0)),
+      width,
+      xaxis: "x",
+      yaxis: "y2",
+      marker: { color: "#9e9e9e" },
+      showlegend: false,
+      hovertemplate: "%{y:.1%} of predictions<extra></extra>",
+    },
+  ];
+  const lo = Math.min(0, ...bins.map((b) => b.lower));
+  return {
+    data,
+    layout: {
+      ...baseLayout(title, height),
+      // Inside, top left (low confidence, high accuracy: usually empty); a legend above the plot
+      // would wrap over the title of a narrow figure.
+      ...insideLegend("left"),
+      legend: { ...insideLegend("left").legend as object, y: 0.99, yanchor: "top" },
+      bargap: 0,
+      xaxis: axis("confidence of the predicted class", {
+        range: [lo, 1],
+        anchor: "y2",
+        zeroline: false,
+      }),
+      yaxis: axis("accuracy", { domain: [0.3, 1], range: [0, 1.02], zeroline: false }),
+      yaxis2: axis("share", { domain: [0, 0.2], rangemode: "tozero", tickformat: ".0%" }),
     },
   };
 }
