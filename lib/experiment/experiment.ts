@@ -239,7 +239,14 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
 export interface RunOutputsInput {
   readonly spec: Pick<
     ExperimentSpec,
-    "title" | "tasks" | "seeds" | "variants" | "inputs" | "compareWithPaper" | "baselines"
+    | "title"
+    | "tasks"
+    | "seeds"
+    | "variants"
+    | "inputs"
+    | "compareWithPaper"
+    | "baselines"
+    | "gallery"
   >;
   readonly runDir: string;
   /** Every cell's result, in key order. */
