@@ -278,3 +278,99 @@ Deno.jupyter.md`${
     ],
   ])
 }`;
+
+// %% [markdown]
+// ## The whole head in one function
+//
+// The head's forward pass is one function, `headForward` in `lib/model/head.ts`: from the frozen
+// CLIP features to the classifier, top to bottom. Each line calls one stage, whose file
+// (`projection.ts`, `adapter.ts`, …) holds that stage's forward and backward pass. (On the
+// `blas` backend, training and `predictLogits` run a fused kernel that computes the same pass
+// without tensors; the tests hold it to this function.)
+
+// %%
+const headSource = await Deno.readTextFile("../lib/model/head.ts");
+const forwardStart = headSource.indexOf("export function headForward");
+const forwardSource = headSource.slice(
+  headSource.lastIndexOf("/**", forwardStart),
+  headSource.indexOf("\n}\n", forwardStart) + 2,
+);
+Deno.jupyter.md`${"```ts\n" + forwardSource + "```"}`;
+
+// %% [markdown]
+// The same pass re-stated by hand in plain arithmetic on arrays — the reference configuration
+// in eval mode: one projection layer per modality, the adapter, the residual mix, L2
+// normalisation, product fusion, one pre-output layer and the cosine classifier — must give the
+// trained hate head's logits on the first test memes, both as `headForward` computes them (run
+// through `headActivations`) and as `predictLogits` does.
+
+// %%
+import { headActivations, type HeadWeights } from "../lib/model/mod.ts";
+
+function handWrittenLogits(
+  weights: HeadWeights,
+  image: Float32Array,
+  text: Float32Array,
+  n: number,
+): Float32Array {
+  const { params, head: h, numClasses } = weights;
+  const D = h.mapDim;
+  /** `x·Wᵀ + b` for `n` rows, W in PyTorch's `[out, in]` layout. */
+  const linear = (x: Float32Array, name: string, inDim: number, outDim: number) => {
+    const w = params[`${name}.weight`], b = params[`${name}.bias`];
+    const y = new Float32Array(n * outDim);
+    for (let r = 0; r < n; r++) {
+      for (let o = 0; o < outDim; o++) {
+        let s = b ? b[o] : 0;
+        for (let k = 0; k < inDim; k++) s += x[r * inDim + k] * w[o * inDim + k];
+        y[r * outDim + o] = s;
+      }
+    }
+    return y;
+  };
+  const relu = (x: Float32Array) => x.map((v) => Math.max(v, 0));
+  const normalize = (x: Float32Array, rows: number) => {
+    const y = new Float32Array(x.length);
+    for (let r = 0; r < rows; r++) {
+      let sq = 0;
+      for (let k = 0; k < D; k++) sq += x[r * D + k] ** 2;
+      for (let k = 0; k < D; k++) y[r * D + k] = x[r * D + k] / Math.max(Math.sqrt(sq), 1e-12);
+    }
+    return y;
+  };
+  const branch = (x: Float32Array, map: string, adapter: string) => {
+    const projected = linear(x, `${map}.proj.0`, h.unmappedDim, D);
+    const hidden = relu(linear(projected, `${adapter}.fc.0`, D, D / h.adapterReduction));
+    const adapted = relu(linear(hidden, `${adapter}.fc.2`, D / h.adapterReduction, D));
+    return normalize(projected.map((v, i) => h.ratio * adapted[i] + (1 - h.ratio) * v), n);
+  };
+  const imageSide = branch(image, "image_map", "img_adapter");
+  const textSide = branch(text, "text_map", "text_adapter");
+  const fused = imageSide.map((v, i) => v * textSide[i]);
+  const x = normalize(relu(linear(fused, "pre_output.1", D, D)), n);
+  const w = normalize(params["classifier.weight"], numClasses);
+  const logits = new Float32Array(n * numClasses);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < numClasses; c++) {
+      let dot = 0;
+      for (let k = 0; k < D; k++) dot += x[r * D + k] * w[c * D + k];
+      logits[r * numClasses + c] = h.scale * dot;
+    }
+  }
+  return logits;
+}
+
+const rows = Math.min(32, test.n);
+const dim = config.head.unmappedDim;
+const firstImages = test.image.subarray(0, rows * dim);
+const firstTexts = test.text.subarray(0, rows * dim);
+const byHand = handWrittenLogits(head, firstImages, firstTexts, rows);
+const viaForward = headActivations(head, firstImages, firstTexts, rows).logits;
+const maxDiff = (a: Float32Array, b: Float32Array) =>
+  a.reduce((mx, v, i) => Math.max(mx, Math.abs(v - b[i])), 0);
+const diffs = [maxDiff(byHand, viaForward), maxDiff(byHand, logits.subarray(0, byHand.length))];
+if (!diffs.every((d) => d < 1e-4)) throw new Error(`hand-written head differs: ${diffs}`);
+console.log(
+  `${rows} test memes: max |hand-written − headForward| = ${diffs[0].toExponential(2)}, ` +
+    `max |hand-written − predictLogits| = ${diffs[1].toExponential(2)}`,
+);

@@ -8,7 +8,11 @@
  *                      └────────────────►──────────┘─► L2 norm ─┘
  * ```
  *
- * `headForward` records what `headBackward` needs; both run inside the caller's `tf.tidy`.
+ * {@linkcode headForward} is the whole forward pass, top to bottom in one function; it returns
+ * every stage's output (the tape), which {@linkcode headBackward} differentiates explicitly and
+ * `headActivations` (inspect.ts) reads for the notebooks. Both run inside the caller's
+ * `tf.tidy`. The `blas` backend trains with a fused kernel (lib/train) that computes the same
+ * pass without tensors, checked against these two functions.
  *
  * @module
  */
@@ -24,61 +28,35 @@ import { preOutputBackward, preOutputForward, type PreOutputTape } from "./pre_o
 import { projectionBackward, projectionForward, type ProjectionTape } from "./projection.ts";
 import { residualBackward, residualForward } from "./residual.ts";
 
-/** One modality's branch: projection → adapter → residual mix. */
-interface BranchTape {
+/** What one modality's branch computed: projection → adapter → residual mix. */
+export interface BranchTape {
   readonly projection: ProjectionTape;
+  /** The projection's output (after its dropout), `[B, mapDim]`. */
+  readonly projected: Matrix;
   readonly adapter: AdapterTape;
+  /** `ratio · adapted + (1 − ratio) · projected`. */
+  readonly mixed: Matrix;
 }
 
-/** Everything the backward pass needs. */
+/** Every stage's output, named: what the backward pass and `headActivations` read. */
 export interface HeadTape {
   readonly image: BranchTape | null;
   readonly text: BranchTape | null;
+  /** The normalised modalities (`fusion.image.y`, `fusion.text.y`) and their norms. */
   readonly fusion: FusionTape;
+  /** The fused vector, `[B, fusedDim]`. */
+  readonly fused: Matrix;
   readonly preOutput: PreOutputTape;
+  /** The pre-output block's output, `[B, mapDim]`. */
+  readonly preOutputY: Matrix;
   readonly classifier: ClassifierTape;
 }
 
-const BRANCHES = {
-  image: { map: "image_map", adapter: "img_adapter" },
-  text: { map: "text_map", adapter: "text_adapter" },
-} as const;
-
-function branchForward(
-  params: ParamTensors,
-  head: HeadConfig,
-  modality: keyof typeof BRANCHES,
-  x: Matrix,
-  dropout: Rng | null,
-): { y: Matrix; tape: BranchTape } {
-  const names = BRANCHES[modality];
-  const projection = projectionForward(params, names.map, head, x, dropout);
-  const adapter = adapterForward(params, names.adapter, projection.y);
-  return {
-    y: residualForward(adapter.y, projection.y, head.ratio),
-    tape: { projection: projection.tape, adapter: adapter.tape },
-  };
-}
-
-function branchBackward(
-  params: ParamTensors,
-  head: HeadConfig,
-  modality: keyof typeof BRANCHES,
-  tape: BranchTape,
-  dy: Matrix,
-  grads: Grads,
-): void {
-  const names = BRANCHES[modality];
-  const { dAdapted, dProjected } = residualBackward(dy, head.ratio);
-  const viaAdapter = adapterBackward(params, names.adapter, tape.adapter, dAdapted, grads);
-  const dProjection = tf.add(viaAdapter, dProjected) as Matrix;
-  projectionBackward(params, names.map, head, tape.projection, dProjection, grads);
-}
-
 /**
- * Forward pass over a batch of frozen features (`[B, unmappedDim]` each; the unused one may be
- * null under a modality ablation). `dropout` is the seeded mask generator in training mode, null
- * in eval mode (no dropout).
+ * The whole forward pass over a batch of frozen features (`[B, unmappedDim]` each; the unused
+ * one may be null under a modality ablation). `dropout` is the seeded mask generator in
+ * training mode, null in eval mode (no dropout). Masks are drawn in the order the stages run:
+ * image projection, text projection, pre-output.
  */
 export function headForward(
   params: ParamTensors,
@@ -87,21 +65,55 @@ export function headForward(
   text: Matrix | null,
   dropout: Rng | null,
 ): { logits: Matrix; tape: HeadTape } {
-  const img = usesImage(head) ? branchForward(params, head, "image", need(image), dropout) : null;
-  const txt = usesText(head) ? branchForward(params, head, "text", need(text), dropout) : null;
-  const fusion = fusionForward(head, img?.y ?? null, txt?.y ?? null);
+  // 1. Image branch: LinearProjection → Adapter → residual mix (α·adapted + (1 − α)·projected).
+  let img: BranchTape | null = null;
+  if (usesImage(head)) {
+    const projection = projectionForward(params, "image_map", head, need(image), dropout);
+    const adapter = adapterForward(params, "img_adapter", projection.y);
+    const mixed = residualForward(adapter.y, projection.y, head.ratio);
+    img = { projection: projection.tape, projected: projection.y, adapter: adapter.tape, mixed };
+  }
+  // 2. Text branch: the same stages with their own weights.
+  let txt: BranchTape | null = null;
+  if (usesText(head)) {
+    const projection = projectionForward(params, "text_map", head, need(text), dropout);
+    const adapter = adapterForward(params, "text_adapter", projection.y);
+    const mixed = residualForward(adapter.y, projection.y, head.ratio);
+    txt = { projection: projection.tape, projected: projection.y, adapter: adapter.tape, mixed };
+  }
+  // 3. L2-normalise each modality and fuse them (element-wise product in the reference).
+  const fusion = fusionForward(head, img?.mixed ?? null, txt?.mixed ?? null);
+  // 4. Pre-output block: Dropout → [Linear → ReLU → Dropout] × numPreOutputLayers.
   const preOutput = preOutputForward(params, head, fusion.y, dropout);
+  // 5. Classifier: scale · cos(x, w_c) per class (or a plain Linear under the ablation).
   const classifier = classifierForward(params, head, preOutput.y);
   return {
     logits: classifier.logits,
     tape: {
-      image: img?.tape ?? null,
-      text: txt?.tape ?? null,
+      image: img,
+      text: txt,
       fusion: fusion.tape,
+      fused: fusion.y,
       preOutput: preOutput.tape,
+      preOutputY: preOutput.y,
       classifier: classifier.tape,
     },
   };
+}
+
+/** Backward through one branch, from the gradient of its residual mix. */
+function branchBackward(
+  params: ParamTensors,
+  head: HeadConfig,
+  names: { map: string; adapter: string },
+  tape: BranchTape,
+  dy: Matrix,
+  grads: Grads,
+): void {
+  const { dAdapted, dProjected } = residualBackward(dy, head.ratio);
+  const viaAdapter = adapterBackward(params, names.adapter, tape.adapter, dAdapted, grads);
+  const dProjection = tf.add(viaAdapter, dProjected) as Matrix;
+  projectionBackward(params, names.map, head, tape.projection, dProjection, grads);
 }
 
 /** Backward pass from the loss gradient `dLogits`: the gradient of every parameter. */
@@ -115,8 +127,26 @@ export function headBackward(
   const dPre = classifierBackward(params, head, tape.classifier, dLogits, grads);
   const dFused = preOutputBackward(params, head, tape.preOutput, dPre, grads);
   const { dImage, dText } = fusionBackward(head, tape.fusion, dFused);
-  if (tape.image && dImage) branchBackward(params, head, "image", tape.image, dImage, grads);
-  if (tape.text && dText) branchBackward(params, head, "text", tape.text, dText, grads);
+  if (tape.image && dImage) {
+    branchBackward(
+      params,
+      head,
+      { map: "image_map", adapter: "img_adapter" },
+      tape.image,
+      dImage,
+      grads,
+    );
+  }
+  if (tape.text && dText) {
+    branchBackward(
+      params,
+      head,
+      { map: "text_map", adapter: "text_adapter" },
+      tape.text,
+      dText,
+      grads,
+    );
+  }
   return grads;
 }
 

@@ -1,22 +1,18 @@
 /**
  * The head's intermediate activations, stage by stage, as plain arrays: what the projection, the
  * adapter, the residual mix, the normalisation, the fusion, the pre-output block and the
- * classifier each produce for a batch of frozen features. It runs the same stage functions as
- * {@linkcode headForward} (so it shows exactly what training sees) and is meant for inspection —
- * the notebooks and diagnostics — not for training.
+ * classifier each produce for a batch of frozen features. It runs {@linkcode headForward} itself
+ * and reads the stage outputs it records, so it shows exactly what training sees; it is meant for
+ * inspection — the notebooks and diagnostics — not for training.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../util/mod.ts";
-import { adapterForward } from "./adapter.ts";
-import { classifierForward } from "./classifier.ts";
-import { fusedDim, fusionForward, usesImage, usesText } from "./fusion.ts";
+import { fusedDim, usesImage, usesText } from "./fusion.ts";
+import { type BranchTape, headForward } from "./head.ts";
 import type { Matrix } from "./layers.ts";
 import { type HeadWeights, paramTensors, validateWeights } from "./params.ts";
-import { preOutputForward } from "./pre_output.ts";
-import { projectionForward } from "./projection.ts";
-import { residualForward } from "./residual.ts";
 
 /** One modality's activations, each `n × mapDim` row-major except `hidden`. */
 export interface BranchActivations {
@@ -92,26 +88,20 @@ export function headActivations(
   try {
     // tidy frees every intermediate tensor; the arrays read out of them survive it.
     tf.tidy(() => {
-      const branch = (features: Float32Array, map: string, adapterName: string) => {
-        const x = tf.tensor2d(features, [n, dim]);
-        const projection = projectionForward(params, map, head, x, dropout);
-        const adapter = adapterForward(params, adapterName, projection.y);
-        const mixed = residualForward(adapter.y, projection.y, head.ratio);
-        return { projection, adapter, mixed };
-      };
-      const img = usesImage(head) ? branch(image!, "image_map", "img_adapter") : null;
-      const txt = usesText(head) ? branch(text!, "text_map", "text_adapter") : null;
-      const fusion = fusionForward(head, img?.mixed ?? null, txt?.mixed ?? null);
-      const preOutput = preOutputForward(params, head, fusion.y, dropout);
-      const { logits } = classifierForward(params, head, preOutput.y);
-      const out = (
-        b: typeof img,
-        normalized: { y: Matrix } | null,
-      ): BranchActivations | null =>
+      const rows = (x: Float32Array | null, used: boolean) =>
+        used ? tf.tensor2d(x!, [n, dim]) : null;
+      const { logits, tape } = headForward(
+        params,
+        head,
+        rows(image, usesImage(head)),
+        rows(text, usesText(head)),
+        dropout,
+      );
+      const branch = (b: BranchTape | null, normalized: { y: Matrix } | null) =>
         b && normalized
           ? {
-            projected: read(b.projection.y),
-            hidden: read(b.adapter.tape.hidden),
+            projected: read(b.projected),
+            hidden: read(b.adapter.hidden),
             adapted: read(b.adapter.y),
             mixed: read(b.mixed),
             normalized: read(normalized.y),
@@ -119,11 +109,11 @@ export function headActivations(
           : null;
       result = {
         n,
-        image: out(img, fusion.tape.image),
-        text: out(txt, fusion.tape.text),
-        fused: read(fusion.y),
+        image: branch(tape.image, tape.fusion.image),
+        text: branch(tape.text, tape.fusion.text),
+        fused: read(tape.fused),
         fusedDim: fusedDim(head),
-        preOutput: read(preOutput.y),
+        preOutput: read(tape.preOutputY),
         logits: read(logits),
       };
     });
