@@ -227,7 +227,8 @@ Deno.test("workers give the same results as sequential runs", async () => {
   assert.deepEqual(done.sort(), [0, 1]);
   for (let i = 0; i < jobs.length; i++) {
     const sequential = await trainHead({ ...jobs[i], ...quiet });
-    const strip = (r: typeof sequential) => r.curves.map((e) => ({ ...e, seconds: 0, evalSeconds: 0 }));
+    const strip = (r: typeof sequential) =>
+      r.curves.map((e) => ({ ...e, seconds: 0, evalSeconds: 0 }));
     assert.deepEqual(strip(parallel[i]), strip(sequential), `job ${i} curves`);
     assert.deepEqual(parallel[i].heads, sequential.heads, `job ${i} weights`);
     assert.deepEqual(parallel[i].logits, sequential.logits, `job ${i} logits`);
