@@ -5,8 +5,12 @@
 import assert from "node:assert/strict";
 import {
   analyseRunPredictions,
+  buildExperimentReport,
   type CellPredictions,
+  gridVariants,
+  type PairedComparison,
   seedMajority,
+  type SummaryRow,
   writeCellPredictions,
 } from "../lib/experiment/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
@@ -168,4 +172,50 @@ Deno.test("deno task compare: config diff, paired table, refusals", async () => 
   } finally {
     for (const dir of [a, b, c, d]) await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("ablation heatmaps mark the differences that hold after Holm's adjustment", () => {
+  const variants = gridVariants([0.2, 0.4], [1, 2]);
+  const ms = (mean: number) => ({ mean, std: 0.01, ci95: 0.02, n: 3 });
+  const summary: SummaryRow[] = variants.map((v, i) => ({
+    variant: v.name,
+    task: "hate",
+    protocol: "clean",
+    seeds: [1, 2, 3],
+    metrics: {
+      accuracy: ms(0.7 + 0.01 * i),
+      auroc: ms(0.8),
+      macroF1: ms(0.6),
+      aurocReference: ms(0.8),
+    },
+    meanEpoch: 3,
+  }));
+  const paired = (a: string, diff: number, holds: boolean): PairedComparison => ({
+    task: "hate",
+    protocol: "clean",
+    metric: "accuracy",
+    a,
+    b: "ratio=0.2,depth=1",
+    diff,
+    interval: { lo: diff - 0.01, hi: diff + 0.01 },
+    p: holds ? 0.001 : 0.5,
+    pHolm: holds ? 0.003 : 1,
+    holds,
+  });
+  const report = buildExperimentReport({
+    title: "t",
+    meta: {},
+    results: [],
+    summary,
+    variants,
+    pairedComparisons: [
+      paired("ratio=0.4,depth=1", 0.03, true),
+      paired("ratio=0.2,depth=2", -0.02, true),
+      paired("ratio=0.4,depth=2", 0.01, false),
+    ],
+  });
+  const json = JSON.stringify(report);
+  assert.ok(json.includes('"71.0 ▲"'), "ratio 0.4, depth 1 holds upwards");
+  assert.ok(json.includes('"72.0 ▼"'), "ratio 0.2, depth 2 holds downwards");
+  assert.ok(json.includes('"73.0"') && !json.includes("73.0 ▲"), "not holding: no mark");
 });

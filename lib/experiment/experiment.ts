@@ -317,6 +317,7 @@ export async function writeRunOutputs(
     },
     results,
     summary,
+    pairedComparisons: uncertainty.comparisons,
     comparison,
     baselines,
     variants: spec.variants,

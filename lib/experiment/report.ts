@@ -33,6 +33,7 @@ import {
 } from "./tables.ts";
 import type { Variant } from "./variants.ts";
 import { galleryHtml, type RunAnalysis } from "./error_analysis.ts";
+import type { PairedComparison } from "./uncertainty.ts";
 
 /** Everything a report shows. */
 export interface ExperimentReportInput {
@@ -41,6 +42,8 @@ export interface ExperimentReportInput {
   readonly meta: Record<string, string | number>;
   readonly results: readonly CellResult[];
   readonly summary: readonly SummaryRow[];
+  /** Paired comparisons against the reference point: heatmap cells mark those that hold. */
+  readonly pairedComparisons?: readonly PairedComparison[];
   /** The reference head beside the paper (reproduce). */
   readonly comparison?: readonly ComparisonRow[];
   readonly baselines?: readonly BaselineResult[];
@@ -83,7 +86,9 @@ export function buildExperimentReport(input: ExperimentReportInput): Report {
       markdownTable: baselineTable(input.baselines, input.summary, main),
     });
   }
-  const tasks = TASK_NAMES.filter((t) => input.results.some((r) => r.task === t));
+  const tasks = TASK_NAMES.filter((t) =>
+    input.results.some((r) => r.task === t) || input.summary.some((r) => r.task === t)
+  );
   const mainCells = input.results.filter((r) => r.variant === main);
   if (mainCells.length > 0) {
     sections.push({
@@ -119,7 +124,9 @@ export function buildExperimentReport(input: ExperimentReportInput): Report {
     sections.push(...analysisSections(input.analysis));
   }
   const swept = (input.variants ?? []).filter((v) => v.coords);
-  if (swept.length > 1) sections.push(ablationSection(input.summary, swept, tasks));
+  if (swept.length > 1) {
+    sections.push(ablationSection(input.summary, swept, tasks, input.pairedComparisons ?? []));
+  }
   sections.push({ heading: "All variants", table: summaryTableData(input.summary) });
   sections.push({
     heading: "How to read this",
@@ -263,6 +270,7 @@ function ablationSection(
   summary: readonly SummaryRow[],
   variants: readonly Variant[],
   tasks: readonly TaskName[],
+  paired: readonly PairedComparison[],
 ): ReportSection {
   const ratios = [...new Set(variants.map((v) => v.coords!.ratio!))].sort((a, b) => a - b);
   const depths = [...new Set(variants.map((v) => v.coords!.depth!))].sort((a, b) => a - b);
@@ -276,6 +284,18 @@ function ablationSection(
   for (const task of tasks) {
     for (const metric of ["auroc", "accuracy", "macroF1"] as const) {
       const z = depths.map((d) => ratios.map((r) => 100 * (cell(task, r, d, metric)?.mean ?? NaN)));
+      // ▲ / ▼: better / worse than the reference point, holding after Holm's adjustment.
+      const text = depths.map((d, i) =>
+        ratios.map((r, j) => {
+          if (!Number.isFinite(z[i][j])) return "not run";
+          const v = variants.find((x) => x.coords!.ratio === r && x.coords!.depth === d)!;
+          const c = paired.find((p) =>
+            p.a === v.name && p.task === task && p.protocol === "clean" && p.metric === metric
+          );
+          const mark = c?.holds ? (c.diff > 0 ? " ▲" : " ▼") : "";
+          return `${z[i][j].toFixed(1)}${mark}`;
+        })
+      );
       if (
         ratios.length > 1 && depths.length > 1 &&
         z.flat().filter(Number.isFinite).length > ratios.length + depths.length - 1
@@ -287,7 +307,7 @@ function ablationSection(
           y: depths,
           xTitle: "residual ratio α",
           yTitle: "mapping depth",
-          format: (v) => v.toFixed(1),
+          annotate: text,
         }));
       }
     }
@@ -328,7 +348,9 @@ function ablationSection(
   return {
     heading: "Residual ratio × mapping depth",
     text: "Clean protocol (val-selected epoch), test metrics in percent, mean over seeds; error " +
-      "bars are one std. Grey heatmap cells were not run.",
+      "bars are one std. Grey heatmap cells were not run. ▲ / ▼: better / worse than the " +
+      "reference point by a paired bootstrap test over the test memes that holds after Holm's " +
+      "adjustment across the comparisons of the table (see table.md).",
     figures,
   };
 }
