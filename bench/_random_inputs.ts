@@ -47,6 +47,7 @@ export async function randomFeatureInputs(script: string): Promise<ExperimentInp
     missingImages: Object.fromEntries(SPLITS.map((s) => [s, 0])) as ExperimentInputs[
       "missingImages"
     ],
+    synthetic: true, // random features: never compared with the paper
   };
 }
 

@@ -10,11 +10,13 @@
  */
 import { configFromFlags, type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
 import {
+  checkPartialData,
   CLUSTER_FLAGS,
   executeExperiment,
   ExecutionError,
   executionFromFlags,
   explainSetupError,
+  notComparableReason,
   parseSeeds,
   parseTasks,
   prepareFromFlags,
@@ -49,6 +51,12 @@ const OWN_FLAGS: readonly FlagSpec[] = [
     default: true,
     help: "also run zero-shot CLIP and a linear probe",
   },
+  {
+    name: "allow-missing",
+    type: "boolean",
+    help: "compare with the paper even when a split lost more than 1 % of its memes " +
+      "(every table then starts with the memes used per split)",
+  },
 ];
 const FLAGS = scriptFlags([...OWN_FLAGS, ...CLUSTER_FLAGS]);
 
@@ -68,10 +76,18 @@ if (import.meta.main) {
     throw new Error(`--protocol: expected both, reference or clean, got "${protocol}"`);
   }
   const inputs = await prepareFromFlags(flags, config).catch(explainSetupError);
+  try {
+    checkPartialData(inputs, flags["allow-missing"] === true);
+  } catch (e) {
+    explainSetupError(e);
+  }
+  const notComparable = notComparableReason(inputs);
   const outcome = await executeExperiment(
     {
       name: String(flags.name ?? "reproduce"),
-      title: "MemeSense: MemeCLIP head on PrideMM, beside the paper",
+      title: notComparable
+        ? `MemeSense: MemeCLIP head (${notComparable})`
+        : "MemeSense: MemeCLIP head on PrideMM, beside the paper",
       tasks: parseTasks(flags.tasks as string[]),
       seeds: parseSeeds(flags.seeds as string, config.train.seed),
       variants: [REFERENCE_VARIANT],

@@ -302,3 +302,45 @@ Deno.test({
       assert.equal(x.imageOk[13], 0);
     }),
 });
+
+Deno.test({
+  name: "missing-images.tsv: the same reason for the same file on every run, batch size or shard",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withWork(async (work) => {
+      const images = `${work}/Images`;
+      await Deno.mkdir(images);
+      for (let i = 0; i < N; i++) {
+        if (i % 6 === 1) continue; // missing
+        if (i % 6 === 2) await Deno.writeFile(`${images}/img_${i}.png`, new Uint8Array(0));
+        else if (i % 6 === 3) await Deno.writeTextFile(`${images}/img_${i}.png`, "GIF89a junk");
+        else if (i % 6 === 4) await Deno.mkdir(`${images}/img_${i}.png`);
+        else if (i % 6 === 5) await Deno.writeTextFile(`${images}/img_${i}.png`, "<html>");
+        else await drawImage(`${images}/img_${i}.png`, i);
+      }
+      const tsvOf = async (dir: string) => await Deno.readTextFile(`${dir}/missing-images.tsv`);
+      const a = await extractFeatures(options(`${work}/a`, images, { batchSize: 4 }).opts);
+      const b = await extractFeatures(options(`${work}/b`, images, { batchSize: 7 }).opts);
+      for (const index of [1, 2]) {
+        await extractFeatures(options(`${work}/c`, images, { shard: { index, count: 2 } }).opts);
+      }
+      await consolidateFeatures(options(`${work}/c`, images).opts);
+      const tsv = await tsvOf(a.dir);
+      assert.equal(await tsvOf(b.dir), tsv);
+      assert.equal(await tsvOf(b.dir.replace(`${work}/b`, `${work}/c`)), tsv);
+      const lines = tsv.trimEnd().split("\n");
+      assert.equal(lines[0], "row\tname\tpath\treason");
+      assert.equal(lines.length, 1 + 20);
+      const reason = (r: number) => lines.find((l) => l.startsWith(`${r}\t`))!.split("\t")[3];
+      assert.equal(reason(1), "missing: no such file");
+      assert.equal(reason(2), "unreadable: empty file");
+      assert.equal(reason(3), "unreadable: damaged or unsupported GIF data (11 bytes)");
+      assert.equal(reason(4), "missing: not a file");
+      assert.equal(reason(5), "unreadable: not an image (no known image signature, 6 bytes)");
+      assert.equal(reason(7), "missing: no such file");
+      for (const line of lines.slice(1)) {
+        assert.ok(!line.includes(work), "paths relative to the images root");
+      }
+    }),
+});

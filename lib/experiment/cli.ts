@@ -28,6 +28,7 @@ import type { ExperimentOutcome } from "./experiment.ts";
 import { formatShard } from "../util/mod.ts";
 import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
 import { RESULTS_ROOT } from "./runs.ts";
+import { PartialDataError } from "./partial.ts";
 import {
   baselineTable,
   comparisonTable,
@@ -238,7 +239,7 @@ async function localOrDownloadedPrideMM(
 
 /** Prints a {@linkcode SetupError} without a stack trace and exits with status 2; rethrows others. */
 export function explainSetupError(e: unknown): never {
-  if (e instanceof SetupError || e instanceof DataError) {
+  if (e instanceof SetupError || e instanceof DataError || e instanceof PartialDataError) {
     console.error(`error: ${e.message}`);
     Deno.exit(2);
   }
@@ -267,6 +268,7 @@ export function printOutcome(
     );
     if (outcome.table === "") return;
   }
+  for (const line of outcome.preface ?? []) console.log(`${line}\n`);
   if (outcome.comparison.length > 0) {
     const rows = outcome.comparison.filter((r) => protocol === "both" || r.protocol === protocol);
     console.log(comparisonTable(rows));

@@ -12,6 +12,7 @@ import { createRunDir, writeReport, writeRunFile } from "../report/mod.ts";
 import type { BackendName, TrainResult } from "../train/mod.ts";
 import { formatDuration, REPO_ROOT } from "../util/mod.ts";
 import { compareWithPaper, type ComparisonRow, summarise, type SummaryRow } from "./aggregate.ts";
+import { notComparableReason, usageLine } from "./partial.ts";
 import {
   type BaselineResult,
   concatFeatures,
@@ -91,6 +92,11 @@ export interface ExperimentOutcome {
   readonly seconds: number;
   /** The markdown table written to `table.md` ("" while cells are pending). */
   readonly table: string;
+  /**
+   * Lines every table starts with: the memes used per split when some were lost, and why the
+   * run is not compared with the paper when it was asked to be.
+   */
+  readonly preface?: readonly string[];
   /** The shard this invocation trained, if any. */
   readonly shard?: Shard;
   /** Cells this invocation trained. */
@@ -285,10 +291,16 @@ export async function writeRunOutputs(
     seed: meta.bootstrap?.seed,
   });
   const paper = await loadPaperResults();
-  const comparison = spec.compareWithPaper ? compareWithPaper(summary, paper, main) : [];
-  let table = comparison.length > 0
-    ? `# ${spec.title}\n\n${comparisonTable(comparison)}\n`
-    : `# ${spec.title}\n\n${summaryTable(summary)}\n`;
+  // Generated memes or the tiny model never stand beside the paper's numbers; partial data
+  // does only with consent (checked before training) and with its counts on every table.
+  const notComparable = spec.compareWithPaper ? notComparableReason(spec.inputs) : null;
+  const comparison = spec.compareWithPaper && !notComparable
+    ? compareWithPaper(summary, paper, main)
+    : [];
+  const preface = [usageLine(spec.inputs), notComparable && `${notComparable}.`]
+    .filter((l): l is string => !!l);
+  let table = `# ${spec.title}\n\n${preface.map((l) => `${l}\n\n`).join("")}` +
+    (comparison.length > 0 ? `${comparisonTable(comparison)}\n` : `${summaryTable(summary)}\n`);
   if (baselines.length > 0) {
     table += `\n## Baselines (test split)\n\n${baselineTable(baselines, summary, main)}\n`;
   }
@@ -305,8 +317,10 @@ export async function writeRunOutputs(
   );
   const report = buildExperimentReport({
     title: spec.title,
-    subtitle:
+    subtitle: [
       `${spec.tasks.length} task(s) × ${spec.seeds.length} seed(s) × ${spec.variants.length} variant(s)`,
+      ...preface,
+    ].join(". "),
     meta: {
       commit: meta.gitCommit,
       backend: [...new Set(results.map((r) => r.backend))].join(", "),
@@ -326,7 +340,7 @@ export async function writeRunOutputs(
     notes: excluded.length > 0
       ? `Memes without a readable image were excluded (never silently): ${
         excluded.map(([s, n]) => `${s} ${n}`).join(", ")
-      }; see missing-images.txt beside the feature store.`
+      }; listed in ${spec.inputs.featureDir}/missing-images.tsv.`
       : undefined,
   });
   await writeReport(`${runDir}/report.html`, report);
@@ -359,6 +373,7 @@ export async function writeRunOutputs(
     seconds,
     table,
     timings,
+    preface,
   };
 }
 

@@ -15,6 +15,8 @@ import {
 import { type PrideMM, type Split, SPLITS } from "../data/mod.ts";
 import { extractPrideMM, loadFeatures, storedPrompts } from "../features/mod.ts";
 import type { FeatureTable } from "./task_data.ts";
+import { dirname, join } from "node:path";
+import { exists } from "../util/mod.ts";
 
 /** A task's CLIP prompt embeddings. */
 export interface TaskPrompts {
@@ -35,6 +37,8 @@ export interface ExperimentInputs {
   readonly prompts: Readonly<Record<TaskName, TaskPrompts>>;
   /** Memes per split whose image is missing or unreadable (excluded from training). */
   readonly missingImages: Readonly<Record<Split, number>>;
+  /** Whether the memes are generated (a `synthetic.json` lies beside the CSV), not PrideMM. */
+  readonly synthetic: boolean;
 }
 
 /** Options for {@linkcode prepareInputs}. */
@@ -91,5 +95,6 @@ export async function prepareInputs(opts: PrepareOptions): Promise<ExperimentInp
     modelId: features.modelId,
     prompts,
     missingImages,
+    synthetic: await exists(join(dirname(dataset.csvPath), "synthetic.json")),
   };
 }

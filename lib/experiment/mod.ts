@@ -25,3 +25,4 @@ export * from "./cli.ts";
 export * from "./experiment.ts";
 export * from "./inputs.ts";
 export * from "./sources.ts";
+export * from "./partial.ts";

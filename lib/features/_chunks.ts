@@ -85,6 +85,38 @@ export function sameImage(record: ImageRecord, now: ImageStat): boolean | "hash"
   return record.size === now.size ? "hash" : false;
 }
 
+/**
+ * The image format named by a file's first bytes, or null when none of the formats the decoders
+ * read starts that way.
+ */
+export function sniffImageFormat(bytes: Uint8Array): string | null {
+  const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
+  const ascii = (at: number, text: string) =>
+    [...text].every((c, i) => bytes[at + i] === c.charCodeAt(0));
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "PNG";
+  if (starts(0xff, 0xd8, 0xff)) return "JPEG";
+  if (ascii(0, "GIF87a") || ascii(0, "GIF89a")) return "GIF";
+  if (ascii(0, "RIFF") && ascii(8, "WEBP")) return "WebP";
+  if (ascii(0, "BM")) return "BMP";
+  if (starts(0x49, 0x49, 0x2a, 0x00) || starts(0x4d, 0x4d, 0x00, 0x2a)) return "TIFF";
+  if (ascii(4, "ftyp")) return "HEIF/AVIF";
+  return null;
+}
+
+/**
+ * Why an image that exists could not be decoded, in words that depend only on its bytes. The
+ * decoder's own message is not used: libvips keeps one error buffer for all threads, so
+ * concurrent failures get each other's (or truncated) messages, and the same file would be
+ * listed with a different reason from run to run.
+ */
+export function unreadableReason(bytes: Uint8Array): string {
+  if (bytes.length === 0) return "unreadable: empty file";
+  const format = sniffImageFormat(bytes);
+  return format
+    ? `unreadable: damaged or unsupported ${format} data (${bytes.length} bytes)`
+    : `unreadable: not an image (no known image signature, ${bytes.length} bytes)`;
+}
+
 /** SHA-256 of bytes, as hex. */
 export function sha256Bytes(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");

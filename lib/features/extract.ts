@@ -52,7 +52,9 @@ import {
   relativeImagePath,
   sameImage,
   sha256Bytes,
+  statImage,
   statImages,
+  unreadableReason,
   writeChunk,
 } from "./_chunks.ts";
 
@@ -573,17 +575,18 @@ async function extractRows(
     const bytes: Uint8Array[] = [];
     for (const r of rows) {
       const rel = stats[r].path;
-      let data: Uint8Array | null = null, mtimeMs: number | null = null, absent: string | null;
-      try {
-        const st = await Deno.stat(items[r].imagePath);
-        if (!st.isFile) throw new Deno.errors.NotFound();
-        mtimeMs = st.mtime?.getTime() ?? 0;
-        data = await Deno.readFile(items[r].imagePath);
-        absent = null;
-      } catch (e) {
-        absent = e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory
-          ? "missing: no such file"
-          : `missing: ${(e as Error).message}`;
+      let data: Uint8Array | null = null, mtimeMs: number | null = null;
+      const now = await statImage(items[r].imagePath, rel);
+      let absent = now.absent;
+      if (absent === null) {
+        try {
+          mtimeMs = now.mtimeMs;
+          data = await Deno.readFile(items[r].imagePath);
+        } catch (e) {
+          absent = e instanceof Deno.errors.NotFound
+            ? "missing: no such file" // removed between the stat and the read
+            : `missing: ${(e as Error).message}`;
+        }
       }
       bytes.push(data ?? new Uint8Array(0));
       records.push(
@@ -593,7 +596,7 @@ async function extractRows(
             size: data.length,
             mtimeMs,
             sha256: sha256Bytes(data),
-            error: data.length === 0 ? "unreadable: empty file" : null,
+            error: data.length === 0 ? unreadableReason(data) : null,
           }
           : { path: rel, size: null, mtimeMs: null, sha256: null, error: absent },
       );
@@ -602,8 +605,7 @@ async function extractRows(
     const ok = pixels.ok.map((v, j) => v && records[j].error === null);
     records.forEach((rec, j) => {
       if (rec.error === null && !pixels.ok[j]) {
-        const why = (pixels.errors[j] ?? "not an image").replace(/^cannot read image [^:]*: /, "");
-        records[j] = { ...rec, error: `unreadable: ${why}` };
+        records[j] = { ...rec, error: unreadableReason(bytes[j]) };
       }
     });
     return {
