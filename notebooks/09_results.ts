@@ -1,13 +1,13 @@
 // Source of notebooks/09_results.ipynb: edit here, then `deno task notebooks:build`.
 
 // %% [markdown]
-// # 9 · Results and ablations
+// # 9 · Results, intervals and paired tests
 //
 // `deno task reproduce` trains the reference head on every task over several seeds and writes a
 // run directory under `results/` (one JSON per finished cell, so runs resume); `deno task
 // ablate` sweeps the residual ratio α and the mapping depth. This notebook reads those runs back
-// — the per-task table beside the paper's numbers, under both checkpoint protocols, and ratio ×
-// depth heatmaps.
+// — the per-task table beside the paper's numbers, under both checkpoint protocols, ratio ×
+// depth heatmaps — and shows how to read a test-set interval and a paired test on them.
 //
 // Where `results/` holds no such runs (a fresh clone, CI), it first runs a small experiment of
 // the same kind into a temporary directory — the current dataset (offline: synthetic memes and
@@ -18,6 +18,7 @@
 // %%
 import { makeConfig, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import {
+  analyseRunPredictions,
   type CellResult,
   compareWithPaper,
   comparisonTable,
@@ -35,6 +36,7 @@ import {
   type Variant,
 } from "../lib/experiment/mod.ts";
 import { barChart, display, heatmap, markdownTable } from "../lib/report/mod.ts";
+import { mcnemarExact } from "../lib/metrics/mod.ts";
 
 const root = Deno.env.get("MEMESENSE_RESULTS") ?? RESULTS_ROOT;
 const paper = await loadPaperResults();
@@ -205,6 +207,173 @@ console.log(markdownTable(
   ]),
   ["right", ...depths.map(() => "right" as const)],
 ));
+
+// %% [markdown]
+// ## Reading an interval
+//
+// PrideMM's test split is small: 507 memes (247 for the target task, which only covers hateful
+// memes). A test metric is an estimate from that one sample of memes, and the mean ± std over
+// seeds above says nothing about it: the seeds retrain the head on the same memes and test on the
+// same memes. A back-of-the-envelope figure first — the 95% binomial margin of an accuracy `p` on
+// `n` independent memes is `1.96 · √(p(1 − p)/n)`:
+
+// %%
+const margin = (p: number, n: number) => 100 * 1.96 * Math.sqrt((p * (1 - p)) / n);
+console.log(markdownTable(
+  ["test memes", "accuracy", "95% margin (points)"],
+  [
+    [507, "76%", `±${margin(0.76, 507).toFixed(1)}`],
+    [247, "66%", `±${margin(0.66, 247).toFixed(1)}`],
+    [5063, "76%", `±${margin(0.76, 5063).toFixed(1)}`],
+  ],
+  ["right", "right", "right"],
+));
+
+// %% [markdown]
+// The suite's interval does this properly: a **stratified bootstrap over the test memes** (draw
+// as many memes as there are from each class, with replacement; score every seed's saved
+// predictions on the drawn memes; average over seeds; 2,000 draws; the 2.5th and 97.5th
+// percentiles). It covers test-set sampling and seed-to-seed variation together; it does not
+// cover a different dataset, another annotation of the same memes, or choices made while
+// looking at the test set (the reference protocol's epoch selection is one). Here are the
+// reference run's clean-protocol numbers with both intervals: the Student-t half-width over seeds
+// from the table above, and the bootstrap interval over memes.
+
+// %%
+const uncertainty = await analyseRunPredictions(mainRun.dir);
+const cleanGroups = uncertainty.groups.filter((g) => g.protocol === "clean");
+if (cleanGroups.length === 0) {
+  console.log(`${mainRun.dir} has no per-meme predictions (a run older than them): rerun it`);
+} else {
+  const rows = cleanGroups.map((g) => {
+    const s = summary.find((r) => r.task === g.task && r.protocol === "clean")!;
+    const acc = g.interval.accuracy;
+    return [
+      TASKS[g.task].title,
+      g.n,
+      g.seeds.length,
+      (100 * g.point.accuracy).toFixed(1),
+      Number.isFinite(s.metrics.accuracy.ci95)
+        ? `±${(100 * s.metrics.accuracy.ci95).toFixed(1)}`
+        : "–",
+      `[${(100 * acc.lo).toFixed(1)}, ${(100 * acc.hi).toFixed(1)}]`,
+      `${(100 * (acc.hi - acc.lo) / 2).toFixed(1)}`,
+      `±${margin(g.point.accuracy, g.n).toFixed(1)}`,
+    ];
+  });
+  Deno.jupyter.md`${
+    markdownTable(
+      [
+        "task",
+        "test memes",
+        "seeds",
+        "accuracy",
+        "t over seeds",
+        "bootstrap 95%",
+        "half-width",
+        "binomial",
+      ],
+      rows,
+      ["left", "right", "right", "right", "right", "right", "right", "right"],
+    )
+  }`;
+}
+
+// %% [markdown]
+// Read the bootstrap interval as: *had the test set been another draw of memes like these, the
+// mean accuracy over these seeds would very likely land in this range.* It is as wide as the
+// binomial margin, give or take what the seeds add; on the synthetic demo data the test split is
+// tiny, so the intervals are wider still. Two numbers whose intervals overlap are not thereby
+// equal, and two whose intervals do not overlap are not thereby different: a comparison needs
+// its own test, on the same memes.
+//
+// ## Reading a paired test
+//
+// Two heads scored on **the same** memes are compared on the difference of their metrics, with
+// the same resampled memes for both in every bootstrap draw (a paired bootstrap). Most memes are
+// easy or hard for both heads, and pairing cancels them out: the interval of a difference is
+// narrower than the two intervals side by side suggest. The p-value is two-sided, "no difference"
+// the null; Holm's adjustment then accounts for every comparison in the table (each extra
+// comparison is another chance of a fluke). For accuracy, McNemar's exact test looks only at the
+// memes the two heads disagree on (seed-majority votes): if A alone is right on `b` memes and B
+// alone on `c`, then under "no difference" `b` is Binomial(b + c, ½).
+//
+// The ablation run compares every variant with the reference point (α = 0.2, depth 1):
+
+// %%
+const reference = gridVariantsRun.find((v) => v.coords?.ratio === 0.2 && v.coords?.depth === 1)
+  ?.name ?? gridVariantsRun[0].name;
+const ablation = await analyseRunPredictions(gridRun.dir, { reference });
+const paired = ablation.comparisons.filter((c) => c.protocol === "clean");
+if (paired.length === 0) {
+  console.log(`${gridRun.dir} has no per-meme predictions to compare: rerun it`);
+} else {
+  const pts = (x: number) => (100 * x).toFixed(1);
+  Deno.jupyter.md`Clean protocol, ${gridTasks[0]}, each variant minus ${reference}, in points:
+
+${
+    markdownTable(
+      [
+        "variant",
+        "metric",
+        "Δ",
+        "paired 95% interval",
+        "p",
+        "p (Holm)",
+        "holds",
+        "McNemar b / c, p",
+      ],
+      paired.map((c) => [
+        c.a,
+        c.metric,
+        (c.diff >= 0 ? "+" : "") + pts(c.diff),
+        `[${pts(c.interval.lo)}, ${pts(c.interval.hi)}]`,
+        c.p.toFixed(3),
+        c.pHolm.toFixed(3),
+        c.holds ? "yes" : "no",
+        c.mcnemar ? `${c.mcnemar.onlyA} / ${c.mcnemar.onlyB}, ${c.mcnemar.p.toFixed(3)}` : "",
+      ]),
+      ["left", "left", "right", "right", "right", "right", "left", "right"],
+    )
+  }`;
+}
+
+// %% [markdown]
+// ## Why a 2-point gap on 507 memes is usually not a finding
+//
+// Two points of accuracy on 507 memes is 10 memes. What decides is how many memes the two heads
+// disagree on (the b / c column above shows it for the ablation). Take 60 disagreements, 35 won by
+// A and 25 by B — A ahead by exactly 10 memes, 2.0 points — and then fewer disagreements with the
+// same 10-meme gap:
+
+// %%
+const disagreementCase = (onlyA: number, onlyB: number, n = 507) => {
+  const a = new Uint8Array(n), b = new Uint8Array(n);
+  for (let i = 0; i < onlyA; i++) a[i] = 1; // A right, B wrong
+  for (let i = onlyA; i < onlyA + onlyB; i++) b[i] = 1; // B right, A wrong
+  // Both right on 70% of the rest, both wrong on the others: only the disagreements matter.
+  for (let i = onlyA + onlyB; i < n; i++) a[i] = b[i] = i % 10 < 7 ? 1 : 0;
+  return mcnemarExact(a, b);
+};
+console.log(markdownTable(
+  ["memes A alone gets right", "B alone", "gap (points)", "McNemar exact p"],
+  [[35, 25], [30, 20], [20, 10], [15, 5], [12, 2]].map(([x, y]) => [
+    x,
+    y,
+    (100 * (x - y) / 507).toFixed(1),
+    disagreementCase(x, y).p.toFixed(3),
+  ]),
+  ["right", "right", "right", "right"],
+));
+
+// %% [markdown]
+// With 60 disagreements the 2-point gap has p ≈ 0.25 (scipy's `binomtest(35, 60)` gives 0.245):
+// a fair coin flipped 60 times lands 35–25 often enough. Only when the heads disagree on about 20
+// memes or fewer (15 to 5: p ≈ 0.04) does the same gap pass 0.05 — before any adjustment for the
+// number of comparisons. So: quote the interval beside each number, compare variants with the
+// paired test on the same memes, adjust for the number of comparisons, and read a gap that does
+// not hold after adjustment as "not shown", not as "no difference". A gap of a couple of points
+// between two methods on this test split needs this test before it means anything.
 
 // %%
 // The scratch runs were only for this notebook; `deno task demo` keeps a run with its report.
