@@ -23,6 +23,7 @@ import {
   parseTasks,
   prepareFromFlags,
   printOutcome,
+  resumeFromFlags,
   scriptFlags,
   sweepVariants,
   type Variant,
@@ -46,6 +47,7 @@ const FLAGS = scriptFlags([...OWN_FLAGS, ...CLUSTER_FLAGS]);
 
 if (import.meta.main) {
   const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task ablate [flags]");
+  await resumeFromFlags(flags, String(flags.name ?? `ablate-${flags.mode}`));
   const config = configFromFlags(flags);
   let execution;
   try {

@@ -16,10 +16,15 @@ import {
   parseFlagsOrExit,
 } from "../lib/config/mod.ts";
 import {
+  describeResume,
+  type ExperimentOutcome,
+  type ExperimentSpec,
+  listRuns,
   parseSeeds,
   prepareInputs,
   printOutcome,
   REFERENCE_VARIANT,
+  resolveResume,
   RESULTS_ROOT,
   runExperiment,
   sweepVariants,
@@ -41,6 +46,11 @@ const FLAGS: readonly FlagSpec[] = [
     default: false,
     help: "leave the gallery of confident errors out of the reports",
   },
+  {
+    name: "resume",
+    type: "string",
+    help: "latest: continue the newest demo and demo ablation runs where they stopped",
+  },
   { name: "help", type: "boolean", help: "show this help" },
   ...CONFIG_FLAGS,
 ];
@@ -48,6 +58,12 @@ const FLAGS: readonly FlagSpec[] = [
 if (import.meta.main) {
   const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task demo [flags]");
   const t0 = performance.now();
+  if (flags.resume !== undefined && flags.resume !== "latest") {
+    console.error(
+      `error: --resume "${flags.resume}": the demo resumes its latest runs (--resume latest)`,
+    );
+    Deno.exit(2);
+  }
   const config = configFromFlags(flags, makeConfig({ clip: { model: "tiny" } }));
   const memes = await ensureSyntheticMemes({ count: flags.count as number });
   console.error(`synthetic memes: ${memes.count} in ${memes.dir}`);
@@ -69,7 +85,7 @@ if (import.meta.main) {
     gallery: !flags["no-gallery"],
   };
   const seeds = parseSeeds(flags.seeds as string, config.train.seed);
-  const reproduce = await runExperiment({
+  const reproduce = await runDemoPart(String(flags.out), flags.resume !== undefined, {
     ...common,
     name: "demo",
     title: "MemeSense demo: synthetic memes and tiny CLIP (not comparable with the paper)",
@@ -82,9 +98,9 @@ if (import.meta.main) {
     baselines: true,
     saveHeads: true,
   });
-  printOutcome(reproduce);
+  if (reproduce) printOutcome(reproduce);
   if (flags.ablation) {
-    const ablation = await runExperiment({
+    const ablation = await runDemoPart(String(flags.out), flags.resume !== undefined, {
       ...common,
       name: "demo-ablate",
       // Stance, not hate: synthetic hate is learnt perfectly in one epoch by every variant.
@@ -94,7 +110,31 @@ if (import.meta.main) {
       variants: sweepVariants([0, 0.2, 0.6, 1], [1, 2], { ratio: 0.2, depth: 1 }),
       baseConfig: makeConfig({ train: { epochs: Math.min(5, config.train.epochs) } }, config),
     });
-    printOutcome(ablation);
+    if (ablation) printOutcome(ablation);
   }
   console.log(`demo finished in ${formatDuration((performance.now() - t0) / 1000)}`);
+}
+
+/**
+ * Runs one part of the demo; with `--resume latest`, continues its newest run if that did not
+ * finish, and leaves it alone (null) if it did.
+ */
+async function runDemoPart(
+  out: string,
+  resume: boolean,
+  spec: ExperimentSpec,
+): Promise<ExperimentOutcome | null> {
+  if (!resume) return await runExperiment(spec);
+  const newest = (await listRuns(out)).find((r) => r.meta.name === spec.name);
+  if (!newest) {
+    console.error(`${spec.name}: no earlier run under ${out}; starting one`);
+    return await runExperiment(spec);
+  }
+  if (newest.finished) {
+    console.error(`${spec.name}: the newest run has finished, nothing to resume: ${newest.dir}`);
+    return null;
+  }
+  const target = await resolveResume(newest.dir, { outRoot: out, name: spec.name }, {});
+  console.error(describeResume(target));
+  return await runExperiment({ ...spec, resume: newest.dir });
 }

@@ -22,6 +22,7 @@ import {
   prepareFromFlags,
   printOutcome,
   REFERENCE_VARIANT,
+  resumeFromFlags,
   scriptFlags,
 } from "../lib/experiment/mod.ts";
 import { parseBackendName } from "../lib/train/mod.ts";
@@ -62,6 +63,7 @@ const FLAGS = scriptFlags([...OWN_FLAGS, ...CLUSTER_FLAGS]);
 
 if (import.meta.main) {
   const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task reproduce [flags]");
+  await resumeFromFlags(flags, String(flags.name ?? "reproduce"));
   const config = configFromFlags(flags);
   let execution;
   try {

@@ -115,6 +115,35 @@ Deno.test({
       assert.equal(ablation.uncertainty.comparisons.length, 4 * 3 * 2);
       assert.equal(ablation.uncertainty.reference, "ratio=0.2,depth=1");
       assert.match(await Deno.readTextFile(`${ablate}/table.md`), /## Paired comparisons against/);
+
+      // Interrupted during the ablation: --resume latest leaves the finished demo run alone and
+      // trains only the ablation's missing cell, in its own directory.
+      const lost = cells.sort()[0];
+      const tableBefore = await Deno.readTextFile(`${ablate}/table.md`);
+      await Deno.remove(`${ablate}/cells/${lost}`);
+      await Deno.remove(`${ablate}/metrics.json`);
+      const resumed = await runScript("demo", ["--out", out, "--resume", "latest"], {
+        MEMESENSE_OFFLINE: "1",
+      });
+      assert.ok(resumed.success, resumed.stderr.slice(-3000));
+      assert.match(resumed.stderr, /demo: the newest run has finished, nothing to resume/);
+      assert.ok(
+        resumed.stderr.includes(`resuming ${ablate} (demo-ablate, started `) &&
+          resumed.stderr.includes("4 of 5 cells finished"),
+        resumed.stderr,
+      );
+      assert.match(resumed.stderr, /resuming: 4 cells finished, 1 to run/);
+      assert.equal([...Deno.readDirSync(out)].length, 2, "no new run directory");
+      assert.equal([...Deno.readDirSync(`${ablate}/cells`)].length, 5);
+      JSON.parse(await Deno.readTextFile(`${ablate}/metrics.json`));
+      assert.equal(
+        await Deno.readTextFile(`${ablate}/table.md`),
+        tableBefore,
+        "same seed, same table",
+      );
+      const bad = await runScript("demo", ["--out", out, "--resume", "yesterday"]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--resume "yesterday": the demo resumes its latest runs/);
     } finally {
       await Deno.remove(out, { recursive: true });
     }

@@ -27,6 +27,7 @@ import { exists, formatDuration } from "../util/mod.ts";
 import type { ExperimentOutcome } from "./experiment.ts";
 import { formatShard } from "../util/mod.ts";
 import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
+import { describeResume, resolveResume, ResumeError } from "./run_record.ts";
 import { RESULTS_ROOT } from "./runs.ts";
 import { PartialDataError } from "./partial.ts";
 import {
@@ -302,4 +303,33 @@ export function printOutcome(
       `results in ${outcome.runDir}/ (report.html, table.md with calibration and per-class ` +
       "tables, metrics.csv, metrics.json, predictions/)",
   );
+}
+
+/**
+ * With `--resume`: finds the run (`latest`: the newest unfinished run named `name`), restores
+ * `--data`, `--images` and `--model` from its record into `flags`, replaces `latest` by the run
+ * directory and says which run is resumed. A contradicting explicit flag, or nothing to resume:
+ * one line and exit status 2.
+ */
+export async function resumeFromFlags(flags: ParsedFlags, name: string): Promise<void> {
+  if (flags.resume === undefined) return;
+  try {
+    const target = await resolveResume(String(flags.resume), {
+      outRoot: String(flags.out ?? RESULTS_ROOT),
+      name,
+    }, {
+      data: flags.data as string | undefined,
+      images: flags.images as string | undefined,
+      model: flags.model as string | undefined,
+    });
+    flags.data = target.data;
+    flags.images = target.images;
+    flags.model = target.model;
+    flags.resume = target.runDir;
+    console.error(describeResume(target));
+  } catch (e) {
+    if (!(e instanceof ResumeError)) throw e;
+    console.error(`error: ${e.message}`);
+    Deno.exit(2);
+  }
 }

@@ -165,6 +165,7 @@ export async function openRun(spec: ExperimentSpec): Promise<{ runDir: string; c
     compareWithPaper: spec.compareWithPaper ?? false,
     baselines: spec.baselines ?? false,
     saveHeads: spec.saveHeads ?? false,
+    gallery: spec.gallery ?? true,
     excludedWithoutImage: spec.inputs.missingImages,
     bootstrap: {
       replicates: spec.bootstrap?.replicates ?? BOOTSTRAP_REPLICATES,

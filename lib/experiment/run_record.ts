@@ -6,14 +6,14 @@
  *
  * @module
  */
-import { dirname } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { MemeSenseConfig, TaskName } from "../config/mod.ts";
 import { accountingStates, queueStates, readSubmissions } from "../cluster/mod.ts";
 import { type Cell, cellKey } from "./cells.ts";
 import { experimentCells, type ExperimentOutcome, writeRunOutputs } from "./experiment.ts";
 import { prepareInputs } from "./inputs.ts";
 import { listRunLocks, lockRunDir, type RunLock, RunLockedError } from "./lock.ts";
-import { loadCellResults } from "./runs.ts";
+import { latestUnfinishedRun, loadCellResults } from "./runs.ts";
 import { cellsInKeyOrder, shardOf } from "./shard.ts";
 import type { Variant } from "./variants.ts";
 
@@ -32,6 +32,8 @@ export interface RunRecord {
   readonly images: string | null;
   readonly compareWithPaper: boolean;
   readonly baselines: boolean;
+  /** Whether the report shows the gallery of confident errors. */
+  readonly gallery?: boolean;
 }
 
 /** Thrown when a directory is not a run directory or its record is unusable. */
@@ -265,4 +267,83 @@ export async function runStatus(runDir: string, logLines = 10): Promise<RunStatu
       }`
     ),
   };
+}
+
+/** A bad `--resume` (exit status 2): nothing to resume, or a flag that contradicts the run. */
+export class ResumeError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ResumeError";
+  }
+}
+
+/** The run `--resume` continues, with the inputs restored from its record. */
+export interface ResumeTarget {
+  readonly runDir: string;
+  readonly record: RunRecord;
+  /** The CSV, image directory and CLIP model the run was started with. */
+  readonly data: string;
+  readonly images: string;
+  readonly model: string;
+  /** Cells finished so far, of `total`. */
+  readonly finished: number;
+  readonly total: number;
+}
+
+/**
+ * Resolves `--resume` (a run directory, or `latest`: the newest unfinished run named `name`
+ * under `outRoot`) and restores the data, images and CLIP model the run started with. A flag
+ * given explicitly with another value is a {@linkcode ResumeError} naming both values.
+ */
+export async function resolveResume(
+  resume: string,
+  where: { readonly outRoot: string; readonly name: string },
+  given: { readonly data?: string; readonly images?: string; readonly model?: string },
+): Promise<ResumeTarget> {
+  let runDir = resume;
+  if (resume === "latest") {
+    try {
+      runDir = await latestUnfinishedRun(where.outRoot, where.name);
+    } catch (e) {
+      throw new ResumeError((e as Error).message);
+    }
+  }
+  let record: RunRecord;
+  try {
+    record = await readRunRecord(runDir);
+  } catch (e) {
+    throw new ResumeError(`--resume ${resume}: ${(e as Error).message}`);
+  }
+  const data = record.dataset.csv;
+  const images = record.images ?? join(dirname(data), "Images");
+  const model = record.clipModel;
+  const differs = (flag: string, value: string | undefined, saved: string, path: boolean) => {
+    if (value === undefined) return;
+    if (path ? resolve(value) === resolve(saved) : value === saved) return;
+    throw new ResumeError(
+      `--${flag} "${value}" differs from the "${saved}" that ${runDir} was started with ` +
+        `(its config.json); leave --${flag} out to resume with the run's, or start a new run`,
+    );
+  };
+  differs("data", given.data, data, true);
+  differs("images", given.images, images, true);
+  differs("model", given.model, model, false);
+  const done = new Set((await loadCellResults(runDir)).map((r) => r.key));
+  const cells = recordCells(record);
+  return {
+    runDir,
+    record,
+    data,
+    images,
+    model,
+    finished: cells.filter((c) => done.has(cellKey(c))).length,
+    total: cells.length,
+  };
+}
+
+/** "resuming <dir> (<name>, started <time>): X of Y cells finished". */
+export function describeResume(target: ResumeTarget): string {
+  return `resuming ${target.runDir} (${target.record.name}, started ${target.record.createdAt}): ` +
+    `${target.finished} of ${target.total} cells finished`;
 }
