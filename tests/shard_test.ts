@@ -64,9 +64,9 @@ async function syntheticInputs(): Promise<ExperimentInputs> {
   return inputs;
 }
 
-/** A cell file without its wall-clock timings, which no two runs share. */
+/** A cell file without its wall-clock timings (`seconds`, `evalSeconds`, …), which no two runs share. */
 function withoutTimings(text: string): string {
-  return JSON.stringify(JSON.parse(text, (k, v) => (k === "seconds" ? undefined : v)));
+  return JSON.stringify(JSON.parse(text, (k, v) => (/^seconds$|Seconds$/.test(k) ? undefined : v)));
 }
 
 function listing(dir: string): string[] {

@@ -28,9 +28,9 @@ function listing(dir: string): string[] {
   }
 }
 
-/** A cell file without its wall-clock timings, which no two runs share. */
+/** A cell file without its wall-clock timings (`seconds`, `evalSeconds`, …), which no two runs share. */
 function withoutTimings(text: string): string {
-  return JSON.stringify(JSON.parse(text, (k, v) => (k === "seconds" ? undefined : v)));
+  return JSON.stringify(JSON.parse(text, (k, v) => (/^seconds$|Seconds$/.test(k) ? undefined : v)));
 }
 
 Deno.test({
