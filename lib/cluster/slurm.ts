@@ -105,7 +105,7 @@ export function sbatchScript(spec: SbatchScriptSpec): string {
     ...optionLines(spec.options),
     "set -euo pipefail",
     `cd ${shellQuote(spec.cwd)}`,
-    `echo "$(date -u +%FT%TZ) start on $(hostname -s)${
+    `echo "$(date -u +%FT%T.%3NZ) start on $(hostname -s)${
       spec.array ? " task $SLURM_ARRAY_TASK_ID" : ""
     }"`,
     spec.command.map(quote).join(" "),
