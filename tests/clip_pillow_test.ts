@@ -12,6 +12,7 @@ import {
   decodeRgb,
   ensureTinyClip,
   loadClip,
+  loadPixelBatch,
   parsePreprocessorConfig,
   pillowResize,
 } from "../lib/clip/mod.ts";
@@ -135,6 +136,24 @@ Deno.test("pillowResize: the 8-px step edge enlarged to 28 px, as Pillow gives i
   const red = Array.from({ length: 28 }, (_, i) => out.data[i * 3]);
   // /usr/bin/python3: Image.frombytes("RGB", (8, 1), …).resize((28, 1)), red channel.
   assert.deepEqual(red, [...Array(12).fill(0), 11, 83, 172, 244, ...Array(12).fill(255)]);
+});
+
+Deno.test("a ClipEncoder resizes on its worker thread: the same bytes as on the main thread", async () => {
+  const clip = await loadClip({ model: "tiny", log: () => {} });
+  try {
+    const names = ["photo_china_640x427.jpg", "up_both.png", "cmyk.jpg", "tall_160x2880.jpg"];
+    const paths = names.map((n) => `${DIR}sources/${n}`);
+    for (const mode of ["squash", "crop"] as const) {
+      const here = await loadPixelBatch(paths, mode, clip.geometry);
+      const there = await clip.preprocessImages(paths, mode);
+      assert.deepEqual(there.ok, [true, true, true, true]);
+      assert.deepEqual(there.pixels, here.pixels, mode);
+    }
+    const bad = await clip.preprocessImages([new Uint8Array([1, 2, 3]), paths[0]]);
+    assert.deepEqual(bad.ok, [false, true]);
+  } finally {
+    await clip.dispose();
+  }
 });
 
 Deno.test("preprocessor_config.json: the current and the older format, clear errors", () => {

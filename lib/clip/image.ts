@@ -22,7 +22,7 @@
  */
 import type { ImageMode, Preprocess } from "../config/mod.ts";
 import { decodeFullRgb } from "./_decode.ts";
-import { pillowResize, type RgbImage } from "./resample.ts";
+import { resizeForClip, type RgbImage } from "./resample.ts";
 import { CLIP_MEAN, CLIP_STD } from "./tiny.ts";
 
 /** An image as a file path or encoded bytes. */
@@ -104,43 +104,14 @@ export function parsePreprocessorConfig(config: unknown, file: string): ImageGeo
   });
 }
 
-/** Where a `crop` resize lands: the resized size and the centre-crop offset. */
-export interface CropPlan {
-  /** Width after the resize. */
-  readonly width: number;
-  /** Height after the resize. */
-  readonly height: number;
-  /** First column of the centre crop. */
-  readonly left: number;
-  /** First row of the centre crop. */
-  readonly top: number;
-}
-
 /**
- * torchvision's `Resize(size)` + `CenterCrop(size)` arithmetic, which OpenAI CLIP's preprocessing
- * uses: the short side becomes `size`, the long side `int(size · long / short)`, and the crop
- * offset is `round((side − size) / 2)` with Python's half-to-even rounding.
+ * Step 2 on full-size pixels: `resizeForClip` itself, or the same work elsewhere (a worker).
  */
-export function cropPlan(width: number, height: number, size: number): CropPlan {
-  const short = Math.min(width, height), long = Math.max(width, height);
-  const longNew = Math.max(size, Math.floor((size * long) / short));
-  const w = width <= height ? size : longNew;
-  const h = width <= height ? longNew : size;
-  return {
-    width: w,
-    height: h,
-    left: roundHalfEven((w - size) / 2),
-    top: roundHalfEven((h - size) / 2),
-  };
-}
-
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
+export type Resizer = (
+  image: RgbImage,
+  preprocess: Preprocess,
+  size: number,
+) => RgbImage | Promise<RgbImage>;
 
 /**
  * Decodes one image and resizes it as `preprocess` says; returns `size × size × 3` 8-bit RGB,
@@ -153,32 +124,16 @@ export async function decodeRgb(
   preprocess: Preprocess,
   size: number = CLIP_IMAGE.size,
   imageMode: ImageMode = "pillow",
+  resize: Resizer = resizeForClip,
 ): Promise<Uint8Array> {
   const label = typeof input === "string" ? input : `image bytes (${input.byteLength} B)`;
   try {
     const bytes = typeof input === "string" ? await Deno.readFile(input) : input;
-    return resizeForClip(await decodeFullRgb(bytes, imageMode), preprocess, size).data;
+    return (await resize(await decodeFullRgb(bytes, imageMode), preprocess, size)).data;
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound ? "file is missing" : (e as Error).message;
     throw new Error(`cannot read image ${label}: ${why}`);
   }
-}
-
-/** Step 2 on decoded pixels: `squash` or `crop` to `size × size` with Pillow's resampler. */
-export function resizeForClip(image: RgbImage, preprocess: Preprocess, size: number): RgbImage {
-  if (preprocess === "squash") return pillowResize(image, size, size);
-  if (preprocess !== "crop") {
-    throw new Error(`unknown preprocessing mode "${preprocess}" (squash | crop)`);
-  }
-  const plan = cropPlan(image.width, image.height, size);
-  const resized = pillowResize(image, plan.width, plan.height);
-  const out = new Uint8Array(size * size * 3);
-  const stride = plan.width * 3;
-  for (let y = 0; y < size; y++) {
-    const from = (y + plan.top) * stride + plan.left * 3;
-    out.set(resized.data.subarray(from, from + size * 3), y * size * 3);
-  }
-  return { width: size, height: size, data: out };
 }
 
 /** Per-geometry lookup tables: 256 normalised values per channel. */
@@ -247,15 +202,16 @@ export interface PixelBatch {
 }
 
 /**
- * Decodes and normalises several images concurrently (sharp decodes on its own threads, so
- * decoding overlaps with inference; the resize runs on this thread, ≈ 6 ms for a 600 × 600 image).
- * Failures are recorded, never thrown.
+ * Decodes and normalises several images concurrently. sharp decodes on its own threads; the
+ * resize runs where `resize` does — on this thread by default, on a worker for a `ClipEncoder`,
+ * so that it overlaps with inference. Failures are recorded, never thrown.
  */
 export async function loadPixelBatch(
   inputs: readonly ImageInput[],
   preprocess: Preprocess,
   geometry: ImageGeometry = CLIP_IMAGE,
   imageMode: ImageMode = "pillow",
+  resize: Resizer = resizeForClip,
 ): Promise<PixelBatch> {
   const per = 3 * geometry.size * geometry.size;
   const pixels = new Float32Array(inputs.length * per);
@@ -263,7 +219,7 @@ export async function loadPixelBatch(
   const errors = new Array<string | null>(inputs.length).fill(null);
   await Promise.all(inputs.map(async (input, i) => {
     try {
-      const rgb = await decodeRgb(input, preprocess, geometry.size, imageMode);
+      const rgb = await decodeRgb(input, preprocess, geometry.size, imageMode, resize);
       normalizeInto(rgb, pixels, i * per, geometry);
       ok[i] = true;
     } catch (e) {

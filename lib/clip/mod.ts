@@ -33,8 +33,6 @@ export {
 } from "./model.ts";
 export {
   CLIP_IMAGE,
-  type CropPlan,
-  cropPlan,
   decodeRgb,
   type ImageGeometry,
   type ImageInput,
@@ -43,9 +41,9 @@ export {
   normalizeInto,
   parsePreprocessorConfig,
   type PixelBatch,
-  resizeForClip,
+  type Resizer,
 } from "./image.ts";
-export { pillowResize, type RgbImage } from "./resample.ts";
+export { type CropPlan, cropPlan, pillowResize, resizeForClip, type RgbImage } from "./resample.ts";
 export {
   CONTEXT_LENGTH,
   poolAt,

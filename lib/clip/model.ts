@@ -30,8 +30,10 @@ import {
   loadPixelBatch,
   parsePreprocessorConfig,
   type PixelBatch,
+  type Resizer,
 } from "./image.ts";
 import { readOutputMatrix } from "./onnx.ts";
+import { ResizeWorker } from "./_resize_pool.ts";
 import {
   CONTEXT_LENGTH,
   poolAt,
@@ -451,6 +453,10 @@ export async function loadClip(opts: LoadClipOptions = {}): Promise<ClipEncoder>
   }
   const { dim, textHidden, visionHidden } = dims;
 
+  // Resizing on a worker: onnxruntime-node holds the main thread during each inference call.
+  const resizer = new ResizeWorker();
+  const resize: Resizer = (image, mode, size) => resizer.resize(image, mode, size);
+
   const encoder: ClipEncoder = {
     modelId: source.modelId,
     dim,
@@ -465,7 +471,7 @@ export async function loadClip(opts: LoadClipOptions = {}): Promise<ClipEncoder>
     runText,
     runVision,
     preprocessImages: (inputs, mode = preprocess, decode = imageMode) =>
-      loadPixelBatch(inputs, mode, geometry, decode),
+      loadPixelBatch(inputs, mode, geometry, decode, resize),
     async encodeImages(inputs, o = {}) {
       const batchSize = o.batchSize ?? 8;
       const mode = o.preprocess ?? preprocess;
@@ -476,11 +482,11 @@ export async function loadClip(opts: LoadClipOptions = {}): Promise<ClipEncoder>
       const errors = new Array<string | null>(n).fill(null);
       const starts = Array.from({ length: Math.ceil(n / batchSize) }, (_, i) => i * batchSize);
       const prepare = (s: number) =>
-        loadPixelBatch(inputs.slice(s, s + batchSize), mode, geometry, decode);
+        loadPixelBatch(inputs.slice(s, s + batchSize), mode, geometry, decode, resize);
       let pending = starts.length > 0 ? prepare(starts[0]) : null;
       for (let b = 0; b < starts.length; b++) {
         const batch = await pending!;
-        // Start decoding the next batch before inference: sharp decodes on its own threads
+        // Start decoding the next batch before inference: sharp decodes and the worker resizes
         // while onnxruntime holds the main thread.
         pending = b + 1 < starts.length ? prepare(starts[b + 1]) : null;
         const rows = compactOk(batch, geometry.size);
@@ -517,6 +523,7 @@ export async function loadClip(opts: LoadClipOptions = {}): Promise<ClipEncoder>
       return projection;
     },
     async dispose() {
+      resizer.terminate();
       await text.dispose();
       await vision.dispose();
     },

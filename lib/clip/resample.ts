@@ -18,6 +18,8 @@
  * @module
  */
 
+import type { Preprocess } from "../config/mod.ts";
+
 /** An 8-bit RGB image, packed row-major (`width · height · 3` bytes, HWC). */
 export interface RgbImage {
   /** Columns. */
@@ -191,4 +193,59 @@ export function pillowResize(src: RgbImage, width: number, height: number): RgbI
   }
   if (!needVertical) return { width, height, data };
   return { width, height, data: vertical(data, width, height, rowShift, vert) };
+}
+
+/** Where a `crop` resize lands: the resized size and the centre-crop offset. */
+export interface CropPlan {
+  /** Width after the resize. */
+  readonly width: number;
+  /** Height after the resize. */
+  readonly height: number;
+  /** First column of the centre crop. */
+  readonly left: number;
+  /** First row of the centre crop. */
+  readonly top: number;
+}
+
+/**
+ * torchvision's `Resize(size)` + `CenterCrop(size)` arithmetic, which OpenAI CLIP's preprocessing
+ * uses: the short side becomes `size`, the long side `int(size · long / short)`, and the crop
+ * offset is `round((side − size) / 2)` with Python's half-to-even rounding.
+ */
+export function cropPlan(width: number, height: number, size: number): CropPlan {
+  const short = Math.min(width, height), long = Math.max(width, height);
+  const longNew = Math.max(size, Math.floor((size * long) / short));
+  const w = width <= height ? size : longNew;
+  const h = width <= height ? longNew : size;
+  return {
+    width: w,
+    height: h,
+    left: roundHalfEven((w - size) / 2),
+    top: roundHalfEven((h - size) / 2),
+  };
+}
+
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** Step 2 on decoded pixels: `squash` or `crop` to `size × size` with Pillow's resampler. */
+export function resizeForClip(image: RgbImage, preprocess: Preprocess, size: number): RgbImage {
+  if (preprocess === "squash") return pillowResize(image, size, size);
+  if (preprocess !== "crop") {
+    throw new Error(`unknown preprocessing mode "${preprocess}" (squash | crop)`);
+  }
+  const plan = cropPlan(image.width, image.height, size);
+  const resized = pillowResize(image, plan.width, plan.height);
+  const out = new Uint8Array(size * size * 3);
+  const stride = plan.width * 3;
+  for (let y = 0; y < size; y++) {
+    const from = (y + plan.top) * stride + plan.left * 3;
+    out.set(resized.data.subarray(from, from + size * 3), y * size * 3);
+  }
+  return { width: size, height: size, data: out };
 }

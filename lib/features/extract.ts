@@ -621,8 +621,8 @@ async function extractRows(
   for (let b = 0; b < plan.length; b++) {
     const rows = plan[b];
     const { pixels, records, tokens } = await pending!;
-    // Queue the next batch's decoding now: sharp runs on its own threads while onnxruntime,
-    // which is synchronous in onnxruntime-node, holds this one.
+    // Queue the next batch's decoding now: sharp decodes on its own threads and the encoder's
+    // worker resizes while onnxruntime, which is synchronous in onnxruntime-node, holds this one.
     pending = b + 1 < plan.length ? prepare(plan[b + 1]) : null;
     const t = performance.now();
     const okRows = compactOk(pixels, clip.geometry.size);
