@@ -9,14 +9,17 @@ import { writeFileAtomic, writeJsonAtomic } from "../util/mod.ts";
 
 /** sbatch options passed through from the command line. */
 export interface SlurmOptions {
+  /** Partition (queue) to run in. */
   readonly partition?: string;
   /** Wall-time limit per array task, in Slurm's format (`2:00:00`). */
   readonly time?: string;
+  /** CPUs per task. */
   readonly cpusPerTask?: number;
   /** Memory per node, in Slurm's format (`16G`). */
   readonly mem?: string;
   /** Generic resources per task (`gpu:1`). */
   readonly gres?: string;
+  /** Account to charge. */
   readonly account?: string;
   /** Free-form extra sbatch options, each one `--option=value` or `--flag`. */
   readonly extra?: readonly string[];
@@ -34,6 +37,7 @@ export interface SlurmSubmission {
   readonly shards: readonly number[];
   /** Cells the submitted shards were to train. */
   readonly cells: number;
+  /** When it was submitted (ISO 8601). */
   readonly submittedAt: string;
   /** The array job's script, relative to the run directory. */
   readonly script: string;
@@ -73,6 +77,7 @@ function optionLines(options: SlurmOptions): string[] {
 
 /** What an sbatch script runs. */
 export interface SbatchScriptSpec {
+  /** The job's name in `squeue`. */
   readonly jobName: string;
   /** Working directory of the job (the repository). */
   readonly cwd: string;
@@ -80,6 +85,7 @@ export interface SbatchScriptSpec {
   readonly output: string;
   /** `--array=` value, for an array job. */
   readonly array?: string;
+  /** sbatch options passed through. */
   readonly options: SlurmOptions;
   /** The command, word by word; `$SLURM_ARRAY_TASK_ID` may appear inside a word. */
   readonly command: readonly string[];
@@ -158,17 +164,23 @@ export function arraySpec(shards: readonly number[]): string {
 
 /** What {@linkcode submitShards} needs. */
 export interface SubmitShardsSpec {
+  /** The folder the scripts, logs and job ids go to (`<runDir>/slurm/`). */
   readonly runDir: string;
   /** Short job name, e.g. the run's name. */
   readonly name: string;
+  /** Working directory of the jobs (the repository). */
   readonly cwd: string;
+  /** Shards of the run. */
   readonly count: number;
+  /** The shards (1-based) to submit. */
   readonly shards: readonly number[];
+  /** Cells the submitted shards are to train. */
   readonly cells: number;
   /** A shard's command; `$SLURM_ARRAY_TASK_ID` stands for its shard number. */
   readonly shardCommand: readonly string[];
   /** The report step's command. */
   readonly reportCommand: readonly string[];
+  /** sbatch options passed through. */
   readonly options: SlurmOptions;
 }
 

@@ -49,12 +49,15 @@ export interface ExperimentSpec {
   readonly name: string;
   /** Report title. */
   readonly title: string;
+  /** Tasks to train. */
   readonly tasks: readonly TaskName[];
+  /** Seeds of every (variant, task). */
   readonly seeds: readonly number[];
   /** Head variants; the first one is the main variant compared with the paper. */
   readonly variants: readonly Variant[];
   /** Config every variant starts from. */
   readonly baseConfig: MemeSenseConfig;
+  /** Dataset, features and prompt embeddings, prepared once. */
   readonly inputs: ExperimentInputs;
   /** Results root. */
   readonly outRoot: string;
@@ -62,7 +65,9 @@ export interface ExperimentSpec {
   readonly resume?: string;
   /** Train only this shard of the cells (others may run elsewhere into the same directory). */
   readonly shard?: Shard;
+  /** Training backend (default: the best available). */
   readonly backend?: BackendName | "auto";
+  /** Parallel training workers (default: one per core). */
   readonly workers?: number;
   /** Compare the main variant with the paper's table (reproduce). */
   readonly compareWithPaper?: boolean;
@@ -76,15 +81,21 @@ export interface ExperimentSpec {
   readonly gallery?: boolean;
   /** Anything else to record in `config.json` (flags as given). */
   readonly extra?: Record<string, unknown>;
+  /** Progress output (default: stderr). */
   readonly log?: (line: string) => void;
 }
 
 /** What an experiment produced. */
 export interface ExperimentOutcome {
+  /** The run directory. */
   readonly runDir: string;
+  /** Every finished cell of the run, in key order. */
   readonly results: readonly CellResult[];
+  /** Summaries over seeds (empty while cells are pending). */
   readonly summary: readonly SummaryRow[];
+  /** The main variant beside the paper (reproduce; empty otherwise). */
   readonly comparison: readonly ComparisonRow[];
+  /** Baseline results. */
   readonly baselines: readonly BaselineResult[];
   /** Bootstrap intervals, paired comparisons, calibration and per-class detail. */
   readonly uncertainty: RunUncertainty;
@@ -244,6 +255,7 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
 
 /** What {@linkcode writeRunOutputs} aggregates. */
 export interface RunOutputsInput {
+  /** The settings to aggregate under (a spec, or a run's record with its inputs). */
   readonly spec: Pick<
     ExperimentSpec,
     | "title"
@@ -255,6 +267,7 @@ export interface RunOutputsInput {
     | "baselines"
     | "gallery"
   >;
+  /** The run directory. */
   readonly runDir: string;
   /** Every cell's result, in key order. */
   readonly results: readonly CellResult[];

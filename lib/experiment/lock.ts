@@ -13,10 +13,13 @@ import { formatShard, type Shard } from "../util/mod.ts";
 
 /** What a lock file holds. */
 export interface LockInfo {
+  /** Process id of the holder. */
   readonly pid: number;
+  /** Host the holder runs on (pids are only meaningful there). */
   readonly host: string;
   /** `all` (the whole run) or `shard-K-of-N`. */
   readonly scope: string;
+  /** When the lock was taken (ISO 8601). */
   readonly startedAt: string;
   /** The Slurm job (`<array job>_<task>`) the holder runs in, if any. */
   readonly slurmJob?: string;
@@ -33,8 +36,11 @@ export class RunLockedError extends Error {
 
 /** A held lock; `release()` removes the lock file (idempotent). */
 export interface RunLock {
+  /** The lock file. */
   readonly path: string;
+  /** What the lock file holds. */
   readonly info: LockInfo;
+  /** Removes the lock file if it is still this process's (idempotent). */
   release(): Promise<void>;
 }
 

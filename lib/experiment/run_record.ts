@@ -19,18 +19,31 @@ import type { Variant } from "./variants.ts";
 
 /** The settings a run directory's `config.json` records. */
 export interface RunRecord {
+  /** Run name (the directory suffix). */
   readonly name: string;
+  /** Report title. */
   readonly title: string;
+  /** When the run was created (ISO 8601). */
   readonly createdAt: string;
+  /** The base config every variant starts from. */
   readonly config: MemeSenseConfig;
+  /** Tasks trained. */
   readonly tasks: readonly TaskName[];
+  /** Seeds of every (variant, task). */
   readonly seeds: readonly number[];
+  /** Head variants; the first is the main one. */
   readonly variants: readonly Variant[];
+  /** The CLIP model whose features were trained on. */
   readonly clipModel: string;
+  /** Key of the feature store the cells were trained on. */
   readonly featureStore: string;
+  /** The annotations: absolute CSV path and its SHA-256. */
   readonly dataset: { readonly csv: string; readonly sha256: string };
+  /** Absolute image directory (null in runs recorded before it was). */
   readonly images: string | null;
+  /** Whether the tables compare the main variant with the paper. */
   readonly compareWithPaper: boolean;
+  /** Whether zero-shot and linear-probe baselines are run. */
   readonly baselines: boolean;
   /** Whether the report shows the gallery of confident errors. */
   readonly gallery?: boolean;
@@ -153,7 +166,9 @@ export type CellState = "finished" | "running" | "queued" | "failed" | "missing"
 
 /** One cell's status. */
 export interface CellStatus {
+  /** The cell's key (`cells/<key>.json`). */
   readonly key: string;
+  /** Where it stands. */
   readonly state: CellState;
   /** The shard (of the latest Slurm submission covering it), if any. */
   readonly shard?: number;
@@ -163,10 +178,15 @@ export interface CellStatus {
 
 /** A run directory's status. */
 export interface RunStatus {
+  /** The run directory. */
   readonly runDir: string;
+  /** The run's name. */
   readonly name: string;
+  /** Cells of the run. */
   readonly total: number;
+  /** Every cell, in key order. */
   readonly cells: readonly CellStatus[];
+  /** Cells per state. */
   readonly counts: Readonly<Record<CellState, number>>;
   /** Tables and report written (`metrics.json` present). */
   readonly reported: boolean;
@@ -280,14 +300,19 @@ export class ResumeError extends Error {
 
 /** The run `--resume` continues, with the inputs restored from its record. */
 export interface ResumeTarget {
+  /** The run directory continued. */
   readonly runDir: string;
+  /** Its record (`config.json`). */
   readonly record: RunRecord;
-  /** The CSV, image directory and CLIP model the run was started with. */
+  /** The CSV the run was started with. */
   readonly data: string;
+  /** The image directory the run was started with. */
   readonly images: string;
+  /** The CLIP model the run was started with. */
   readonly model: string;
   /** Cells finished so far, of `total`. */
   readonly finished: number;
+  /** Cells of the run. */
   readonly total: number;
 }
 

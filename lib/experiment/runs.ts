@@ -13,7 +13,9 @@ export const RESULTS_ROOT = `${REPO_ROOT}/results`;
 
 /** A run directory found on disk. */
 export interface RunInfo {
+  /** The run directory. */
   readonly dir: string;
+  /** Its folder name (`<timestamp>-<name>`). */
   readonly name: string;
   /** Parsed `config.json` (the experiment's settings). */
   readonly meta: Record<string, unknown>;

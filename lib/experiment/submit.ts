@@ -53,6 +53,7 @@ export const SUBMISSION_FLAG_NAMES: readonly string[] = [
 
 /** What {@linkcode submitExperiment} needs. */
 export interface SubmitExperimentSpec {
+  /** The experiment to submit. */
   readonly experiment: ExperimentSpec;
   /** The script the shards run: `experiments/<script>.ts`. */
   readonly script: string;
@@ -60,6 +61,7 @@ export interface SubmitExperimentSpec {
   readonly args: readonly string[];
   /** Shards of a new run (default: one per cell, at most {@linkcode MAX_ARRAY_TASKS}). */
   readonly shards?: number;
+  /** sbatch options passed through. */
   readonly options: SlurmOptions;
   /** The Deno executable on the nodes (default: this one; the repository is shared). */
   readonly deno?: string;
@@ -67,10 +69,13 @@ export interface SubmitExperimentSpec {
 
 /** What a submission did. */
 export interface SubmitOutcome {
+  /** The run directory. */
   readonly runDir: string;
   /** Null when nothing was left to run. */
   readonly submission: SlurmSubmission | null;
+  /** Cells of the run. */
   readonly totalCells: number;
+  /** Cells that were missing when submitted. */
   readonly pendingCells: number;
 }
 
@@ -216,9 +221,13 @@ export const CLUSTER_FLAGS: readonly FlagSpec[] = [
 
 /** How a script executes, from {@linkcode CLUSTER_FLAGS}. */
 export interface ExecutionSettings {
+  /** Where the cells train: here, or as Slurm jobs. */
   readonly executor: "local" | "slurm";
+  /** `--shard K/N`: one shard, here. */
   readonly shard?: Shard;
+  /** `--shards N`: array tasks of a Slurm run. */
   readonly shards?: number;
+  /** sbatch options passed through. */
   readonly slurm: SlurmOptions;
 }
 
@@ -315,6 +324,7 @@ export interface SubmitExtractionSpec {
   readonly args: readonly string[];
   /** Array tasks, one shard of the memes each (default 4). */
   readonly shards?: number;
+  /** sbatch options passed through. */
   readonly options: SlurmOptions;
   /** The cache root the store is in (default: the configured one). */
   readonly cacheDir?: string;
