@@ -148,6 +148,22 @@ Deno.test({
       // With a cell missing, report refuses and names the count.
       await Deno.remove(`${sharded}/cells/${listing(`${sharded}/cells`)[0]}`);
       await assert.rejects(reportRun(sharded, () => {}), /1 of 4 cells have not finished/);
+      const status = await runScript("status", [sharded, "--cells"]);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /: 3\/4 cells finished\n/);
+      assert.match(
+        status.stdout,
+        /running 0, queued 0, failed 0, missing 1; tables and report written/,
+      );
+      assert.match(
+        status.stdout,
+        new RegExp(
+          `missing  ${
+            listing(`${whole.runDir}/cells`)[0].replace(".json", "").replace(/[.=,]/g, "\\$&")
+          }`,
+        ),
+      );
+      assert.match(status.stdout, new RegExp(`the same command with --resume ${sharded}`));
     } finally {
       await Deno.remove(out, { recursive: true });
     }
