@@ -20,18 +20,19 @@
 import sharp from "sharp";
 import { type ClipEncoder, loadClip, writeTinyClip } from "../lib/clip/mod.ts";
 import {
-  FlagError,
-  type FlagSpec,
-  helpText,
-  type ImageMode,
-  parseFlags,
+  defineFlags,
+  exitOnUsageError,
+  IMAGE_MODES,
+  parseFlagsOrExit,
   type Preprocess,
+  PREPROCESS_MODES,
+  UsageError,
 } from "../lib/config/mod.ts";
 import { extractFeatures, type FeatureItem } from "../lib/features/mod.ts";
 import { resampleBench } from "./resample.ts";
 import { cacheDir, exists, Rng } from "../lib/util/mod.ts";
 
-const FLAGS: readonly FlagSpec[] = [
+const FLAGS = defineFlags([
   {
     name: "vit-l-14",
     type: "boolean",
@@ -44,7 +45,7 @@ const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "memes",
-    type: "number",
+    type: "integer",
     help: "synthetic memes per pipeline run (default: 256 tiny, 16 ViT-L/14)",
   },
   {
@@ -57,10 +58,22 @@ const FLAGS: readonly FlagSpec[] = [
     type: "numbers",
     help: "onnxruntime intra-op thread counts (default: 1,<cores>)",
   },
-  { name: "preprocess", type: "string", help: "squash | crop", default: "squash" },
-  { name: "image-mode", type: "string", help: "pillow | managed", default: "pillow" },
+  {
+    name: "preprocess",
+    type: "choice",
+    choices: PREPROCESS_MODES,
+    help: "image preprocessing",
+    default: "squash",
+  },
+  {
+    name: "image-mode",
+    type: "choice",
+    choices: IMAGE_MODES,
+    help: "image decoding",
+    default: "pillow",
+  },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 
 /** Synthetic memes: a coloured gradient with shapes, as JPEG, and a caption-like text. */
 async function makeMemes(dir: string, n: number): Promise<FeatureItem[]> {
@@ -128,13 +141,9 @@ async function ortPerMeme(
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(Deno.args, FLAGS);
-  if (flags.help) {
-    console.log(helpText("deno task bench:extract [flags]", FLAGS));
-    return;
-  }
+  const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task bench:extract [flags]");
   const big = flags["vit-l-14"] === true;
-  let model = (flags.model as string | undefined) ?? "tiny";
+  let model = flags.model ?? "tiny";
   if (big) {
     model = `${cacheDir()}/models/random-vit-l-14`;
     if (!(await exists(`${model}/memesense.json`))) {
@@ -146,17 +155,14 @@ async function main(): Promise<void> {
       console.error(`  written in ${((performance.now() - t) / 1000).toFixed(0)} s`);
     }
   }
-  const preprocess = flags.preprocess as Preprocess;
-  const imageMode = flags["image-mode"] as ImageMode;
-  if (imageMode !== "pillow" && imageMode !== "managed") {
-    throw new FlagError(`--image-mode: "${imageMode}" is not pillow or managed`);
-  }
-  const memes = (flags.memes as number | undefined) ?? (big ? 16 : 256);
-  const batches = (flags["batch-sizes"] as number[] | undefined) ?? (big ? [1, 8] : [1, 8, 16, 32]);
+  const preprocess = flags.preprocess;
+  const imageMode = flags["image-mode"];
+  const memes = flags.memes ?? (big ? 16 : 256);
+  const batches = flags["batch-sizes"] ?? (big ? [1, 8] : [1, 8, 16, 32]);
   const cores = navigator.hardwareConcurrency;
-  const threads = (flags.threads as number[] | undefined) ?? [...new Set([1, cores])];
+  const threads = flags.threads ?? [...new Set([1, cores])];
   if (memes < 1 || batches.some((b) => b < 1) || threads.some((t) => t < 1)) {
-    throw new FlagError("--memes, --batch-sizes and --threads must be positive");
+    throw new UsageError("--memes, --batch-sizes and --threads must be positive");
   }
 
   for (const line of await resampleBench(2)) console.log(line);
@@ -213,12 +219,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (e) {
-  if (e instanceof FlagError) {
-    console.error(`error: ${e.message}`);
-    Deno.exit(2);
-  }
-  throw e;
-}
+await exitOnUsageError(main);

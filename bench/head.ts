@@ -17,17 +17,21 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { DEFAULT_CONFIG, type FlagSpec, makeConfig, parseFlagsOrExit } from "../lib/config/mod.ts";
-import { countParams } from "../lib/model/mod.ts";
 import {
   BACKEND_NAMES,
+  DEFAULT_CONFIG,
+  defineFlags,
+  makeConfig,
+  parseFlagsOrExit,
+} from "../lib/config/mod.ts";
+import { countParams } from "../lib/model/mod.ts";
+import {
   type BackendName,
   describeBackend,
   GRADIENT_METHODS,
   type GradientMethod,
   HeadTrainer,
   initBackend,
-  parseBackendName,
   predictLogits,
   probeBackends,
   type SplitData,
@@ -37,21 +41,23 @@ import {
 import { Rng } from "../lib/util/mod.ts";
 
 const N = 4328;
-const FLAGS: readonly FlagSpec[] = [
+const FLAGS = defineFlags([
   {
     name: "backend",
-    type: "string",
-    help: `auto (the best available), all, or one of ${BACKEND_NAMES.join(", ")}`,
+    type: "choice",
+    choices: ["auto", "all", ...BACKEND_NAMES],
+    help: "the best available, all available, or one",
     default: "auto",
   },
   {
     name: "gradients",
-    type: "string",
-    help: `all, or one of ${GRADIENT_METHODS.join(", ")} (fused runs on blas only)`,
+    type: "choice",
+    choices: ["all", ...GRADIENT_METHODS],
+    help: "gradient methods to time (fused runs on blas only)",
     default: "all",
   },
-  { name: "repeats", type: "number", help: "timed epochs per backend and method", default: 3 },
-  { name: "steps", type: "number", help: "steps per timed epoch (0 = a full epoch)", default: 0 },
+  { name: "repeats", type: "integer", help: "timed epochs per backend and method", default: 3 },
+  { name: "steps", type: "integer", help: "steps per timed epoch (0 = a full epoch)", default: 0 },
   { name: "profile", type: "boolean", help: "where a step's time goes, ms/step", default: false },
   {
     name: "torch",
@@ -61,14 +67,14 @@ const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "workers",
-    type: "number",
+    type: "integer",
     help: "also time N parallel workers against one (0 = skip)",
     default: 0,
   },
-  { name: "batch-size", type: "number", help: "mini-batch size", default: 16 },
-  { name: "seed", type: "number", help: "seed of the synthetic data and the run", default: 42 },
+  { name: "batch-size", type: "integer", help: "mini-batch size", default: 16 },
+  { name: "seed", type: "integer", help: "seed of the synthetic data and the run", default: 42 },
   { name: "help", type: "boolean", help: "show this help", default: false },
-];
+]);
 
 const TORCH_PYTHON = "/usr/bin/python3";
 const TORCH_SCRIPT = new URL("./torch_head.py", import.meta.url).pathname;
@@ -153,11 +159,11 @@ const pad = (s: string, n: number) => s.padEnd(n);
 
 async function main(): Promise<void> {
   const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task bench:head [flags]");
-  const repeats = Math.max(1, Number(flags.repeats));
-  const stepsFlag = Number(flags.steps);
-  const batchSize = Number(flags["batch-size"]);
-  const seed = Number(flags.seed);
-  const backendFlag = String(flags.backend);
+  const repeats = Math.max(1, flags.repeats);
+  const stepsFlag = flags.steps;
+  const batchSize = flags["batch-size"];
+  const seed = flags.seed;
+  const backendFlag = flags.backend;
   let backends: BackendName[];
   if (backendFlag === "auto" || backendFlag === "all") {
     backends = [];
@@ -166,16 +172,8 @@ async function main(): Promise<void> {
       else backends.push(b.name);
     }
     if (backendFlag === "auto") backends = backends.slice(0, 1);
-  } else backends = [parseBackendName(backendFlag) as BackendName];
-  const gradientsFlag = String(flags.gradients);
-  if (gradientsFlag !== "all" && !(GRADIENT_METHODS as readonly string[]).includes(gradientsFlag)) {
-    console.error(
-      `bench:head: --gradients: expected all, ${
-        GRADIENT_METHODS.join(", ")
-      }; got "${gradientsFlag}"`,
-    );
-    Deno.exit(2);
-  }
+  } else backends = [backendFlag];
+  const gradientsFlag = flags.gradients;
   const head = DEFAULT_CONFIG.head;
   const config = makeConfig({ train: { batchSize, seed } });
   const fullSteps = Math.ceil(N / batchSize);
@@ -193,7 +191,7 @@ async function main(): Promise<void> {
     console.log(`backend ${backend}: ${describeBackend(backend)}`);
     const methods = gradientsFlag === "all"
       ? GRADIENT_METHODS.filter((m) => m !== "fused" || backend === "blas")
-      : [gradientsFlag as GradientMethod];
+      : [gradientsFlag];
     for (const method of methods) {
       if (method === "fused" && backend !== "blas") {
         console.log(`(fused needs the blas backend; skipped on ${backend})`);
@@ -204,7 +202,7 @@ async function main(): Promise<void> {
       entries.push({ backend, method, trainer, seconds: [], profile: emptyProfile() });
     }
   }
-  const withTorch = Boolean(flags.torch) && await torchAvailable();
+  const withTorch = flags.torch && await torchAvailable();
   if (flags.torch && !withTorch) {
     console.log(`PyTorch: unavailable (${TORCH_PYTHON} cannot import torch)`);
   }
@@ -296,7 +294,7 @@ async function main(): Promise<void> {
       `\n${best.backend} eval: ${N} rows in ${((performance.now() - t1) / 1000).toFixed(2)} s`,
     );
   }
-  const workers = Number(flags.workers);
+  const workers = flags.workers;
   if (workers > 1 && best) await benchWorkers(best.backend, workers, data, config);
 }
 
@@ -343,7 +341,7 @@ if (import.meta.main) {
     await main();
   } catch (e) {
     // Unavailable backends are the user's to fix: say so without a trace.
-    if (!(e instanceof Error) || !/^(unknown backend|backend \S+ is unavailable)/.test(e.message)) {
+    if (!(e instanceof Error) || !/^backend \S+ is unavailable/.test(e.message)) {
       throw e;
     }
     console.error(`bench:head: ${e.message}`);

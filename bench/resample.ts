@@ -10,13 +10,18 @@
  */
 import sharp from "sharp";
 import { pillowResize, type RgbImage } from "../lib/clip/mod.ts";
-import { FlagError, type FlagSpec, helpText, parseFlags } from "../lib/config/mod.ts";
+import {
+  defineFlags,
+  exitOnUsageError,
+  parseFlagsOrExit,
+  SettingError,
+} from "../lib/config/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
-const FLAGS: readonly FlagSpec[] = [
+const FLAGS = defineFlags([
   { name: "seconds", type: "number", help: "time per resizer (default 3)" },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 
 /** A photo-like 1024 × 1024 test image: smooth gradients plus noise. */
 function testImage(side = 1024): RgbImage {
@@ -65,24 +70,12 @@ export async function resampleBench(seconds = 3): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(Deno.args, FLAGS);
-  if (flags.help) {
-    console.log(helpText("deno task bench:resample [flags]", FLAGS));
-    return;
-  }
-  const seconds = (flags.seconds as number | undefined) ?? 3;
-  if (!(seconds > 0)) throw new FlagError("--seconds must be positive");
+  const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task bench:resample [flags]");
+  const seconds = flags.seconds ?? 3;
+  if (!(seconds > 0)) throw new SettingError("--seconds", seconds, "a number > 0");
   for (const line of await resampleBench(seconds)) console.log(line);
 }
 
 if (import.meta.main) {
-  try {
-    await main();
-  } catch (e) {
-    if (e instanceof FlagError) {
-      console.error(`error: ${e.message}`);
-      Deno.exit(2);
-    }
-    throw e;
-  }
+  await exitOnUsageError(main);
 }

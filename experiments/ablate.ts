@@ -8,13 +8,19 @@
  *
  * @module
  */
-import { configFromFlags, type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import {
+  defineFlags,
+  exitOnUsageError,
+  makeConfig,
+  parseFlagsOrExit,
+  resolveRunSettings,
+  SettingError,
+} from "../lib/config/mod.ts";
 import {
   CLUSTER_FLAGS,
   DEFAULT_DEPTHS,
   DEFAULT_RATIOS,
   executeExperiment,
-  ExecutionError,
   executionFromFlags,
   explainSetupError,
   gridVariants,
@@ -28,10 +34,16 @@ import {
   sweepVariants,
   type Variant,
 } from "../lib/experiment/mod.ts";
-import { parseBackendName } from "../lib/train/mod.ts";
+import { assertWritableDir } from "../lib/util/mod.ts";
 
-const OWN_FLAGS: readonly FlagSpec[] = [
-  { name: "mode", type: "string", default: "sweeps", help: "sweeps (two 1-D sweeps) | grid" },
+const OWN_FLAGS = defineFlags([
+  {
+    name: "mode",
+    type: "choice",
+    choices: ["sweeps", "grid"],
+    default: "sweeps",
+    help: "two 1-D sweeps through the reference point, or the full grid",
+  },
   { name: "ratios", type: "numbers", default: DEFAULT_RATIOS, help: "residual ratios α" },
   { name: "depths", type: "numbers", default: DEFAULT_DEPTHS, help: "mapping depths" },
   { name: "named", type: "boolean", default: true, help: "also run the named ablations" },
@@ -42,61 +54,69 @@ const OWN_FLAGS: readonly FlagSpec[] = [
     default: "3",
     help: "number of seeds (from --seed on), or a comma list",
   },
-];
+]);
 const FLAGS = scriptFlags([...OWN_FLAGS, ...CLUSTER_FLAGS]);
 
 if (import.meta.main) {
   const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task ablate [flags]");
-  await resumeFromFlags(flags, String(flags.name ?? `ablate-${flags.mode}`));
-  const config = configFromFlags(flags);
-  let execution;
-  try {
-    execution = executionFromFlags(flags);
-  } catch (e) {
-    if (!(e instanceof ExecutionError)) throw e;
-    console.error((e as Error).message);
-    Deno.exit(2);
-  }
-  const ratios = flags.ratios as number[], depths = flags.depths as number[];
-  const mode = String(flags.mode);
-  if (mode !== "sweeps" && mode !== "grid") {
-    throw new Error(`--mode: expected sweeps or grid, got "${mode}"`);
-  }
-  const variants: Variant[] = mode === "grid"
-    ? gridVariants(ratios, depths)
-    : sweepVariants(ratios, depths, {
-      ratio: config.head.ratio,
-      depth: config.head.numMappingLayers,
-    });
-  // The reference point first: it is the main variant of the report.
-  const ref = `ratio=${config.head.ratio},depth=${config.head.numMappingLayers}`;
-  variants.sort((a, b) => Number(b.name === ref) - Number(a.name === ref));
-  if (flags.named) variants.push(...NAMED_ABLATIONS);
-  const inputs = await prepareFromFlags(flags, config).catch(explainSetupError);
-  const tasks = parseTasks(flags.tasks as string[]);
-  const seeds = parseSeeds(flags.seeds as string, config.train.seed);
-  console.error(`${variants.length} variants × ${tasks.length} task(s) × ${seeds.length} seed(s)`);
-  const outcome = await executeExperiment(
-    {
-      name: String(flags.name ?? `ablate-${mode}`),
-      title: `MemeSense ablations (${mode}): residual ratio × mapping depth${
-        flags.named ? " and named variants" : ""
-      }`,
-      tasks,
-      seeds,
-      variants,
-      baseConfig: config,
-      inputs,
-      outRoot: String(flags.out),
-      resume: flags.resume as string | undefined,
-      gallery: !flags["no-gallery"],
-      backend: parseBackendName(String(flags.backend)),
-      workers: flags.workers as number | undefined,
-      extra: { flags },
-    },
-    execution,
-    "ablate",
-    Deno.args,
-  );
-  if (outcome) printOutcome(outcome);
+  await resumeFromFlags(flags, flags.name ?? `ablate-${flags.mode}`);
+  await exitOnUsageError(async () => {
+    const settings = resolveRunSettings(flags);
+    const config = settings.config;
+    const execution = executionFromFlags(flags);
+    const { mode, ratios, depths } = flags;
+    // The swept values are settings too: check them before anything starts.
+    for (const ratio of ratios) {
+      try {
+        makeConfig({ head: { ratio } }, config);
+      } catch {
+        throw new SettingError("--ratios", ratios, "numbers in [0, 1]");
+      }
+    }
+    for (const numMappingLayers of depths) {
+      if (!Number.isInteger(numMappingLayers) || numMappingLayers < 1) {
+        throw new SettingError("--depths", depths, "integers ≥ 1");
+      }
+    }
+    const variants: Variant[] = mode === "grid"
+      ? gridVariants(ratios, depths)
+      : sweepVariants(ratios, depths, {
+        ratio: config.head.ratio,
+        depth: config.head.numMappingLayers,
+      });
+    // The reference point first: it is the main variant of the report.
+    const ref = `ratio=${config.head.ratio},depth=${config.head.numMappingLayers}`;
+    variants.sort((a, b) => Number(b.name === ref) - Number(a.name === ref));
+    if (flags.named) variants.push(...NAMED_ABLATIONS);
+    const tasks = parseTasks(flags.tasks);
+    const seeds = parseSeeds(flags.seeds, config.train.seed);
+    if (!flags.resume) await assertWritableDir(flags.out, "--out");
+    const inputs = await prepareFromFlags(flags, settings).catch(explainSetupError);
+    console.error(
+      `${variants.length} variants × ${tasks.length} task(s) × ${seeds.length} seed(s)`,
+    );
+    const outcome = await executeExperiment(
+      {
+        name: flags.name ?? `ablate-${mode}`,
+        title: `MemeSense ablations (${mode}): residual ratio × mapping depth${
+          flags.named ? " and named variants" : ""
+        }`,
+        tasks,
+        seeds,
+        variants,
+        baseConfig: config,
+        inputs,
+        outRoot: flags.out,
+        resume: flags.resume,
+        gallery: !flags["no-gallery"],
+        backend: settings.backend,
+        workers: settings.workers,
+        extra: { flags },
+      },
+      execution,
+      "ablate",
+      Deno.args,
+    );
+    if (outcome) printOutcome(outcome);
+  });
 }

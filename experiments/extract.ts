@@ -13,25 +13,25 @@
  */
 import { join } from "node:path";
 import {
-  DEFAULT_CLIP_MODEL,
-  FlagError,
-  type FlagSpec,
-  helpText,
-  type ImageMode,
-  parseFlags,
-  type Preprocess,
+  CLIP_DEVICES,
+  clipModelSetting,
+  defineFlags,
+  deviceSetting,
+  exitOnUsageError,
+  IMAGE_MODES,
+  MODEL_FLAG,
+  offlineSetting,
+  parseFlagsOrExit,
+  PREPROCESS_MODES,
+  SettingError,
+  UsageError,
 } from "../lib/config/mod.ts";
 import { DEFAULT_DATA_DIR } from "../lib/data/mod.ts";
-import {
-  CLUSTER_FLAGS,
-  ExecutionError,
-  executionFromFlags,
-  submitExtraction,
-} from "../lib/experiment/mod.ts";
+import { CLUSTER_FLAGS, executionFromFlags, submitExtraction } from "../lib/experiment/mod.ts";
 import { consolidatePrideMM, extractPrideMM } from "../lib/features/mod.ts";
 import { formatDuration, parseShard, type Shard } from "../lib/util/mod.ts";
 
-const FLAGS: readonly FlagSpec[] = [
+const FLAGS = defineFlags([
   {
     name: "data",
     type: "string",
@@ -39,29 +39,39 @@ const FLAGS: readonly FlagSpec[] = [
     default: join(DEFAULT_DATA_DIR, "PrideMM.csv"),
   },
   { name: "images", type: "string", help: "image directory (default: <CSV directory>/Images)" },
-  {
-    name: "model",
-    type: "string",
-    help:
-      `CLIP model: Hugging Face id, local directory or "tiny" (default: $MEMESENSE_CLIP_MODEL or ${DEFAULT_CLIP_MODEL})`,
-  },
+  MODEL_FLAG,
   {
     name: "preprocess",
-    type: "string",
-    help: "image preprocessing: squash | crop",
+    type: "choice",
+    choices: PREPROCESS_MODES,
+    help: "image preprocessing",
     default: "squash",
   },
   {
     name: "image-mode",
-    type: "string",
+    type: "choice",
+    choices: IMAGE_MODES,
     help:
-      'image decoding: pillow (the reference\'s convert("RGB")) | managed (EXIF, ICC, alpha on white)',
+      'image decoding: pillow (the reference\'s convert("RGB")), managed (EXIF, ICC, alpha on white)',
     default: "pillow",
   },
-  { name: "batch-size", type: "number", help: "memes per onnxruntime call", default: 16 },
-  { name: "threads", type: "number", help: "onnxruntime intra-op threads (default: one per core)" },
-  { name: "device", type: "string", help: "cpu | cuda | auto (default: $MEMESENSE_DEVICE or cpu)" },
-  { name: "offline", type: "boolean", help: "never download (also MEMESENSE_OFFLINE=1)" },
+  { name: "batch-size", type: "integer", help: "memes per onnxruntime call", default: 16 },
+  {
+    name: "threads",
+    type: "integer",
+    help: "onnxruntime intra-op threads (default: one per core)",
+  },
+  {
+    name: "device",
+    type: "choice",
+    choices: CLIP_DEVICES,
+    help: "where CLIP runs (default: $MEMESENSE_DEVICE, else cpu)",
+  },
+  {
+    name: "offline",
+    type: "boolean",
+    help: "never download (default: $MEMESENSE_OFFLINE, else false)",
+  },
   {
     name: "cache",
     type: "string",
@@ -99,84 +109,66 @@ const FLAGS: readonly FlagSpec[] = [
   // --shard is declared above; the rest submits the shards to Slurm.
   ...CLUSTER_FLAGS.filter((f) => f.name !== "shard"),
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 
 async function main(args: string[]): Promise<number> {
-  const flags = parseFlags(args, FLAGS);
-  if (flags.help) {
-    console.log(helpText("deno task extract [flags]", FLAGS));
-    return 0;
+  const flags = parseFlagsOrExit(args, FLAGS, "deno task extract [flags]");
+  if (flags["batch-size"] < 1) {
+    throw new SettingError("--batch-size", flags["batch-size"], "an integer ≥ 1");
   }
-  const preprocess = flags.preprocess as Preprocess;
-  if (preprocess !== "squash" && preprocess !== "crop") {
-    throw new FlagError(`--preprocess: "${preprocess}" is not squash or crop`);
+  if (flags.threads !== undefined && flags.threads < 1) {
+    throw new SettingError("--threads", flags.threads, "an integer ≥ 1");
   }
-  const imageMode = flags["image-mode"] as ImageMode;
-  if (imageMode !== "pillow" && imageMode !== "managed") {
-    throw new FlagError(`--image-mode: "${imageMode}" is not pillow or managed`);
-  }
-  const device = flags.device as string | undefined;
-  if (device !== undefined && !["cpu", "cuda", "auto"].includes(device)) {
-    throw new FlagError(`--device: "${device}" is not cpu, cuda or auto`);
-  }
-  const encoding = flags["csv-encoding"] as string;
+  const encoding = flags["csv-encoding"];
   try {
     new TextDecoder(encoding);
   } catch {
-    throw new FlagError(
-      `--csv-encoding: "${encoding}" is not a known encoding (e.g. windows-1252)`,
-    );
+    throw new SettingError("--csv-encoding", encoding, "a known encoding (e.g. windows-1252)");
   }
-  const maxMissing = flags["max-missing"] as number;
+  const maxMissing = flags["max-missing"];
   if (!(maxMissing >= 0 && maxMissing <= 100)) {
-    throw new FlagError(`--max-missing: ${maxMissing} is not a percentage 0–100`);
+    throw new SettingError("--max-missing", maxMissing, "a percentage 0–100");
   }
   let shard: Shard | undefined;
   if (flags.shard !== undefined) {
     try {
       shard = parseShard(String(flags.shard));
-    } catch (e) {
-      throw new FlagError(`--shard: ${(e as Error).message}`);
+    } catch {
+      throw new SettingError("--shard", flags.shard, "K/N with 1 ≤ K ≤ N (e.g. 2/4)");
     }
   }
   if (flags.force && (shard || flags.consolidate)) {
-    throw new FlagError("--force rebuilds the whole store: not with --shard or --consolidate");
+    throw new UsageError("--force rebuilds the whole store: not with --shard or --consolidate");
   }
   if (shard && flags.consolidate) {
-    throw new FlagError("--consolidate runs once after every shard: not with --shard");
+    throw new UsageError("--consolidate runs once after every shard: not with --shard");
   }
   const options = {
-    imageDir: flags.images as string | undefined,
+    imageDir: flags.images,
     encoding,
-    model: flags.model as string | undefined,
-    preprocess,
-    imageMode,
-    batchSize: flags["batch-size"] as number,
-    threads: flags.threads as number | undefined,
-    device: device as "cpu" | "cuda" | "auto" | undefined,
-    offline: flags.offline ? true : undefined,
-    cacheDir: flags.cache as string | undefined,
+    model: clipModelSetting(flags.model),
+    preprocess: flags.preprocess,
+    imageMode: flags["image-mode"],
+    batchSize: flags["batch-size"],
+    threads: flags.threads,
+    device: deviceSetting(flags.device),
+    offline: offlineSetting(flags.offline),
+    cacheDir: flags.cache,
     force: flags.force === true,
     verify: flags.verify === true,
     maxMissing: maxMissing / 100,
     shard,
   };
-  let execution;
-  try {
-    execution = executionFromFlags(flags);
-  } catch (e) {
-    if (e instanceof ExecutionError) throw new FlagError(e.message.replace(/^--shard: /, ""));
-    throw e;
-  }
+  const execution = executionFromFlags(flags);
   if (execution.executor === "slurm") {
     if (flags.consolidate) {
-      throw new FlagError("--consolidate runs here: not with --executor slurm");
+      throw new UsageError("--consolidate runs here: not with --executor slurm");
     }
     const { dir, submission } = await submitExtraction({
       args,
       shards: execution.shards,
       options: execution.slurm,
-      cacheDir: flags.cache as string | undefined,
+      cacheDir: flags.cache,
     });
     const s = submission;
     console.log(
@@ -191,11 +183,11 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (flags.consolidate) {
-    const m = await consolidatePrideMM(flags.data as string, options);
+    const m = await consolidatePrideMM(flags.data, options);
     console.log(`consolidated: ${m.count} memes, ${m.chunks.length} chunks (key ${m.key})`);
     return 0;
   }
-  const r = await extractPrideMM(flags.data as string, options);
+  const r = await extractPrideMM(flags.data, options);
   const m = r.manifest;
   if (!m) {
     console.log(
@@ -222,12 +214,8 @@ async function main(args: string[]): Promise<number> {
 }
 
 try {
-  Deno.exit(await main(Deno.args));
+  Deno.exit(await exitOnUsageError(() => main(Deno.args)));
 } catch (e) {
-  if (e instanceof FlagError) {
-    console.error(`error: ${e.message}`);
-    Deno.exit(2);
-  }
   if (e instanceof Error) {
     console.error(`error: ${e.message}`);
     Deno.exit(1);

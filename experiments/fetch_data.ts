@@ -11,7 +11,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import {
   DEFAULT_DATA_DIR,
   FetchError,
@@ -24,7 +24,7 @@ import {
 } from "../lib/data/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
 
-const FLAGS: FlagSpec[] = [
+const FLAGS = defineFlags([
   { name: "out", type: "string", help: "destination directory", default: DEFAULT_DATA_DIR },
   { name: "url", type: "string", help: "download from this URL instead", default: PRIDEMM_URL },
   { name: "archive", type: "string", help: "verify and unpack this local zip (no download)" },
@@ -36,7 +36,7 @@ const FLAGS: FlagSpec[] = [
     help: "unpack even if the archive lacks images the CSV names (they are listed in a report)",
   },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 
 if (import.meta.main) {
   const usage = "deno task fetch-data [flags]";
@@ -48,12 +48,12 @@ if (import.meta.main) {
   );
   // `deno task` runs in the repository root; resolve relative paths against the caller's folder.
   const here = Deno.env.get("INIT_CWD") ?? Deno.cwd();
-  const outDir = resolve(here, flags.out as string);
-  const archive = flags.archive === undefined ? undefined : resolve(here, flags.archive as string);
+  const outDir = resolve(here, flags.out);
+  const archive = flags.archive === undefined ? undefined : resolve(here, flags.archive);
   const t0 = performance.now();
   try {
     const r = await fetchPrideMM({
-      url: flags.url as string,
+      url: flags.url,
       outDir,
       archive,
       force: flags.force === true,

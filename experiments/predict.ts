@@ -10,14 +10,14 @@
  *
  * @module
  */
-import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { loadClip } from "../lib/clip/mod.ts";
 import { softmax } from "../lib/metrics/mod.ts";
 import { loadHead } from "../lib/model/mod.ts";
 import { initBackend, predictLogits } from "../lib/train/mod.ts";
 import { exists } from "../lib/util/mod.ts";
 
-const FLAGS: readonly FlagSpec[] = [
+const FLAGS = defineFlags([
   { name: "heads", type: "string", help: "a head directory, or a folder of them (a run's heads/)" },
   { name: "image", type: "string", help: "the meme's image file" },
   { name: "text", type: "string", default: "", help: 'the meme\'s text ("" = no text)' },
@@ -29,7 +29,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: "offline", type: "boolean", help: "never contact the model hub" },
   { name: "json", type: "boolean", help: "print JSON instead of a table" },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
@@ -42,8 +42,8 @@ if (import.meta.main) {
     FLAGS,
     "deno task predict --heads DIR --image FILE [--text TEXT]",
   );
-  const headsArg = flags.heads as string | undefined;
-  const image = flags.image as string | undefined;
+  const headsArg = flags.heads;
+  const image = flags.image;
   if (!headsArg) fail("--heads is required (a head directory or a run's heads/ folder)");
   if (!image) fail("--image is required");
   if (!(await exists(headsArg))) fail(`${headsArg}: no such head directory`);
@@ -66,7 +66,7 @@ if (import.meta.main) {
   const heads = await Promise.all(dirs.map(async (d) => ({ dir: d, ...(await loadHead(d)) })));
 
   const models = [...new Set(heads.map((h) => h.meta.clipModel))];
-  const model = (flags.model as string | undefined) ?? models[0];
+  const model = flags.model ?? models[0];
   for (const h of heads) {
     if (h.meta.clipModel !== model) {
       fail(
@@ -79,7 +79,7 @@ if (import.meta.main) {
   try {
     const { embeds, ok, errors } = await clip.encodeImages([image]);
     if (!ok[0]) fail(`${image}: cannot read the image (${errors[0]})`);
-    const text = String(flags.text);
+    const text = flags.text;
     const { features } = await clip.encodeTexts([text.length > 0 ? text : null]);
     await initBackend("auto", { quiet: true });
     const out: Record<string, Record<string, number>> = {};

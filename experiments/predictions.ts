@@ -9,17 +9,16 @@
  *
  * @module
  */
-import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
-import { TASK_NAMES, type TaskName } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit, TASK_NAMES } from "../lib/config/mod.ts";
 import { loadRunPredictions, predictionsCsv, PredictionsError } from "../lib/experiment/mod.ts";
 import { exists, writeFileAtomic } from "../lib/util/mod.ts";
 
-const FLAGS: readonly FlagSpec[] = [
-  { name: "task", type: "string", help: `only this task (${TASK_NAMES.join(", ")})` },
+const FLAGS = defineFlags([
+  { name: "task", type: "choice", choices: TASK_NAMES, help: "only this task" },
   { name: "variant", type: "string", help: "only this variant" },
   { name: "csv", type: "string", help: "write the predictions to this CSV file" },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 const USAGE = "deno task predictions <run-dir> [--task T] [--variant V] [--csv out.csv]";
 
 function fail(message: string): never {
@@ -34,14 +33,11 @@ if (import.meta.main) {
   if (!(await exists(`${runDir}/config.json`))) {
     fail(`${runDir}: not a run directory (no config.json)`);
   }
-  const task = flags.task as string | undefined;
-  if (task !== undefined && !TASK_NAMES.includes(task as TaskName)) {
-    fail(`--task: "${task}" is not one of ${TASK_NAMES.join(", ")}`);
-  }
-  const variant = flags.variant as string | undefined;
+  const task = flags.task;
+  const variant = flags.variant;
   let cells;
   try {
-    cells = await loadRunPredictions(runDir, { task: task as TaskName | undefined, variant });
+    cells = await loadRunPredictions(runDir, { task, variant });
   } catch (e) {
     if (e instanceof PredictionsError) fail(e.message);
     throw e;
@@ -60,7 +56,7 @@ if (import.meta.main) {
   }
   console.error(`${cells.length} cell(s) with predictions in ${runDir}:`);
   for (const [k, n] of groups) console.error(`  ${k}: ${n} seed(s)`);
-  const csvPath = flags.csv as string | undefined;
+  const csvPath = flags.csv;
   if (csvPath) {
     const csv = predictionsCsv(cells);
     await writeFileAtomic(csvPath, csv);

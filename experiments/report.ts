@@ -7,10 +7,10 @@
  *
  * @module
  */
-import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { printOutcome, reportRun } from "../lib/experiment/mod.ts";
 
-const FLAGS: readonly FlagSpec[] = [{ name: "help", type: "boolean", help: "show this help" }];
+const FLAGS = defineFlags([{ name: "help", type: "boolean", help: "show this help" }]);
 const USAGE = "deno task report <run-dir>";
 
 if (import.meta.main) {

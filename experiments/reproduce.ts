@@ -8,12 +8,16 @@
  *
  * @module
  */
-import { configFromFlags, type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import {
+  defineFlags,
+  exitOnUsageError,
+  parseFlagsOrExit,
+  resolveRunSettings,
+} from "../lib/config/mod.ts";
 import {
   checkPartialData,
   CLUSTER_FLAGS,
   executeExperiment,
-  ExecutionError,
   executionFromFlags,
   explainSetupError,
   notComparableReason,
@@ -25,9 +29,9 @@ import {
   resumeFromFlags,
   scriptFlags,
 } from "../lib/experiment/mod.ts";
-import { parseBackendName } from "../lib/train/mod.ts";
+import { assertWritableDir } from "../lib/util/mod.ts";
 
-const OWN_FLAGS: readonly FlagSpec[] = [
+const OWN_FLAGS = defineFlags([
   {
     name: "tasks",
     type: "list",
@@ -42,9 +46,10 @@ const OWN_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "protocol",
-    type: "string",
+    type: "choice",
+    choices: ["both", "reference", "clean"],
     default: "both",
-    help: "table columns: both | reference | clean",
+    help: "table columns",
   },
   {
     name: "baselines",
@@ -58,56 +63,50 @@ const OWN_FLAGS: readonly FlagSpec[] = [
     help: "compare with the paper even when a split lost more than 1 % of its memes " +
       "(every table then starts with the memes used per split)",
   },
-];
+]);
 const FLAGS = scriptFlags([...OWN_FLAGS, ...CLUSTER_FLAGS]);
 
 if (import.meta.main) {
   const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task reproduce [flags]");
-  await resumeFromFlags(flags, String(flags.name ?? "reproduce"));
-  const config = configFromFlags(flags);
-  let execution;
-  try {
-    execution = executionFromFlags(flags);
-  } catch (e) {
-    if (!(e instanceof ExecutionError)) throw e;
-    console.error((e as Error).message);
-    Deno.exit(2);
-  }
-  const protocol = String(flags.protocol);
-  if (!["both", "reference", "clean"].includes(protocol)) {
-    throw new Error(`--protocol: expected both, reference or clean, got "${protocol}"`);
-  }
-  const inputs = await prepareFromFlags(flags, config).catch(explainSetupError);
-  try {
-    checkPartialData(inputs, flags["allow-missing"] === true);
-  } catch (e) {
-    explainSetupError(e);
-  }
-  const notComparable = notComparableReason(inputs);
-  const outcome = await executeExperiment(
-    {
-      name: String(flags.name ?? "reproduce"),
-      title: notComparable
-        ? `MemeSense: MemeCLIP head (${notComparable})`
-        : "MemeSense: MemeCLIP head on PrideMM, beside the paper",
-      tasks: parseTasks(flags.tasks as string[]),
-      seeds: parseSeeds(flags.seeds as string, config.train.seed),
-      variants: [REFERENCE_VARIANT],
-      baseConfig: config,
-      inputs,
-      outRoot: String(flags.out),
-      resume: flags.resume as string | undefined,
-      gallery: !flags["no-gallery"],
-      backend: parseBackendName(String(flags.backend)),
-      workers: flags.workers as number | undefined,
-      compareWithPaper: true,
-      baselines: Boolean(flags.baselines),
-      saveHeads: true,
-      extra: { flags, protocolColumns: protocol },
-    },
-    execution,
-    "reproduce",
-    Deno.args,
-  );
-  if (outcome) printOutcome(outcome, protocol as "both" | "reference" | "clean");
+  await resumeFromFlags(flags, flags.name ?? "reproduce");
+  await exitOnUsageError(async () => {
+    const settings = resolveRunSettings(flags);
+    const execution = executionFromFlags(flags);
+    const tasks = parseTasks(flags.tasks);
+    const seeds = parseSeeds(flags.seeds, settings.config.train.seed);
+    if (!flags.resume) await assertWritableDir(flags.out, "--out");
+    const inputs = await prepareFromFlags(flags, settings).catch(explainSetupError);
+    try {
+      checkPartialData(inputs, flags["allow-missing"] === true);
+    } catch (e) {
+      explainSetupError(e);
+    }
+    const notComparable = notComparableReason(inputs);
+    const outcome = await executeExperiment(
+      {
+        name: flags.name ?? "reproduce",
+        title: notComparable
+          ? `MemeSense: MemeCLIP head (${notComparable})`
+          : "MemeSense: MemeCLIP head on PrideMM, beside the paper",
+        tasks,
+        seeds,
+        variants: [REFERENCE_VARIANT],
+        baseConfig: settings.config,
+        inputs,
+        outRoot: flags.out,
+        resume: flags.resume,
+        gallery: !flags["no-gallery"],
+        backend: settings.backend,
+        workers: settings.workers,
+        compareWithPaper: true,
+        baselines: flags.baselines,
+        saveHeads: true,
+        extra: { flags, protocolColumns: flags.protocol },
+      },
+      execution,
+      "reproduce",
+      Deno.args,
+    );
+    if (outcome) printOutcome(outcome, flags.protocol);
+  });
 }

@@ -7,15 +7,15 @@
  *
  * @module
  */
-import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { readSubmissions } from "../lib/cluster/mod.ts";
 import { runStatus } from "../lib/experiment/mod.ts";
 
-const FLAGS: readonly FlagSpec[] = [
+const FLAGS = defineFlags([
   { name: "cells", type: "boolean", default: false, help: "list every cell with its state" },
-  { name: "lines", type: "number", default: 10, help: "log lines shown per failed shard" },
+  { name: "lines", type: "integer", default: 10, help: "log lines shown per failed shard" },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 const USAGE = "deno task status <run-dir> [flags]";
 
 if (import.meta.main) {
@@ -36,7 +36,7 @@ if (import.meta.main) {
   const runDir = positional[0];
   let status;
   try {
-    status = await runStatus(runDir, flags.lines as number);
+    status = await runStatus(runDir, flags.lines);
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
     Deno.exit(1);

@@ -17,17 +17,9 @@
 //
 // Every notebook reads its inputs from environment variables in its first cell
 // (`resolveInputSources` in `lib/experiment`), so the same notebook runs on ViT-L/14 and
-// PrideMM or fully offline:
-//
-// | variable | values | default |
-// |---|---|---|
-// | `MEMESENSE_OFFLINE` | `1`: never touch the network | set by `deno task notebooks` (not by `--online`) |
-// | `MEMESENSE_CLIP_MODEL` | a Hugging Face id (`Xenova/clip-vit-large-patch14`), a local model directory in transformers.js layout, or `tiny` (the generated random CLIP) | `tiny` offline, else ViT-L/14 |
-// | `MEMESENSE_DATA` | `pridemm` or `synthetic` (the generated meme set) | `synthetic` offline or when PrideMM's images are absent, else `pridemm` |
-// | `MEMESENSE_PRIDEMM_CSV` | the PrideMM annotations | `data/PrideMM/PrideMM.csv`, then `../shared/data/PrideMM.csv` |
-// | `MEMESENSE_PRIDEMM_IMAGES` | PrideMM's image directory | `Images/` beside the CSV |
-// | `MEMESENSE_TASK` | the task notebooks 4–6 and 8 train (and 9 sweeps) | `hate` on PrideMM, `stance` on the synthetic set |
-// | `MEMESENSE_CACHE` | models, feature stores and the synthetic set | `.cache/` in the repository |
+// PrideMM or fully offline. `MEMESENSE_OFFLINE=1` is set by `deno task notebooks` (not with
+// `--online`); `MEMESENSE_DATA`, `MEMESENSE_TASK` and `MEMESENSE_PRIDEMM_IMAGES` concern the
+// notebooks only. The table below is `lib/config`'s list of every `MEMESENSE_*` variable.
 //
 // Label and text statistics (notebook 1) use the real PrideMM annotations whenever they are
 // found, even when image-dependent steps run on the synthetic set. For example:
@@ -48,7 +40,7 @@
 // the synthetic one.
 
 // %%
-import { DEFAULT_CONFIG, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import { DEFAULT_CONFIG, environmentTable, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import { resolveInputSources } from "../lib/experiment/mod.ts";
 import { headParamSpecs, shapeSize } from "../lib/model/mod.ts";
 import { barChart, display, markdownTable } from "../lib/report/mod.ts";
@@ -70,6 +62,9 @@ const config = DEFAULT_CONFIG;
 Deno.jupyter.md`${
   markdownTable(["setting", "value"], Object.entries(settings).map(([k, v]) => [k, String(v)]))
 }`;
+
+// %%
+Deno.jupyter.md`${environmentTable()}`;
 
 // %% [markdown]
 // ## The pipeline

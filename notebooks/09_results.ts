@@ -16,7 +16,7 @@
 // Set `MEMESENSE_RESULTS` to read runs from another results root.
 
 // %%
-import { makeConfig, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import { makeConfig, readEnvironment, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import {
   analyseRunPredictions,
   type CellResult,
@@ -38,7 +38,7 @@ import {
 import { barChart, display, heatmap, markdownTable } from "../lib/report/mod.ts";
 import { mcnemarExact } from "../lib/metrics/mod.ts";
 
-const root = Deno.env.get("MEMESENSE_RESULTS") ?? RESULTS_ROOT;
+const root = readEnvironment().results ?? RESULTS_ROOT;
 const paper = await loadPaperResults();
 const runs = (await listRuns(root)).filter((r) => r.finished);
 const variantsOf = (run: RunInfo) => (run.meta.variants ?? []) as Variant[];
@@ -75,7 +75,7 @@ if (!mainRun || !gridRun) {
       tasks: TASK_NAMES,
       seeds: [1, 2],
       variants: [REFERENCE_VARIANT],
-      baseConfig: makeConfig({ train: { epochs: 3 } }),
+      baseConfig: makeConfig({ clip: { model: sources.clipModel }, train: { epochs: 3 } }),
       compareWithPaper: true,
     });
   }
@@ -87,7 +87,7 @@ if (!mainRun || !gridRun) {
       tasks: [sources.task],
       seeds: [1],
       variants: gridVariants([0, 0.2, 0.6, 1], [1, 2]),
-      baseConfig: makeConfig({ train: { epochs: 2 } }),
+      baseConfig: makeConfig({ clip: { model: sources.clipModel }, train: { epochs: 2 } }),
     });
   }
   const fresh = (await listRuns(scratch)).filter((r) => r.finished);

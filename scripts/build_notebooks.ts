@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { REPO_ROOT, writeFileAtomic } from "../lib/util/mod.ts";
 
 /** Where notebooks and their sources live. */
@@ -168,10 +168,10 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-const FLAGS: FlagSpec[] = [
+const FLAGS = defineFlags([
   { name: "from-ipynb", type: "boolean", help: "write the sources from the notebooks instead" },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 
 if (import.meta.main) {
   const usage = "deno task notebooks:build [--from-ipynb] [NAME ...]   (default: every source)";

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { exists, REPO_ROOT, writeJsonAtomic } from "../lib/util/mod.ts";
 
 /** The repository's kernelspec (the file `JUPYTER_PATH=notebooks/jupyter` exposes). */
@@ -101,23 +101,23 @@ export async function installKernelSpec(opts: InstallOptions = {}): Promise<Inst
   return { path, action: would(present ? "replaced" : "installed") };
 }
 
-const FLAGS: FlagSpec[] = [
+const FLAGS = defineFlags([
   { name: "prefix", type: "string", help: "Jupyter data directory (default: the user's)" },
   { name: "force", type: "boolean", help: "replace a different existing deno kernelspec" },
   { name: "dry-run", type: "boolean", help: "only print what would be done" },
   { name: "uninstall", type: "boolean", help: "remove the kernelspec" },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 
 if (import.meta.main) {
   const usage = "deno task jupyter:install [flags]";
   const flags = parseFlagsOrExit(Deno.args, FLAGS, usage);
   try {
     const { path, action } = await installKernelSpec({
-      prefix: flags.prefix as string | undefined,
-      force: flags.force as boolean | undefined,
-      dryRun: flags["dry-run"] as boolean | undefined,
-      uninstall: flags.uninstall as boolean | undefined,
+      prefix: flags.prefix,
+      force: flags.force,
+      dryRun: flags["dry-run"],
+      uninstall: flags.uninstall,
     });
     console.log(`Deno kernelspec ${action}: ${path}`);
     if (!flags.uninstall && !action.startsWith("would")) {

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import {
   DEFAULT_SYNTHETIC_COUNT,
   DEFAULT_SYNTHETIC_SEED,
@@ -18,13 +18,13 @@ import {
 } from "../lib/synthetic/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
 
-const FLAGS: FlagSpec[] = [
+const FLAGS = defineFlags([
   { name: "out", type: "string", help: "output directory (default: the cache)" },
   { name: "count", type: "number", help: "number of memes", default: DEFAULT_SYNTHETIC_COUNT },
   { name: "seed", type: "number", help: "random seed", default: DEFAULT_SYNTHETIC_SEED },
   { name: "size", type: "number", help: "image side in pixels", default: DEFAULT_SYNTHETIC_SIZE },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 
 if (import.meta.main) {
   const usage = "deno task synthetic [flags]";
@@ -32,10 +32,10 @@ if (import.meta.main) {
   const t0 = performance.now();
   try {
     const set = await ensureSyntheticMemes({
-      dir: flags.out as string | undefined,
-      count: flags.count as number,
-      seed: flags.seed as number,
-      size: flags.size as number,
+      dir: flags.out,
+      count: flags.count,
+      seed: flags.seed,
+      size: flags.size,
     });
     console.log(
       `${set.count} synthetic memes in ${set.dir} (${

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { FlagError, type FlagSpec, helpText, parseFlags } from "../lib/config/mod.ts";
+import { defineFlags, helpText, parseFlags, UsageError } from "../lib/config/mod.ts";
 import { type Figure, figureTitle, screenshotFigure } from "../lib/report/mod.ts";
 
 /** The MIME type notebooks display plotly figures with. */
@@ -58,38 +58,38 @@ export function pickFigure(
   return figures[index];
 }
 
-const FLAGS: readonly FlagSpec[] = [
+const FLAGS = defineFlags([
   { name: "notebook", type: "string", help: "the executed notebook (results/notebooks/…)" },
   { name: "title", type: "string", help: "pick the first figure whose title contains this" },
-  { name: "index", type: "number", default: 0, help: "pick the N-th figure (from 0)" },
+  { name: "index", type: "integer", default: 0, help: "pick the N-th figure (from 0)" },
   { name: "out", type: "string", default: "docs/figure.png", help: "PNG to write" },
   { name: "width", type: "number", default: 900, help: "width in CSS pixels" },
   { name: "scale", type: "number", default: 1.5, help: "device pixel ratio" },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 
 if (import.meta.main) {
   const usage = "deno run -A scripts/notebook_figure.ts --notebook EXECUTED.ipynb [flags]";
   try {
     const flags = parseFlags(Deno.args, FLAGS);
-    const file = flags.notebook as string | undefined;
+    const file = flags.notebook;
     if (flags.help || !file) {
       console.log(helpText(usage, FLAGS));
       Deno.exit(flags.help ? 0 : 2);
     }
     const figures = notebookFigures(JSON.parse(await Deno.readTextFile(file)), file);
     const figure = pickFigure(figures, {
-      title: flags.title as string | undefined,
-      index: flags.index as number,
+      title: flags.title,
+      index: flags.index,
     }, file);
-    await screenshotFigure(figure, String(flags.out), {
-      width: flags.width as number,
-      deviceScaleFactor: flags.scale as number,
+    await screenshotFigure(figure, flags.out, {
+      width: flags.width,
+      deviceScaleFactor: flags.scale,
     });
-    const bytes = (await Deno.stat(String(flags.out))).size;
+    const bytes = (await Deno.stat(flags.out)).size;
     console.log(`${flags.out}: "${figureTitle(figure)}" (${(bytes / 1024).toFixed(0)} KB)`);
   } catch (e) {
-    if (e instanceof FlagError) {
+    if (e instanceof UsageError) {
       console.error(`${e.message}\n\n${helpText(usage, FLAGS)}`);
       Deno.exit(2);
     }

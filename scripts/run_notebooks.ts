@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { formatDuration, REPO_ROOT, writeJsonAtomic } from "../lib/util/mod.ts";
 
 /** The MIME type notebooks display plotly figures with. */
@@ -290,7 +290,7 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-const FLAGS: FlagSpec[] = [
+const FLAGS = defineFlags([
   {
     name: "out",
     type: "string",
@@ -306,7 +306,7 @@ const FLAGS: FlagSpec[] = [
   },
   { name: "online", type: "boolean", help: "do not set MEMESENSE_OFFLINE=1" },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 
 /** Splits `NAME ...` positionals from `--flags` (a value-taking flag consumes the next word). */
 function splitArgs(args: readonly string[]): { names: string[]; flags: string[] } {
@@ -331,15 +331,15 @@ if (import.meta.main) {
   const usage = "deno task notebooks [NAME ...] [flags]   (NAME: e.g. 00_overview; default: all)";
   const { names, flags: flagArgs } = splitArgs(Deno.args);
   const flags = parseFlagsOrExit(flagArgs, FLAGS, usage);
-  const out = flags.out as string;
+  const out = flags.out;
   const outDir = out.startsWith("/") ? out : `${Deno.cwd()}/${out}`;
   let runs: NotebookRun[];
   try {
     runs = await runNotebooks({
       notebooks: names,
       outDir,
-      cellTimeoutSeconds: flags.timeout as number,
-      notebookTimeoutSeconds: flags["notebook-timeout"] as number,
+      cellTimeoutSeconds: flags.timeout,
+      notebookTimeoutSeconds: flags["notebook-timeout"],
       offline: !flags.online,
     });
   } catch (e) {

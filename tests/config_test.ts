@@ -4,11 +4,19 @@ import {
   ConfigError,
   configFromFlags,
   configToJson,
+  DEFAULT_CLIP_MODEL,
   DEFAULT_CONFIG,
+  defineFlags,
+  ENVIRONMENT_VARIABLES,
+  environmentTable,
   FlagError,
   type FlagSpec,
+  helpText,
   makeConfig,
   parseFlags,
+  readEnvironment,
+  resolveRunSettings,
+  SettingError,
   TASK_NAMES,
   TASKS,
   taskSpec,
@@ -71,7 +79,8 @@ Deno.test("invalid values throw a ConfigError naming the field", () => {
       (e: unknown) => {
         assert.ok(e instanceof ConfigError, String(e));
         assert.equal(e.field, field);
-        assert.ok(e.message.startsWith(`invalid config ${field}: `), e.message);
+        assert.ok(e.message.startsWith(`${field} `), e.message);
+        assert.match(e.message, /: expected /);
         return true;
       },
     );
@@ -85,7 +94,10 @@ Deno.test("invalid values throw a ConfigError naming the field", () => {
 Deno.test("a config round-trips through its JSON form", () => {
   const config = makeConfig({ head: { ratio: 0.4 }, train: { seed: 7 } });
   assert.deepEqual(validateConfig(JSON.parse(configToJson(config))), config);
-  assert.throws(() => validateConfig({ clip: DEFAULT_CONFIG.clip }), /invalid config head/);
+  assert.throws(
+    () => validateConfig({ clip: DEFAULT_CONFIG.clip }),
+    /^ConfigError: head \(missing\): expected a section object$/,
+  );
 });
 
 Deno.test("flags override the config", () => {
@@ -99,18 +111,103 @@ Deno.test("flags override the config", () => {
   assert.equal(config.head.mapDim, 1024);
   assert.equal(configFromFlags(parseFlags(["--epochs=3"], CONFIG_FLAGS)).train.epochs, 3);
   assert.deepEqual(configFromFlags({}), DEFAULT_CONFIG);
-  // a flag value that parses but is invalid is caught by config validation
+  // a flag value that parses but is invalid is caught by config validation, named by its flag
   assert.throws(
     () => configFromFlags(parseFlags(["--ratio", "1.5"], CONFIG_FLAGS)),
-    (e: unknown) => e instanceof ConfigError && e.field === "head.ratio",
+    (e: unknown) =>
+      e instanceof SettingError && e.setting === "--ratio" &&
+      e.message === "--ratio 1.5: expected a number in [0, 1]",
   );
+  assert.throws(
+    () => configFromFlags(parseFlags(["--drop-probs", "0.1,1,0.2"], CONFIG_FLAGS)),
+    /^SettingError: --drop-probs 0\.1,1,0\.2: expected a number in \[0, 1\)$/,
+  );
+});
+
+Deno.test("the CLIP model: flag, then MEMESENSE_CLIP_MODEL, then the default", () => {
+  const env = (model?: string) =>
+    readEnvironment((n) => n === "MEMESENSE_CLIP_MODEL" ? model : undefined);
+  assert.equal(configFromFlags({}, DEFAULT_CONFIG, env()).clip.model, DEFAULT_CLIP_MODEL);
+  assert.equal(configFromFlags({}, DEFAULT_CONFIG, env("tiny")).clip.model, "tiny");
+  assert.equal(configFromFlags({ model: "/m" }, DEFAULT_CONFIG, env("tiny")).clip.model, "/m");
+  assert.equal(configFromFlags({}, DEFAULT_CONFIG, env("")).clip.model, DEFAULT_CLIP_MODEL);
+  const s = resolveRunSettings({ workers: 2 }, {
+    env: readEnvironment((n) =>
+      ({ MEMESENSE_OFFLINE: "1", MEMESENSE_BACKEND: "wasm" } as Record<string, string>)[n]
+    ),
+  });
+  assert.equal(s.offline, true);
+  assert.equal(s.backend, "wasm");
+  assert.equal(s.workers, 2);
+  assert.equal(
+    resolveRunSettings({ backend: "cpu", offline: false }, {
+      env: readEnvironment((n) =>
+        ({ MEMESENSE_OFFLINE: "1", MEMESENSE_BACKEND: "wasm" } as Record<string, string>)[n]
+      ),
+    }).backend,
+    "cpu",
+  );
+  assert.throws(
+    () => resolveRunSettings({ workers: 0 }, { env: {} }),
+    /^SettingError: --workers 0: expected an integer ≥ 1$/,
+  );
+});
+
+Deno.test("every MEMESENSE_* variable is checked where it is read", () => {
+  const read = (vars: Record<string, string>) => readEnvironment((n) => vars[n]);
+  assert.deepEqual(read({}), readEnvironment(() => undefined));
+  assert.equal(read({ MEMESENSE_OFFLINE: "true" }).offline, true);
+  assert.equal(read({ MEMESENSE_OFFLINE: "0" }).offline, false);
+  assert.equal(read({ MEMESENSE_OFFLINE: "" }).offline, undefined);
+  assert.equal(read({ MEMESENSE_BLAS_THREADS: "2" }).blasThreads, 2);
+  assert.equal(read({ MEMESENSE_TASK: "stance" }).task, "stance");
+  const bad: [Record<string, string>, string][] = [
+    [{ MEMESENSE_OFFLINE: "yes" }, "MEMESENSE_OFFLINE=yes: expected 1, 0, true or false"],
+    [{ MEMESENSE_DEVICE: "gpu" }, "MEMESENSE_DEVICE=gpu: expected one of cpu, cuda, auto"],
+    [{ MEMESENSE_DATA: "coco" }, "MEMESENSE_DATA=coco: expected one of pridemm, synthetic"],
+    [
+      { MEMESENSE_TASK: "sarcasm" },
+      "MEMESENSE_TASK=sarcasm: expected one of hate, target, stance, humour",
+    ],
+    [{ MEMESENSE_BLAS_THREADS: "0" }, "MEMESENSE_BLAS_THREADS=0: expected an integer ≥ 1"],
+  ];
+  for (const [vars, message] of bad) {
+    assert.throws(
+      () => read(vars),
+      (e: unknown) => e instanceof SettingError && e.message === message,
+    );
+  }
+});
+
+Deno.test("parsed flags are typed from their specs; a choice lists its choices", () => {
+  const specs = defineFlags([
+    { name: "protocol", type: "choice", choices: ["both", "clean"], default: "both", help: "" },
+    { name: "workers", type: "integer", help: "" },
+  ]);
+  const flags = parseFlags(["--workers", "3"], specs);
+  const protocol: "both" | "clean" = flags.protocol;
+  const workers: number | undefined = flags.workers;
+  assert.deepEqual([protocol, workers], ["both", 3]);
+  assert.equal(parseFlags(["--protocol=clean"], specs).protocol, "clean");
+  assert.throws(
+    () => parseFlags(["--protocol", "paper"], specs),
+    /^SettingError: --protocol paper: expected one of both, clean$/,
+  );
+  assert.throws(
+    () => parseFlags(["--workers", "1.5"], specs),
+    /^SettingError: --workers 1\.5: expected an integer$/,
+  );
+  assert.match(helpText("x", specs), /--protocol\s+: both \| clean \(default: both\)/);
 });
 
 Deno.test("unknown flags, missing values and bad numbers are FlagErrors", () => {
   assert.throws(() => parseFlags(["--ratoi", "0.4"], CONFIG_FLAGS), FlagError);
   assert.throws(() => parseFlags(["--ratoi", "0.4"], CONFIG_FLAGS), /unknown flag --ratoi/);
   assert.throws(() => parseFlags(["--ratio"], CONFIG_FLAGS), /--ratio needs a value/);
-  assert.throws(() => parseFlags(["--ratio", "high"], CONFIG_FLAGS), /"high" is not a number/);
+  assert.throws(
+    () => parseFlags(["--ratio", "high"], CONFIG_FLAGS),
+    /--ratio high: expected a number/,
+  );
   assert.throws(() => parseFlags(["0.4"], CONFIG_FLAGS), /unexpected argument "0.4"/);
   const specs: FlagSpec[] = [
     { name: "force", type: "boolean", help: "" },
@@ -124,4 +221,42 @@ Deno.test("unknown flags, missing values and bad numbers are FlagErrors", () => 
   assert.deepEqual(parseFlags(["--force=false"], specs), { force: false, out: "data" });
   assert.throws(() => parseFlags(["--force", "no"], specs), /unexpected argument "no"/);
   assert.throws(() => parseFlags(["--force=yes"], specs), /expected true or false/);
+});
+
+Deno.test("MEMESENSE_* variables are read in lib/config/env.ts only, and the README lists them all", async () => {
+  const readers: string[] = [];
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(dir)) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) await walk(path);
+      else if (path.endsWith(".ts") && path !== "lib/config/env.ts") {
+        if (/Deno\.env\.get\(\s*["'`]MEMESENSE_/.test(await Deno.readTextFile(path))) {
+          readers.push(path);
+        }
+      }
+    }
+  };
+  const root = new URL("..", import.meta.url).pathname;
+  const cwd = Deno.cwd();
+  Deno.chdir(root);
+  try {
+    for (const dir of ["lib", "experiments", "scripts", "bench", "notebooks"]) await walk(dir);
+    assert.deepEqual(readers, []);
+    const readme = await Deno.readTextFile("README.md");
+    // deno fmt pads the README's columns: compare cell by cell.
+    const rows = (text: string) =>
+      text.split("\n").filter((l) => l.startsWith("| `MEMESENSE_")).map((l) =>
+        l.split("|").map((c) => c.trim()).join("|")
+      );
+    assert.deepEqual(rows(readme), rows(environmentTable()), "README's environment table");
+    const source = await Deno.readTextFile("lib/config/env.ts");
+    const read = [...source.matchAll(/text\("(MEMESENSE_\w+)"\)|choice\("(MEMESENSE_\w+)"/g)]
+      .map((m) => m[1] ?? m[2]);
+    assert.deepEqual(
+      [...new Set(read)].sort(),
+      ENVIRONMENT_VARIABLES.map((v) => v.name).sort(),
+    );
+  } finally {
+    Deno.chdir(cwd);
+  }
 });

@@ -143,7 +143,10 @@ Deno.test({
       );
       const bad = await runScript("demo", ["--out", out, "--resume", "yesterday"]);
       assert.equal(bad.code, 2);
-      assert.match(bad.stderr, /--resume "yesterday": the demo resumes its latest runs/);
+      assert.match(
+        bad.stderr,
+        /^error: --resume yesterday: expected latest \(the demo resumes its latest runs\)$/m,
+      );
     } finally {
       await Deno.remove(out, { recursive: true });
     }

@@ -372,7 +372,7 @@ Deno.test({
       assert.equal(bad.code, 2);
       assert.match(
         new TextDecoder().decode(bad.stderr),
-        /--preprocess: "stretch" is not squash or crop/,
+        /^error: --preprocess stretch: expected one of squash, crop\n$/,
       );
     } finally {
       await Deno.remove(work, { recursive: true });

@@ -61,7 +61,7 @@ Deno.test("explicit settings win; bad ones are named", async () => {
   assert.equal(s.dataReason, "MEMESENSE_DATA=pridemm");
   await assert.rejects(
     resolveInputSources({ env: envOf({ MEMESENSE_DATA: "coco" }) }),
-    /MEMESENSE_DATA="coco": expected "pridemm" or "synthetic"/,
+    /MEMESENSE_DATA=coco: expected one of pridemm, synthetic/,
   );
   const forced = await resolveInputSources({
     env: envOf({ MEMESENSE_DATA: "synthetic", MEMESENSE_PRIDEMM_CSV: csv }),
@@ -72,7 +72,7 @@ Deno.test("explicit settings win; bad ones are named", async () => {
   assert.equal(humour.task, "humour");
   await assert.rejects(
     resolveInputSources({ env: envOf({ MEMESENSE_TASK: "sarcasm" }) }),
-    /unknown task "sarcasm": expected one of hate, target, stance, humour/,
+    /MEMESENSE_TASK=sarcasm: expected one of hate, target, stance, humour/,
   );
 });
 

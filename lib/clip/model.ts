@@ -21,7 +21,17 @@ import {
   Tensor,
 } from "@huggingface/transformers";
 import { isAbsolute, resolve } from "node:path";
-import { DEFAULT_CLIP_MODEL, type ImageMode, type Preprocess } from "../config/mod.ts";
+import {
+  CLIP_DEVICES,
+  type ClipDevice,
+  clipModelSetting,
+  DEFAULT_CLIP_MODEL,
+  deviceSetting,
+  type ImageMode,
+  offlineSetting,
+  type Preprocess,
+  SettingError,
+} from "../config/mod.ts";
 import { cacheDir as defaultCacheDir, exists } from "../util/mod.ts";
 import {
   CLIP_IMAGE,
@@ -43,8 +53,7 @@ import {
 } from "./text.ts";
 import { ensureTinyClip } from "./tiny.ts";
 
-/** Where inference runs. `auto` = CUDA when onnxruntime-node's CUDA provider loads, else CPU. */
-export type ClipDevice = "cpu" | "cuda" | "auto";
+export type { ClipDevice };
 
 /** Options of {@linkcode loadClip}; each falls back to its environment variable, then a default. */
 export interface LoadClipOptions {
@@ -165,14 +174,14 @@ export interface ClipSettings {
 /** Applies options, then environment variables, then defaults. */
 export function clipSettings(opts: LoadClipOptions = {}): ClipSettings {
   const root = opts.cacheDir ?? defaultCacheDir();
-  const device = (opts.device ?? Deno.env.get("MEMESENSE_DEVICE") ?? "cpu") as ClipDevice;
-  if (!["cpu", "cuda", "auto"].includes(device)) {
-    throw new Error(`unknown device "${device}" (cpu | cuda | auto; env MEMESENSE_DEVICE)`);
+  const device = deviceSetting(opts.device);
+  if (!CLIP_DEVICES.includes(device)) {
+    throw new SettingError("--device", device, `one of ${CLIP_DEVICES.join(", ")}`);
   }
   return {
-    model: opts.model ?? Deno.env.get("MEMESENSE_CLIP_MODEL") ?? DEFAULT_CLIP_MODEL,
+    model: clipModelSetting(opts.model),
     cacheDir: root,
-    offline: opts.offline ?? Deno.env.get("MEMESENSE_OFFLINE") === "1",
+    offline: offlineSetting(opts.offline),
     device,
     downloadDir: `${root}/hf`,
     localModelsDir: `${root}/models`,

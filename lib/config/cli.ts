@@ -1,35 +1,96 @@
 /**
- * Command-line flags: a small typed parser (JSR's `@std/cli` is out of reach here) and the
- * mapping from flags to config overrides, so every script accepts the same `--ratio 0.4`.
+ * Command-line flags: a small typed parser (JSR's `@std/cli` is out of reach here) whose result
+ * type follows the flag specs, and the flags that set the experiment config, so every script
+ * accepts the same `--ratio 0.4`.
+ *
+ * ```ts
+ * import { defineFlags, parseFlags } from "./lib/config/mod.ts";
+ * const specs = defineFlags([
+ *   { name: "protocol", type: "choice", choices: ["both", "reference", "clean"], default: "both", help: "table columns" },
+ *   { name: "workers", type: "integer", help: "parallel workers" },
+ * ]);
+ * const flags = parseFlags(["--workers", "2"], specs);
+ * const protocol: "both" | "reference" | "clean" = flags.protocol;
+ * const workers: number | undefined = flags.workers;
+ * console.log(protocol, workers); // "both" 2
+ * ```
  *
  * @module
  */
 import {
+  CLASSIFIER_INITS,
+  CLASSIFIER_KINDS,
   type ConfigOverrides,
   DEFAULT_CONFIG,
+  FUSIONS,
+  IMAGE_MODES,
   makeConfig,
   type MemeSenseConfig,
+  MODALITIES,
+  PREPROCESS_MODES,
 } from "./config.ts";
+import { type Environment, readEnvironment } from "./env.ts";
+import { ConfigError, SettingError, show, UsageError } from "./errors.ts";
 
 /** The type a flag's value is parsed to. */
-export type FlagType = "string" | "number" | "boolean" | "list" | "numbers";
+export type FlagType = "string" | "number" | "integer" | "boolean" | "list" | "numbers" | "choice";
+
+/** The value each flag type parses to (a `choice` narrows to its choices). */
+export interface FlagTypes {
+  /** Any text. */
+  string: string;
+  /** A finite number. */
+  number: number;
+  /** A whole number. */
+  integer: number;
+  /** `--flag`, `--flag true`, `--flag=false`. */
+  boolean: boolean;
+  /** A comma-separated list of words. */
+  list: string[];
+  /** A comma-separated list of numbers. */
+  numbers: number[];
+  /** One of the spec's `choices`. */
+  choice: string;
+}
 
 /** Declares one flag. */
 export interface FlagSpec {
   /** Flag name without dashes, kebab-case (`--num-mapping-layers`). */
   readonly name: string;
+  /** What the value parses to. */
   readonly type: FlagType;
   /** One line for `--help`. */
   readonly help: string;
+  /** The allowed values of a `choice` flag, listed in its error and its help. */
+  readonly choices?: readonly string[];
   /** Shown in `--help`; also the value when the flag is absent (unless undefined). */
   readonly default?: string | number | boolean | readonly string[] | readonly number[];
 }
 
-/** Parsed flag values keyed by flag name. */
-export type ParsedFlags = Record<string, string | number | boolean | string[] | number[]>;
+/** The parsed value of one flag spec. */
+export type FlagValue<F extends FlagSpec> = F extends
+  { readonly type: "choice"; readonly choices: readonly (infer C extends string)[] } ? C
+  : FlagTypes[F["type"]];
 
-/** Thrown for an unknown flag or a value that does not parse. */
-export class FlagError extends Error {
+/**
+ * Parsed flags keyed by flag name, typed from the specs: a flag with a default always has a
+ * value, one without may be `undefined`.
+ */
+export type ParsedFlags<S extends readonly FlagSpec[] = readonly FlagSpec[]> = {
+  -readonly [F in S[number] as F["name"]]: F extends { readonly default: unknown } ? FlagValue<F>
+    : FlagValue<F> | undefined;
+};
+
+/**
+ * Returns `specs` unchanged, keeping their literal names, types and choices so that
+ * {@linkcode parseFlags} can type its result.
+ */
+export function defineFlags<const S extends readonly FlagSpec[]>(specs: S): S {
+  return specs;
+}
+
+/** Thrown for an unknown flag, a missing value or a value that does not parse. */
+export class FlagError extends UsageError {
   /** Creates the error. */
   constructor(message: string) {
     super(message);
@@ -37,72 +98,102 @@ export class FlagError extends Error {
   }
 }
 
-/** Flags that override the experiment config, one per config field. */
-export const CONFIG_FLAGS: readonly (FlagSpec & { readonly path: readonly [string, string] })[] = [
-  flag("clip-model", "string", ["clip", "model"], "CLIP model: Hugging Face id or local directory"),
-  flag("preprocess", "string", ["clip", "preprocess"], "image preprocessing: squash | crop"),
-  flag(
-    "image-mode",
-    "string",
-    ["clip", "imageMode"],
-    'image decoding: pillow (the reference\'s convert("RGB")) | managed (EXIF, ICC, alpha on white)',
-  ),
-  flag("unmapped-dim", "number", ["head", "unmappedDim"], "width of the CLIP features"),
-  flag("map-dim", "number", ["head", "mapDim"], "width of the projected features"),
-  flag("num-mapping-layers", "number", ["head", "numMappingLayers"], "projection depth"),
-  flag("num-pre-output-layers", "number", ["head", "numPreOutputLayers"], "pre-output depth"),
-  flag(
-    "drop-probs",
-    "numbers",
-    ["head", "dropProbs"],
-    "three dropout probabilities, e.g. 0.1,0.4,0.2",
-  ),
-  flag("ratio", "number", ["head", "ratio"], "residual ratio α in [0, 1]"),
-  flag("scale", "number", ["head", "scale"], "cosine classifier scale"),
-  flag("adapter-reduction", "number", ["head", "adapterReduction"], "adapter bottleneck reduction"),
-  flag("fusion", "string", ["head", "fusion"], "fusion: product | concat | sum"),
-  flag("modality", "string", ["head", "modality"], "modalities: both | image-only | text-only"),
-  flag("classifier", "string", ["head", "classifier"], "output layer: cosine | linear"),
-  flag("classifier-init", "string", ["head", "classifierInit"], "classifier init: prompt | random"),
-  flag("lr", "number", ["train", "lr"], "AdamW learning rate"),
-  flag("weight-decay", "number", ["train", "weightDecay"], "AdamW decoupled weight decay"),
-  flag("epochs", "number", ["train", "epochs"], "training epochs"),
-  flag("batch-size", "number", ["train", "batchSize"], "mini-batch size"),
-  flag("seed", "number", ["train", "seed"], "random seed"),
-];
+/** The config field each of {@linkcode CONFIG_FLAGS} sets, e.g. `ratio` → `head.ratio`. */
+const CONFIG_PATHS = new Map<string, readonly [keyof MemeSenseConfig, string]>();
 
-function flag(
-  name: string,
-  type: FlagType,
-  path: readonly [string, string],
-  help: string,
-): FlagSpec & { path: readonly [string, string] } {
-  const section = DEFAULT_CONFIG[path[0] as keyof MemeSenseConfig] as unknown as Record<
-    string,
-    FlagSpec["default"]
-  >;
+/** `--model`: the CLIP model (config `clip.model`), the one flag that names it in every script. */
+export const MODEL_FLAG = configFlag("model", "string", ["clip", "model"], {
+  help: "CLIP model: Hugging Face id, local directory or tiny (env MEMESENSE_CLIP_MODEL)",
+});
+
+/** Flags that set the experiment config, one per config field. */
+export const CONFIG_FLAGS = defineFlags([
+  MODEL_FLAG,
+  configFlag("preprocess", "choice", ["clip", "preprocess"], {
+    help: "image preprocessing",
+    choices: PREPROCESS_MODES,
+  }),
+  configFlag("image-mode", "choice", ["clip", "imageMode"], {
+    help:
+      'image decoding: pillow (the reference\'s convert("RGB")), managed (EXIF, ICC, alpha on white)',
+    choices: IMAGE_MODES,
+  }),
+  configFlag("unmapped-dim", "integer", ["head", "unmappedDim"], {
+    help: "width of the CLIP features",
+  }),
+  configFlag("map-dim", "integer", ["head", "mapDim"], { help: "width of the projected features" }),
+  configFlag("num-mapping-layers", "integer", ["head", "numMappingLayers"], {
+    help: "projection depth",
+  }),
+  configFlag("num-pre-output-layers", "integer", ["head", "numPreOutputLayers"], {
+    help: "pre-output depth",
+  }),
+  configFlag("drop-probs", "numbers", ["head", "dropProbs"], {
+    help: "three dropout probabilities, e.g. 0.1,0.4,0.2",
+  }),
+  configFlag("ratio", "number", ["head", "ratio"], { help: "residual ratio α in [0, 1]" }),
+  configFlag("scale", "number", ["head", "scale"], { help: "cosine classifier scale" }),
+  configFlag("adapter-reduction", "integer", ["head", "adapterReduction"], {
+    help: "adapter bottleneck reduction",
+  }),
+  configFlag("fusion", "choice", ["head", "fusion"], { help: "fusion", choices: FUSIONS }),
+  configFlag("modality", "choice", ["head", "modality"], {
+    help: "modalities",
+    choices: MODALITIES,
+  }),
+  configFlag("classifier", "choice", ["head", "classifier"], {
+    help: "output layer",
+    choices: CLASSIFIER_KINDS,
+  }),
+  configFlag("classifier-init", "choice", ["head", "classifierInit"], {
+    help: "classifier initialisation",
+    choices: CLASSIFIER_INITS,
+  }),
+  configFlag("lr", "number", ["train", "lr"], { help: "AdamW learning rate" }),
+  configFlag("weight-decay", "number", ["train", "weightDecay"], {
+    help: "AdamW decoupled weight decay",
+  }),
+  configFlag("epochs", "integer", ["train", "epochs"], { help: "training epochs" }),
+  configFlag("batch-size", "integer", ["train", "batchSize"], { help: "mini-batch size" }),
+  configFlag("seed", "integer", ["train", "seed"], { help: "random seed" }),
+]);
+
+function configFlag<
+  const N extends string,
+  const T extends FlagType,
+  const C extends readonly string[] = never,
+>(
+  name: N,
+  type: T,
+  path: readonly [keyof MemeSenseConfig, string],
+  opts: { readonly help: string; readonly choices?: C },
+): { readonly name: N; readonly type: T; readonly help: string; readonly choices: C } {
+  CONFIG_PATHS.set(name, path);
+  const section = DEFAULT_CONFIG[path[0]] as unknown as Record<string, FlagSpec["default"]>;
   // The default is shown, not applied: absent config flags leave the base config untouched.
   const shown = section[path[1]];
   return {
     name,
     type,
-    path,
-    help: `${help} (default: ${Array.isArray(shown) ? shown.join(",") : shown})`,
+    choices: opts.choices as C,
+    help: `${opts.help} (default: ${show(shown)})`,
   };
 }
 
 /**
- * Parses `--name value`, `--name=value`, and for booleans also bare `--name` and `--name false`. Flags absent from `args` take
- * their spec's default when it has one. Unknown flags and stray positional arguments throw.
+ * Parses `--name value`, `--name=value`, and for booleans also bare `--name` and `--name false`.
+ * Flags absent from `args` take their spec's default when it has one. Unknown flags, stray
+ * positional arguments and values that do not parse throw {@linkcode FlagError}.
  */
-export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]): ParsedFlags {
+export function parseFlags<const S extends readonly FlagSpec[]>(
+  args: readonly string[],
+  specs: S,
+): ParsedFlags<S> {
   const byName = new Map(specs.map((s) => [s.name, s]));
-  const out: ParsedFlags = {};
+  const out: Record<string, unknown> = {};
   for (const s of specs) {
     if (s.default !== undefined) {
-      out[s.name] = Array.isArray(s.default)
-        ? [...s.default] as string[] | number[]
-        : s.default as string | number | boolean;
+      out[s.name] = Array.isArray(s.default) ? [...s.default] : s.default;
     }
   }
   for (let i = 0; i < args.length; i++) {
@@ -123,15 +214,14 @@ export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
     }
     out[name] = parseValue(spec, raw);
   }
-  return out;
+  return out as ParsedFlags<S>;
 }
 
-function parseValue(spec: FlagSpec, raw: string): string | number | boolean | string[] | number[] {
+function parseValue(spec: FlagSpec, raw: string): FlagTypes[FlagType] {
+  const flag = `--${spec.name}`;
   const num = (s: string): number => {
     const v = Number(s);
-    if (s.trim() === "" || !Number.isFinite(v)) {
-      throw new FlagError(`--${spec.name}: "${s}" is not a number`);
-    }
+    if (s.trim() === "" || !Number.isFinite(v)) throw new SettingError(flag, raw, "a number");
     return v;
   };
   switch (spec.type) {
@@ -139,64 +229,123 @@ function parseValue(spec: FlagSpec, raw: string): string | number | boolean | st
       return raw;
     case "number":
       return num(raw);
-    case "boolean":
-      if (raw !== "true" && raw !== "false") {
-        throw new FlagError(`--${spec.name}: expected true or false, got "${raw}"`);
+    case "integer": {
+      const v = Number(raw);
+      if (raw.trim() === "" || !Number.isInteger(v)) {
+        throw new SettingError(flag, raw, "an integer");
       }
+      return v;
+    }
+    case "boolean":
+      if (raw !== "true" && raw !== "false") throw new SettingError(flag, raw, "true or false");
       return raw === "true";
     case "list":
       return raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
     case "numbers":
       return raw.split(",").map((s) => num(s.trim()));
+    case "choice":
+      if (!spec.choices?.includes(raw)) {
+        throw new SettingError(flag, raw, `one of ${spec.choices?.join(", ")}`);
+      }
+      return raw;
   }
 }
 
-/** Builds the validated config from parsed flags (only {@linkcode CONFIG_FLAGS} are read). */
+/**
+ * The config a run uses: each field from its flag, else (for the CLIP model) from
+ * `MEMESENSE_CLIP_MODEL`, else from `base`. A bad value throws {@linkcode SettingError} naming
+ * the flag (`--ratio 1.5: expected a number in [0, 1]`), or the variable when it came from one.
+ */
 export function configFromFlags(
-  flags: ParsedFlags,
+  flags: Partial<Record<string, unknown>>,
   base: MemeSenseConfig = DEFAULT_CONFIG,
+  env: Environment = readEnvironment(),
 ): MemeSenseConfig {
   const overrides: Record<string, Record<string, unknown>> = { clip: {}, head: {}, train: {} };
+  if (env.clipModel !== undefined) overrides.clip.model = env.clipModel;
   for (const f of CONFIG_FLAGS) {
-    if (f.name in flags) overrides[f.path[0]][f.path[1]] = flags[f.name];
+    const path = CONFIG_PATHS.get(f.name)!;
+    if (flags[f.name] !== undefined) overrides[path[0]][path[1]] = flags[f.name];
   }
-  return makeConfig(overrides as ConfigOverrides, base);
+  try {
+    return makeConfig(overrides as ConfigOverrides, base);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw settingErrorFor(e, flags, env);
+  }
 }
 
-/** Formats `--help` text: usage line, then one line per flag with its default. */
+/** Renames a config field error after the flag (or variable) that set the field. */
+function settingErrorFor(
+  e: ConfigError,
+  flags: Partial<Record<string, unknown>>,
+  env: Environment,
+): SettingError {
+  const field = e.field.replace(/\[\d+\]$/, "");
+  const f = CONFIG_FLAGS.find((f) => CONFIG_PATHS.get(f.name)!.join(".") === field);
+  if (f && flags[f.name] !== undefined) {
+    return new SettingError(`--${f.name}`, flags[f.name], e.expected);
+  }
+  if (field === "clip.model" && env.clipModel !== undefined) {
+    return new SettingError("MEMESENSE_CLIP_MODEL", env.clipModel, e.expected);
+  }
+  return e;
+}
+
+/** Formats `--help` text: usage line, then one line per flag with its choices and default. */
 export function helpText(usage: string, specs: readonly FlagSpec[]): string {
   const width = Math.max(...specs.map((s) => s.name.length)) + 4;
   const lines = specs.map((s) => {
-    const def = s.default === undefined
-      ? ""
-      : ` (default: ${Array.isArray(s.default) ? s.default.join(",") : s.default})`;
-    return `  --${s.name.padEnd(width)}${s.help}${def}`;
+    const choices = s.choices ? `: ${s.choices.join(" | ")}` : "";
+    const def = s.default === undefined ? "" : ` (default: ${show(s.default)})`;
+    return `  --${s.name.padEnd(width)}${s.help}${choices}${def}`;
   });
   return [`usage: ${usage}`, "", "flags:", ...lines].join("\n");
 }
 
 /**
- * The command-line entry of a script: parses `args`; on a bad flag prints the error and the help
+ * The command-line entry of a script: parses `args`; on a value that is not allowed prints one
+ * line naming the flag, the value and what is allowed, on an unknown flag the error and the help,
  * and exits with status 2; with `--help` (which `specs` must declare) prints the help, then
  * `epilogue` if given, and exits with status 0.
  */
-export function parseFlagsOrExit(
+export function parseFlagsOrExit<const S extends readonly FlagSpec[]>(
   args: readonly string[],
-  specs: readonly FlagSpec[],
+  specs: S,
   usage: string,
-  epilogue?: (flags: ParsedFlags) => string,
-): ParsedFlags {
-  let flags: ParsedFlags;
+  epilogue?: (flags: ParsedFlags<S>) => string,
+): ParsedFlags<S> {
+  let flags: ParsedFlags<S>;
   try {
     flags = parseFlags(args, specs);
   } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
+    if (e instanceof SettingError) {
+      // A value that is not allowed: one line says which and what is.
+      console.error(`error: ${e.message}`);
+      Deno.exit(2);
+    }
+    if (!(e instanceof UsageError)) throw e;
     console.error(`${e.message}\n\n${helpText(usage, specs)}`);
     Deno.exit(2);
   }
-  if (flags.help) {
+  if ((flags as Record<string, unknown>).help) {
     console.log(helpText(usage, specs) + (epilogue ? `\n\n${epilogue(flags)}` : ""));
     Deno.exit(0);
   }
   return flags;
+}
+
+/**
+ * Runs a script's body; a {@linkcode UsageError} (a bad flag, variable or config value, raised
+ * before anything is written) is printed as one line, `error: <message>`, and exits with
+ * status 2. Other errors propagate with their stack.
+ */
+export async function exitOnUsageError<T>(body: () => T | Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`error: ${e.message}`);
+    Deno.exit(2);
+  }
 }

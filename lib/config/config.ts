@@ -7,22 +7,36 @@
  * @module
  */
 
+import { ConfigError } from "./errors.ts";
+
+/** Every fusion, reference first. */
+export const FUSIONS = ["product", "concat", "sum"] as const;
 /** How the image and text vectors are combined after L2 normalisation. */
-export type Fusion = "product" | "concat" | "sum";
+export type Fusion = typeof FUSIONS[number];
+/** Every modality setting, reference first. */
+export const MODALITIES = ["both", "image-only", "text-only"] as const;
 /** Which modalities reach the fusion step (the image-only / text-only ablations). */
-export type Modality = "both" | "image-only" | "text-only";
+export type Modality = typeof MODALITIES[number];
+/** Every output layer kind, reference first. */
+export const CLASSIFIER_KINDS = ["cosine", "linear"] as const;
 /** The output layer: MemeCLIP's cosine classifier, or a plain linear layer (ablation). */
-export type ClassifierKind = "cosine" | "linear";
+export type ClassifierKind = typeof CLASSIFIER_KINDS[number];
+/** Every classifier initialisation, reference first. */
+export const CLASSIFIER_INITS = ["prompt", "random"] as const;
 /** How the classifier weights start: CLIP prompt embeddings (reference) or random rows. */
-export type ClassifierInit = "prompt" | "random";
+export type ClassifierInit = typeof CLASSIFIER_INITS[number];
+/** Every image preprocessing mode, reference first. */
+export const PREPROCESS_MODES = ["squash", "crop"] as const;
 /** Image preprocessing before CLIP: squash to 224×224 (reference) or CLIP's resize + centre crop. */
-export type Preprocess = "squash" | "crop";
+export type Preprocess = typeof PREPROCESS_MODES[number];
+/** Every image decoding mode, reference first. */
+export const IMAGE_MODES = ["pillow", "managed"] as const;
 /**
  * How an image file becomes RGB pixels: `pillow` (reference) as `PIL.Image.open(p).convert("RGB")`
  * — alpha dropped, EXIF orientation and ICC profile ignored; `managed` as a viewer shows it —
  * EXIF orientation applied, colour-managed to sRGB, transparency composited on white.
  */
-export type ImageMode = "pillow" | "managed";
+export type ImageMode = typeof IMAGE_MODES[number];
 
 /** The trainable head (everything after the frozen CLIP encoders). */
 export interface HeadConfig {
@@ -120,15 +134,6 @@ export const DEFAULT_CONFIG: MemeSenseConfig = deepFreeze({
   train: { lr: 1e-4, weightDecay: 1e-4, epochs: 10, batchSize: 16, seed: 42 },
 });
 
-/** Thrown for an invalid config value; `field` is the dotted path, e.g. `head.ratio`. */
-export class ConfigError extends Error {
-  /** Creates the error for `field`. */
-  constructor(readonly field: string, message: string) {
-    super(`invalid config ${field}: ${message}`);
-    this.name = "ConfigError";
-  }
-}
-
 /** Returns `base` with `overrides` applied, validated. */
 export function makeConfig(
   overrides: ConfigOverrides = {},
@@ -147,17 +152,17 @@ export function makeConfig(
  */
 export function validateConfig(value: unknown): MemeSenseConfig {
   const c = value as MemeSenseConfig;
-  if (typeof c !== "object" || c === null) throw new ConfigError("(root)", "not an object");
+  if (typeof c !== "object" || c === null) throw new ConfigError("(root)", c, "an object");
   for (const part of ["clip", "head", "train"] as const) {
     if (typeof c[part] !== "object" || c[part] === null) {
-      throw new ConfigError(part, "missing section");
+      throw new ConfigError(part, c[part], "a section object");
     }
   }
   const { clip, head, train } = c;
   nonEmptyString("clip.variant", clip.variant);
   nonEmptyString("clip.model", clip.model);
-  oneOf("clip.preprocess", clip.preprocess, ["squash", "crop"]);
-  oneOf("clip.imageMode", clip.imageMode, ["pillow", "managed"]);
+  oneOf("clip.preprocess", clip.preprocess, PREPROCESS_MODES);
+  oneOf("clip.imageMode", clip.imageMode, IMAGE_MODES);
 
   integer("head.unmappedDim", head.unmappedDim, 1);
   integer("head.mapDim", head.mapDim, 1);
@@ -167,29 +172,24 @@ export function validateConfig(value: unknown): MemeSenseConfig {
   if (head.mapDim % head.adapterReduction !== 0) {
     throw new ConfigError(
       "head.adapterReduction",
-      `${head.adapterReduction} does not divide mapDim ${head.mapDim}`,
+      head.adapterReduction,
+      `a divisor of head.mapDim ${head.mapDim}`,
     );
   }
   if (!Array.isArray(head.dropProbs) || head.dropProbs.length !== 3) {
-    throw new ConfigError(
-      "head.dropProbs",
-      `expected 3 probabilities, got ${show(head.dropProbs)}`,
-    );
+    throw new ConfigError("head.dropProbs", head.dropProbs, "3 probabilities");
   }
   head.dropProbs.forEach((p, i) => inRange(`head.dropProbs[${i}]`, p, 0, 1, false));
   inRange("head.ratio", head.ratio, 0, 1, true);
   positive("head.scale", head.scale);
-  oneOf("head.fusion", head.fusion, ["product", "concat", "sum"]);
-  oneOf("head.modality", head.modality, ["both", "image-only", "text-only"]);
-  oneOf("head.classifier", head.classifier, ["cosine", "linear"]);
-  oneOf("head.classifierInit", head.classifierInit, ["prompt", "random"]);
+  oneOf("head.fusion", head.fusion, FUSIONS);
+  oneOf("head.modality", head.modality, MODALITIES);
+  oneOf("head.classifier", head.classifier, CLASSIFIER_KINDS);
+  oneOf("head.classifierInit", head.classifierInit, CLASSIFIER_INITS);
 
   positive("train.lr", train.lr);
   if (!Number.isFinite(train.weightDecay) || train.weightDecay < 0) {
-    throw new ConfigError(
-      "train.weightDecay",
-      `expected a number ≥ 0, got ${show(train.weightDecay)}`,
-    );
+    throw new ConfigError("train.weightDecay", train.weightDecay, "a number ≥ 0");
   }
   integer("train.epochs", train.epochs, 1);
   integer("train.batchSize", train.batchSize, 1);
@@ -202,31 +202,27 @@ export function configToJson(config: MemeSenseConfig): string {
   return JSON.stringify(config, null, 2);
 }
 
-function show(v: unknown): string {
-  return typeof v === "string" ? `"${v}"` : JSON.stringify(v) ?? String(v);
-}
-
 function nonEmptyString(field: string, v: unknown): void {
   if (typeof v !== "string" || v.length === 0) {
-    throw new ConfigError(field, `expected a non-empty string, got ${show(v)}`);
+    throw new ConfigError(field, v, "a non-empty string");
   }
 }
 
 function oneOf(field: string, v: unknown, allowed: readonly string[]): void {
   if (!allowed.includes(v as string)) {
-    throw new ConfigError(field, `expected one of ${allowed.join(", ")}, got ${show(v)}`);
+    throw new ConfigError(field, v, `one of ${allowed.join(", ")}`);
   }
 }
 
 function integer(field: string, v: unknown, min: number): void {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-    throw new ConfigError(field, `expected an integer ≥ ${min}, got ${show(v)}`);
+    throw new ConfigError(field, v, `an integer ≥ ${min}`);
   }
 }
 
 function positive(field: string, v: unknown): void {
   if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-    throw new ConfigError(field, `expected a number > 0, got ${show(v)}`);
+    throw new ConfigError(field, v, "a number > 0");
   }
 }
 
@@ -234,10 +230,7 @@ function inRange(field: string, v: unknown, lo: number, hi: number, hiInclusive:
   const ok = typeof v === "number" && Number.isFinite(v) && v >= lo &&
     (hiInclusive ? v <= hi : v < hi);
   if (!ok) {
-    throw new ConfigError(
-      field,
-      `expected a number in [${lo}, ${hi}${hiInclusive ? "]" : ")"}, got ${show(v)}`,
-    );
+    throw new ConfigError(field, v, `a number in [${lo}, ${hi}${hiInclusive ? "]" : ")"}`);
   }
 }
 

@@ -1,6 +1,8 @@
 /**
  * Experiment configuration: the typed config with MemeCLIP's reference defaults, the four PrideMM
- * tasks with their class names, validation, and command-line overrides.
+ * tasks with their class names, validation, the `MEMESENSE_*` environment variables, and typed
+ * command-line flags. Each setting is resolved once, flag first, then its variable, then its
+ * default.
  *
  * ```ts
  * import { makeConfig, TASKS } from "./lib/config/mod.ts";
@@ -13,3 +15,6 @@
 export * from "./config.ts";
 export * from "./tasks.ts";
 export * from "./cli.ts";
+export * from "./env.ts";
+export * from "./errors.ts";
+export * from "./settings.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { type TaskName, TASKS } from "../config/mod.ts";
+import { readEnvironment, type TaskName, TASKS } from "../config/mod.ts";
 import { REPO_ROOT } from "../util/mod.ts";
 import { decodeCsvBytes, parseCsv } from "./csv.ts";
 import { DataError } from "./errors.ts";
@@ -218,7 +218,7 @@ export const DEFAULT_DATA_DIR: string = join(REPO_ROOT, "data", "PrideMM");
  * `../shared/data/PrideMM.csv` beside the repository; `null` when there is none.
  */
 export function findPrideMMCsv(): string | null {
-  const fromEnv = Deno.env.get("MEMESENSE_PRIDEMM_CSV");
+  const fromEnv = readEnvironment().pridemmCsv;
   if (fromEnv) return fromEnv;
   for (
     const path of [

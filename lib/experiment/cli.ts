@@ -6,14 +6,16 @@
  */
 import { dirname } from "node:path";
 import {
+  BACKEND_CHOICES,
   CONFIG_FLAGS,
-  DEFAULT_CLIP_MODEL,
+  defineFlags,
   type FlagSpec,
-  type MemeSenseConfig,
-  type ParsedFlags,
+  readEnvironment,
+  type RunSettings,
+  SettingError,
   TASK_NAMES,
   type TaskName,
-  taskSpec,
+  UsageError,
 } from "../config/mod.ts";
 import {
   DataError,
@@ -38,8 +40,8 @@ import {
   summaryTable,
 } from "./tables.ts";
 
-/** Data, model, output and execution flags common to the experiment scripts. */
-export const COMMON_FLAGS: readonly FlagSpec[] = [
+/** Data, output and execution flags common to the experiment scripts. */
+export const COMMON_FLAGS = defineFlags([
   {
     name: "data",
     type: "string",
@@ -60,15 +62,9 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
     help: "hash every feature-store chunk, even where size and time are unchanged",
   },
   {
-    name: "model",
-    type: "string",
-    help:
-      `CLIP model: Hugging Face id, local directory or "tiny" (default: $MEMESENSE_CLIP_MODEL or ${DEFAULT_CLIP_MODEL})`,
-  },
-  {
     name: "offline",
     type: "boolean",
-    help: "never contact the model hub (also MEMESENSE_OFFLINE=1)",
+    help: "never contact the model hub (default: $MEMESENSE_OFFLINE, else false)",
   },
   {
     name: "out",
@@ -79,11 +75,15 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: "name", type: "string", help: "run name (default: the script's name)" },
   {
     name: "backend",
-    type: "string",
-    default: "auto",
-    help: "training backend: auto | blas | wasm | cpu | tfjs-node | tfjs-node-gpu",
+    type: "choice",
+    choices: BACKEND_CHOICES,
+    help: "training backend (default: $MEMESENSE_BACKEND, else auto)",
   },
-  { name: "workers", type: "number", help: "parallel training workers (default: one per core)" },
+  {
+    name: "workers",
+    type: "integer",
+    help: "parallel training workers, ≥ 1 (default: one per core)",
+  },
   {
     name: "resume",
     type: "string",
@@ -96,12 +96,18 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
     help: "leave the gallery of confident errors (meme images and texts) out of the report",
   },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 
 /** Parses a comma-separated task list, checking each name. */
 export function parseTasks(list: readonly string[]): TaskName[] {
-  if (list.length === 0) throw new Error(`--tasks: give at least one of ${TASK_NAMES.join(", ")}`);
-  return list.map((t) => taskSpec(t).name);
+  const allowed = `one or more of ${TASK_NAMES.join(", ")}`;
+  if (list.length === 0) throw new SettingError("--tasks", "", allowed);
+  for (const t of list) {
+    if (!(TASK_NAMES as readonly string[]).includes(t)) {
+      throw new SettingError("--tasks", list, allowed);
+    }
+  }
+  return list as TaskName[];
 }
 
 /**
@@ -114,25 +120,27 @@ export function parseSeeds(raw: string | number, baseSeed: number): number[] {
     return text.split(",").map((s) => {
       const v = Number(s.trim());
       if (!Number.isInteger(v) || v < 0) {
-        throw new Error(`--seeds: "${s}" is not a seed (integer ≥ 0)`);
+        throw new SettingError("--seeds", raw, "a count ≥ 1 or a comma list of integers ≥ 0");
       }
       return v;
     });
   }
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`--seeds: expected a count ≥ 1 or a comma list, got "${raw}"`);
+    throw new SettingError("--seeds", raw, "a count ≥ 1 or a comma list of integers ≥ 0");
   }
   return Array.from({ length: n }, (_, i) => baseSeed + i);
 }
 
-/** All flags of a script: its own, the common ones, then the config overrides. */
-export function scriptFlags(own: readonly FlagSpec[]): FlagSpec[] {
+/** All flags of a script: its own, the common ones, then the config flags. */
+export function scriptFlags<const O extends readonly FlagSpec[]>(
+  own: O,
+): readonly [...O, ...typeof COMMON_FLAGS, ...typeof CONFIG_FLAGS] {
   return [...own, ...COMMON_FLAGS, ...CONFIG_FLAGS];
 }
 
 /** A problem with the set-up (data or model not available), explained with what to do. */
-export class SetupError extends Error {
+export class SetupError extends UsageError {
   /** Creates the error. */
   constructor(message: string) {
     super(message);
@@ -140,15 +148,24 @@ export class SetupError extends Error {
   }
 }
 
-/** Resolves data and model from flags and prepares the experiment inputs. */
+/**
+ * Prepares the experiment inputs from the resolved settings: the data from `--data` / `--images`
+ * (else `MEMESENSE_PRIDEMM_CSV`, else `data/PrideMM/`, downloaded unless offline), the features
+ * of exactly the CLIP model `settings.config.clip.model` names.
+ */
 export async function prepareFromFlags(
-  flags: ParsedFlags,
-  config: MemeSenseConfig,
+  flags: {
+    readonly data?: string;
+    readonly images?: string;
+    readonly "csv-encoding"?: string;
+    readonly verify?: boolean;
+  },
+  settings: RunSettings,
   log?: (line: string) => void,
 ): Promise<ExperimentInputs> {
-  const offline = flags.offline === true || Deno.env.get("MEMESENSE_OFFLINE") === "1";
-  const csv = (flags.data as string | undefined) ??
-    (Deno.env.get("MEMESENSE_PRIDEMM_CSV") || await localOrDownloadedPrideMM(offline, log));
+  const { config, offline } = settings;
+  const csv = flags.data ??
+    (readEnvironment().pridemmCsv ?? await localOrDownloadedPrideMM(offline, log));
   if (!(await exists(csv))) {
     throw new SetupError(
       `PrideMM annotations not found at ${csv}.\n` +
@@ -157,7 +174,7 @@ export async function prepareFromFlags(
         "  - or run the whole pipeline offline on generated memes: deno task demo",
     );
   }
-  const images = (flags.images as string | undefined) ?? `${dirname(csv)}/Images`;
+  const images = flags.images ?? `${dirname(csv)}/Images`;
   if (!(await exists(images))) {
     throw new SetupError(
       `PrideMM images not found at ${images} (the CSV holds labels and text only).\n` +
@@ -166,8 +183,7 @@ export async function prepareFromFlags(
         "  - or run the whole pipeline offline on generated memes: deno task demo",
     );
   }
-  const model = (flags.model as string | undefined) ?? Deno.env.get("MEMESENSE_CLIP_MODEL") ??
-    config.clip.model;
+  const model = config.clip.model;
   try {
     return await prepareInputs({
       csv,
@@ -175,7 +191,7 @@ export async function prepareFromFlags(
       model,
       preprocess: config.clip.preprocess,
       imageMode: config.clip.imageMode,
-      offline: offline ? true : undefined,
+      offline,
       encoding: csvEncoding(flags),
       verify: flags.verify === true,
       log,
@@ -193,14 +209,12 @@ export async function prepareFromFlags(
   }
 }
 
-function csvEncoding(flags: ParsedFlags): string {
-  const encoding = String(flags["csv-encoding"] ?? "utf-8");
+function csvEncoding(flags: { readonly "csv-encoding"?: string }): string {
+  const encoding = flags["csv-encoding"] ?? "utf-8";
   try {
     new TextDecoder(encoding);
   } catch {
-    throw new SetupError(
-      `--csv-encoding: "${encoding}" is not a known encoding (e.g. utf-8, windows-1252)`,
-    );
+    throw new SettingError("--csv-encoding", encoding, "a known encoding (e.g. windows-1252)");
   }
   return encoding;
 }
@@ -311,16 +325,19 @@ export function printOutcome(
  * directory and says which run is resumed. A contradicting explicit flag, or nothing to resume:
  * one line and exit status 2.
  */
-export async function resumeFromFlags(flags: ParsedFlags, name: string): Promise<void> {
+export async function resumeFromFlags(
+  flags: { data?: string; images?: string; model?: string; resume?: string; out?: string },
+  name: string,
+): Promise<void> {
   if (flags.resume === undefined) return;
   try {
-    const target = await resolveResume(String(flags.resume), {
-      outRoot: String(flags.out ?? RESULTS_ROOT),
+    const target = await resolveResume(flags.resume, {
+      outRoot: flags.out ?? RESULTS_ROOT,
       name,
     }, {
-      data: flags.data as string | undefined,
-      images: flags.images as string | undefined,
-      model: flags.model as string | undefined,
+      data: flags.data,
+      images: flags.images,
+      model: flags.model,
     });
     flags.data = target.data;
     flags.images = target.images;

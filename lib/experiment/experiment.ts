@@ -10,7 +10,7 @@ import { makeConfig, type MemeSenseConfig, type TaskName, TASKS } from "../confi
 import { BOOTSTRAP_REPLICATES, evaluateLogits } from "../metrics/mod.ts";
 import { createRunDir, writeReport, writeRunFile } from "../report/mod.ts";
 import type { BackendName, TrainResult } from "../train/mod.ts";
-import { formatDuration, REPO_ROOT } from "../util/mod.ts";
+import { assertWritableDir, formatDuration, REPO_ROOT } from "../util/mod.ts";
 import { compareWithPaper, type ComparisonRow, summarise, type SummaryRow } from "./aggregate.ts";
 import { notComparableReason, usageLine } from "./partial.ts";
 import {
@@ -154,11 +154,21 @@ export function experimentCells(
 
 /**
  * Creates (or, with `resume`, reopens) the run directory and its `config.json`, which records
- * every setting a later shard, resume or `deno task report` needs. Trains nothing.
+ * every setting a later shard, resume or `deno task report` needs. Trains nothing. Every setting
+ * is checked, and the results folder probed, before anything is created.
  */
 export async function openRun(spec: ExperimentSpec): Promise<{ runDir: string; cells: Cell[] }> {
+  if (spec.inputs.modelId !== spec.baseConfig.clip.model) {
+    // The record must name the model whose features are trained on.
+    throw new Error(
+      `config.clip.model is "${spec.baseConfig.clip.model}" but the features come from ` +
+        `"${spec.inputs.modelId}"`,
+    );
+  }
   const cells = experimentCells(spec);
+  if (!spec.resume) await assertWritableDir(spec.outRoot, "--out");
   const runDir = await resolveRunDir(spec);
+  if (spec.resume) await assertWritableDir(runDir, "--resume");
   const meta = {
     name: spec.name,
     title: spec.title,

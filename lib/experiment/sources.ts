@@ -1,15 +1,9 @@
 /**
- * Where interactive work (the notebooks) takes its model and data from, read from environment
- * variables so the same notebook runs on ViT-L/14 and PrideMM or fully offline:
- *
- * | variable | values | default |
- * |---|---|---|
- * | `MEMESENSE_OFFLINE` | `1` forbids downloads | unset |
- * | `MEMESENSE_CLIP_MODEL` | Hugging Face id, local model directory, or `tiny` | `tiny` offline, else ViT-L/14 |
- * | `MEMESENSE_DATA` | `pridemm` or `synthetic` | `synthetic` offline or without PrideMM images, else `pridemm` |
- * | `MEMESENSE_PRIDEMM_CSV` | the annotations | `data/PrideMM/PrideMM.csv`, then `../shared/data/PrideMM.csv` |
- * | `MEMESENSE_PRIDEMM_IMAGES` | the image directory | `Images/` beside the CSV |
- * | `MEMESENSE_TASK` | the task a notebook trains | `hate` on PrideMM, `stance` on the synthetic set |
+ * Where interactive work (the notebooks) takes its model and data from, read from the
+ * `MEMESENSE_*` variables (their table is in `lib/config/env.ts`) so the same notebook runs on
+ * ViT-L/14 and PrideMM or fully offline: `MEMESENSE_OFFLINE`, `MEMESENSE_CLIP_MODEL` (`tiny`
+ * when offline and unset), `MEMESENSE_DATA`, `MEMESENSE_PRIDEMM_CSV`, `MEMESENSE_PRIDEMM_IMAGES`
+ * and `MEMESENSE_TASK`.
  *
  * Label- and text-only analyses use the real PrideMM annotations whenever they are found, even
  * when the images (and so every image-dependent step) come from the synthetic set.
@@ -17,13 +11,16 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { DEFAULT_CLIP_MODEL, type TaskName, taskSpec } from "../config/mod.ts";
+import {
+  clipModelSetting,
+  type DataSource,
+  type EnvReader,
+  readEnvironment,
+  type TaskName,
+} from "../config/mod.ts";
 import { findPrideMMCsv } from "../data/mod.ts";
 import { ensureSyntheticMemes } from "../synthetic/mod.ts";
 import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
-
-/** The dataset image-dependent steps run on. */
-export type DataSource = "pridemm" | "synthetic";
 
 /** The resolved model and data. */
 export interface InputSources {
@@ -52,7 +49,7 @@ export interface InputSources {
 /** Options of {@linkcode resolveInputSources}. */
 export interface ResolveInputSourcesOptions {
   /** Reads a variable (default `Deno.env.get`). */
-  readonly env?: (name: string) => string | undefined;
+  readonly env?: EnvReader;
 }
 
 function hasFiles(dir: string): boolean {
@@ -72,19 +69,16 @@ function hasFiles(dir: string): boolean {
 export async function resolveInputSources(
   options: ResolveInputSourcesOptions = {},
 ): Promise<InputSources> {
-  const env = options.env ?? ((name: string) => Deno.env.get(name));
-  const offline = env("MEMESENSE_OFFLINE") === "1";
-  const clipModel = env("MEMESENSE_CLIP_MODEL") || (offline ? "tiny" : DEFAULT_CLIP_MODEL);
-  const csvFromEnv = env("MEMESENSE_PRIDEMM_CSV");
-  const pridemmCsv = csvFromEnv ? resolve(csvFromEnv) : findPrideMMCsv();
+  const env = readEnvironment(options.env);
+  const offline = env.offline ?? false;
+  // Offline notebooks default to the tiny model: ViT-L/14 could not be downloaded.
+  const clipModel = clipModelSetting(offline ? env.clipModel ?? "tiny" : undefined, env);
+  const pridemmCsv = env.pridemmCsv ? resolve(env.pridemmCsv) : findPrideMMCsv();
   const pridemmImages = pridemmCsv
-    ? resolve(env("MEMESENSE_PRIDEMM_IMAGES") || join(dirname(pridemmCsv), "Images"))
+    ? resolve(env.pridemmImages ?? join(dirname(pridemmCsv), "Images"))
     : null;
 
-  const requested = env("MEMESENSE_DATA");
-  if (requested && requested !== "pridemm" && requested !== "synthetic") {
-    throw new Error(`MEMESENSE_DATA="${requested}": expected "pridemm" or "synthetic"`);
-  }
+  const requested = env.data;
   let data: DataSource;
   let dataReason: string;
   if (requested === "pridemm") {
@@ -113,12 +107,7 @@ export async function resolveInputSources(
     dataReason = "PrideMM annotations and images found";
   }
 
-  const requestedTask = env("MEMESENSE_TASK");
-  const task = requestedTask
-    ? taskSpec(requestedTask).name
-    : data === "pridemm"
-    ? "hate"
-    : "stance";
+  const task = env.task ?? (data === "pridemm" ? "hate" : "stance");
   if (data === "pridemm") {
     return {
       offline,

@@ -29,7 +29,7 @@ import {
 import { loadCellResults } from "./runs.ts";
 import { parseShard, type Shard, ShardError } from "../util/mod.ts";
 import { cellsInKeyOrder, shardOf } from "./shard.ts";
-import type { FlagSpec } from "../config/mod.ts";
+import { defineFlags, UsageError } from "../config/mod.ts";
 
 /** The most tasks one array job gets (Slurm's default MaxArraySize is 1001). */
 export const MAX_ARRAY_TASKS = 1000;
@@ -189,7 +189,7 @@ export function describeSubmission(outcome: SubmitOutcome): string {
 }
 
 /** Flags of the scripts that can run sharded or on Slurm (`reproduce`, `ablate`). */
-export const CLUSTER_FLAGS: readonly FlagSpec[] = [
+export const CLUSTER_FLAGS = defineFlags([
   {
     name: "shard",
     type: "string",
@@ -197,18 +197,19 @@ export const CLUSTER_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "executor",
-    type: "string",
+    type: "choice",
+    choices: ["local", "slurm"],
     default: "local",
-    help: "local (train here) | slurm (submit an array job, one task per shard, and a report job)",
+    help: "train here, or submit a Slurm array job (one task per shard) and a report job",
   },
   {
     name: "shards",
-    type: "number",
+    type: "integer",
     help: `Slurm: array tasks of a new run (default: one per cell, at most ${MAX_ARRAY_TASKS})`,
   },
   { name: "partition", type: "string", help: "Slurm: partition" },
   { name: "time", type: "string", help: "Slurm: time limit per task, e.g. 2:00:00" },
-  { name: "cpus-per-task", type: "number", help: "Slurm: CPUs per task (training workers)" },
+  { name: "cpus-per-task", type: "integer", help: "Slurm: CPUs per task (training workers)" },
   { name: "mem", type: "string", help: "Slurm: memory per task's node, e.g. 16G" },
   { name: "gres", type: "string", help: "Slurm: generic resources per task, e.g. gpu:1" },
   { name: "account", type: "string", help: "Slurm: account to charge" },
@@ -217,7 +218,7 @@ export const CLUSTER_FLAGS: readonly FlagSpec[] = [
     type: "string",
     help: 'Slurm: more sbatch options, space-separated, e.g. "--qos=short --constraint=avx2"',
   },
-];
+]);
 
 /** How a script executes, from {@linkcode CLUSTER_FLAGS}. */
 export interface ExecutionSettings {
@@ -286,7 +287,7 @@ export function executionFromFlags(flags: Record<string, unknown>): ExecutionSet
 }
 
 /** A bad execution flag (exit status 2). */
-export class ExecutionError extends Error {
+export class ExecutionError extends UsageError {
   /** Creates the error. */
   constructor(message: string) {
     super(message);

@@ -1,3 +1,4 @@
+import { readEnvironment } from "../config/mod.ts";
 import type { Figure } from "./plotly.ts";
 import { figurePageHtml, plotlySource } from "./html.ts";
 
@@ -31,7 +32,7 @@ async function isFile(path: string): Promise<boolean> {
  * application bundles); `null` when there is none.
  */
 export async function findChromium(): Promise<string | null> {
-  const override = Deno.env.get("MEMESENSE_CHROMIUM");
+  const override = readEnvironment().chromium;
   if (override) return (await isFile(override)) ? override : null;
   const dirs = (Deno.env.get("PATH") ?? "").split(":").filter((d) => d !== "");
   for (const candidate of CANDIDATES) {

@@ -12,19 +12,16 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import {
+  BACKEND_CHOICES,
+  BACKEND_NAMES,
+  type BackendName,
+  readEnvironment,
+  SettingError,
+} from "../config/mod.ts";
 import { BLAS_BACKEND, blasThreads, loadOpenBlas, registerBlasBackend } from "./blas_kernels.ts";
 
-/** A backend the suite can train on. */
-export type BackendName = "tfjs-node-gpu" | "tfjs-node" | "blas" | "wasm" | "cpu";
-
-/** Every backend, best first: the order `auto` tries them in. */
-export const BACKEND_NAMES: readonly BackendName[] = [
-  "tfjs-node-gpu",
-  "tfjs-node",
-  "blas",
-  "wasm",
-  "cpu",
-];
+export { BACKEND_NAMES, type BackendName };
 
 /** The tfjs backend name each of ours runs as (tfjs-node registers itself as `tensorflow`). */
 const TFJS_NAME: Record<BackendName, string> = {
@@ -53,7 +50,7 @@ export function parseBackendName(name: string): BackendName | "auto" {
   if (name === "auto" || (BACKEND_NAMES as readonly string[]).includes(name)) {
     return name as BackendName | "auto";
   }
-  throw new Error(`unknown backend "${name}": expected auto, ${BACKEND_NAMES.join(", ")}`);
+  throw new SettingError("--backend", name, `one of ${BACKEND_CHOICES.join(", ")}`);
 }
 
 /** The backend selected by {@linkcode initBackend}, or null before the first call. */
@@ -118,8 +115,7 @@ export async function initBackend(
   options: { quiet?: boolean } = {},
 ): Promise<BackendName> {
   if (name === "auto") {
-    const env = Deno.env.get("MEMESENSE_BACKEND");
-    if (env) name = parseBackendName(env);
+    name = readEnvironment().backend ?? "auto";
   }
   tf.enableProdMode(); // skips tfjs's per-op NaN checks and its "install tfjs-node" notice
   if (name !== "auto") {

@@ -14,6 +14,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { readEnvironment } from "../config/mod.ts";
 
 const SYMBOLS = {
   cblas_sgemm: {
@@ -79,8 +80,8 @@ export function resetBlasStats(): void {
  * (`apt install libopenblas0`) and Homebrew (`brew install openblas`) install.
  */
 export function openBlasCandidates(): string[] {
-  const env = Deno.env.get("MEMESENSE_OPENBLAS");
-  const list = env ? [env] : [];
+  const fromEnv = readEnvironment().openblas;
+  const list = fromEnv ? [fromEnv] : [];
   if (Deno.build.os === "darwin") {
     list.push(
       "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
@@ -426,8 +427,7 @@ export function registerBlasBackend(): void {
   // One thread unless asked otherwise: batch-16 GEMMs gain little from a second thread, parallel
   // runs use one core each, and OpenBLAS's results depend (in the last bits) on how a product is
   // split across threads — with one thread everywhere, equal seeds give equal bits.
-  const threads = Number(Deno.env.get("MEMESENSE_BLAS_THREADS") ?? "1");
-  setBlasThreads(Number.isInteger(threads) && threads > 0 ? threads : 1);
+  setBlasThreads(readEnvironment().blasThreads ?? 1);
   const cpuFactory = tf.findBackendFactory("cpu");
   if (!cpuFactory) throw new Error("blas backend: tfjs's cpu backend is not registered");
   // Priority 0: tfjs never picks it on its own; the suite selects backends explicitly.

@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { dirname } from "node:path";
+import { readEnvironment, SettingError } from "../config/mod.ts";
 
 /**
  * Writes `data` to `path` atomically: to a temporary file in the same directory, then rename.
@@ -51,5 +53,31 @@ export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname.rep
  * `$MEMESENSE_CACHE`, else `<repo>/.cache`.
  */
 export function cacheDir(): string {
-  return Deno.env.get("MEMESENSE_CACHE") ?? `${REPO_ROOT}/.cache`;
+  return readEnvironment().cache ?? `${REPO_ROOT}/.cache`;
+}
+
+/**
+ * Checks, before any work, that files can be created in `dir` (or, when it does not exist yet,
+ * in its nearest existing ancestor, where it would be created). Leaves nothing behind. Throws a
+ * {@linkcode SettingError} naming `setting` (e.g. `--out`), the folder and the reason.
+ */
+export async function assertWritableDir(dir: string, setting: string): Promise<void> {
+  let probe = dir;
+  while (!(await exists(probe))) {
+    const parent = dirname(probe);
+    if (parent === probe) break;
+    probe = parent;
+  }
+  let tmp: string | undefined;
+  try {
+    tmp = await Deno.makeTempFile({ dir: probe, prefix: ".memesense-write-check-" });
+  } catch (e) {
+    const why =
+      e instanceof Deno.errors.NotADirectory || (e as Error).message.includes("Not a directory")
+        ? `${probe} is not a folder`
+        : `${probe} is not writable (${(e as Error).name})`;
+    throw new SettingError(setting, dir, `a folder where files can be created; ${why}`);
+  } finally {
+    if (tmp) await Deno.remove(tmp).catch(() => {});
+  }
 }
