@@ -226,10 +226,10 @@ Deno.test("run locks: shards of one split coexist; the same shard, other splits,
 
 Deno.test("execution flags: a bad --shard, an unknown executor, Slurm options without Slurm", async () => {
   const cases: [string[], RegExp][] = [
-    [["--shard", "5/4"], /^--shard: "5\/4" is not a shard K\/N with 1 ≤ K ≤ N/],
-    [["--executor", "pbs"], /^--executor: "pbs" is not local or slurm/],
-    [["--partition", "gpu"], /^--partition needs --executor slurm/],
-    [["--executor", "slurm", "--shard", "1/2"], /^--shard is for one process; .*--shards N/],
+    [["--shard", "5/4"], /^error: --shard: "5\/4" is not a shard K\/N with 1 ≤ K ≤ N/],
+    [["--executor", "pbs"], /^error: --executor pbs: expected one of local, slurm\n$/],
+    [["--partition", "gpu"], /^error: --partition needs --executor slurm/],
+    [["--executor", "slurm", "--shard", "1/2"], /^error: --shard is for one process; .*--shards N/],
     [["--executor", "slurm", "--sbatch-extra", "qos=short"], /"qos=short" is not an sbatch option/],
   ];
   for (const [args, message] of cases) {
