@@ -46,32 +46,67 @@ const SIG_ZIP64_LOCATOR = 0x07064b50;
 const EOCD_SIZE = 22;
 const MAX_COMMENT = 0xffff;
 
+/** Bytes read by position: an open file, or an archive already in memory. */
+interface Source {
+  readonly size: number;
+  /** Up to `length` bytes from `offset` (fewer at the end); never more than the source holds. */
+  readAt(offset: number, length: number): Promise<Uint8Array>;
+  close(): void;
+}
+
+function fileSource(file: Deno.FsFile, size: number): Source {
+  return {
+    size,
+    readAt: (offset, length) => readAt(file, size, offset, length),
+    close: () => file.close(),
+  };
+}
+
+function bytesSource(bytes: Uint8Array): Source {
+  return {
+    size: bytes.length,
+    readAt: (offset, length) => {
+      const start = Math.min(Math.max(0, offset), bytes.length);
+      return Promise.resolve(bytes.subarray(start, Math.min(bytes.length, start + length)));
+    },
+    close: () => {},
+  };
+}
+
 /** An open archive. Close it with {@linkcode ZipReader.close} (or `using`). */
 export class ZipReader implements Disposable {
   /** Every entry, in central-directory order. */
   readonly entries: readonly ZipEntry[];
-  readonly #file: Deno.FsFile;
+  readonly #source: Source;
   readonly #path: string;
   readonly #size: number;
 
-  private constructor(path: string, file: Deno.FsFile, size: number, entries: ZipEntry[]) {
+  private constructor(path: string, source: Source, entries: ZipEntry[]) {
     this.#path = path;
-    this.#file = file;
-    this.#size = size;
+    this.#source = source;
+    this.#size = source.size;
     this.entries = Object.freeze(entries);
   }
 
   /** Opens `path` and reads its central directory; throws {@linkcode ZipError} if it is damaged. */
   static async open(path: string): Promise<ZipReader> {
     const file = await Deno.open(path, { read: true });
+    const source = fileSource(file, (await file.stat()).size);
     try {
-      const size = (await file.stat()).size;
-      const entries = await readCentralDirectory(file, size, path);
-      return new ZipReader(path, file, size, entries);
+      return new ZipReader(path, source, await readCentralDirectory(source, path));
     } catch (e) {
-      file.close();
+      source.close();
       throw e;
     }
+  }
+
+  /**
+   * Reads an archive held in memory (`name` labels errors); throws {@linkcode ZipError} if it is
+   * damaged.
+   */
+  static async fromBytes(bytes: Uint8Array, name: string): Promise<ZipReader> {
+    const source = bytesSource(bytes);
+    return new ZipReader(name, source, await readCentralDirectory(source, name));
   }
 
   /** Reads, decompresses and checks (size and CRC-32) one entry. */
@@ -81,7 +116,7 @@ export class ZipReader implements Disposable {
     if (entry.method !== 0 && entry.method !== 8) {
       throw fail(`compression method ${entry.method} is not supported (only stored and deflate)`);
     }
-    const header = await readAt(this.#file, entry.localHeaderOffset, 30);
+    const header = await this.#source.readAt(entry.localHeaderOffset, 30);
     const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
     if (header.length < 30 || view.getUint32(0, true) !== SIG_LOCAL) {
       throw fail(`no local header at offset ${entry.localHeaderOffset}`);
@@ -91,10 +126,12 @@ export class ZipReader implements Disposable {
     if (dataStart + entry.compressedSize > this.#size) {
       throw fail(`data runs past the end of the file (${this.#size} bytes): truncated archive`);
     }
-    const raw = await readAt(this.#file, dataStart, entry.compressedSize);
+    const raw = await this.#source.readAt(dataStart, entry.compressedSize);
     let data: Uint8Array;
     try {
-      data = entry.method === 0 ? raw : await inflateRaw(raw);
+      // Inflation stops one byte past the declared size: a damaged or hostile entry cannot make
+      // the reader allocate more than its central directory promised.
+      data = entry.method === 0 ? raw : await inflateRaw(raw, entry.size + 1);
     } catch (e) {
       throw fail(`corrupt deflate data (${(e as Error).message})`);
     }
@@ -110,7 +147,7 @@ export class ZipReader implements Disposable {
 
   /** Closes the file. */
   close(): void {
-    this.#file.close();
+    this.#source.close();
   }
 
   /** Closes the file (for `using`). */
@@ -119,14 +156,11 @@ export class ZipReader implements Disposable {
   }
 }
 
-async function readCentralDirectory(
-  file: Deno.FsFile,
-  size: number,
-  path: string,
-): Promise<ZipEntry[]> {
+async function readCentralDirectory(source: Source, path: string): Promise<ZipEntry[]> {
   const fail = (detail: string) => new ZipError(path, detail);
+  const size = source.size;
   const tailLength = Math.min(size, EOCD_SIZE + MAX_COMMENT);
-  const tail = await readAt(file, size - tailLength, tailLength);
+  const tail = await source.readAt(size - tailLength, tailLength);
   const tv = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
   let eocd = -1;
   for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
@@ -153,7 +187,7 @@ async function readCentralDirectory(
       throw fail("ZIP64 archive without a ZIP64 locator: truncated or damaged");
     }
     const recordOffset = Number(tv.getBigUint64(locatorAt + 8, true));
-    const record = await readAt(file, recordOffset, 56);
+    const record = await source.readAt(recordOffset, 56);
     const rv = new DataView(record.buffer, record.byteOffset, record.byteLength);
     if (record.length < 56 || rv.getUint32(0, true) !== SIG_ZIP64_EOCD) {
       throw fail(`no ZIP64 end-of-central-directory record at offset ${recordOffset}`);
@@ -167,7 +201,7 @@ async function readCentralDirectory(
       `the central directory (offset ${cdOffset}, ${cdSize} bytes) lies past the end of the file (${size} bytes): truncated archive`,
     );
   }
-  const cd = await readAt(file, cdOffset, cdSize);
+  const cd = await source.readAt(cdOffset, cdSize);
   const v = new DataView(cd.buffer, cd.byteOffset, cd.byteLength);
   const entries: ZipEntry[] = [];
   let p = 0;
@@ -188,12 +222,19 @@ async function readCentralDirectory(
     // ZIP64 extra field (id 1): 8-byte values for exactly the fields saturated above, in order.
     let e = p + 46 + nameLength;
     const extraEnd = e + extraLength;
+    if (extraEnd + commentLength > cd.length) {
+      throw fail(`central directory entry ${n + 1} of ${count} runs past the directory's end`);
+    }
     while (e + 4 <= extraEnd) {
       const id = v.getUint16(e, true);
       const length = v.getUint16(e + 2, true);
       if (id === 1) {
         let q = e + 4;
+        const fieldEnd = Math.min(e + 4 + length, extraEnd);
         const next = () => {
+          if (q + 8 > fieldEnd) {
+            throw fail(`central directory entry ${n + 1}: its ZIP64 field is too short`);
+          }
           const value = Number(v.getBigUint64(q, true));
           q += 8;
           return value;
@@ -219,7 +260,15 @@ async function readCentralDirectory(
   return entries;
 }
 
-async function readAt(file: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {
+async function readAt(
+  file: Deno.FsFile,
+  size: number,
+  offset: number,
+  length: number,
+): Promise<Uint8Array> {
+  // Never allocate past the end of the file, whatever a damaged header claims.
+  offset = Math.min(Math.max(0, offset), size);
+  length = Math.max(0, Math.min(length, size - offset));
   const buf = new Uint8Array(length);
   await file.seek(offset, Deno.SeekMode.Start);
   let got = 0;
@@ -231,10 +280,32 @@ async function readAt(file: Deno.FsFile, offset: number, length: number): Promis
   return buf.subarray(0, got);
 }
 
-async function inflateRaw(data: Uint8Array): Promise<Uint8Array> {
+/** Inflates raw deflate data, stopping once `limit` bytes have come out. */
+async function inflateRaw(data: Uint8Array, limit: number): Promise<Uint8Array> {
   const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream()
     .pipeThrough(new DecompressionStream("deflate-raw"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  const reader = stream.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      total += value.length;
+      if (total >= limit) break;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const out = new Uint8Array(Math.min(total, limit));
+  let at = 0;
+  for (const p of parts) {
+    const n = Math.min(p.length, out.length - at);
+    out.set(p.subarray(0, n), at);
+    at += n;
+  }
+  return out;
 }
 
 const CRC_TABLE = (() => {

@@ -206,7 +206,10 @@ export function decodeChunk(
   } catch {
     throw new Error("no readable image provenance");
   }
-  if (!Array.isArray(records) || records.length !== n) throw new Error("provenance rows differ");
+  if (
+    !Array.isArray(records) || records.length !== n ||
+    !records.every((r) => typeof r?.path === "string" && "sha256" in r && "error" in r)
+  ) throw new Error("provenance rows differ");
   return {
     file,
     index: idx,

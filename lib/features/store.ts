@@ -171,6 +171,13 @@ export async function readManifest(dir: string): Promise<StoreManifest | null> {
         "the chunk files)",
     );
   }
+  if (
+    m?.format === FEATURE_STORE_FORMAT &&
+    (!Array.isArray(m.chunks) || !Array.isArray(m.images) || !Array.isArray(m.names) ||
+      typeof m.files?.prompts?.file !== "string")
+  ) {
+    throw new FeatureStoreError(path, `${path} is damaged (fields missing); ${REPAIR}`);
+  }
   if (m?.format !== FEATURE_STORE_FORMAT || m.complete !== true) {
     throw new FeatureStoreError(
       path,

@@ -90,49 +90,67 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafeFile {
       `${file}: header length ${n} exceeds the file (${bytes.length} bytes)`,
     );
   }
-  let header: Record<string, unknown>;
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
     throw new SafetensorsError(`${file}: header is not valid JSON (${(e as Error).message})`);
   }
+  if (typeof header !== "object" || header === null || Array.isArray(header)) {
+    throw new SafetensorsError(`${file}: header is not a JSON object`);
+  }
   const dataStart = 8 + n;
+  const dataLength = bytes.length - dataStart;
   const tensors: Record<string, SafeTensor> = {};
   const unsupported: Record<string, string> = {};
   let metadata: Record<string, string> = {};
+  const isIndex = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
   for (const [name, value] of Object.entries(header)) {
     if (name === "__metadata__") {
-      metadata = (value ?? {}) as Record<string, string>;
+      if (
+        typeof value !== "object" || value === null || Array.isArray(value) ||
+        Object.values(value).some((v) => typeof v !== "string")
+      ) {
+        throw new SafetensorsError(`${file}: __metadata__ is not a map of strings`);
+      }
+      metadata = value as Record<string, string>;
       continue;
     }
-    const { dtype, shape, data_offsets: range } = value as {
-      dtype: string;
-      shape: number[];
-      data_offsets: [number, number];
+    const entry = (typeof value === "object" && value !== null ? value : {}) as {
+      dtype?: unknown;
+      shape?: unknown;
+      data_offsets?: unknown;
     };
-    if (!Array.isArray(shape) || !Array.isArray(range) || range.length !== 2) {
-      throw new SafetensorsError(`${file}: tensor ${name} has a malformed header entry`);
+    const { dtype, shape, data_offsets: range } = entry;
+    if (
+      typeof dtype !== "string" || !Array.isArray(shape) || !shape.every(isIndex) ||
+      !Array.isArray(range) || range.length !== 2 || !range.every(isIndex) || range[0] > range[1] ||
+      range[1] > dataLength
+    ) {
+      throw new SafetensorsError(
+        `${file}: tensor ${name} has a malformed header entry (dtype, shape or data offsets)`,
+      );
     }
     if (!(dtype in BYTES)) {
-      unsupported[name] = String(dtype);
+      unsupported[name] = dtype;
       continue;
     }
-    const count = shape.reduce((a, b) => a * b, 1);
-    const [begin, end] = range;
-    if (
-      begin < 0 || end - begin !== count * BYTES[dtype as SafeDType] ||
-      dataStart + end > bytes.length
-    ) {
+    // The element count is checked against the byte range, which lies inside the file, before
+    // anything is allocated: no header can make the reader allocate more than the file holds.
+    const [begin, end] = range as [number, number];
+    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (end - begin !== count * BYTES[dtype as SafeDType]) {
       throw new SafetensorsError(
         `${file}: tensor ${name} [${shape}] has data offsets [${begin}, ${end}] that do not fit`,
       );
     }
     const raw = bytes.slice(dataStart + begin, dataStart + end);
+    const s = shape as number[];
     tensors[name] = dtype === "F32"
-      ? { dtype, shape, data: new Float32Array(raw.buffer) }
+      ? { dtype, shape: s, data: new Float32Array(raw.buffer) }
       : dtype === "I32"
-      ? { dtype, shape, data: new Int32Array(raw.buffer) }
-      : { dtype: "U8", shape, data: raw };
+      ? { dtype, shape: s, data: new Int32Array(raw.buffer) }
+      : { dtype: "U8", shape: s, data: raw };
   }
   return { tensors, unsupported, metadata };
 }
