@@ -124,14 +124,16 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafeFile {
     const { dtype, shape, data_offsets: range } = entry;
     if (
       typeof dtype !== "string" || !Array.isArray(shape) || !shape.every(isIndex) ||
-      !Array.isArray(range) || range.length !== 2 || !range.every(isIndex) || range[0] > range[1] ||
-      range[1] > dataLength
+      !Array.isArray(range) || range.length !== 2 || !range.every(isIndex) || range[0] > range[1]
     ) {
       throw new SafetensorsError(
         `${file}: tensor ${name} has a malformed header entry (dtype, shape or data offsets)`,
       );
     }
     if (!(dtype in BYTES)) {
+      if (range[1] > dataLength) {
+        throw new SafetensorsError(`${file}: tensor ${name} lies past the end of the file`);
+      }
       unsupported[name] = dtype;
       continue;
     }
@@ -139,7 +141,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafeFile {
     // anything is allocated: no header can make the reader allocate more than the file holds.
     const [begin, end] = range as [number, number];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== count * BYTES[dtype as SafeDType]) {
+    if (end > dataLength || end - begin !== count * BYTES[dtype as SafeDType]) {
       throw new SafetensorsError(
         `${file}: tensor ${name} [${shape}] has data offsets [${begin}, ${end}] that do not fit`,
       );
