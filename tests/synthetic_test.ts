@@ -8,7 +8,6 @@ import {
   HATE_HUES,
   hslToHex,
   planSyntheticMemes,
-  PRIDEMM_COLUMNS,
   splitSizes,
   STANCE_COLOURS,
   SYNTHETIC_VERSION,
@@ -17,6 +16,7 @@ import {
 } from "../lib/synthetic/mod.ts";
 import { textPath, wrapWords } from "../lib/synthetic/font.ts";
 import { REPO_ROOT, sha256Hex } from "../lib/util/mod.ts";
+import { PRIDEMM_COLUMNS } from "../lib/data/mod.ts";
 
 type Row = Record<string, string>;
 

@@ -6,7 +6,7 @@
  */
 import type { MemeSenseConfig, TaskName } from "../config/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
-import type { EpochRecord } from "../train/mod.ts";
+import { type EpochRecord, type Protocol, PROTOCOLS } from "../train/mod.ts";
 import type { Split } from "../data/mod.ts";
 
 /** One training run to perform. */
@@ -43,10 +43,8 @@ export interface CellResult {
   readonly excluded: Readonly<Record<Split, number>>;
 }
 
-/** The two checkpoint-selection protocols, in table order. */
-export const PROTOCOLS = ["reference", "clean"] as const;
-/** A checkpoint-selection protocol. */
-export type Protocol = typeof PROTOCOLS[number];
+// The protocols are training's: it selects the epochs they report.
+export { type Protocol, PROTOCOLS };
 
 /** The file-name-safe key of a cell: `<variant>__<task>__seed<seed>`. */
 export function cellKey(cell: Pick<Cell, "variant" | "task" | "seed">): string {

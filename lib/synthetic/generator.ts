@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { PRIDEMM_COLUMNS } from "../data/mod.ts";
 import { cacheDir, exists, Progress, writeFileAtomic, writeJsonAtomic } from "../util/mod.ts";
 import { renderMemePng } from "./draw.ts";
 import { planSyntheticMemes, type SyntheticMeme } from "./rules.ts";
@@ -52,9 +53,6 @@ export interface SyntheticManifest {
   readonly seed: number;
   readonly size: number;
 }
-
-/** The CSV header, exactly as PrideMM.csv spells it. */
-export const PRIDEMM_COLUMNS = ["name", "hate", "target", "stance", "humour", "split", "text"];
 
 /**
  * Formats memes as PrideMM.csv does: CRLF line ends, no quoting (captions never contain commas,

@@ -20,7 +20,6 @@ export {
   HATE_HUES,
   planSyntheticMemes,
   type ShapeKind,
-  type SplitName,
   splitSizes,
   STANCE_COLOURS,
   STANCE_SHAPES,

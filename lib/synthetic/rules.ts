@@ -20,10 +20,8 @@
  *
  * @module
  */
+import type { Split } from "../data/mod.ts";
 import { Rng } from "../util/mod.ts";
-
-/** A split name, spelled as in PrideMM.csv. */
-export type SplitName = "train" | "val" | "test";
 
 /** The shape drawn on a meme; its kind (and colour) encodes the stance label. */
 export type ShapeKind = "circle" | "square" | "triangle";
@@ -41,7 +39,7 @@ export interface SyntheticMeme {
   /** 0 no humour, 1 humour. */
   readonly humour: 0 | 1;
   /** Which split the meme belongs to. */
-  readonly split: SplitName;
+  readonly split: Split;
   /** The caption: lower-case words, no punctuation (PrideMM's texts are lower-case too). */
   readonly text: string;
   /** Background hue in degrees [0, 360). */
@@ -113,7 +111,7 @@ export const FILLER_WORDS: readonly string[] = [
 const HUMOUR_RATE = 0.6;
 
 /** Sizes of the train/val/test splits for `count` memes: about 85 / 5 / 10 %. */
-export function splitSizes(count: number): Record<SplitName, number> {
+export function splitSizes(count: number): Record<Split, number> {
   const val = Math.round(count * 0.05);
   const test = Math.round(count * 0.1);
   return { train: count - val - test, val, test };
@@ -130,12 +128,12 @@ export function planSyntheticMemes(count: number, seed: number): SyntheticMeme[]
   }
   const rng = new Rng(seed);
   const sizes = splitSizes(count);
-  const splitOrder: SplitName[] = [];
+  const splitOrder: Split[] = [];
   for (const split of ["train", "val", "test"] as const) {
     for (let i = 0; i < sizes[split]; i++) splitOrder.push(split);
   }
   const order = rng.fork("split-order").permutation(count);
-  const splitOf = (i: number): SplitName => splitOrder[order[i]];
+  const splitOf = (i: number): Split => splitOrder[order[i]];
 
   // Labels are drawn per split from shuffled, balanced lists, independently per task.
   const labels = new Map<number, { hate: 0 | 1; target: number; stance: number; humour: 0 | 1 }>();

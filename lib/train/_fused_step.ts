@@ -29,7 +29,7 @@ import type { Rng } from "../util/mod.ts";
 import { AdamWBuffers, simdAvailable } from "./_adamw_simd.ts";
 import { type AdamWOptions, adamwUpdate } from "./adamw.ts";
 import { sgemm } from "./blas_kernels.ts";
-import { crossEntropy } from "./loss.ts";
+import { crossEntropyWithGradient } from "./loss.ts";
 
 /** `F.normalize`'s epsilon, as `NORM_EPS` in lib/model. */
 const EPS = 1e-12;
@@ -407,7 +407,7 @@ export class FusedStep {
     const b = labels.length;
     const logits = this.forward(image, text, b, dropout);
     let t0 = performance.now();
-    const ce = crossEntropy(logits, labels, this.#classes);
+    const ce = crossEntropyWithGradient(logits, labels, this.#classes);
     this.profile.loss += performance.now() - t0;
     this.backward(ce.dLogits, b);
     t0 = performance.now();

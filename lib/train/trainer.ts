@@ -38,12 +38,14 @@ import { emptyProfile, FusedStep, type StepProfile } from "./_fused_step.ts";
 import { AdamW } from "./adamw.ts";
 import { type BackendName, initBackend } from "./backend.ts";
 import { BLAS_BACKEND, blasStats } from "./blas_kernels.ts";
-import { crossEntropy } from "./loss.ts";
+import { crossEntropyWithGradient } from "./loss.ts";
 import { predictLogits } from "./predict.ts";
 import { type SplitData, TrainInputError, validateSplit } from "./split.ts";
 
-/** A checkpoint-selection protocol (see the module doc). */
-export type Protocol = "reference" | "clean";
+/** The two checkpoint-selection protocols (see the module doc), in table order. */
+export const PROTOCOLS = ["reference", "clean"] as const;
+/** A checkpoint-selection protocol. */
+export type Protocol = typeof PROTOCOLS[number];
 
 /** What one epoch produced (epochs count from 1). */
 export interface EpochRecord {
@@ -241,7 +243,7 @@ export class HeadTrainer {
     /** Cross-entropy on the host; its gradient goes back as a tensor. */
     const lossGrad = (logits: tf.Tensor2D) => {
       const t0 = performance.now();
-      const ce = crossEntropy(logits.dataSync() as Float32Array, labels, C);
+      const ce = crossEntropyWithGradient(logits.dataSync() as Float32Array, labels, C);
       loss = ce.loss;
       lossMs += performance.now() - t0;
       return tf.tensor2d(ce.dLogits, [b, C]);
