@@ -164,6 +164,24 @@ Deno.test({
         ),
       );
       assert.match(status.stdout, new RegExp(`the same command with --resume ${sharded}`));
+
+      // Two resumes of the run at once: one trains the missing cell, the other is refused.
+      const twice = await Promise.allSettled([
+        runExperiment({ ...spec, resume: sharded }),
+        runExperiment({ ...spec, resume: sharded }),
+      ]);
+      const refused = twice.filter((r) => r.status === "rejected");
+      assert.equal(refused.length, 1);
+      assert.ok((refused[0] as PromiseRejectedResult).reason instanceof RunLockedError);
+      assert.match(
+        String((refused[0] as PromiseRejectedResult).reason),
+        /is in use by the whole run/,
+      );
+      const done = twice.find((r) => r.status === "fulfilled") as PromiseFulfilledResult<
+        Awaited<ReturnType<typeof runExperiment>>
+      >;
+      assert.equal(done.value.trained, 1);
+      assert.equal(await Deno.readTextFile(`${sharded}/table.md`), table);
     } finally {
       await Deno.remove(out, { recursive: true });
     }
