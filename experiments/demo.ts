@@ -24,7 +24,9 @@ import {
   type ExperimentOutcome,
   type ExperimentSpec,
   listRuns,
+  loadRunPredictions,
   parseSeeds,
+  predictionsCsv,
   prepareInputs,
   printOutcome,
   REFERENCE_VARIANT,
@@ -34,7 +36,7 @@ import {
   sweepVariants,
 } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
-import { assertWritableDir, formatDuration } from "../lib/util/mod.ts";
+import { assertWritableDir, formatDuration, writeFileAtomic } from "../lib/util/mod.ts";
 
 const FLAGS = defineFlags([
   { name: "count", type: "integer", default: 480, help: "synthetic memes to generate" },
@@ -128,6 +130,15 @@ if (import.meta.main) {
         baseConfig: makeConfig({ train: { epochs: Math.min(5, config.train.epochs) } }, config),
       });
       if (ablation) printOutcome(ablation);
+    }
+    if (reproduce) {
+      // Per-meme predictions of every cell, exported as `deno task predictions` does.
+      const csv = `${reproduce.runDir}/predictions.csv`;
+      await writeFileAtomic(csv, predictionsCsv(await loadRunPredictions(reproduce.runDir)));
+      console.log(
+        `\nper-meme predictions of every cell: ${csv} (deno task predictions <run> --csv ` +
+          "out.csv); compare the same cells of two runs: deno task compare <run A> <run B>",
+      );
     }
     console.log(`demo finished in ${formatDuration((performance.now() - t0) / 1000)}`);
   });

@@ -81,6 +81,9 @@ Deno.test({
       assert.equal(metrics.uncertainty.groups.length, 8);
       assert.equal(metrics.uncertainty.bootstrap.replicates, 2000);
       assert.equal([...Deno.readDirSync(`${demo}/predictions`)].length, 4);
+      const exported = (await Deno.readTextFile(`${demo}/predictions.csv`)).trimEnd().split("\n");
+      assert.match(exported[0], /^variant,task,seed,protocol,epoch,split,meme,true_class/);
+      assert.ok(exported.length > 100, `${exported.length} prediction rows`);
 
       for (const task of ["hate", "target", "stance", "humour"]) {
         const head = JSON.parse(await Deno.readTextFile(`${demo}/heads/${task}/head.json`));

@@ -34,6 +34,7 @@ import { RESULTS_ROOT } from "./runs.ts";
 import { PartialDataError } from "./partial.ts";
 import {
   baselineTable,
+  calibrationTable,
   comparisonTable,
   intervalTable,
   pairedComparisonTable,
@@ -303,6 +304,14 @@ export function printOutcome(
     console.log(
       `\nTest-set uncertainty (mean over seeds, 95% stratified bootstrap over test memes, ` +
         `B = ${u.bootstrap.replicates}):\n${intervalTable(shown(u.groups))}`,
+    );
+  }
+  if (u.groups.length > 0) {
+    const main = u.reference ?? u.groups[0].variant;
+    const calibration = shown(u.groups).filter((g) => g.variant === main);
+    console.log(
+      `\nCalibration of ${main} (temperature fitted on val; per-class detail in table.md):\n` +
+        calibrationTable(calibration),
     );
   }
   if (u.comparisons.length > 0) {
