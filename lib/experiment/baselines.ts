@@ -28,7 +28,9 @@ function openBlasOrNull(): boolean {
 export interface BaselineResult {
   /** e.g. `zero-shot CLIP`, `linear probe`. */
   readonly name: string;
+  /** The task. */
   readonly task: TaskName;
+  /** Its metrics on the test split. */
   readonly test: Metrics;
 }
 
@@ -74,13 +76,17 @@ function normalisedRows(m: Float32Array, rows: number, d: number): Float32Array 
 
 /** A split's inputs for the linear probe: features n × d row-major and labels. */
 export interface ProbeSplit {
+  /** Features, n × d row-major. */
   readonly x: Float32Array;
+  /** True classes. */
   readonly labels: Int32Array;
+  /** Rows. */
   readonly n: number;
 }
 
 /** Linear-probe settings. */
 export interface LinearProbeOptions {
+  /** Classes. */
   readonly numClasses: number;
   /** Full-batch Adam steps (default 300). */
   readonly steps?: number;
@@ -88,14 +94,19 @@ export interface LinearProbeOptions {
   readonly lr?: number;
   /** L2 penalty on the weights (default 1e-3). */
   readonly l2?: number;
+  /** Seed of the initialisation (default 0). */
   readonly seed?: number;
 }
 
 /** The fitted probe and its test metrics. */
 export interface LinearProbeResult {
+  /** Test metrics. */
   readonly test: Metrics;
+  /** Val metrics. */
   readonly val: Metrics;
+  /** Weights, C × d row-major. */
   readonly weights: Float32Array;
+  /** Biases, one per class. */
   readonly bias: Float32Array;
 }
 

@@ -81,9 +81,13 @@ export interface GroupCalibration {
 
 /** Everything computed for one (variant, task, protocol). */
 export interface GroupStats {
+  /** The head variant. */
   readonly variant: string;
+  /** The task. */
   readonly task: TaskName;
+  /** The checkpoint-selection protocol. */
   readonly protocol: Protocol;
+  /** The seeds averaged, ascending. */
   readonly seeds: readonly number[];
   /** Test memes scored. */
   readonly n: number;
@@ -95,18 +99,22 @@ export interface GroupStats {
   readonly perClass: readonly ClassScores[];
   /** Balanced accuracy, mean over seeds. */
   readonly balancedAccuracy: number;
+  /** Calibration before and after temperature scaling. */
   readonly calibration: GroupCalibration;
 }
 
-/** A group's predictions, aligned across seeds. */
-interface Group {
+/** The cells of one (variant, task), seeds ascending, scored on the same test memes. */
+export interface SeedGroup {
+  /** The head variant. */
   readonly variant: string;
+  /** The task. */
   readonly task: TaskName;
+  /** One per seed. */
   readonly cells: readonly CellPredictions[];
 }
 
 /** Groups cells by (variant, task), seeds sorted, checking that they score the same memes. */
-function groupCells(cells: readonly CellPredictions[], where: string): Group[] {
+function groupCells(cells: readonly CellPredictions[], where: string): SeedGroup[] {
   const map = new Map<string, CellPredictions[]>();
   for (const c of cells) {
     const k = `${c.variant}\u0000${c.task}`;
@@ -145,10 +153,12 @@ function taskSeed(seed: number, task: TaskName): number {
 
 /** Bootstrap replicates of every group and protocol, sharing resamples per task. */
 export interface RunReplicates {
+  /** One set of stratified resamples per task. */
   readonly resamples: ReadonlyMap<TaskName, Resamples>;
+  /** Per (variant, task): its cells and their replicates per protocol. */
   readonly groups: ReadonlyMap<
     string,
-    { group: Group; boot: Record<Protocol, BootstrapReplicates> }
+    { group: SeedGroup; boot: Record<Protocol, BootstrapReplicates> }
   >;
 }
 
@@ -165,7 +175,10 @@ export function runReplicates(
   const B = options.replicates ?? BOOTSTRAP_REPLICATES;
   const seed = options.seed ?? 0;
   const resamples = new Map<TaskName, Resamples>();
-  const groups = new Map<string, { group: Group; boot: Record<Protocol, BootstrapReplicates> }>();
+  const groups = new Map<
+    string,
+    { group: SeedGroup; boot: Record<Protocol, BootstrapReplicates> }
+  >();
   for (const g of groupCells(cells, where)) {
     const C = g.cells[0].classNames.length;
     let res = resamples.get(g.task);
@@ -184,7 +197,7 @@ export function runReplicates(
 }
 
 function cellsOfTask(
-  groups: Map<string, { group: Group }>,
+  groups: Map<string, { group: SeedGroup }>,
   task: TaskName,
 ): CellPredictions | undefined {
   for (const { group } of groups.values()) if (group.task === task) return group.cells[0];
@@ -317,11 +330,15 @@ export function seedMajority(cells: readonly CellPredictions[], protocol: Protoc
 
 /** One paired comparison `a − b` of a metric, on the same test memes. */
 export interface PairedComparison {
+  /** The task. */
   readonly task: TaskName;
+  /** The checkpoint-selection protocol. */
   readonly protocol: Protocol;
+  /** The metric compared. */
   readonly metric: BootstrapMetric;
   /** What is compared (a variant name, or `run:variant`). */
   readonly a: string;
+  /** What `a` is compared against. */
   readonly b: string;
   /** Mean over seeds of `a` minus that of `b` (fractions). */
   readonly diff: number;
@@ -340,12 +357,15 @@ export interface PairedComparison {
 
 /** Two groups to compare, by label and replicates. */
 export interface ComparisonPair {
+  /** The task both sides were scored on. */
   readonly task: TaskName;
+  /** The first side (the difference is `a − b`). */
   readonly a: {
     readonly label: string;
     readonly cells: readonly CellPredictions[];
     readonly boot: Record<Protocol, BootstrapReplicates>;
   };
+  /** The second side. */
   readonly b: {
     readonly label: string;
     readonly cells: readonly CellPredictions[];
