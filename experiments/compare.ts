@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import {
   crossRunPairs,
   loadRunPredictions,
@@ -24,20 +24,21 @@ import {
 import { BOOTSTRAP_REPLICATES } from "../lib/metrics/mod.ts";
 import { exists, writeFileAtomic } from "../lib/util/mod.ts";
 
-const FLAGS: readonly FlagSpec[] = [
+const FLAGS = defineFlags([
   {
     name: "protocol",
-    type: "string",
+    type: "choice",
+    choices: ["both", ...PROTOCOLS],
     default: "both",
-    help: "protocols to compare: both | reference | clean",
+    help: "protocols to compare",
   },
   {
     name: "replicates",
-    type: "number",
+    type: "integer",
     default: BOOTSTRAP_REPLICATES,
     help: "bootstrap replicates B",
   },
-  { name: "seed", type: "number", default: 0, help: "bootstrap seed" },
+  { name: "seed", type: "integer", default: 0, help: "bootstrap seed" },
   {
     name: "allow-different-features",
     type: "boolean",
@@ -46,7 +47,7 @@ const FLAGS: readonly FlagSpec[] = [
   },
   { name: "md", type: "string", help: "also write the tables to this markdown file" },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 const USAGE = "deno task compare <run A> <run B> [flags]";
 
 function fail(message: string): never {
@@ -80,14 +81,9 @@ if (import.meta.main) {
   const runs = split < 0 ? Deno.args : Deno.args.slice(0, split);
   const flags = parseFlagsOrExit(split < 0 ? [] : Deno.args.slice(split), FLAGS, USAGE);
   if (runs.length !== 2) fail(`give exactly two run directories, then flags\n\nusage: ${USAGE}`);
-  const protocol = String(flags.protocol);
-  if (!["both", ...PROTOCOLS].includes(protocol)) {
-    fail(`--protocol: expected both, reference or clean, got "${protocol}"`);
-  }
-  const replicates = flags.replicates as number;
-  if (!Number.isInteger(replicates) || replicates < 1) {
-    fail(`--replicates: expected a positive integer, got ${replicates}`);
-  }
+  const protocol = flags.protocol;
+  const replicates = flags.replicates;
+  if (replicates < 1) fail(`--replicates: expected a positive integer, got ${replicates}`);
   const metas = await Promise.all(runs.map(async (dir) => {
     if (!(await exists(`${dir}/config.json`))) fail(`${dir}: not a run directory (no config.json)`);
     try {
