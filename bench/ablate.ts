@@ -25,7 +25,7 @@ import {
   sweepVariants,
 } from "../lib/experiment/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
-import { loadAverage, randomFeatureInputs } from "./_random_inputs.ts";
+import { cpuSeconds, loadAverage, randomFeatureInputs } from "./_common.ts";
 
 const FLAGS = defineFlags([
   {
@@ -63,6 +63,7 @@ console.error(
     `load average ${loadAverage()}`,
 );
 const t0 = performance.now();
+const cpu0 = cpuSeconds();
 const outcome = await runExperiment({
   name: "bench-ablate",
   title: "bench",
@@ -77,11 +78,13 @@ const outcome = await runExperiment({
   log: () => {},
 });
 const seconds = (performance.now() - t0) / 1000;
+const cpu = cpuSeconds() - cpu0;
 await Deno.remove(out, { recursive: true });
 const epochs = outcome.results.length * config.train.epochs;
 console.log(
   `1-D sweeps: ${outcome.results.length} cells (${variants.length} variants × ${tasks.length} task × ` +
     `${seeds.length} seeds) in ${formatDuration(seconds)} on ${outcome.results[0].backend} with ` +
     `${workers} workers (${(seconds * workers / epochs).toFixed(1)} s per epoch per worker); ` +
-    `load average after ${loadAverage()}`,
+    `CPU time ${formatDuration(cpu)} (≈ ${formatDuration(cpu / navigator.hardwareConcurrency)} ` +
+    `wall on ${navigator.hardwareConcurrency} idle cores); load average after ${loadAverage()}`,
 );

@@ -9,7 +9,8 @@
  * Every repetition times one PyTorch epoch (`/usr/bin/python3 bench/torch_head.py`, when that
  * Python has torch) and then one epoch of each backend × gradient method, interleaved, so that
  * the machine's load falls on both alike; the summary gives medians and the median per-repetition
- * ratio to PyTorch. The load average is printed before and after. `--profile` splits a step into
+ * ratio to PyTorch, in wall time and in CPU time (which other jobs on a shared machine do not
+ * inflate). The load average is printed before and after. `--profile` splits a step into
  * GEMMs, element-wise passes (with tfjs's tensor allocation and dispatch on the tfjs paths),
  * dropout masks, loss, gradient read-back and AdamW, in ms per step. `--workers N` also measures
  * the throughput of N parallel training workers against one.
@@ -39,6 +40,7 @@ import {
   trainMany,
 } from "../lib/train/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
+import { cpuSeconds, loadAverage } from "./_common.ts";
 
 const N = 4328;
 const FLAGS = defineFlags([
@@ -96,15 +98,6 @@ function syntheticSplit(n: number, dim: number, seed: number): SplitData {
   return { image, text, labels, n };
 }
 
-/** `1 min, 5 min, 15 min` load averages, or `unknown`. */
-function loadAverage(): string {
-  try {
-    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-  } catch {
-    return "unknown";
-  }
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -125,8 +118,14 @@ async function torchAvailable(): Promise<boolean> {
   }
 }
 
-/** One PyTorch epoch (extrapolated from `steps` when > 0): seconds per epoch. */
-async function torchEpoch(steps: number, batchSize: number, seed: number): Promise<number> {
+let torchThreads = 0;
+
+/** One PyTorch epoch (extrapolated from `steps` when > 0): wall and CPU seconds per epoch. */
+async function torchEpoch(
+  steps: number,
+  batchSize: number,
+  seed: number,
+): Promise<{ wall: number; cpu: number }> {
   const out = await new Deno.Command(TORCH_PYTHON, {
     args: [
       TORCH_SCRIPT,
@@ -144,7 +143,9 @@ async function torchEpoch(steps: number, batchSize: number, seed: number): Promi
   if (!out.success) {
     throw new Error(`bench/torch_head.py failed: ${new TextDecoder().decode(out.stderr).trim()}`);
   }
-  return JSON.parse(text.split("\n").at(-1)!).epochSeconds;
+  const line = JSON.parse(text.split("\n").at(-1)!);
+  torchThreads = line.threads;
+  return { wall: line.epochSeconds, cpu: line.epochCpuSeconds };
 }
 
 interface Entry {
@@ -152,6 +153,7 @@ interface Entry {
   readonly method: GradientMethod;
   readonly trainer: HeadTrainer;
   readonly seconds: number[];
+  readonly cpu: number[];
   readonly profile: StepProfile;
 }
 
@@ -199,7 +201,7 @@ async function main(): Promise<void> {
       }
       const trainer = new HeadTrainer(config, 2, { gradients: method });
       await trainer.epoch(data, { maxSteps: 3 }); // warm-up: the first steps compile and allocate
-      entries.push({ backend, method, trainer, seconds: [], profile: emptyProfile() });
+      entries.push({ backend, method, trainer, seconds: [], cpu: [], profile: emptyProfile() });
     }
   }
   const withTorch = flags.torch && await torchAvailable();
@@ -207,15 +209,17 @@ async function main(): Promise<void> {
     console.log(`PyTorch: unavailable (${TORCH_PYTHON} cannot import torch)`);
   }
   const torchSeconds: number[] = [];
+  const torchCpu: number[] = [];
 
   for (let rep = 1; rep <= repeats; rep++) {
     if (withTorch) {
-      const s = await torchEpoch(stepsFlag, batchSize, seed);
+      const { wall: s, cpu } = await torchEpoch(stepsFlag, batchSize, seed);
       torchSeconds.push(s);
+      torchCpu.push(cpu);
       console.log(
-        `rep ${rep}  torch            ${s.toFixed(2)} s/epoch  (${
+        `rep ${rep}  ${pad("torch", 16)} ${s.toFixed(2)} s/epoch  (${
           (1000 * s / fullSteps).toFixed(1)
-        } ms/step)`,
+        } ms/step; CPU ${cpu.toFixed(2)} s)`,
       );
     }
     for (const e of entries) {
@@ -225,10 +229,12 @@ async function main(): Promise<void> {
       const tensorsBefore = tf.memory().numTensors;
       e.trainer.resetProfile();
       const t0 = performance.now();
+      const cpu0 = cpuSeconds();
       const r = await e.trainer.epoch(data, { maxSteps: steps });
       const seconds = (performance.now() - t0) / 1000;
       const perEpoch = seconds / r.steps * fullSteps;
       e.seconds.push(perEpoch);
+      e.cpu.push((cpuSeconds() - cpu0) / r.steps * fullSteps);
       const p = e.trainer.profile();
       for (const k of Object.keys(p) as (keyof StepProfile)[]) e.profile[k] += p[k];
       const leaked = tf.memory().numTensors - tensorsBefore;
@@ -236,7 +242,8 @@ async function main(): Promise<void> {
         `rep ${rep}  ${pad(`${e.backend}/${e.method}`, 16)} ${perEpoch.toFixed(2)} s/epoch  ` +
           `(${(1000 * seconds / r.steps).toFixed(1)} ms/step, ` +
           `${r.steps < fullSteps ? `extrapolated from ${r.steps} steps` : `${r.steps} steps`}, ` +
-          `loss ${r.loss.toFixed(4)}${leaked ? `, ${leaked} tensors leaked` : ""})`,
+          `CPU ${e.cpu.at(-1)!.toFixed(2)} s, loss ${r.loss.toFixed(4)}` +
+          `${leaked ? `, ${leaked} tensors leaked` : ""})`,
       );
     }
   }
@@ -244,7 +251,10 @@ async function main(): Promise<void> {
   console.log(`\nload average after: ${loadAverage()}`);
   console.log(`summary over ${repeats} repetition(s), medians:`);
   if (withTorch) {
-    console.log(`  ${pad("torch (reference)", 20)} ${median(torchSeconds).toFixed(2)} s/epoch`);
+    console.log(
+      `  ${pad("torch (reference)", 20)} ${median(torchSeconds).toFixed(2)} s/epoch  ` +
+        `CPU ${median(torchCpu).toFixed(2)} s/epoch (torch ${torchThreads} thread(s))`,
+    );
   }
   for (const e of entries) {
     const line = [
@@ -258,6 +268,8 @@ async function main(): Promise<void> {
           ratios.map((r) => r.toFixed(2)).join(", ")
         })`,
       );
+      const cpuRatios = e.cpu.map((s, i) => s / torchCpu[i]);
+      line.push(`CPU-time ratio ${median(cpuRatios).toFixed(2)}`);
     }
     console.log(line.join("  "));
   }
@@ -318,16 +330,25 @@ async function benchWorkers(
   const job = { config, numClasses: 2, train: data, val: small(0), test: small(256), backend };
   const time = async (count: number) => {
     const t0 = performance.now();
+    const cpu0 = cpuSeconds();
     await trainMany(Array.from({ length: count }, () => job), { workers: count });
-    return (performance.now() - t0) / 1000;
+    return { wall: (performance.now() - t0) / 1000, cpuPerJob: (cpuSeconds() - cpu0) / count };
   };
   console.log(`\nworkers (${backend}, 2 epochs per job), load average ${loadAverage()}:`);
   const one = await time(1);
   const many = await time(workers);
-  const scaling = (workers / many) / (1 / one);
+  const scaling = (workers / many.wall) / (1 / one.wall);
   console.log(
-    `  1 worker: 1 job in ${one.toFixed(1)} s; ${workers} workers: ${workers} jobs in ` +
-      `${many.toFixed(1)} s; throughput ×${scaling.toFixed(2)}`,
+    `  1 worker: 1 job in ${one.wall.toFixed(1)} s; ${workers} workers: ${workers} jobs in ` +
+      `${many.wall.toFixed(1)} s; throughput ×${scaling.toFixed(2)}`,
+  );
+  // CPU seconds per job rise when parallel jobs slow each other (memory bandwidth, caches);
+  // other processes on the machine do not change them.
+  console.log(
+    `  CPU per job: ${one.cpuPerJob.toFixed(1)} s alone, ${many.cpuPerJob.toFixed(1)} s with ` +
+      `${workers} in parallel: on ${workers} idle cores throughput ≈ ×${
+        (workers * one.cpuPerJob / many.cpuPerJob).toFixed(2)
+      }`,
   );
   console.log(`  load average after: ${loadAverage()}`);
 }

@@ -8,6 +8,8 @@
  *   deno task bench:reproduce [--backend auto] [--workers 2] [--seeds 3] [--epochs 10]
  *
  * Training and evaluation are summed over workers (worker-seconds); the phases are wall time.
+ * The process's CPU time is printed too: on a shared machine the wall time mostly measures the
+ * other jobs, the CPU time does not.
  *
  * @module
  */
@@ -23,7 +25,7 @@ import {
 } from "../lib/config/mod.ts";
 import { parseSeeds, REFERENCE_VARIANT, runExperiment } from "../lib/experiment/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
-import { loadAverage, randomFeatureInputs } from "./_random_inputs.ts";
+import { cpuSeconds, loadAverage, randomFeatureInputs } from "./_common.ts";
 
 const FLAGS = defineFlags([
   {
@@ -57,6 +59,7 @@ console.error(
     `${inputs.dataset.memes.length} memes; load average ${loadAverage()}`,
 );
 const t0 = performance.now();
+const cpu0 = cpuSeconds();
 let outcome;
 try {
   outcome = await runExperiment({
@@ -73,12 +76,12 @@ try {
     compareWithPaper: true,
     baselines: true,
     saveHeads: true,
-    log: () => {},
   });
 } finally {
   await Deno.remove(out, { recursive: true });
 }
 const seconds = (performance.now() - t0) / 1000;
+const cpu = cpuSeconds() - cpu0;
 const epochs = outcome.results.flatMap((r) => r.curves);
 const evalSeconds = epochs.reduce((s, e) => s + e.evalSeconds, 0);
 const trainSeconds = epochs.reduce((s, e) => s + e.seconds, 0) - evalSeconds;
@@ -98,4 +101,8 @@ console.log(
   }, ` +
     `other ${formatDuration(seconds - t.cells - t.baselines - t.outputs)}`,
 );
-console.log(`  load average after: ${loadAverage()}`);
+console.log(
+  `  CPU time ${formatDuration(cpu)} (all threads): on ${navigator.hardwareConcurrency} idle ` +
+    `cores ≈ ${formatDuration(cpu / navigator.hardwareConcurrency)} wall; load average after: ` +
+    loadAverage(),
+);

@@ -1,5 +1,5 @@
 """PyTorch reference for `deno task bench:head`: trains the reference head on random features and
-prints one JSON line per timed epoch.
+prints one JSON line per timed epoch (wall and CPU seconds, extrapolated to a full epoch).
 
 The head is MemeCLIP's (as tests/fixtures/model/make_torch_reference.py builds it): LinearProjection
 768→1024 with Dropout(0.1), CLIP-Adapter (reduction 4), residual mix at ratio 0.2, L2 norm, product
@@ -76,10 +76,11 @@ def main():
 
     epoch(3)  # warm-up
     for _ in range(a.epochs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         steps = epoch(a.steps)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         print(json.dumps({"steps": steps, "seconds": seconds, "epochSeconds": seconds / steps * full,
+                          "epochCpuSeconds": cpu / steps * full,
                           "threads": torch.get_num_threads(), "torch": torch.__version__}),
               flush=True)
 

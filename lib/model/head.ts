@@ -30,9 +30,11 @@ import { residualBackward, residualForward } from "./residual.ts";
 
 /** What one modality's branch computed: projection → adapter → residual mix. */
 export interface BranchTape {
+  /** The projection's layer inputs and dropout masks. */
   readonly projection: ProjectionTape;
   /** The projection's output (after its dropout), `[B, mapDim]`. */
   readonly projected: Matrix;
+  /** The adapter's input, bottleneck and output. */
   readonly adapter: AdapterTape;
   /** `ratio · adapted + (1 − ratio) · projected`. */
   readonly mixed: Matrix;
@@ -40,15 +42,19 @@ export interface BranchTape {
 
 /** Every stage's output, named: what the backward pass and `headActivations` read. */
 export interface HeadTape {
+  /** The image branch (null when the head does not use the image). */
   readonly image: BranchTape | null;
+  /** The text branch (null when the head does not use the text). */
   readonly text: BranchTape | null;
   /** The normalised modalities (`fusion.image.y`, `fusion.text.y`) and their norms. */
   readonly fusion: FusionTape;
   /** The fused vector, `[B, fusedDim]`. */
   readonly fused: Matrix;
+  /** The pre-output block's inputs, activations and masks. */
   readonly preOutput: PreOutputTape;
   /** The pre-output block's output, `[B, mapDim]`. */
   readonly preOutputY: Matrix;
+  /** The classifier's input and, for the cosine classifier, the normalised rows. */
   readonly classifier: ClassifierTape;
 }
 

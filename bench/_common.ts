@@ -1,7 +1,9 @@
 /**
- * Experiment inputs for the benchmarks: PrideMM's real rows, splits and labels with random
- * features of CLIP ViT-L/14's width in place of the extracted ones, so a benchmark needs neither
- * CLIP nor the images and still trains on exactly PrideMM's split sizes.
+ * What the benchmarks share: experiment inputs with PrideMM's real rows, splits and labels and
+ * random features of CLIP ViT-L/14's width in place of the extracted ones (so a benchmark needs
+ * neither CLIP nor the images and still trains on exactly PrideMM's split sizes), and the
+ * machine's load and this process's CPU time, printed beside every wall time because the
+ * machine may be shared.
  *
  * @module
  */
@@ -10,7 +12,7 @@ import { findPrideMMCsv, loadPrideMM, SPLITS } from "../lib/data/mod.ts";
 import type { ExperimentInputs } from "../lib/experiment/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
-/** Loads PrideMM.csv and pairs it with seeded random features; exits 2 when the CSV is missing. */
+/** Experiment inputs: PrideMM.csv and pairs it with seeded random features; exits 2 when the CSV is missing. */
 export async function randomFeatureInputs(script: string): Promise<ExperimentInputs> {
   const csv = findPrideMMCsv();
   if (!csv) {
@@ -59,3 +61,21 @@ export function loadAverage(): string {
     return "unknown";
   }
 }
+
+/**
+ * CPU seconds this process has used (user + system, all threads — training workers included),
+ * from `/proc/self/stat`; NaN where that file does not exist.
+ */
+export function cpuSeconds(): number {
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** `sysconf(_SC_CLK_TCK)`: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
