@@ -17,7 +17,7 @@ import { loadCellResults } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { slurmUnavailable, startLocalSlurm, waitForJobs } from "../tests/_slurm.ts";
 import { runScript } from "../tests/_script.ts";
-import { loadAverage } from "./_random_inputs.ts";
+import { loadAverage } from "./_common.ts";
 
 const FLAGS: readonly FlagSpec[] = [
   {
