@@ -29,7 +29,7 @@ export async function randomFeatureInputs(script: string): Promise<ExperimentInp
     const c = TASKS[t].classNames.length;
     return [t, {
       promptEmbeds: random(c * dim),
-      classifierInit: random(c * DEFAULT_CONFIG.head.mapDim),
+      promptWeights: random(c * DEFAULT_CONFIG.head.mapDim),
     }];
   })) as ExperimentInputs["prompts"];
   return {

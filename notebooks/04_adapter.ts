@@ -86,7 +86,7 @@ const result = await trainHead({
   config,
   numClasses: data.numClasses,
   ...data.splits,
-  classifierInit: inputs.prompts[task].classifierInit,
+  promptWeights: inputs.prompts[task].promptWeights,
   quiet: true,
 });
 const stages: [string, HeadActivations][] = [

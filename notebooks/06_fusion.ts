@@ -175,7 +175,7 @@ const runs = await trainMany(
     config,
     numClasses: data.numClasses,
     ...data.splits,
-    classifierInit: inputs.prompts[task].classifierInit,
+    promptWeights: inputs.prompts[task].promptWeights,
   })),
   { workers: 2 },
 );

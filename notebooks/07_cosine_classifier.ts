@@ -48,7 +48,7 @@ console.log(`${sources.data} data, CLIP ${inputs.modelId}, scale ${scale}`);
 // %%
 const initRows = TASK_NAMES.map((task) => {
   const C = TASKS[task].classNames.length;
-  const w = inputs.prompts[task].classifierInit;
+  const w = inputs.prompts[task].promptWeights;
   const cos = cosineMatrix(w, w, w.length / C);
   const off = Array.from(cos).filter((_, k) => Math.floor(k / C) !== k % C);
   return [
@@ -64,7 +64,7 @@ console.log(markdownTable(
   initRows,
   ["left", "right", "right", "right", "right"],
 ));
-const target = inputs.prompts.target.classifierInit;
+const target = inputs.prompts.target.promptWeights;
 const targetCos = cosineMatrix(target, target, target.length / 4);
 await display(heatmap({
   title: "Cosine between the prompt-initialised class rows (target task)",
@@ -87,7 +87,7 @@ await display(heatmap({
 const task = "hate";
 const data = taskData(inputs.dataset, inputs.features, task);
 const C = data.numClasses;
-const trainer = new HeadTrainer(config, C, { classifierInit: inputs.prompts[task].classifierInit });
+const trainer = new HeadTrainer(config, C, { promptWeights: inputs.prompts[task].promptWeights });
 for (let epoch = 1; epoch <= config.train.epochs; epoch++) {
   const { loss } = await trainer.epoch(data.splits.train);
   console.log(`epoch ${epoch}: training loss ${loss.toFixed(4)}`);
@@ -97,7 +97,7 @@ const head = trainer.weights;
 const logits = predictLogits(head, config, test.image, test.text, test.n);
 const cosRange = describeValues(Float32Array.from(logits, (v) => v / scale));
 const moved = pairedCosines(
-  inputs.prompts[task].classifierInit,
+  inputs.prompts[task].promptWeights,
   head.params["classifier.weight"],
   1024,
 );

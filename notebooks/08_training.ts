@@ -70,7 +70,7 @@ const result = await trainHead({
   train,
   val,
   test,
-  classifierInit: inputs.prompts[task].classifierInit,
+  promptWeights: inputs.prompts[task].promptWeights,
   quiet: true,
   onEpoch: (record) => {
     curves.push(record);

@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
 import {
-  classifierInitFrom,
   classPrompt,
   type ClipEncoder,
   cropPlan,
@@ -15,6 +14,7 @@ import {
   loadImagePixels,
   poolAt,
   promptClassifierInit,
+  promptWeightsFrom,
   readOutputMatrix,
   tokenizeBatch,
   writeTinyClip,
@@ -83,9 +83,9 @@ Deno.test("poolAt picks each row's state at its position", () => {
   assert.throws(() => poolAt(h, 2, 3, 2, Int32Array.from([3, 0])), /outside/);
 });
 
-Deno.test("classifierInitFrom = normalize(normalize(t) · projᵀ), hand-checked", () => {
+Deno.test("promptWeightsFrom = normalize(normalize(t) · projᵀ), hand-checked", () => {
   // t = [3, 4] → [0.6, 0.8]; proj rows [1,0], [0,1], [1,1] → [0.6, 0.8, 1.4] / 1.72047
-  const w = classifierInitFrom(
+  const w = promptWeightsFrom(
     Float32Array.from([3, 4]),
     Float32Array.from([1, 0, 0, 1, 1, 1]),
     1,
@@ -93,7 +93,7 @@ Deno.test("classifierInitFrom = normalize(normalize(t) · projᵀ), hand-checked
     3,
   );
   closeTo(w, [0.348742916, 0.464990555, 0.813733471], 1e-6, "init");
-  assert.throws(() => classifierInitFrom(new Float32Array(3), new Float32Array(6), 1, 2, 3), /2/);
+  assert.throws(() => promptWeightsFrom(new Float32Array(3), new Float32Array(6), 1, 2, 3), /2/);
 });
 
 Deno.test("zeroShotScores: cosine of image and prompt embeddings; zero rows score 0", async () => {
@@ -376,7 +376,7 @@ Deno.test({
           assert.ok(Math.abs(norm - 1) < 1e-5, `row ${c} norm ${norm}`);
         }
         const { embeds } = await clip.encodeTexts(names.map(classPrompt));
-        closeTo(init, classifierInitFrom(embeds, proj, 4, 768, 1024), 0, "init");
+        closeTo(init, promptWeightsFrom(embeds, proj, 4, 768, 1024), 0, "init");
       });
     } finally {
       await clip.dispose();

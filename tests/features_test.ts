@@ -335,12 +335,12 @@ Deno.test({
       // Prompt embeddings and classifier inits are stored for the four tasks: no CLIP needed later.
       assert.deepEqual(Object.keys(f.prompts), ["hate", "target", "stance", "humour"]);
       const target = storedPrompts(f, TASKS.target.classNames);
-      assert.equal(target.classifierInit.length, 4 * 1024);
+      assert.equal(target.promptWeights.length, 4 * 1024);
       assert.equal(f.visionHidden, 1024);
       const clip = await loadClip({ model: "tiny", threads: 1, log: () => {} });
       try {
         assert.deepEqual(
-          target.classifierInit,
+          target.promptWeights,
           await promptClassifierInit(clip, TASKS.target.classNames),
         );
       } finally {

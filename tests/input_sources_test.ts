@@ -84,6 +84,6 @@ Deno.test("prepareFromEnvironment: offline gives tiny-CLIP features of the synth
   assert.equal(inputs.dataset.csvPath, sources.csv);
   assert.equal(inputs.features.names.length, inputs.dataset.memes.length);
   assert.equal(inputs.features.dim, 768);
-  assert.equal(inputs.prompts.target.classifierInit.length, 4 * 1024);
+  assert.equal(inputs.prompts.target.promptWeights.length, 4 * 1024);
   assert.deepEqual(inputs.missingImages, { train: 0, val: 0, test: 0 });
 });

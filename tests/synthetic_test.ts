@@ -23,7 +23,7 @@ type Row = Record<string, string>;
 const tmp = await Deno.makeTempDir({ prefix: "memesense-synthetic-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
 // One default-sized set shared by the tests below (generation takes well under a second).
-const main = await generateSyntheticMemes(`${tmp}/a`, { seed: 7, quiet: true });
+const main = await generateSyntheticMemes(`${tmp}/a`, { seed: 7, progress: false });
 const rows: Row[] = parse(await Deno.readTextFile(main.csvPath), { columns: true });
 
 async function imageHashes(dir: string): Promise<string[]> {
@@ -34,7 +34,7 @@ async function imageHashes(dir: string): Promise<string[]> {
 }
 
 Deno.test("same seed gives byte-identical CSV and images; another seed differs", async () => {
-  const again = await generateSyntheticMemes(`${tmp}/b`, { seed: 7, quiet: true });
+  const again = await generateSyntheticMemes(`${tmp}/b`, { seed: 7, progress: false });
   assert.equal(
     await sha256Hex({ path: again.csvPath }),
     await sha256Hex({ path: main.csvPath }),
@@ -188,7 +188,7 @@ Deno.test("images show the labels: hue family ↔ hate, shape colour ↔ stance,
 
 Deno.test("ensureSyntheticMemes reuses a complete set, replaces a stale one, refuses others", async () => {
   const dir = `${tmp}/cached`;
-  const first = await ensureSyntheticMemes({ dir, count: 40, seed: 1, quiet: true });
+  const first = await ensureSyntheticMemes({ dir, count: 40, seed: 1, progress: false });
   assert.deepEqual(first, {
     dir,
     csvPath: `${dir}/PrideMM.csv`,
@@ -198,10 +198,10 @@ Deno.test("ensureSyntheticMemes reuses a complete set, replaces a stale one, ref
   const manifest = JSON.parse(await Deno.readTextFile(`${dir}/synthetic.json`));
   assert.deepEqual(manifest, { version: SYNTHETIC_VERSION, count: 40, seed: 1, size: 224 });
   const stamp = (await Deno.stat(first.csvPath)).mtime?.getTime();
-  await ensureSyntheticMemes({ dir, count: 40, seed: 1, quiet: true });
+  await ensureSyntheticMemes({ dir, count: 40, seed: 1, progress: false });
   assert.equal((await Deno.stat(first.csvPath)).mtime?.getTime(), stamp, "regenerated");
 
-  await ensureSyntheticMemes({ dir, count: 30, seed: 1, quiet: true }); // other options: replaced
+  await ensureSyntheticMemes({ dir, count: 30, seed: 1, progress: false }); // other options: replaced
   const replaced: Row[] = parse(await Deno.readTextFile(first.csvPath), { columns: true });
   assert.equal(replaced.length, 30);
   assert.equal([...Deno.readDirSync(first.imageDir)].length, 30);

@@ -52,11 +52,11 @@ export {
   type TokenizerLike,
 } from "./text.ts";
 export {
-  classifierInitFrom,
   classPrompt,
   cosineScores,
   normalizeRows,
   promptClassifierInit,
+  promptWeightsFrom,
   zeroShotScores,
 } from "./prompts.ts";
 export {

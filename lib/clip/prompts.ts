@@ -32,7 +32,7 @@ export function normalizeRows(m: Float32Array, rows: number, cols: number): Floa
  * `normalize(normalize(textEmbeds) · projᵀ)` where `textEmbeds` is `C × dim` and `visualProjection`
  * is `hidden × dim` (row-major). Returns `C × hidden`.
  */
-export function classifierInitFrom(
+export function promptWeightsFrom(
   textEmbeds: Float32Array,
   visualProjection: Float32Array,
   classes: number,
@@ -66,7 +66,7 @@ export async function promptClassifierInit(
   classNames: readonly string[],
 ): Promise<Float32Array> {
   const { embeds } = await clip.encodeTexts(classNames.map(classPrompt));
-  return classifierInitFrom(
+  return promptWeightsFrom(
     embeds,
     await clip.visualProjection(),
     classNames.length,

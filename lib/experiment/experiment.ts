@@ -217,14 +217,14 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
     for (const task of spec.tasks) {
       data[task] = taskData(spec.inputs.dataset, spec.inputs.features, task);
     }
-    const classifierInit = Object.fromEntries(
-      spec.tasks.map((t) => [t, spec.inputs.prompts[t].classifierInit]),
+    const promptWeights = Object.fromEntries(
+      spec.tasks.map((t) => [t, spec.inputs.prompts[t].promptWeights]),
     ) as Partial<Record<TaskName, Float32Array>>;
     const main = spec.variants[0]?.name ?? REFERENCE_VARIANT.name;
     await runCells({
       cells: shardCells(cells, spec.shard),
       data,
-      classifierInit,
+      promptWeights,
       runDir,
       workers: spec.workers,
       backend: spec.backend,

@@ -23,7 +23,7 @@ export interface TaskPrompts {
   /** `a photo of a {class}.` text embeddings (projected, C × 768), for zero-shot scores. */
   readonly promptEmbeds: Float32Array;
   /** Classifier init: normalize(normalize(promptEmbeds) @ visual.projᵀ), C × 1024. */
-  readonly classifierInit: Float32Array;
+  readonly promptWeights: Float32Array;
 }
 
 /** Prepared inputs of an experiment. */
@@ -84,7 +84,7 @@ export async function prepareInputs(opts: PrepareOptions): Promise<ExperimentInp
   // needs to load CLIP again.
   const prompts = Object.fromEntries(TASK_NAMES.map((t) => {
     const stored = storedPrompts(features, TASKS[t].classNames);
-    return [t, { promptEmbeds: stored.textEmbeds, classifierInit: stored.classifierInit }];
+    return [t, { promptEmbeds: stored.textEmbeds, promptWeights: stored.promptWeights }];
   })) as Record<TaskName, TaskPrompts>;
   return {
     dataset,

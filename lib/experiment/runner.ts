@@ -21,7 +21,7 @@ export interface RunCellsOptions {
   /** Inputs per task. */
   readonly data: Readonly<Partial<Record<TaskName, TaskData>>>;
   /** Prompt-initialised classifier weights per task (C × mapDim), for `classifierInit: "prompt"`. */
-  readonly classifierInit?: Readonly<Partial<Record<TaskName, Float32Array>>>;
+  readonly promptWeights?: Readonly<Partial<Record<TaskName, Float32Array>>>;
   /** The run directory; results go to `runDir/cells/<key>.json`. */
   readonly runDir: string;
   /** Parallel workers (default: one per core, at most the number of pending cells). */
@@ -64,8 +64,8 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
       train: data.splits.train,
       val: data.splits.val,
       test: data.splits.test,
-      classifierInit: cell.config.head.classifierInit === "prompt"
-        ? opts.classifierInit?.[cell.task]
+      promptWeights: cell.config.head.classifierInit === "prompt"
+        ? opts.promptWeights?.[cell.task]
         : undefined,
       backend: opts.backend,
     };

@@ -120,7 +120,7 @@ export async function resolveInputSources(
       task,
     };
   }
-  const synthetic = await ensureSyntheticMemes({ quiet: true });
+  const synthetic = await ensureSyntheticMemes({ progress: false });
   return {
     offline,
     clipModel,

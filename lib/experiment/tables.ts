@@ -9,13 +9,13 @@ import { TASK_NAMES, TASKS } from "../config/mod.ts";
 import type { MeanStd } from "../metrics/mod.ts";
 import {
   type Align,
-  type Cell,
   formatMeanStd,
   formatPct,
   formatSigned,
   markdownTable,
   MISSING,
   SIGMOID_AUROC_NAME,
+  type TableCell,
   type TableData,
 } from "../report/mod.ts";
 import type { BaselineResult } from "./baselines.ts";
@@ -66,7 +66,7 @@ export function comparisonTableData(rows: readonly ComparisonRow[]): TableData {
     const ci = formatMeanStd(value, { ci: true }).slice(text.length).trim();
     return ci ? `${text}\n${ci}` : text;
   };
-  const body: Cell[][] = [];
+  const body: TableCell[][] = [];
   for (const task of TASK_NAMES) {
     const forTask = rows.filter((r) => r.task === task);
     if (forTask.length === 0) continue;

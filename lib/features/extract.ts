@@ -12,7 +12,6 @@
 import { createHash } from "node:crypto";
 import { type ImageMode, type Preprocess, TASKS } from "../config/mod.ts";
 import {
-  classifierInitFrom,
   classPrompt,
   type ClipDevice,
   type ClipEncoder,
@@ -21,6 +20,7 @@ import {
   compactOk,
   loadClip,
   locateModelFiles,
+  promptWeightsFrom,
   resolveClipModel,
 } from "../clip/mod.ts";
 import {
@@ -654,7 +654,7 @@ async function writePrompts(
   const projection = await clip.visualProjection();
   for (const [task, names] of Object.entries(prompts)) {
     const { embeds } = await clip.encodeTexts(names.map(classPrompt));
-    const init = classifierInitFrom(embeds, projection, names.length, clip.dim, clip.visionHidden);
+    const init = promptWeightsFrom(embeds, projection, names.length, clip.dim, clip.visionHidden);
     tensors[`${task}.text_embeds`] = {
       dtype: "F32",
       shape: [names.length, clip.dim],

@@ -106,7 +106,7 @@ export interface PromptEmbeddings {
   /** Projected prompt text embeddings, `C × dim` (for zero-shot scores). */
   readonly textEmbeds: Float32Array;
   /** MemeCLIP's cosine-classifier initialisation, `C × visionHidden`, unit rows. */
-  readonly classifierInit: Float32Array;
+  readonly promptWeights: Float32Array;
 }
 
 /** Features loaded for training, in dataset order. */
@@ -309,7 +309,7 @@ export async function loadFeatures(
     prompts[task] = {
       classNames,
       textEmbeds: textEmbeds.data as Float32Array,
-      classifierInit: init.data as Float32Array,
+      promptWeights: init.data as Float32Array,
     };
   }
   return {

@@ -23,5 +23,5 @@ export * from "./fusion.ts";
 export * from "./pre_output.ts";
 export * from "./classifier.ts";
 export * from "./head.ts";
-export * from "./safetensors.ts";
+export * from "./head_file.ts";
 export * from "./inspect.ts";

@@ -11,14 +11,14 @@ import type { MeanStd } from "../metrics/mod.ts";
 export type Align = "left" | "right" | "center";
 
 /** A table cell: text, or a number printed with `String()`. */
-export type Cell = string | number;
+export type TableCell = string | number;
 
 /** A table as data. */
 export interface TableData {
   /** Column headers. */
   headers: string[];
   /** Rows of cells, each as long as `headers`. */
-  rows: Cell[][];
+  rows: TableCell[][];
   /** Per-column alignment; numbers read best right-aligned. */
   align?: Align[];
 }
@@ -33,7 +33,11 @@ export function escapeHtml(text: string): string {
     .replaceAll("'", "&#39;");
 }
 
-function checkShape(headers: readonly string[], rows: readonly (readonly Cell[])[], what: string) {
+function checkShape(
+  headers: readonly string[],
+  rows: readonly (readonly TableCell[])[],
+  what: string,
+) {
   rows.forEach((row, i) => {
     if (row.length !== headers.length) {
       throw new Error(`${what}: row ${i} has ${row.length} cells for ${headers.length} headers`);
@@ -70,11 +74,11 @@ function pad(text: string, size: number, align: Align): string {
  */
 export function markdownTable(
   headers: readonly string[],
-  rows: readonly (readonly Cell[])[],
+  rows: readonly (readonly TableCell[])[],
   align: readonly Align[] = [],
 ): string {
   checkShape(headers, rows, "markdownTable");
-  const clean = (cell: Cell) => String(cell).replaceAll("|", "\\|").replace(/\r?\n/g, " ");
+  const clean = (cell: TableCell) => String(cell).replaceAll("|", "\\|").replace(/\r?\n/g, " ");
   const head = headers.map(clean);
   const body = rows.map((row) => row.map(clean));
   const aligns = headers.map((_, c) => align[c] ?? "left");
@@ -103,7 +107,7 @@ export interface HtmlTableOptions {
  * smaller and muted beneath it, e.g. an interval under its mean. Markdown tables print the same
  * cell on one line.
  */
-function cellHtml(cell: Cell): string {
+function cellHtml(cell: TableCell): string {
   const [first, ...rest] = String(cell).split(/\r?\n/);
   return escapeHtml(first) +
     rest.map((line) => `<br><span class="cell-note">${escapeHtml(line)}</span>`).join("");
@@ -115,7 +119,7 @@ function cellHtml(cell: Cell): string {
  */
 export function htmlTable(
   headers: readonly string[],
-  rows: readonly (readonly Cell[])[],
+  rows: readonly (readonly TableCell[])[],
   align: readonly Align[] = [],
   options: HtmlTableOptions = {},
 ): string {

@@ -30,8 +30,8 @@ export interface SyntheticOptions {
   readonly seed?: number;
   /** Image side in pixels (default 224). */
   readonly size?: number;
-  /** Suppress the progress line. */
-  readonly quiet?: boolean;
+  /** Shows a progress line on stderr (default true). */
+  readonly progress?: boolean;
 }
 
 /** Where a generated set lives. */
@@ -86,7 +86,7 @@ export async function generateSyntheticMemes(
     label: "synthetic memes",
     total: count,
     unit: "memes",
-    write: opts.quiet ? null : undefined,
+    write: opts.progress === false ? null : undefined,
   });
   // sharp rasterises on libuv's thread pool: a few renders in flight keep both cores busy.
   let next = 0;

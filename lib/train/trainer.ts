@@ -103,8 +103,8 @@ export interface TrainOptions {
   readonly train: SplitData;
   readonly val: SplitData;
   readonly test: SplitData;
-  /** Prompt embeddings (numClasses × mapDim, row-major) for `classifierInit: "prompt"`. */
-  readonly classifierInit?: Float32Array;
+  /** Prompt-initialised classifier weights (numClasses × mapDim, row-major), for `classifierInit: "prompt"`. */
+  readonly promptWeights?: Float32Array;
   /** Backend to train on (default `auto`, see `backend.ts`). */
   readonly backend?: BackendName | "auto";
   /** Called after every epoch. */
@@ -171,7 +171,7 @@ export class HeadTrainer {
 
   /**
    * Initialises weights and optimiser from `config` (seed, lr, weight decay, batch size):
-   * seeded initialisation with the classifier from `classifierInit` when given, or a copy of
+   * seeded initialisation with the classifier from `promptWeights` when given, or a copy of
    * `weights` (e.g. a loaded head) when given. `gradients` defaults to `fused` when the active
    * tfjs backend is `blas`, else `explicit`.
    */
@@ -179,7 +179,7 @@ export class HeadTrainer {
     config: MemeSenseConfig,
     numClasses: number,
     options: {
-      classifierInit?: Float32Array;
+      promptWeights?: Float32Array;
       weights?: HeadWeights;
       gradients?: GradientMethod;
     } = {},
@@ -193,7 +193,7 @@ export class HeadTrainer {
       validateWeights(options.weights);
       weights = cloneWeights(options.weights);
     } else {
-      weights = initHeadWeights(config.head, numClasses, seed, options.classifierInit);
+      weights = initHeadWeights(config.head, numClasses, seed, options.promptWeights);
     }
     if (weights.numClasses !== numClasses) {
       throw new Error(
@@ -374,9 +374,9 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
       });
     }
   });
-  let classifierInit: Float32Array | undefined;
+  let promptWeights: Float32Array | undefined;
   if (head.classifierInit === "prompt") {
-    if (opts.classifierInit) classifierInit = opts.classifierInit;
+    if (opts.promptWeights) promptWeights = opts.promptWeights;
     else {
       warn({
         code: "random-classifier-init",
@@ -387,7 +387,7 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
   }
 
   const backend = await initBackend(opts.backend ?? "auto", { quiet: opts.quiet });
-  const trainer = new HeadTrainer(config, numClasses, { classifierInit });
+  const trainer = new HeadTrainer(config, numClasses, { promptWeights });
   const weights = trainer.weights;
   const curves: EpochRecord[] = [];
   // Epoch 1 is always the best so far, so both are set before they are read.
