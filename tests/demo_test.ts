@@ -40,6 +40,7 @@ Deno.test({
 
       const config = JSON.parse(await Deno.readTextFile(`${demo}/config.json`));
       assert.equal(config.clipModel, "tiny");
+      assert.equal(config.config.clip.imageMode, "pillow", "how images were decoded, recorded");
       assert.match(config.featureStore, /^tiny-squash-/);
       assert.deepEqual(config.seeds, [42]);
 
