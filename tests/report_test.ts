@@ -497,3 +497,8 @@ Deno.test("reliability diagram: empty bins draw nothing; shares sum to 1; ROC/PR
   assert.equal((pr.data[0].line as { shape: string }).shape, "vh");
   assert.equal((pr.layout.shapes as { y0: number }[])[0].y0, 0.5);
 });
+
+Deno.test("a single precision–recall curve still shows its legend (it carries the AP)", () => {
+  const pr = precisionRecallFigure("pr", [{ name: "Humour", recall: [1], precision: [0.5] }]);
+  assert.equal(pr.layout.showlegend, true);
+});

@@ -658,6 +658,8 @@ function rateAxis(text: string): Axis {
 function insideLegend(side: "left" | "right"): Partial<Layout> {
   return {
     margin: { t: TOOLBAR_BAND + 40, r: 24, b: 56, l: 64 },
+    // Also for a single curve: its legend entry carries the AUROC or AP.
+    showlegend: true,
     legend: {
       orientation: "v",
       x: side === "right" ? 0.99 : 0.01,
