@@ -32,9 +32,10 @@ const okCount = f.imageOk.reduce((a, b) => a + b, 0);
 // ## The feature store
 //
 // Features are stored per (CLIP model, image preprocessing, dataset file): the key below names
-// the store, and any change to the model's files or the CSV gives a new key, so stale features
-// are never reused. Extraction writes batches atomically and the manifest last, so an interrupted
-// run resumes where it stopped (`deno task extract`).
+// the store, and any change to the model's files or the CSV gives a new key. Each row also records
+// which image file made it (path, size, time, hash), so a changed image is re-extracted — that row
+// only — and every chunk carries a checksum. Extraction writes chunks atomically and the manifest
+// last, so an interrupted run resumes where it stopped (`deno task extract`).
 
 // %%
 Deno.jupyter.md`${
