@@ -5,7 +5,7 @@
  * offline demo.
  *
  * ```ts
- * import { loadClip, promptClassifierInit } from "./lib/clip/mod.ts";
+ * import { loadClip, promptClassifierInit } from "./mod.ts";
  * const clip = await loadClip({ model: "tiny" });
  * const { embeds, ok } = await clip.encodeImages(["meme.png"]);
  * const { features } = await clip.encodeTexts(["some meme text", null]);

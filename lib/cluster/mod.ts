@@ -3,7 +3,7 @@
  * depends on them, and the job states the scheduler knows.
  *
  * ```ts
- * import { arraySpec, shellQuote } from "./lib/cluster/mod.ts";
+ * import { arraySpec, shellQuote } from "./mod.ts";
  * console.log(arraySpec([1, 2, 3, 5]), shellQuote("it's")); // "1-3,5" "'it'\''s'"
  * ```
  *

@@ -4,7 +4,7 @@
  * accepts the same `--ratio 0.4`.
  *
  * ```ts
- * import { defineFlags, parseFlags } from "./lib/config/mod.ts";
+ * import { defineFlags, parseFlags } from "./mod.ts";
  * const specs = defineFlags([
  *   { name: "protocol", type: "choice", choices: ["both", "reference", "clean"], default: "both", help: "table columns" },
  *   { name: "workers", type: "integer", help: "parallel workers" },

@@ -6,8 +6,8 @@
  * {@linkcode ENVIRONMENT_VARIABLES}; the README's table is {@linkcode environmentTable}'s output.
  *
  * ```ts
- * import { readEnvironment } from "./lib/config/mod.ts";
- * const env = readEnvironment((name) => name === "MEMESENSE_DEVICE" ? "cuda" : undefined);
+ * import { readEnvironment } from "./mod.ts";
+ * const env = readEnvironment((name: string) => name === "MEMESENSE_DEVICE" ? "cuda" : undefined);
  * console.log(env.device, env.offline); // "cuda" false
  * ```
  *

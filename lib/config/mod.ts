@@ -5,7 +5,7 @@
  * default.
  *
  * ```ts
- * import { makeConfig, TASKS } from "./lib/config/mod.ts";
+ * import { makeConfig, TASKS } from "./mod.ts";
  * const config = makeConfig({ head: { ratio: 0.4 } });
  * console.log(config.head.mapDim, TASKS.hate.classNames); // 1024 ["Benign Meme", "Harmful Meme"]
  * ```

@@ -4,7 +4,7 @@
  * the dataset download (`deno task fetch-data`).
  *
  * ```ts
- * import { findPrideMMCsv, formatSummary, loadPrideMM, summary, taskView } from "./lib/data/mod.ts";
+ * import { findPrideMMCsv, formatSummary, loadPrideMM, summary, taskView } from "./mod.ts";
  * const ds = await loadPrideMM(findPrideMMCsv()!);
  * const { memes, labels } = taskView(ds, "target", "train"); // hateful memes only
  * console.log(formatSummary(summary(ds)));

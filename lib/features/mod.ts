@@ -5,7 +5,7 @@
  * order.
  *
  * ```ts
- * import { extractPrideMM, featuresBySplit, loadFeatures } from "./lib/features/mod.ts";
+ * import { extractPrideMM, featuresBySplit, loadFeatures } from "./mod.ts";
  * const { key, dataset } = await extractPrideMM("data/PrideMM/PrideMM.csv", { model: "tiny" });
  * const features = await loadFeatures(key);
  * const { train, val, test } = featuresBySplit(features, dataset);

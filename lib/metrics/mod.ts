@@ -9,7 +9,7 @@
  * rows, McNemar's exact test and Holm's adjustment.
  *
  * ```ts
- * import { evaluateLogits } from "./lib/metrics/mod.ts";
+ * import { evaluateLogits } from "./mod.ts";
  * const logits = new Float32Array([2, -1, 0.5, 0.2, -3, 4]); // 3 rows × 2 classes
  * const m = evaluateLogits(logits, new Int32Array([0, 1, 1]), 2);
  * console.log(m.accuracy, m.macroF1, m.auroc, m.confusion); // 0.666…, 0.666…, 1, [[1,0],[1,1]]

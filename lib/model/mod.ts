@@ -5,8 +5,8 @@
  * reference PyTorch module's names and layouts, and save as `head.safetensors` + `head.json`.
  *
  * ```ts
- * import { DEFAULT_CONFIG } from "./lib/config/mod.ts";
- * import { countParams, initHeadWeights } from "./lib/model/mod.ts";
+ * import { DEFAULT_CONFIG } from "../config/mod.ts";
+ * import { countParams, initHeadWeights } from "./mod.ts";
  * console.log(countParams(DEFAULT_CONFIG.head, 2)); // 3675136
  * const weights = initHeadWeights(DEFAULT_CONFIG.head, 2, 42);
  * console.log(weights.params["image_map.proj.0.weight"].length); // 786432 = 1024 × 768

@@ -4,7 +4,7 @@
  * folders under `results/`, and PNG screenshots with headless Chromium.
  *
  * ```ts
- * import { barChart, createRunDir, markdownTable, writeReport } from "./lib/report/mod.ts";
+ * import { barChart, createRunDir, markdownTable, writeReport } from "./mod.ts";
  * const dir = await createRunDir("results", "demo"); // results/20260127-101500-demo
  * const table = markdownTable(["task", "accuracy"], [["hate", "76.06 ± 0.84"]], ["left", "right"]);
  * await writeReport(`${dir}/report.html`, {

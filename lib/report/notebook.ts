@@ -4,7 +4,7 @@
  * an interactive plot, with an HTML and a plain-text fallback for every other viewer.
  *
  * ```ts
- * import { display, lineChart } from "../lib/report/mod.ts";
+ * import { display, lineChart } from "./mod.ts";
  * await display(lineChart({ title: "loss", series: [{ name: "train", x: [1, 2], y: [0.7, 0.5] }] }));
  * ```
  *

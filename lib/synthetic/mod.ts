@@ -7,7 +7,7 @@
  * tasks, even on the tiny random CLIP; a broken one does not.
  *
  * ```ts
- * import { ensureSyntheticMemes } from "./lib/synthetic/mod.ts";
+ * import { ensureSyntheticMemes } from "./mod.ts";
  * const { csvPath, imageDir, count } = await ensureSyntheticMemes(); // cached under .cache/
  * ```
  *

@@ -5,8 +5,9 @@
  * parallel runs in workers with results identical to sequential ones.
  *
  * ```ts
- * import { DEFAULT_CONFIG } from "./lib/config/mod.ts";
- * import { trainHead } from "./lib/train/mod.ts";
+ * import { DEFAULT_CONFIG } from "../config/mod.ts";
+ * import { type SplitData, trainHead } from "./mod.ts";
+ * declare const train: SplitData, val: SplitData, test: SplitData;
  * const result = await trainHead({ config: DEFAULT_CONFIG, numClasses: 2, train, val, test });
  * console.log(result.backend, result.reference.test.auroc, result.clean.test.auroc);
  * ```
