@@ -77,10 +77,15 @@ export interface LoadClipOptions {
 
 /** Local paths of the files that define a model's features. */
 export interface ClipModelFiles {
+  /** The text tower graph (`onnx/text_model.onnx`). */
   readonly textModel: string;
+  /** The vision tower graph (`onnx/vision_model.onnx`). */
   readonly visionModel: string;
+  /** `tokenizer.json`. */
   readonly tokenizer: string;
+  /** `tokenizer_config.json`. */
   readonly tokenizerConfig: string;
+  /** `preprocessor_config.json`; null when the model has none (CLIP defaults apply). */
   readonly preprocessorConfig: string | null;
 }
 
@@ -161,9 +166,13 @@ export interface ClipModelSource {
 
 /** The resolved settings of {@linkcode loadClip}. */
 export interface ClipSettings {
+  /** The model: hub id, directory or `tiny`. */
   readonly model: string;
+  /** The cache root. */
   readonly cacheDir: string;
+  /** Whether downloads are forbidden. */
   readonly offline: boolean;
+  /** Where inference runs. */
   readonly device: ClipDevice;
   /** Where transformers.js stores downloads. */
   readonly downloadDir: string;

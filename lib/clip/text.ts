@@ -33,7 +33,9 @@ export interface TokenBatch {
   readonly lengths: Int32Array;
   /** Rows longer than the context and therefore truncated. */
   readonly truncated: boolean[];
+  /** Number of rows. */
   readonly count: number;
+  /** Tokens per row (77 for CLIP). */
   readonly contextLength: number;
 }
 

@@ -27,21 +27,33 @@ export type TinyClipShape = "tiny" | "vit-l-14";
 
 /** The dimensions of one random CLIP. */
 export interface ClipArchitecture {
+  /** Width of the text transformer. */
   readonly textWidth: number;
+  /** Text transformer layers. */
   readonly textLayers: number;
+  /** Text attention heads. */
   readonly textHeads: number;
   /** Width of q/k/v inside text attention (= textWidth in real CLIP). */
   readonly textAttentionWidth: number;
+  /** Hidden width of the text MLP blocks. */
   readonly textMlpWidth: number;
+  /** Width of the vision transformer. */
   readonly visionWidth: number;
+  /** Vision transformer layers. */
   readonly visionLayers: number;
+  /** Vision attention heads. */
   readonly visionHeads: number;
   /** Width of q/k/v inside vision attention (= visionWidth in real CLIP). */
   readonly visionAttentionWidth: number;
+  /** Hidden width of the vision MLP blocks. */
   readonly visionMlpWidth: number;
+  /** Width of the shared embedding space (`image_embeds`, `text_embeds`). */
   readonly projectionDim: number;
+  /** Input image side in pixels. */
   readonly imageSize: number;
+  /** Side of a vision patch in pixels. */
   readonly patchSize: number;
+  /** Tokens per text (77 in CLIP). */
   readonly contextLength: number;
 }
 
@@ -91,7 +103,9 @@ export const CLIP_STD = [0.26862954, 0.26130258, 0.27577711] as const;
 
 /** What {@linkcode writeTinyClip} wrote, with the matrices tests compare against. */
 export interface WrittenClip {
+  /** The model directory, in transformers.js layout. */
   readonly dir: string;
+  /** The dimensions it was written with. */
   readonly architecture: ClipArchitecture;
   /** The vision projection, `visionWidth × projectionDim`, row-major (image_embeds = pooled · P). */
   readonly visualProjection: Float32Array;

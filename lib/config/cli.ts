@@ -102,12 +102,15 @@ export class FlagError extends UsageError {
 const CONFIG_PATHS = new Map<string, readonly [keyof MemeSenseConfig, string]>();
 
 /** `--model`: the CLIP model (config `clip.model`), the one flag that names it in every script. */
-export const MODEL_FLAG = configFlag("model", "string", ["clip", "model"], {
+export const MODEL_FLAG: {
+  readonly name: "model";
+  readonly type: "string";
+  readonly help: string;
+} = configFlag("model", "string", ["clip", "model"], {
   help: "CLIP model: Hugging Face id, local directory or tiny (env MEMESENSE_CLIP_MODEL)",
 });
 
-/** Flags that set the experiment config, one per config field. */
-export const CONFIG_FLAGS = defineFlags([
+const configFlags = defineFlags([
   MODEL_FLAG,
   configFlag("preprocess", "choice", ["clip", "preprocess"], {
     help: "image preprocessing",
@@ -157,6 +160,64 @@ export const CONFIG_FLAGS = defineFlags([
   configFlag("batch-size", "integer", ["train", "batchSize"], { help: "mini-batch size" }),
   configFlag("seed", "integer", ["train", "seed"], { help: "random seed" }),
 ]);
+
+/** A flag spec with its literal name and type, for explicitly typed spec lists. */
+export interface TypedFlag<N extends string, T extends FlagType> extends FlagSpec {
+  /** The flag name. */
+  readonly name: N;
+  /** What its value parses to. */
+  readonly type: T;
+}
+
+/** A {@linkcode TypedFlag} with a default: its parsed value is never undefined. */
+export interface DefaultedFlag<N extends string, T extends FlagType> extends TypedFlag<N, T> {
+  /** The value when the flag is absent. */
+  readonly default: NonNullable<FlagSpec["default"]>;
+}
+
+/** A `choice` flag spec with its literal name and choices. */
+export interface ChoiceFlag<N extends string, C extends readonly string[]> extends FlagSpec {
+  /** The flag name. */
+  readonly name: N;
+  /** Always `choice`. */
+  readonly type: "choice";
+  /** The allowed values. */
+  readonly choices: C;
+}
+
+/** A {@linkcode ChoiceFlag} with a default: its parsed value is never undefined. */
+export interface DefaultedChoiceFlag<N extends string, C extends readonly string[]>
+  extends ChoiceFlag<N, C> {
+  /** The value when the flag is absent. */
+  readonly default: C[number];
+}
+
+/** The specs of {@linkcode CONFIG_FLAGS}, with their literal names, types and choices. */
+export type ConfigFlags = readonly [
+  typeof MODEL_FLAG,
+  ChoiceFlag<"preprocess", typeof PREPROCESS_MODES>,
+  ChoiceFlag<"image-mode", typeof IMAGE_MODES>,
+  TypedFlag<"unmapped-dim", "integer">,
+  TypedFlag<"map-dim", "integer">,
+  TypedFlag<"num-mapping-layers", "integer">,
+  TypedFlag<"num-pre-output-layers", "integer">,
+  TypedFlag<"drop-probs", "numbers">,
+  TypedFlag<"ratio", "number">,
+  TypedFlag<"scale", "number">,
+  TypedFlag<"adapter-reduction", "integer">,
+  ChoiceFlag<"fusion", typeof FUSIONS>,
+  ChoiceFlag<"modality", typeof MODALITIES>,
+  ChoiceFlag<"classifier", typeof CLASSIFIER_KINDS>,
+  ChoiceFlag<"classifier-init", typeof CLASSIFIER_INITS>,
+  TypedFlag<"lr", "number">,
+  TypedFlag<"weight-decay", "number">,
+  TypedFlag<"epochs", "integer">,
+  TypedFlag<"batch-size", "integer">,
+  TypedFlag<"seed", "integer">,
+];
+
+/** Flags that set the experiment config, one per config field. */
+export const CONFIG_FLAGS: ConfigFlags = configFlags;
 
 function configFlag<
   const N extends string,

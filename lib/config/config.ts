@@ -94,8 +94,11 @@ export interface ClipConfig {
 
 /** One complete experiment config. */
 export interface MemeSenseConfig {
+  /** The frozen feature extractor. */
   readonly clip: ClipConfig;
+  /** The trainable head. */
   readonly head: HeadConfig;
+  /** Optimisation. */
   readonly train: TrainConfig;
 }
 

@@ -16,10 +16,15 @@ export type SummaryMetric = typeof SUMMARY_METRICS[number];
 
 /** Seeds of one (variant, task, protocol) summarised; metrics as fractions, like `Metrics`. */
 export interface SummaryRow {
+  /** Head variant name. */
   readonly variant: string;
+  /** The task. */
   readonly task: TaskName;
+  /** Checkpoint-selection protocol. */
   readonly protocol: Protocol;
+  /** Seeds summarised. */
   readonly seeds: readonly number[];
+  /** Each test metric, mean and standard deviation over the seeds. */
   readonly metrics: Readonly<Record<SummaryMetric, MeanStd>>;
   /** Mean selected epoch (1-based). */
   readonly meanEpoch: number;
@@ -61,12 +66,17 @@ export function summarise(results: readonly CellResult[]): SummaryRow[] {
 
 /** One line of the results table beside the paper. */
 export interface ComparisonRow {
+  /** The task. */
   readonly task: TaskName;
+  /** Checkpoint-selection protocol. */
   readonly protocol: Protocol;
+  /** Seeds behind our figures. */
   readonly n: number;
+  /** Our test metrics, mean and standard deviation over seeds. */
   readonly ours: Readonly<Record<"accuracy" | "auroc" | "macroF1", MeanStd>>;
   /** MemeCLIP's own AUROC (torchmetrics on sigmoid(logits)), closer to what the paper reports. */
   readonly oursAurocReference: MeanStd;
+  /** The paper's figures for the task. */
   readonly paper: Readonly<Record<"accuracy" | "auroc" | "macroF1", number>>;
   /** 100 · ours.mean − paper, in percentage points (the paper reports percent). */
   readonly diff: Readonly<Record<"accuracy" | "auroc" | "macroF1", number>>;

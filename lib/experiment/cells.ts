@@ -11,8 +11,11 @@ import type { Split } from "../data/mod.ts";
 
 /** One training run to perform. */
 export interface Cell {
+  /** Head variant name. */
   readonly variant: string;
+  /** The task. */
   readonly task: TaskName;
+  /** Training seed. */
   readonly seed: number;
   /** The complete config (the variant's overrides applied, `train.seed` = `seed`). */
   readonly config: MemeSenseConfig;
@@ -20,12 +23,19 @@ export interface Cell {
 
 /** What one finished cell records (written as `cells/<key>.json`). */
 export interface CellResult {
+  /** The cell key ({@linkcode cellKey}). */
   readonly key: string;
+  /** Head variant name. */
   readonly variant: string;
+  /** The task. */
   readonly task: TaskName;
+  /** Training seed. */
   readonly seed: number;
+  /** The complete config the cell trained with. */
   readonly config: MemeSenseConfig;
+  /** The backend it trained on. */
   readonly backend: string;
+  /** Trainable parameters of the head. */
   readonly numParams: number;
   /** Wall-clock seconds of training and evaluation. */
   readonly seconds: number;

@@ -7,7 +7,9 @@
 import { dirname } from "node:path";
 import {
   BACKEND_CHOICES,
+  type ChoiceFlag,
   CONFIG_FLAGS,
+  type DefaultedFlag,
   defineFlags,
   type FlagSpec,
   readEnvironment,
@@ -15,6 +17,7 @@ import {
   SettingError,
   TASK_NAMES,
   type TaskName,
+  type TypedFlag,
   UsageError,
 } from "../config/mod.ts";
 import {
@@ -41,8 +44,24 @@ import {
   summaryTable,
 } from "./tables.ts";
 
+/** The specs of {@linkcode COMMON_FLAGS}, with their literal names, types and choices. */
+export type CommonFlags = readonly [
+  TypedFlag<"data", "string">,
+  TypedFlag<"images", "string">,
+  DefaultedFlag<"csv-encoding", "string">,
+  TypedFlag<"verify", "boolean">,
+  TypedFlag<"offline", "boolean">,
+  DefaultedFlag<"out", "string">,
+  TypedFlag<"name", "string">,
+  ChoiceFlag<"backend", typeof BACKEND_CHOICES>,
+  TypedFlag<"workers", "integer">,
+  TypedFlag<"resume", "string">,
+  DefaultedFlag<"no-gallery", "boolean">,
+  TypedFlag<"help", "boolean">,
+];
+
 /** Data, output and execution flags common to the experiment scripts. */
-export const COMMON_FLAGS = defineFlags([
+export const COMMON_FLAGS: CommonFlags = defineFlags([
   {
     name: "data",
     type: "string",

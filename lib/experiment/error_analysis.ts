@@ -169,20 +169,25 @@ export interface GalleryCard {
   readonly thumbnail: string | null;
   /** True class name and its mean probability. */
   readonly trueClass: string;
+  /** Mean probability of the true class over seeds. */
   readonly trueProbability: number;
   /** Predicted class name and its mean probability. */
   readonly predictedClass: string;
+  /** Mean probability of the predicted class over seeds. */
   readonly predictedProbability: number;
 }
 
 /** The gallery of one task. */
 export interface TaskGallery {
+  /** The task. */
   readonly task: TaskName;
   /** Seeds averaged. */
   readonly seeds: number;
   /** Test memes scored. */
   readonly memes: number;
+  /** Confident false positives, most confident first. */
   readonly falsePositives: GalleryCard[];
+  /** Confident false negatives, most confident first. */
   readonly falseNegatives: GalleryCard[];
 }
 
@@ -502,11 +507,15 @@ export function sliceMetrics(
 
 /** Everything the report shows about one task's test predictions. */
 export interface TaskAnalysis {
+  /** The task. */
   readonly task: TaskName;
   /** Seeds pooled or averaged. */
   readonly seeds: number;
+  /** ROC and precision–recall curves per class. */
   readonly curves: NamedClassCurves[];
+  /** The reliability diagram; null when there are no predictions to bin. */
   readonly reliability: TaskReliability | null;
+  /** Metrics on slices of the test memes. */
   readonly slices: SliceMetrics[];
   /** The confident-error gallery; absent when it was not asked for. */
   readonly gallery?: TaskGallery;
@@ -514,8 +523,11 @@ export interface TaskAnalysis {
 
 /** A run's error analysis for the report (one variant, one protocol). */
 export interface RunAnalysis {
+  /** The head variant analysed. */
   readonly variant: string;
+  /** The checkpoint-selection protocol analysed. */
   readonly protocol: Protocol;
+  /** One analysis per task. */
   readonly tasks: TaskAnalysis[];
 }
 

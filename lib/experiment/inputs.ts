@@ -28,12 +28,19 @@ export interface TaskPrompts {
 
 /** Prepared inputs of an experiment. */
 export interface ExperimentInputs {
+  /** The dataset. */
   readonly dataset: PrideMM;
+  /** SHA-256 of the dataset's CSV. */
   readonly datasetSha256: string;
+  /** The CLIP features of every meme, in dataset order. */
   readonly features: FeatureTable;
+  /** The feature store key. */
   readonly featureKey: string;
+  /** The feature store directory. */
   readonly featureDir: string;
+  /** The CLIP model the features come from, as named. */
   readonly modelId: string;
+  /** Each task's prompt embeddings and prompt-initialised classifier weights. */
   readonly prompts: Readonly<Record<TaskName, TaskPrompts>>;
   /** Memes per split whose image is missing or unreadable (excluded from training). */
   readonly missingImages: Readonly<Record<Split, number>>;
@@ -43,17 +50,25 @@ export interface ExperimentInputs {
 
 /** Options for {@linkcode prepareInputs}. */
 export interface PrepareOptions {
+  /** The annotations (PrideMM layout). */
   readonly csv: string;
+  /** The image directory (default: `Images/` beside the CSV). */
   readonly images?: string;
+  /** The CLIP model (see `loadClip`). */
   readonly model?: string;
+  /** Image preprocessing (default `squash`). */
   readonly preprocess?: Preprocess;
+  /** Image decoding (default `pillow`). */
   readonly imageMode?: ImageMode;
+  /** Never download. */
   readonly offline?: boolean;
+  /** Cache root for models and feature stores. */
   readonly cacheDir?: string;
   /** The CSV's text encoding (default `utf-8`, strict). */
   readonly encoding?: string;
   /** Hash every stored chunk, even where size and modification time are unchanged. */
   readonly verify?: boolean;
+  /** Status lines (default: stderr). */
   readonly log?: (line: string) => void;
 }
 

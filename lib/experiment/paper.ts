@@ -9,14 +9,19 @@ import { REPO_ROOT } from "../util/mod.ts";
 
 /** One task's published figures, in percent. */
 export interface PaperFigures {
+  /** Accuracy in percent. */
   readonly accuracy: number;
+  /** AUROC in percent. */
   readonly auroc: number;
+  /** Macro-F1 in percent. */
   readonly macroF1: number;
 }
 
 /** The published results and where they come from. */
 export interface PaperResults {
+  /** Where the figures are from (paper and table). */
   readonly source: string;
+  /** The paper's figures per task. */
   readonly tasks: Readonly<Record<TaskName, PaperFigures>>;
 }
 

@@ -14,7 +14,9 @@ export const MAX_SPLIT_LOSS = 0.01;
 
 /** Memes of one split: in the CSV, and used (with a readable image). */
 export interface SplitUsage {
+  /** Memes of the split in the CSV. */
   readonly total: number;
+  /** Memes with a readable image, used for training or evaluation. */
   readonly used: number;
 }
 

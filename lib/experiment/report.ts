@@ -37,15 +37,21 @@ import type { PairedComparison } from "./uncertainty.ts";
 
 /** Everything a report shows. */
 export interface ExperimentReportInput {
+  /** Report title. */
   readonly title: string;
+  /** A line under the title. */
   readonly subtitle?: string;
+  /** Facts shown under the title (commit, backend, model, …). */
   readonly meta: Record<string, string | number>;
+  /** Every finished cell. */
   readonly results: readonly CellResult[];
+  /** Cells summarised over seeds. */
   readonly summary: readonly SummaryRow[];
   /** Paired comparisons against the reference point: heatmap cells mark those that hold. */
   readonly pairedComparisons?: readonly PairedComparison[];
   /** The reference head beside the paper (reproduce). */
   readonly comparison?: readonly ComparisonRow[];
+  /** Zero-shot and linear-probe results, when run. */
   readonly baselines?: readonly BaselineResult[];
   /** The variants run, with sweep coordinates (ablate). */
   readonly variants?: readonly Variant[];

@@ -29,7 +29,12 @@ import {
 import { loadCellResults } from "./runs.ts";
 import { parseShard, type Shard, ShardError } from "../util/mod.ts";
 import { cellsInKeyOrder, shardOf } from "./shard.ts";
-import { defineFlags, UsageError } from "../config/mod.ts";
+import {
+  type DefaultedChoiceFlag,
+  defineFlags,
+  type TypedFlag,
+  UsageError,
+} from "../config/mod.ts";
 
 /** The most tasks one array job gets (Slurm's default MaxArraySize is 1001). */
 export const MAX_ARRAY_TASKS = 1000;
@@ -188,8 +193,22 @@ export function describeSubmission(outcome: SubmitOutcome): string {
   ].join("\n");
 }
 
+/** The specs of {@linkcode CLUSTER_FLAGS}, with their literal names, types and choices. */
+export type ClusterFlags = readonly [
+  TypedFlag<"shard", "string">,
+  DefaultedChoiceFlag<"executor", readonly ["local", "slurm"]>,
+  TypedFlag<"shards", "integer">,
+  TypedFlag<"partition", "string">,
+  TypedFlag<"time", "string">,
+  TypedFlag<"cpus-per-task", "integer">,
+  TypedFlag<"mem", "string">,
+  TypedFlag<"gres", "string">,
+  TypedFlag<"account", "string">,
+  TypedFlag<"sbatch-extra", "string">,
+];
+
 /** Flags of the scripts that can run sharded or on Slurm (`reproduce`, `ablate`). */
-export const CLUSTER_FLAGS = defineFlags([
+export const CLUSTER_FLAGS: ClusterFlags = defineFlags([
   {
     name: "shard",
     type: "string",

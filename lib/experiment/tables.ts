@@ -35,7 +35,7 @@ const PROTOCOL_LABEL = {
 } as const;
 
 /** How to read {@linkcode comparisonTable}: the notation of its cells, in the words it prints. */
-export const COMPARISON_TABLE_NOTE =
+export const COMPARISON_TABLE_NOTE: string =
   "Test metrics in percent: mean ± std over seeds, and under it (CI ± x), the half-width of the " +
   "95% Student-t interval of that mean over seeds (it covers seed-to-seed variation only, not " +
   "the sampling of the test memes). The paper row of each task holds MemeCLIP's published " +

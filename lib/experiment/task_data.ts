@@ -25,8 +25,11 @@ export interface FeatureTable {
 
 /** One task's inputs for the trainer. */
 export interface TaskData {
+  /** The task. */
   readonly task: TaskName;
+  /** Number of classes. */
   readonly numClasses: number;
+  /** Each split's features and labels. */
   readonly splits: Readonly<Record<Split, SplitData>>;
   /** The memes of each split, aligned with the rows of `splits[split]`. */
   readonly memes: Readonly<Record<Split, readonly Meme[]>>;

@@ -60,8 +60,11 @@ import {
 
 /** One meme to extract: its name, image file and text (`null` = no text). */
 export interface FeatureItem {
+  /** The meme name (the CSV `name` column). */
   readonly name: string;
+  /** Path of its image file. */
   readonly imagePath: string;
+  /** Its text; `null` when it has none. */
   readonly text: string | null;
 }
 
@@ -91,7 +94,9 @@ export interface ExtractOptions {
   readonly batchSize?: number;
   /** onnxruntime intra-op threads. */
   readonly threads?: number;
+  /** Where CLIP runs (default: `MEMESENSE_DEVICE`, else `cpu`). */
   readonly device?: ClipDevice;
+  /** Never download (default: `MEMESENSE_OFFLINE`). */
   readonly offline?: boolean;
   /** Cache root for models, hashes and stores. */
   readonly cacheDir?: string;
@@ -133,7 +138,9 @@ export interface ExtractOptions {
 
 /** What {@linkcode extractFeatures} did. */
 export interface ExtractResult {
+  /** The store key. */
   readonly key: string;
+  /** The store directory. */
   readonly dir: string;
   /** The consolidated store's manifest; `null` after a shard (not consolidated yet). */
   readonly manifest: StoreManifest | null;

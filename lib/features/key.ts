@@ -20,6 +20,7 @@ export interface FeatureStoreKeyParts {
   readonly modelId: string;
   /** Content hash of the model's files ({@linkcode modelContentHash}). */
   readonly modelHash: string;
+  /** Image preprocessing mode. */
   readonly preprocess: Preprocess;
   /** How image files were decoded: a `pillow` store is never read as a `managed` one. */
   readonly imageMode: ImageMode;

@@ -80,6 +80,7 @@ export async function consolidatePrideMM(
 export interface SplitFeatures {
   /** Dataset indices of the split's memes. */
   readonly rows: Int32Array;
+  /** The split's memes, in dataset order. */
   readonly memes: readonly Meme[];
   /** `rows.length × dim`. */
   readonly image: Float32Array;

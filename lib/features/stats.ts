@@ -10,10 +10,13 @@
 export interface ValueSummary {
   /** Number of values. */
   readonly count: number;
+  /** Arithmetic mean. */
   readonly mean: number;
   /** Population standard deviation (ddof = 0). */
   readonly std: number;
+  /** Smallest value. */
   readonly min: number;
+  /** Largest value. */
   readonly max: number;
 }
 

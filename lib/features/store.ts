@@ -28,12 +28,19 @@ export type { ImageRecord };
 
 /** The identity of a store, fixed when it is created. */
 export interface StoreIdentity {
+  /** Store layout version. */
   readonly format: string;
+  /** The store key (its directory name). */
   readonly key: string;
+  /** The CLIP model, as named. */
   readonly modelId: string;
+  /** Content hash of the model's files. */
   readonly modelHash: string;
+  /** Image preprocessing mode. */
   readonly preprocess: Preprocess;
+  /** Image decoding mode. */
   readonly imageMode: ImageMode;
+  /** SHA-256 of the dataset's CSV. */
   readonly datasetHash: string;
   /** How the CSV's bytes were decoded into text. */
   readonly textEncoding: string;
@@ -50,7 +57,9 @@ export interface StoreIdentity {
 export interface StoredFile {
   /** Name inside the store directory (chunks: inside `chunks/`). */
   readonly file: string;
+  /** SHA-256 of the file's bytes. */
   readonly sha256: string;
+  /** Size in bytes. */
   readonly size: number;
   /** Modification time when written; a file whose size and time are unchanged is not re-hashed. */
   readonly mtimeMs: number;
@@ -58,12 +67,15 @@ export interface StoredFile {
 
 /** One consolidated chunk: rows `first … first + rows − 1`. */
 export interface ChunkEntry extends StoredFile {
+  /** Index of the first row. */
   readonly first: number;
+  /** Number of rows. */
   readonly rows: number;
 }
 
 /** `manifest.json` of a complete (consolidated) store. */
 export interface StoreManifest extends StoreIdentity {
+  /** Written last: a store with it is complete. */
   readonly complete: true;
   /** Width of the image embedding (768 for ViT-L/14). */
   readonly imageDim: number;
@@ -75,10 +87,13 @@ export interface StoreManifest extends StoreIdentity {
   readonly prompts: Readonly<Record<string, readonly string[]>>;
   /** Item names, in dataset order. */
   readonly names: readonly string[];
+  /** Memes whose image was read. */
   readonly imagesOk: number;
+  /** Memes whose image is missing or unreadable (their rows are flagged). */
   readonly imagesMissing: number;
   /** The row chunks, in row order, with their checksums. */
   readonly chunks: readonly ChunkEntry[];
+  /** The prompt embeddings file and the list of missing images. */
   readonly files: {
     readonly prompts: StoredFile;
     readonly missingImages: string;
@@ -111,17 +126,25 @@ export interface PromptEmbeddings {
 
 /** Features loaded for training, in dataset order. */
 export interface LoadedFeatures {
+  /** The store key. */
   readonly key: string;
+  /** The store directory. */
   readonly dir: string;
+  /** The CLIP model, as named. */
   readonly modelId: string;
+  /** Content hash of the model's files. */
   readonly modelHash: string;
+  /** Image preprocessing mode. */
   readonly preprocess: Preprocess;
+  /** Image decoding mode. */
   readonly imageMode: ImageMode;
+  /** SHA-256 of the dataset's CSV. */
   readonly datasetHash: string;
   /** Width of the image embeddings. */
   readonly dim: number;
   /** Width of the text features. */
   readonly textDim: number;
+  /** Number of memes. */
   readonly count: number;
   /** Item names in dataset order. */
   readonly names: string[];

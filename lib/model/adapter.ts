@@ -28,6 +28,7 @@ export function adapterSpecs(prefix: string, head: HeadConfig): ParamSpec[] {
 
 /** What the backward pass needs from the forward pass. */
 export interface AdapterTape {
+  /** The adapter input. */
   readonly x: Matrix;
   /** Output of the first ReLU (the bottleneck). */
   readonly hidden: Matrix;

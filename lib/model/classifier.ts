@@ -39,9 +39,11 @@ export function classifierSpecs(head: HeadConfig, numClasses: number): ParamSpec
 
 /** What the backward pass needs from the forward pass. */
 export interface ClassifierTape {
+  /** The classifier input. */
   readonly x: Matrix;
   /** Cosine only: the normalised input and weight rows. */
   readonly nx: Normalized | null;
+  /** Cosine only: the normalised weight rows. */
   readonly nw: Normalized | null;
 }
 

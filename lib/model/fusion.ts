@@ -33,7 +33,9 @@ export function fusedDim(head: HeadConfig): number {
 
 /** What the backward pass needs from the forward pass. */
 export interface FusionTape {
+  /** The normalised image vector; null when the image is not used. */
   readonly image: Normalized | null;
+  /** The normalised text vector; null when the text is not used. */
   readonly text: Normalized | null;
 }
 

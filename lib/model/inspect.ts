@@ -30,6 +30,7 @@ export interface BranchActivations {
 
 /** Every stage's output for a batch of `n` rows. */
 export interface HeadActivations {
+  /** Rows in the batch. */
   readonly n: number;
   /** Null when the head does not use the image (text-only ablation). */
   readonly image: BranchActivations | null;
@@ -37,6 +38,7 @@ export interface HeadActivations {
   readonly text: BranchActivations | null;
   /** The fused vector, `n × fusedDim` (`2·mapDim` for concat). */
   readonly fused: Float32Array;
+  /** Width of the fused vector. */
   readonly fusedDim: number;
   /** The pre-output block's output, `n × mapDim` (after its ReLU and dropout). */
   readonly preOutput: Float32Array;

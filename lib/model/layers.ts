@@ -16,6 +16,9 @@ import type { Rng } from "../util/mod.ts";
 /** A rank-2 tensor `[rows, features]`. */
 export type Matrix = tf.Tensor2D;
 
+/** A bias vector. */
+export type Vector = tf.Tensor1D;
+
 /**
  * tfjs-wasm multiplies transposed operands with a naive loop (~1 GFLOP/s against ~40 for plain
  * `a·b`), so on wasm every product is rewritten with explicit (cheap, small) transposes. OpenBLAS
@@ -26,7 +29,7 @@ function transposeExplicitly(): boolean {
 }
 
 /** `y = x·Wᵀ + b` for `x: [B, in]`, `W: [out, in]`, `b: [out]` (or no bias). */
-export function linearForward(x: Matrix, w: Matrix, b?: tf.Tensor1D): Matrix {
+export function linearForward(x: Matrix, w: Matrix, b?: Vector): Matrix {
   if (transposeExplicitly()) {
     const y = tf.transpose(tf.matMul(w, tf.transpose(x))) as Matrix;
     return b ? tf.add(y, b) : y;
@@ -45,7 +48,7 @@ export function linearWeightGrad(dy: Matrix, x: Matrix): Matrix {
 }
 
 /** Gradient with respect to the bias: the column sums of `dY`. */
-export function linearBiasGrad(dy: Matrix): tf.Tensor1D {
+export function linearBiasGrad(dy: Matrix): Vector {
   return tf.sum(dy, 0);
 }
 

@@ -52,11 +52,14 @@ export interface HeadWeights {
   readonly params: Readonly<Record<string, Float32Array>>;
 }
 
+/** A tensor of any rank: a parameter or its gradient. */
+export type AnyTensor = tf.Tensor;
+
 /** Parameter tensors of one forward/backward pass, by PyTorch name. */
-export type ParamTensors = Readonly<Record<string, tf.Tensor>>;
+export type ParamTensors = Readonly<Record<string, AnyTensor>>;
 
 /** Gradients collected by the backward passes, by PyTorch name. */
-export type Grads = Record<string, tf.Tensor>;
+export type Grads = Record<string, AnyTensor>;
 
 /** The specs of a `nn.Linear(inDim, outDim, bias)` named `name` (`name.weight`, `name.bias`). */
 export function linearSpecs(name: string, inDim: number, outDim: number, bias = true): ParamSpec[] {

@@ -48,9 +48,13 @@ export interface SyntheticDataset {
 
 /** The `synthetic.json` manifest written beside the CSV. */
 export interface SyntheticManifest {
+  /** Generator version: a set from another version is regenerated. */
   readonly version: number;
+  /** Number of memes. */
   readonly count: number;
+  /** Seed it was drawn with. */
   readonly seed: number;
+  /** Image side in pixels. */
   readonly size: number;
 }
 

@@ -20,10 +20,15 @@
 
 /** AdamW hyper-parameters (torch's defaults except lr and weight decay, set by the config). */
 export interface AdamWOptions {
+  /** Learning rate. */
   readonly lr: number;
+  /** Decoupled weight decay. */
   readonly weightDecay: number;
+  /** First-moment decay (default 0.9, torch's). */
   readonly beta1?: number;
+  /** Second-moment decay (default 0.999, torch's). */
   readonly beta2?: number;
+  /** Added to the denominator (default 1e-8, torch's). */
   readonly eps?: number;
 }
 

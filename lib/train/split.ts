@@ -8,9 +8,13 @@ import { usesImage, usesText } from "../model/mod.ts";
 
 /** One split's frozen features and labels; `image` and `text` are row-major `n × unmappedDim`. */
 export interface SplitData {
+  /** Image features, `n × dim`, row-major. */
   readonly image: Float32Array;
+  /** Text features, `n × dim`, row-major. */
   readonly text: Float32Array;
+  /** Class labels. */
   readonly labels: Int32Array;
+  /** Number of rows. */
   readonly n: number;
 }
 

@@ -49,10 +49,13 @@ export type Protocol = typeof PROTOCOLS[number];
 
 /** What one epoch produced (epochs count from 1). */
 export interface EpochRecord {
+  /** Epoch number, from 1. */
   epoch: number;
   /** Mean training cross-entropy over the epoch's samples (dropout on). */
   trainLoss: number;
+  /** Metrics on the val split after this epoch. */
   val: Metrics;
+  /** Metrics on the test split after this epoch. */
   test: Metrics;
   /** Wall-clock seconds of the epoch, evaluation included. */
   seconds: number;
@@ -84,7 +87,9 @@ export interface TrainResult {
 
 /** Logits of the val and test rows, row-major `n × numClasses`. */
 export interface SplitLogits {
+  /** Logits of the val rows. */
   val: Float32Array;
+  /** Logits of the test rows. */
   test: Float32Array;
 }
 
@@ -93,15 +98,21 @@ export interface TrainWarning {
   /** `missing-class`: a class has no training sample; `random-classifier-init`: the config asks
    * for the prompt initialisation but no prompt embeddings were given. */
   readonly code: "missing-class" | "random-classifier-init";
+  /** What happened, in words. */
   readonly message: string;
 }
 
 /** Options of {@linkcode trainHead}. */
 export interface TrainOptions {
+  /** The complete config. */
   readonly config: MemeSenseConfig;
+  /** Number of classes. */
   readonly numClasses: number;
+  /** Training split. */
   readonly train: SplitData;
+  /** Validation split. */
   readonly val: SplitData;
+  /** Test split. */
   readonly test: SplitData;
   /** Prompt-initialised classifier weights (numClasses × mapDim, row-major), for `classifierInit: "prompt"`. */
   readonly promptWeights?: Float32Array;

@@ -29,6 +29,7 @@ export type SafeTensor =
 
 /** Decoded file contents. */
 export interface SafeFile {
+  /** The tensors by name. */
   readonly tensors: Record<string, SafeTensor>;
   /**
    * Tensors of other dtypes (e.g. `F16`, `BF16` from a PyTorch checkpoint), by name with their
