@@ -5,80 +5,28 @@
  * @module
  */
 
-import { REPO_ROOT, writeFileAtomic } from "../util/mod.ts";
+import { writeFileAtomic } from "../util/mod.ts";
 import { type Figure, figureTitle } from "./plotly.ts";
 import { escapeHtml, htmlTable, parseMarkdownTable, type TableData } from "./table.ts";
 
 let plotlyCache: Promise<string> | undefined;
 
-/** Where Deno keeps its npm cache: `$DENO_DIR`, else the platform's cache folder. */
-function denoDir(): string {
-  const explicit = Deno.env.get("DENO_DIR");
-  if (explicit) return explicit;
-  const home = Deno.env.get("HOME") ?? "";
-  if (Deno.build.os === "darwin") return `${home}/Library/Caches/deno`;
-  if (Deno.build.os === "windows") return `${Deno.env.get("LOCALAPPDATA")}/deno`;
-  return `${Deno.env.get("XDG_CACHE_HOME") ?? `${home}/.cache`}/deno`;
-}
-
 /**
- * Candidate paths of `plotly.min.js` from the pinned `plotly.js-dist-min` package, best first.
- * Importing plotly.js fails outside a browser (`window is not defined`), so the file is read
- * as text instead.
- */
-async function plotlyPaths(): Promise<string[]> {
-  const paths: string[] = [];
-  try {
-    // Resolves through the repository's import map to a file in Deno's npm cache (or
-    // node_modules), or to an `npm:` specifier.
-    const url = import.meta.resolve("plotly.js-dist-min");
-    if (url.startsWith("file:")) paths.push(decodeURIComponent(new URL(url).pathname));
-  } catch {
-    // Not resolvable from here (a script outside the repository's config): try the others.
-  }
-  try {
-    const { createRequire } = await import("node:module");
-    paths.push(createRequire(import.meta.url).resolve("plotly.js-dist-min"));
-  } catch {
-    // No node_modules folder.
-  }
-  try {
-    // Last resort: the version pinned in deno.json, in Deno's npm cache.
-    const config = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/deno.json`));
-    const spec = String(config.imports?.["plotly.js-dist-min"] ?? "");
-    const version = spec.match(/@(\d[^/]*)$/)?.[1];
-    if (version) {
-      paths.push(
-        `${denoDir()}/npm/registry.npmjs.org/plotly.js-dist-min/${version}/plotly.min.js`,
-      );
-    }
-  } catch {
-    // No readable deno.json.
-  }
-  return paths;
-}
-
-/**
- * The source of plotly.js (`plotly.js-dist-min`, pinned in deno.json), read once per process.
+ * The source of plotly.js (`plotly.js-dist-min`, pinned in deno.json), loaded once per process.
  * Throws an error saying how to install it when the package is missing.
  */
 export function plotlySource(): Promise<string> {
-  plotlyCache ??= (async () => {
-    const paths = await plotlyPaths();
-    for (const path of paths) {
-      try {
-        return await Deno.readTextFile(path);
-      } catch {
-        // Try the next candidate.
-      }
-    }
-    plotlyCache = undefined;
-    throw new Error(
-      `cannot find plotly.js (npm package plotly.js-dist-min; looked in: ${
-        paths.join(", ") || "nowhere resolvable"
-      }). Run \`deno install --frozen\` in the repository to fetch the pinned npm packages.`,
-    );
-  })();
+  // A text import of the package file: importing plotly.js as a module fails outside a browser
+  // (`window is not defined`). Dynamic, so that only a process that writes a report loads 4.8 MB.
+  plotlyCache ??= import("plotly.js-dist-min/plotly.min.js", { with: { type: "text" } })
+    .then((m) => m.default as string)
+    .catch((e) => {
+      plotlyCache = undefined;
+      throw new Error(
+        `cannot load plotly.js (npm package plotly.js-dist-min): ${(e as Error).message}. ` +
+          "Run `deno install --frozen` in the repository to fetch the pinned npm packages.",
+      );
+    });
   return plotlyCache;
 }
 
