@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type FlagSpec, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { readSubmissions } from "../lib/cluster/mod.ts";
 import { loadCellResults } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
@@ -19,23 +19,23 @@ import { slurmUnavailable, startLocalSlurm, waitForJobs } from "../tests/_slurm.
 import { runScript } from "../tests/_script.ts";
 import { loadAverage } from "./_common.ts";
 
-const FLAGS: readonly FlagSpec[] = [
+const FLAGS = defineFlags([
   {
     name: "cells",
-    type: "number",
+    type: "integer",
     default: 8,
     help: "cells (= array tasks): seeds of 2 variants × cells/2",
   },
-  { name: "epochs", type: "number", default: 1, help: "epochs per cell" },
+  { name: "epochs", type: "integer", default: 1, help: "epochs per cell" },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task bench:slurm [flags]");
 const why = slurmUnavailable();
 if (why) {
   console.error(`bench:slurm needs a local Slurm: ${why}`);
   Deno.exit(2);
 }
-const cells = Math.max(2, Math.round((flags.cells as number) / 2) * 2);
+const cells = Math.max(2, Math.round(flags.cells / 2) * 2);
 const seeds = Array.from({ length: cells / 2 }, (_, i) => i + 1).join(",");
 const memes = await ensureSyntheticMemes();
 const args = [

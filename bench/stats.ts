@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type FlagSpec, parseFlagsOrExit, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import {
   ablationPairs,
   type CellPredictions,
@@ -24,13 +24,13 @@ import {
 import { BOOTSTRAP_REPLICATES } from "../lib/metrics/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
-const FLAGS: readonly FlagSpec[] = [
-  { name: "replicates", type: "number", default: BOOTSTRAP_REPLICATES, help: "bootstrap B" },
-  { name: "seeds", type: "number", default: 3, help: "seeds per variant" },
+const FLAGS = defineFlags([
+  { name: "replicates", type: "integer", default: BOOTSTRAP_REPLICATES, help: "bootstrap B" },
+  { name: "seeds", type: "integer", default: 3, help: "seeds per variant" },
   { name: "help", type: "boolean", help: "show this help" },
-];
+]);
 const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task bench:stats [flags]");
-const B = flags.replicates as number, S = flags.seeds as number;
+const B = flags.replicates, S = flags.seeds;
 
 const SIZES = { hate: [507, 228], target: [247, 115], stance: [507, 228], humour: [507, 228] };
 const variants = sweepVariants(DEFAULT_RATIOS, DEFAULT_DEPTHS, { ratio: 0.2, depth: 1 });

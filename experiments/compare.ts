@@ -124,7 +124,7 @@ if (import.meta.main) {
           `B ${cellsB.length})`,
       );
     }
-    const options = { replicates, seed: flags.seed as number };
+    const options = { replicates, seed: flags.seed };
     const repA = runReplicates(cellsA.filter((c) => common.has(keyOf(c))), options, runs[0]);
     const repB = runReplicates(cellsB.filter((c) => common.has(keyOf(c))), options, runs[1]);
     comparisons = pairedComparisons(crossRunPairs(repA, repB, ["A", "B"]))
@@ -140,5 +140,5 @@ if (import.meta.main) {
     pairedComparisonTable(comparisons),
   );
   console.log(out.join("\n"));
-  if (flags.md) await writeFileAtomic(String(flags.md), out.join("\n") + "\n");
+  if (flags.md) await writeFileAtomic(flags.md, out.join("\n") + "\n");
 }
