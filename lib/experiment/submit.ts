@@ -207,7 +207,7 @@ export type ClusterFlags = readonly [
   TypedFlag<"sbatch-extra", "string">,
 ];
 
-/** Flags of the scripts that can run sharded or on Slurm (`reproduce`, `ablate`). */
+/** Flags of the scripts that can run sharded or on Slurm (`reproduce`, `ablate`, `extract`). */
 export const CLUSTER_FLAGS: ClusterFlags = defineFlags([
   {
     name: "shard",
@@ -219,17 +219,19 @@ export const CLUSTER_FLAGS: ClusterFlags = defineFlags([
     type: "choice",
     choices: ["local", "slurm"],
     default: "local",
-    help: "train here, or submit a Slurm array job (one task per shard) and a report job",
+    help: "work here, or submit a Slurm array job (one task per shard) and a job after it that " +
+      "writes the report (extract: consolidates the store)",
   },
   {
     name: "shards",
     type: "integer",
-    help: `Slurm: array tasks of a new run (default: one per cell, at most ${MAX_ARRAY_TASKS})`,
+    help:
+      `Slurm: array tasks (default: one per cell of a new run, at most ${MAX_ARRAY_TASKS}; extract: 4)`,
   },
   { name: "partition", type: "string", help: "Slurm: partition" },
   { name: "time", type: "string", help: "Slurm: time limit per task, e.g. 2:00:00" },
   { name: "cpus-per-task", type: "integer", help: "Slurm: CPUs per task (training workers)" },
-  { name: "mem", type: "string", help: "Slurm: memory per task's node, e.g. 16G" },
+  { name: "mem", type: "string", help: "Slurm: memory per task, e.g. 16G" },
   { name: "gres", type: "string", help: "Slurm: generic resources per task, e.g. gpu:1" },
   { name: "account", type: "string", help: "Slurm: account to charge" },
   {
