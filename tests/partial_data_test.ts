@@ -92,7 +92,13 @@ Deno.test({
         log: () => {},
       };
       // Allowed partial data: compared, and the counts come first everywhere.
-      const allowed = await runExperiment({ ...spec, title: "partial", inputs: lost });
+      // The config names the model the (relabelled) features claim to come from.
+      const allowed = await runExperiment({
+        ...spec,
+        title: "partial",
+        inputs: lost,
+        baseConfig: makeConfig({ clip: { model: lost.modelId }, train: { epochs: 1 } }),
+      });
       assert.equal(allowed.comparison.length, 2);
       const line = usageLine(lost)!;
       const table = await Deno.readTextFile(`${allowed.runDir}/table.md`);
