@@ -27,7 +27,12 @@ import {
   UsageError,
 } from "../lib/config/mod.ts";
 import { DEFAULT_DATA_DIR } from "../lib/data/mod.ts";
-import { CLUSTER_FLAGS, executionFromFlags, submitExtraction } from "../lib/experiment/mod.ts";
+import {
+  CLUSTER_FLAGS,
+  csvEncoding,
+  executionFromFlags,
+  submitExtraction,
+} from "../lib/experiment/mod.ts";
 import { consolidatePrideMM, extractPrideMM } from "../lib/features/mod.ts";
 import { formatDuration, parseShard, type Shard } from "../lib/util/mod.ts";
 
@@ -119,12 +124,7 @@ async function main(args: string[]): Promise<number> {
   if (flags.threads !== undefined && flags.threads < 1) {
     throw new SettingError("--threads", flags.threads, "an integer ≥ 1");
   }
-  const encoding = flags["csv-encoding"];
-  try {
-    new TextDecoder(encoding);
-  } catch {
-    throw new SettingError("--csv-encoding", encoding, "a known encoding (e.g. windows-1252)");
-  }
+  const encoding = csvEncoding(flags["csv-encoding"]);
   const maxMissing = flags["max-missing"];
   if (!(maxMissing >= 0 && maxMissing <= 100)) {
     throw new SettingError("--max-missing", maxMissing, "a percentage 0–100");

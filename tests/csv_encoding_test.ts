@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { DataError, decodeCsvBytes, loadPrideMM } from "../lib/data/mod.ts";
+import { runScript } from "./_script.ts";
 
 const HEADER = "name,hate,target,stance,humour,split,text\n";
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -53,4 +54,13 @@ Deno.test("valid UTF-8 (a real U+FFFD, a BOM, multi-byte text) decodes unchanged
       ),
     /x\.csv:2: field "name": not valid utf-8 text at byte 43/,
   );
+});
+
+Deno.test("--csv-encoding: an unknown label is one line naming the flag, exit 2", async () => {
+  for (const script of ["extract", "reproduce"]) {
+    const run = await runScript(script, ["--csv-encoding", "klingon", "--data", "/none.csv"]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /--csv-encoding.*klingon/);
+    assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+  }
 });

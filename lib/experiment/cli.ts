@@ -184,6 +184,7 @@ export async function prepareFromFlags(
   log?: (line: string) => void,
 ): Promise<ExperimentInputs> {
   const { config, offline } = settings;
+  const encoding = csvEncoding(flags["csv-encoding"]); // a bad setting: before any download
   const csv = flags.data ??
     (readEnvironment().pridemmCsv ?? await localOrDownloadedPrideMM(offline, log));
   if (!(await exists(csv))) {
@@ -212,7 +213,7 @@ export async function prepareFromFlags(
       preprocess: config.clip.preprocess,
       imageMode: config.clip.imageMode,
       offline,
-      encoding: csvEncoding(flags),
+      encoding,
       verify: flags.verify === true,
       log,
     });
@@ -229,8 +230,12 @@ export async function prepareFromFlags(
   }
 }
 
-function csvEncoding(flags: { readonly "csv-encoding"?: string }): string {
-  const encoding = flags["csv-encoding"] ?? "utf-8";
+/**
+ * The `--csv-encoding` setting checked: a WHATWG encoding label (default `utf-8`), else a
+ * {@linkcode SettingError} naming the flag.
+ */
+export function csvEncoding(value: string | undefined): string {
+  const encoding = value ?? "utf-8";
   try {
     new TextDecoder(encoding);
   } catch {
