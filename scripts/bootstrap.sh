@@ -7,7 +7,8 @@
 # core       Deno's npm dependencies and OpenBLAS (the fast `blas` training backend)
 # notebooks  core + Debian's jupyter-nbconvert / python3-nbclient (headless notebook runs)
 # report     core + Chromium (PNG screenshots of HTML reports; optional)
-# test       core + notebooks (everything the test suite exercises)
+# test       core + notebooks + report (everything the test suite exercises; Slurm's packages are
+#            installed by its own test, which needs root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${1:-core}"
@@ -28,18 +29,18 @@ need() { # need <package> <test-command...>
   local pkg=$1; shift
   if ! "$@" >/dev/null 2>&1; then packages+=("$pkg"); fi
 }
-need libopenblas0 bash -c 'ldconfig -p | grep -q libopenblas.so.0'
 case "$profile" in
-  test|notebooks)
-    need jupyter-nbconvert test -x /usr/bin/jupyter-nbconvert
-    need python3-nbclient /usr/bin/python3 -c 'import nbclient'
-    ;;
-  report)
-    need chromium bash -c 'command -v chromium'
-    ;;
-  core) ;;
+  core|notebooks|report|test) ;;
   *) echo "bootstrap: unknown profile '$profile' (core|test|notebooks|report)" >&2; exit 2 ;;
 esac
+need libopenblas0 bash -c 'ldconfig -p | grep -q libopenblas.so.0'
+if [ "$profile" = notebooks ] || [ "$profile" = test ]; then
+  need jupyter-nbconvert test -x /usr/bin/jupyter-nbconvert
+  need python3-nbclient /usr/bin/python3 -c 'import nbclient'
+fi
+if [ "$profile" = report ] || [ "$profile" = test ]; then
+  need chromium bash -c 'command -v chromium || command -v chromium-browser'
+fi
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
