@@ -322,6 +322,25 @@ Deno.test("studentTQuantile matches scipy.stats.t.ppf", () => {
   close(studentTQuantile(0.5, 4), 0, 1e-12);
 });
 
+Deno.test("studentTQuantile and studentTCdf match 50-digit references for df 1 to 1000", async () => {
+  // tests/fixtures/metrics/make_student_t.py: mpmath's incomplete beta at 50 digits and its
+  // root, both checked there against scipy.stats.t.
+  const reference: {
+    ppf: { p: number; df: number; t: number }[];
+    cdf: { t: number; df: number; p: number }[];
+  } = JSON.parse(
+    await Deno.readTextFile(new URL("./fixtures/metrics/student_t.json", import.meta.url)),
+  );
+  assert.equal(reference.ppf.length, 46 * 11);
+  for (const { p, df, t } of reference.ppf) {
+    close(studentTQuantile(p, df), t, 1e-12 * Math.max(1, Math.abs(t)), `ppf(${p}, ${df})`);
+  }
+  for (const { t, df, p } of reference.cdf) close(studentTCdf(t, df), p, 1e-14, `cdf(${t}, ${df})`);
+  close(studentTCdf(Infinity, 3), 1, 0);
+  close(studentTCdf(-Infinity, 3), 0, 0);
+  for (const df of [1, 2, 7]) close(studentTCdf(studentTQuantile(0.975, df), df), 0.975, 1e-15);
+});
+
 Deno.test("meanStd: sample std (ddof=1) and Student-t CI half-width", () => {
   const s = meanStd([1, 2, 3, 4]);
   assert.equal(s.mean, 2.5);
@@ -433,6 +452,8 @@ Deno.test("every exported metric names itself when given NaN, Inf or a wrong sha
     ["referenceBatchMeanMetrics", () => referenceBatchMeanMetrics([0, NaN, 1, 2], lab, 2, 1)],
     ["meanStd", () => meanStd([1, NaN])],
     ["studentTQuantile", () => studentTQuantile(0.975, 0)],
+    ["studentTQuantile", () => studentTQuantile(0.975, 2.5)],
+    ["studentTCdf", () => studentTCdf(1, 0.5)],
     ["studentTCdf", () => studentTCdf(NaN, 3)],
   ];
   for (const [name, call] of cases) {
