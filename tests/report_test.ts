@@ -35,6 +35,46 @@ import {
   writeRunFile,
 } from "../lib/report/mod.ts";
 import { evaluateLogits, meanStd } from "../lib/metrics/mod.ts";
+import type {
+  Annotation,
+  Font,
+  Layout,
+  Legend,
+  Line,
+  Margin,
+  Marker,
+  Shape,
+  Title,
+  Trace,
+} from "../lib/report/plotly.ts";
+import type * as Plotly from "plotly.js-types";
+
+// The hand-written plotly types against @types/plotly.js, checked when this file type-checks:
+// every attribute they name exists there (a misspelt name in them fails here) and every value
+// they allow is one plotly's types accept.
+type Only<Ours, Theirs> = Exclude<keyof Ours, keyof Theirs>;
+type None<T extends never> = T;
+export type PlotlyAttributesKnown = [
+  // `nbinsx` is plotly's histogram bin count, which @types/plotly.js 3.0.14 leaves out.
+  None<Exclude<Only<Trace, Plotly.PlotData>, "nbinsx">>,
+  None<Only<Layout, Plotly.Layout>>,
+  None<Only<Axis, Plotly.LayoutAxis>>,
+  None<Only<Annotation, Plotly.Annotations>>,
+  None<Only<Shape, Plotly.Shape>>,
+  None<Only<Legend, Plotly.Legend>>,
+  None<Only<Margin, Plotly.Margin>>,
+  None<Only<Font, Plotly.Font>>,
+  None<Only<Marker, Plotly.PlotMarker>>,
+  None<Only<Line, Plotly.ScatterLine>>,
+  None<Only<Title, NonNullable<Exclude<Plotly.Layout["title"], string>>>>,
+  None<Only<NonNullable<Trace["xbins"]>, Plotly.PlotData["xbins"]>>,
+  None<Only<NonNullable<Trace["colorbar"]>, Plotly.ColorBar>>,
+];
+type Accepts<Theirs, Ours extends Theirs> = Ours;
+export type PlotlyValuesAccepted = [
+  Accepts<Partial<Plotly.PlotData>, Trace>,
+  Accepts<Partial<Plotly.Layout>, Layout>,
+];
 
 const VOID = new Set(["meta", "link", "br", "hr", "img", "input", "col", "area", "base", "wbr"]);
 
