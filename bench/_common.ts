@@ -7,9 +7,22 @@
  *
  * @module
  */
-import { DEFAULT_CONFIG, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import {
+  BACKEND_CHOICES,
+  type BackendName,
+  DEFAULT_CONFIG,
+  defineFlags,
+  exitOnUsageError,
+  makeConfig,
+  type MemeSenseConfig,
+  type ParsedFlags,
+  readEnvironment,
+  resolveRunSettings,
+  TASK_NAMES,
+  TASKS,
+} from "../lib/config/mod.ts";
 import { findPrideMMCsv, loadPrideMM, SPLITS } from "../lib/data/mod.ts";
-import type { ExperimentInputs } from "../lib/experiment/mod.ts";
+import { type ExperimentInputs, parseSeeds } from "../lib/experiment/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
 /** Experiment inputs: PrideMM.csv and pairs it with seeded random features; exits 2 when the CSV is missing. */
@@ -51,6 +64,47 @@ export async function randomFeatureInputs(script: string): Promise<ExperimentInp
     ],
     synthetic: true, // random features: never compared with the paper
   };
+}
+
+/** The flags of the benchmarks that run an experiment (`bench:reproduce`, `bench:ablate`). */
+export const BENCH_RUN_FLAGS = defineFlags([
+  {
+    name: "backend",
+    type: "choice",
+    choices: BACKEND_CHOICES,
+    default: "auto",
+    help: "training backend (auto: the best)",
+  },
+  { name: "seeds", type: "string", default: "3", help: "number of seeds" },
+  { name: "epochs", type: "integer", default: 10, help: "epochs per cell" },
+  { name: "workers", type: "integer", help: "parallel workers (default: one per core)" },
+]);
+
+/** What an experiment benchmark runs with, resolved from {@linkcode BENCH_RUN_FLAGS}. */
+export interface BenchRunSettings {
+  /** The config, its CLIP model named `random-features` (what stands in for CLIP's). */
+  readonly config: MemeSenseConfig;
+  /** The training backend (`auto`: the best available). */
+  readonly backend: BackendName | "auto";
+  /** Parallel workers: the flag, else one per core. */
+  readonly workers: number;
+  /** The seeds. */
+  readonly seeds: number[];
+}
+
+/** Resolves the experiment benchmarks' flags; a bad value exits 2 with the usage error. */
+export async function benchRunSettings(
+  flags: ParsedFlags<typeof BENCH_RUN_FLAGS>,
+): Promise<BenchRunSettings> {
+  const { config, backend, workers } = await exitOnUsageError(() =>
+    resolveRunSettings(flags, {
+      // Random features stand in for CLIP's: the record names them so.
+      base: makeConfig({ clip: { model: "random-features" } }),
+      env: { ...readEnvironment(), clipModel: undefined },
+    })
+  );
+  const seeds = await exitOnUsageError(() => parseSeeds(flags.seeds, config.train.seed));
+  return { config, backend, workers: workers ?? navigator.hardwareConcurrency, seeds };
 }
 
 /** `1 min, 5 min, 15 min` load averages (Linux), or `unknown`. */

@@ -7,56 +7,35 @@
  *
  * @module
  */
-import {
-  BACKEND_CHOICES,
-  defineFlags,
-  exitOnUsageError,
-  makeConfig,
-  parseFlagsOrExit,
-  readEnvironment,
-  resolveRunSettings,
-  TASK_NAMES,
-} from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit, TASK_NAMES } from "../lib/config/mod.ts";
 import {
   DEFAULT_DEPTHS,
   DEFAULT_RATIOS,
-  parseSeeds,
   runExperiment,
   sweepVariants,
 } from "../lib/experiment/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
-import { cpuSeconds, loadAverage, randomFeatureInputs } from "./_common.ts";
+import {
+  BENCH_RUN_FLAGS,
+  benchRunSettings,
+  cpuSeconds,
+  loadAverage,
+  randomFeatureInputs,
+} from "./_common.ts";
 
 const FLAGS = defineFlags([
-  {
-    name: "backend",
-    type: "choice",
-    choices: BACKEND_CHOICES,
-    default: "auto",
-    help: "training backend (auto: the best)",
-  },
+  ...BENCH_RUN_FLAGS,
   { name: "task", type: "choice", choices: TASK_NAMES, default: "hate", help: "task to sweep" },
-  { name: "seeds", type: "string", default: "3", help: "number of seeds" },
-  { name: "epochs", type: "integer", default: 10, help: "epochs per cell" },
-  { name: "workers", type: "integer", help: "parallel workers (default: one per core)" },
   { name: "help", type: "boolean", help: "show this help" },
 ]);
 
 const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task bench:ablate [flags]");
-const { config, backend, workers: workersFlag } = await exitOnUsageError(() =>
-  resolveRunSettings(flags, {
-    // Random features stand in for CLIP's: the record names them so.
-    base: makeConfig({ clip: { model: "random-features" } }),
-    env: { ...readEnvironment(), clipModel: undefined },
-  })
-);
+const { config, backend, workers, seeds } = await benchRunSettings(flags);
 const tasks = [flags.task];
-const seeds = await exitOnUsageError(() => parseSeeds(flags.seeds, config.train.seed));
 const inputs = await randomFeatureInputs("bench:ablate");
 const n = inputs.dataset.memes.length;
 const variants = sweepVariants(DEFAULT_RATIOS, DEFAULT_DEPTHS);
 const out = await Deno.makeTempDir({ prefix: "memesense-bench-ablate-" });
-const workers = workersFlag ?? navigator.hardwareConcurrency;
 console.error(
   `bench:ablate: ${variants.length} variants × ${tasks.length} task × ${seeds.length} seeds, ` +
     `${config.train.epochs} epochs, backend ${backend}, ${workers} workers, ${n} memes; ` +

@@ -22,12 +22,11 @@ import { type ClipEncoder, loadClip, writeTinyClip } from "../lib/clip/mod.ts";
 import {
   defineFlags,
   exitOnUsageError,
-  IMAGE_MODES,
   parseFlagsOrExit,
   type Preprocess,
-  PREPROCESS_MODES,
   UsageError,
 } from "../lib/config/mod.ts";
+import { EXTRACTION_FLAGS } from "../lib/experiment/mod.ts";
 import { extractFeatures, type FeatureItem } from "../lib/features/mod.ts";
 import { resampleBench } from "./resample.ts";
 import { cacheDir, exists, Rng } from "../lib/util/mod.ts";
@@ -58,20 +57,7 @@ const FLAGS = defineFlags([
     type: "numbers",
     help: "onnxruntime intra-op thread counts (default: 1,<cores>)",
   },
-  {
-    name: "preprocess",
-    type: "choice",
-    choices: PREPROCESS_MODES,
-    help: "image preprocessing",
-    default: "squash",
-  },
-  {
-    name: "image-mode",
-    type: "choice",
-    choices: IMAGE_MODES,
-    help: "image decoding",
-    default: "pillow",
-  },
+  ...EXTRACTION_FLAGS,
   { name: "help", type: "boolean", help: "show this help" },
 ]);
 

@@ -13,44 +13,24 @@
  *
  * @module
  */
-import {
-  BACKEND_CHOICES,
-  defineFlags,
-  exitOnUsageError,
-  makeConfig,
-  parseFlagsOrExit,
-  readEnvironment,
-  resolveRunSettings,
-  TASK_NAMES,
-} from "../lib/config/mod.ts";
-import { parseSeeds, REFERENCE_VARIANT, runExperiment } from "../lib/experiment/mod.ts";
+import { defineFlags, parseFlagsOrExit, TASK_NAMES } from "../lib/config/mod.ts";
+import { REFERENCE_VARIANT, runExperiment } from "../lib/experiment/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
-import { cpuSeconds, loadAverage, randomFeatureInputs } from "./_common.ts";
+import {
+  BENCH_RUN_FLAGS,
+  benchRunSettings,
+  cpuSeconds,
+  loadAverage,
+  randomFeatureInputs,
+} from "./_common.ts";
 
 const FLAGS = defineFlags([
-  {
-    name: "backend",
-    type: "choice",
-    choices: BACKEND_CHOICES,
-    default: "auto",
-    help: "training backend (auto: the best)",
-  },
-  { name: "seeds", type: "string", default: "3", help: "number of seeds" },
-  { name: "epochs", type: "integer", default: 10, help: "epochs per cell" },
-  { name: "workers", type: "integer", help: "parallel workers (default: one per core)" },
+  ...BENCH_RUN_FLAGS,
   { name: "help", type: "boolean", help: "show this help" },
 ]);
 
 const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task bench:reproduce [flags]");
-const { config, backend, workers: workersFlag } = await exitOnUsageError(() =>
-  resolveRunSettings(flags, {
-    // Random features stand in for CLIP's: the record names them so.
-    base: makeConfig({ clip: { model: "random-features" } }),
-    env: { ...readEnvironment(), clipModel: undefined },
-  })
-);
-const seeds = await exitOnUsageError(() => parseSeeds(flags.seeds, config.train.seed));
-const workers = workersFlag ?? navigator.hardwareConcurrency;
+const { config, backend, workers, seeds } = await benchRunSettings(flags);
 const inputs = await randomFeatureInputs("bench:reproduce");
 const out = await Deno.makeTempDir({ prefix: "memesense-bench-reproduce-" });
 console.error(

@@ -15,7 +15,13 @@ import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { readSubmissions } from "../lib/cluster/mod.ts";
 import { loadCellResults } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
-import { slurmUnavailable, startLocalSlurm, waitForJobs } from "../tests/_slurm.ts";
+import {
+  ablationArgs,
+  slurmExecutorArgs,
+  slurmUnavailable,
+  startLocalSlurm,
+  waitForJobs,
+} from "../tests/_slurm.ts";
 import { runScript } from "../tests/_script.ts";
 import { loadAverage } from "./_common.ts";
 
@@ -38,29 +44,7 @@ if (why) {
 const cells = Math.max(2, Math.round(flags.cells / 2) * 2);
 const seeds = Array.from({ length: cells / 2 }, (_, i) => i + 1).join(",");
 const memes = await ensureSyntheticMemes();
-const args = [
-  "--data",
-  memes.csvPath,
-  "--images",
-  memes.imageDir,
-  "--model",
-  "tiny",
-  "--offline",
-  "--mode",
-  "sweeps",
-  "--ratios",
-  "0.2,0.6",
-  "--depths",
-  "1",
-  "--named",
-  "false",
-  "--tasks",
-  "stance",
-  "--seeds",
-  seeds,
-  "--epochs",
-  String(flags.epochs),
-];
+const args = ablationArgs(memes, seeds, flags.epochs);
 const out = await Deno.makeTempDir({ prefix: "memesense-bench-slurm-" });
 const slurm = await startLocalSlurm();
 const ms = (t: number) => `${(t / 1000).toFixed(2)} s`;
@@ -81,12 +65,7 @@ try {
     ...args,
     "--out",
     `${out}/slurm`,
-    "--executor",
-    "slurm",
-    "--shards",
-    String(cells),
-    "--cpus-per-task",
-    "1",
+    ...slurmExecutorArgs(cells),
   ], slurm.env);
   if (!sub.success) throw new Error(sub.stderr);
   const submitSeconds = (Date.now() - submitted) / 1000;

@@ -9,7 +9,6 @@
  * @module
  */
 import {
-  BACKEND_CHOICES,
   CONFIG_FLAGS,
   defineFlags,
   exitOnUsageError,
@@ -20,6 +19,7 @@ import {
   SettingError,
 } from "../lib/config/mod.ts";
 import {
+  BACKEND_FLAG,
   describeResume,
   type ExperimentOutcome,
   type ExperimentSpec,
@@ -34,6 +34,7 @@ import {
   RESULTS_ROOT,
   runExperiment,
   sweepVariants,
+  WORKERS_FLAG,
 } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { assertWritableDir, formatDuration, writeFileAtomic } from "../lib/util/mod.ts";
@@ -43,17 +44,8 @@ const FLAGS = defineFlags([
   { name: "seeds", type: "string", default: "1", help: "number of seeds, or a comma list" },
   { name: "ablation", type: "boolean", default: true, help: "also run the short ablation" },
   { name: "out", type: "string", default: RESULTS_ROOT, help: "results root" },
-  {
-    name: "backend",
-    type: "choice",
-    choices: BACKEND_CHOICES,
-    help: "training backend (default: $MEMESENSE_BACKEND, else auto)",
-  },
-  {
-    name: "workers",
-    type: "integer",
-    help: "parallel training workers, ≥ 1 (default: one per core)",
-  },
+  BACKEND_FLAG,
+  WORKERS_FLAG,
   {
     name: "no-gallery",
     type: "boolean",

@@ -18,11 +18,9 @@ import {
   defineFlags,
   deviceSetting,
   exitOnUsageError,
-  IMAGE_MODES,
   MODEL_FLAG,
   offlineSetting,
   parseFlagsOrExit,
-  PREPROCESS_MODES,
   SettingError,
   UsageError,
 } from "../lib/config/mod.ts";
@@ -31,6 +29,7 @@ import {
   CLUSTER_FLAGS,
   csvEncoding,
   executionFromFlags,
+  EXTRACTION_FLAGS,
   submitExtraction,
 } from "../lib/experiment/mod.ts";
 import { consolidatePrideMM, extractPrideMM } from "../lib/features/mod.ts";
@@ -45,21 +44,7 @@ const FLAGS = defineFlags([
   },
   { name: "images", type: "string", help: "image directory (default: <CSV directory>/Images)" },
   MODEL_FLAG,
-  {
-    name: "preprocess",
-    type: "choice",
-    choices: PREPROCESS_MODES,
-    help: "image preprocessing",
-    default: "squash",
-  },
-  {
-    name: "image-mode",
-    type: "choice",
-    choices: IMAGE_MODES,
-    help:
-      'image decoding: pillow (the reference\'s convert("RGB")), managed (EXIF, ICC, alpha on white)',
-    default: "pillow",
-  },
+  ...EXTRACTION_FLAGS,
   { name: "batch-size", type: "integer", help: "memes per onnxruntime call", default: 16 },
   {
     name: "threads",

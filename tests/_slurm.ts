@@ -1,9 +1,31 @@
 /**
  * A private one-node Slurm for the tests and the orchestration benchmark, started from
  * scripts/slurm_local.sh with its own state folder, munge socket and ports, and stopped by the
- * pid files it wrote.
+ * pid files it wrote; and the flags of the ablation both submit to it.
  */
 import { REPO_ROOT } from "../lib/util/mod.ts";
+
+/**
+ * The ablation the Slurm test and `bench:slurm` submit: two ratio variants on the stance task,
+ * `seeds` (a comma list), on the generated memes with the tiny CLIP, offline.
+ */
+export function ablationArgs(
+  memes: { readonly csvPath: string; readonly imageDir: string },
+  seeds: string,
+  epochs: number,
+): string[] {
+  return [
+    ...["--data", memes.csvPath, "--images", memes.imageDir, "--model", "tiny", "--offline"],
+    ...["--mode", "sweeps", "--ratios", "0.2,0.6", "--depths", "1", "--named", "false"],
+    ...["--tasks", "stance", "--seeds", seeds, "--epochs", String(epochs)],
+  ];
+}
+
+/** `--executor slurm`, one CPU per array task, and `--shards` when given. */
+export function slurmExecutorArgs(shards?: number): string[] {
+  const shardArgs = shards === undefined ? [] : ["--shards", String(shards)];
+  return ["--executor", "slurm", ...shardArgs, "--cpus-per-task", "1"];
+}
 
 /** A running local Slurm. */
 export interface LocalSlurm {

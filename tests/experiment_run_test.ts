@@ -7,7 +7,6 @@ import { makeConfig } from "../lib/config/mod.ts";
 import {
   type CellResult,
   type ExperimentInputs,
-  prepareInputs,
   REFERENCE_VARIANT,
   runExperiment,
 } from "../lib/experiment/mod.ts";
@@ -16,6 +15,7 @@ import { DEFAULT_DATA_DIR } from "../lib/data/mod.ts";
 import { exists } from "../lib/util/mod.ts";
 import { evaluateLogits } from "../lib/metrics/mod.ts";
 import { loadRunPredictions, PROTOCOLS, taskData } from "../lib/experiment/mod.ts";
+import { syntheticInputs } from "./_runs.ts";
 import { runScript } from "./_script.ts";
 
 const script = (name: string, ...args: string[]) =>
@@ -84,21 +84,6 @@ Deno.test("--help lists every flag with its default; bad flags are named", async
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr, "error: --ratio 1.5: expected a number in [0, 1]\n");
 });
-
-let inputs: ExperimentInputs | undefined;
-async function syntheticInputs(): Promise<ExperimentInputs> {
-  if (!inputs) {
-    const memes = await ensureSyntheticMemes();
-    inputs = await prepareInputs({
-      csv: memes.csvPath,
-      images: memes.imageDir,
-      model: "tiny",
-      offline: true,
-      log: () => {},
-    });
-  }
-  return inputs;
-}
 
 Deno.test({
   name: "an interrupted run resumes: finished cells are skipped, the rest recomputed identically",

@@ -6,17 +6,15 @@
 import assert from "node:assert/strict";
 import { makeConfig } from "../lib/config/mod.ts";
 import {
-  type ExperimentInputs,
   lockRunDir,
-  prepareInputs,
   reportRun,
   runExperiment,
   RunLockedError,
   shardCells,
   sweepVariants,
 } from "../lib/experiment/mod.ts";
-import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { parseShard } from "../lib/util/mod.ts";
+import { listing, syntheticInputs, withoutTimings } from "./_runs.ts";
 import { runScript } from "./_script.ts";
 
 Deno.test("shards partition the cells: each cell in exactly one shard, balanced, order-free", () => {
@@ -48,30 +46,6 @@ Deno.test("shards partition the cells: each cell in exactly one shard, balanced,
     "c/stance/3",
   ]);
 });
-
-let inputs: ExperimentInputs | undefined;
-async function syntheticInputs(): Promise<ExperimentInputs> {
-  if (!inputs) {
-    const memes = await ensureSyntheticMemes();
-    inputs = await prepareInputs({
-      csv: memes.csvPath,
-      images: memes.imageDir,
-      model: "tiny",
-      offline: true,
-      log: () => {},
-    });
-  }
-  return inputs;
-}
-
-/** A cell file without its wall-clock timings (`seconds`, `evalSeconds`, …), which no two runs share. */
-function withoutTimings(text: string): string {
-  return JSON.stringify(JSON.parse(text, (k, v) => (/^seconds$|Seconds$/.test(k) ? undefined : v)));
-}
-
-function listing(dir: string): string[] {
-  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
-}
 
 Deno.test({
   name: "a run in 3 concurrent shards gives bit-identical cells and the same tables as one run",

@@ -8,10 +8,13 @@
 import assert from "node:assert/strict";
 import { readSubmissions } from "../lib/cluster/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
+import { listing, withoutTimings } from "./_runs.ts";
 import { runScript } from "./_script.ts";
 import {
+  ablationArgs,
   type LocalSlurm,
   slurmCommand,
+  slurmExecutorArgs,
   slurmUnavailable,
   startLocalSlurm,
   waitForJobs,
@@ -19,19 +22,6 @@ import {
 
 const unavailable = slurmUnavailable();
 if (unavailable) console.error(`skipping the Slurm tests: ${unavailable}`);
-
-function listing(dir: string): string[] {
-  try {
-    return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
-  } catch {
-    return [];
-  }
-}
-
-/** A cell file without its wall-clock timings (`seconds`, `evalSeconds`, …), which no two runs share. */
-function withoutTimings(text: string): string {
-  return JSON.stringify(JSON.parse(text, (k, v) => (/^seconds$|Seconds$/.test(k) ? undefined : v)));
-}
 
 Deno.test({
   name: "Slurm: 8 cells as 4 array tasks equal a local run; a cancelled task is resumed alone",
@@ -44,41 +34,14 @@ Deno.test({
     let slurm: LocalSlurm | undefined;
     try {
       slurm = await startLocalSlurm();
-      const common = [
-        "--data",
-        memes.csvPath,
-        "--images",
-        memes.imageDir,
-        "--model",
-        "tiny",
-        "--offline",
-        "--mode",
-        "sweeps",
-        "--ratios",
-        "0.2,0.6",
-        "--depths",
-        "1",
-        "--named",
-        "false",
-        "--tasks",
-        "stance",
-        "--seeds",
-        "1,2,3,4",
-        "--epochs",
-        "1",
-      ];
+      const common = ablationArgs(memes, "1,2,3,4", 1);
       const submitted = await runScript("ablate", [
         ...common,
         "--out",
         `${out}/slurm`,
         "--name",
         "grid",
-        "--executor",
-        "slurm",
-        "--shards",
-        "4",
-        "--cpus-per-task",
-        "1",
+        ...slurmExecutorArgs(4),
       ], slurm.env);
       assert.equal(submitted.code, 0, submitted.stderr);
       const [runName] = listing(`${out}/slurm`);
@@ -134,10 +97,7 @@ Deno.test({
         ...common,
         "--resume",
         runDir,
-        "--executor",
-        "slurm",
-        "--cpus-per-task",
-        "1",
+        ...slurmExecutorArgs(),
       ], slurm.env);
       assert.equal(resumed.code, 0, resumed.stderr);
       const [, second] = await readSubmissions(runDir);

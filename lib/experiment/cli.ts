@@ -9,9 +9,12 @@ import {
   BACKEND_CHOICES,
   type ChoiceFlag,
   CONFIG_FLAGS,
+  type DefaultedChoiceFlag,
   type DefaultedFlag,
   defineFlags,
   type FlagSpec,
+  IMAGE_MODES,
+  PREPROCESS_MODES,
   readEnvironment,
   type RunSettings,
   SettingError,
@@ -44,6 +47,46 @@ import {
   summaryTable,
 } from "./tables.ts";
 
+/** `--backend`: the training backend (default `$MEMESENSE_BACKEND`, else `auto`). */
+export const BACKEND_FLAG: ChoiceFlag<"backend", typeof BACKEND_CHOICES> = {
+  name: "backend",
+  type: "choice",
+  choices: BACKEND_CHOICES,
+  help: "training backend (default: $MEMESENSE_BACKEND, else auto)",
+};
+
+/** `--workers`: parallel training workers (default one per core). */
+export const WORKERS_FLAG: TypedFlag<"workers", "integer"> = {
+  name: "workers",
+  type: "integer",
+  help: "parallel training workers, ≥ 1 (default: one per core)",
+};
+
+/** The specs of {@linkcode EXTRACTION_FLAGS}, with their literal names and choices. */
+export type ExtractionFlags = readonly [
+  DefaultedChoiceFlag<"preprocess", typeof PREPROCESS_MODES>,
+  DefaultedChoiceFlag<"image-mode", typeof IMAGE_MODES>,
+];
+
+/** How the scripts that extract features read images: `--preprocess` and `--image-mode`. */
+export const EXTRACTION_FLAGS: ExtractionFlags = defineFlags([
+  {
+    name: "preprocess",
+    type: "choice",
+    choices: PREPROCESS_MODES,
+    help: "image preprocessing",
+    default: "squash",
+  },
+  {
+    name: "image-mode",
+    type: "choice",
+    choices: IMAGE_MODES,
+    help:
+      'image decoding: pillow (the reference\'s convert("RGB")), managed (EXIF, ICC, alpha on white)',
+    default: "pillow",
+  },
+]);
+
 /** The specs of {@linkcode COMMON_FLAGS}, with their literal names, types and choices. */
 export type CommonFlags = readonly [
   TypedFlag<"data", "string">,
@@ -53,8 +96,8 @@ export type CommonFlags = readonly [
   TypedFlag<"offline", "boolean">,
   DefaultedFlag<"out", "string">,
   TypedFlag<"name", "string">,
-  ChoiceFlag<"backend", typeof BACKEND_CHOICES>,
-  TypedFlag<"workers", "integer">,
+  typeof BACKEND_FLAG,
+  typeof WORKERS_FLAG,
   TypedFlag<"resume", "string">,
   DefaultedFlag<"no-gallery", "boolean">,
   TypedFlag<"help", "boolean">,
@@ -93,17 +136,8 @@ export const COMMON_FLAGS: CommonFlags = defineFlags([
     help: "results root; each run gets <out>/<timestamp>-<name>/",
   },
   { name: "name", type: "string", help: "run name (default: the script's name)" },
-  {
-    name: "backend",
-    type: "choice",
-    choices: BACKEND_CHOICES,
-    help: "training backend (default: $MEMESENSE_BACKEND, else auto)",
-  },
-  {
-    name: "workers",
-    type: "integer",
-    help: "parallel training workers, ≥ 1 (default: one per core)",
-  },
+  BACKEND_FLAG,
+  WORKERS_FLAG,
   {
     name: "resume",
     type: "string",

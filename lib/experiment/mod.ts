@@ -26,3 +26,4 @@ export * from "./experiment.ts";
 export * from "./inputs.ts";
 export * from "./sources.ts";
 export * from "./partial.ts";
+export { BACKEND_FLAG, EXTRACTION_FLAGS, type ExtractionFlags, WORKERS_FLAG } from "./cli.ts";

@@ -1,0 +1,39 @@
+/**
+ * What the experiment-run tests share: the synthetic memes' inputs prepared once per test file,
+ * a directory listing, and a cell file without its timings for comparing two runs.
+ */
+import { type ExperimentInputs, prepareInputs } from "../lib/experiment/mod.ts";
+import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
+
+let cached: Promise<ExperimentInputs> | undefined;
+
+/**
+ * The generated memes with the tiny CLIP's features (extracted on first use), offline; prepared
+ * once and shared by every test of the file.
+ */
+export function syntheticInputs(): Promise<ExperimentInputs> {
+  cached ??= ensureSyntheticMemes().then((memes) =>
+    prepareInputs({
+      csv: memes.csvPath,
+      images: memes.imageDir,
+      model: "tiny",
+      offline: true,
+      log: () => {},
+    })
+  );
+  return cached;
+}
+
+/** The sorted names in `dir`; empty when it does not exist. */
+export function listing(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** A cell file without its wall-clock timings (`seconds`, `evalSeconds`, …), which no two runs share. */
+export function withoutTimings(text: string): string {
+  return JSON.stringify(JSON.parse(text, (k, v) => (/^seconds$|Seconds$/.test(k) ? undefined : v)));
+}
