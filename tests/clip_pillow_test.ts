@@ -6,16 +6,9 @@
  */
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import {
-  CLIP_MEAN,
-  CLIP_STD,
-  decodeRgb,
-  ensureTinyClip,
-  loadClip,
-  loadPixelBatch,
-  parsePreprocessorConfig,
-  pillowResize,
-} from "../lib/clip/mod.ts";
+import { ensureTinyClip, loadClip, pillowResize } from "../lib/clip/mod.ts";
+import { CLIP_MEAN, CLIP_STD } from "../lib/clip/tiny.ts";
+import { decodeRgb, loadPixelBatch, parsePreprocessorConfig } from "../lib/clip/_image.ts";
 
 const DIR = new URL("./fixtures/images/", import.meta.url).pathname;
 interface Entry {

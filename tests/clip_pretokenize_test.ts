@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { clipPreTokens, clipTokenLowerBound, CONTEXT_LENGTH } from "../lib/clip/mod.ts";
+import { clipTokenLowerBound, CONTEXT_LENGTH } from "../lib/clip/mod.ts";
+import { clipPreTokens } from "../lib/clip/pretokenize.ts";
 
 Deno.test("CLIP pre-tokens: lower-case words, single digits, punctuation runs, contractions", () => {
   assert.deepEqual(clipPreTokens("Hello,  World!! It's 2024 — ok?"), [

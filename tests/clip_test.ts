@@ -7,19 +7,17 @@ import sharp from "sharp";
 import {
   classPrompt,
   type ClipEncoder,
-  cropPlan,
-  decodeRgb,
   ensureTinyClip,
   loadClip,
-  loadImagePixels,
-  poolAt,
   promptClassifierInit,
   promptWeightsFrom,
-  readOutputMatrix,
-  tokenizeBatch,
   writeTinyClip,
   zeroShotScores,
 } from "../lib/clip/mod.ts";
+import { cropPlan } from "../lib/clip/resample.ts";
+import { decodeRgb, loadImagePixels } from "../lib/clip/_image.ts";
+import { poolAt, tokenizeBatch } from "../lib/clip/text.ts";
+import { readOutputMatrix } from "../lib/clip/_onnx.ts";
 
 const EOS = 522; // the tiny tokenizer's <|endoftext|>, its highest id
 const BOS = 521;

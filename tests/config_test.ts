@@ -2,12 +2,9 @@ import assert from "node:assert/strict";
 import {
   CONFIG_FLAGS,
   ConfigError,
-  configFromFlags,
-  configToJson,
   DEFAULT_CLIP_MODEL,
   DEFAULT_CONFIG,
   defineFlags,
-  ENVIRONMENT_VARIABLES,
   environmentTable,
   FlagError,
   type FlagSpec,
@@ -19,9 +16,12 @@ import {
   SettingError,
   TASK_NAMES,
   TASKS,
-  taskSpec,
   validateConfig,
 } from "../lib/config/mod.ts";
+import { configFromFlags } from "../lib/config/cli.ts";
+import { configToJson } from "../lib/config/config.ts";
+import { ENVIRONMENT_VARIABLES } from "../lib/config/env.ts";
+import { taskSpec } from "../lib/config/tasks.ts";
 
 Deno.test("defaults are MemeCLIP's reference values", () => {
   assert.equal(DEFAULT_CONFIG.clip.variant, "ViT-L/14");

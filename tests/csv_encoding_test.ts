@@ -3,7 +3,8 @@
  * silent U+FFFD — and a named legacy encoding decodes them.
  */
 import assert from "node:assert/strict";
-import { DataError, decodeCsvBytes, loadPrideMM } from "../lib/data/mod.ts";
+import { DataError, loadPrideMM } from "../lib/data/mod.ts";
+import { decodeCsvBytes } from "../lib/data/_csv.ts";
 import { runScript } from "./_script.ts";
 
 const HEADER = "name,hate,target,stance,humour,split,text\n";

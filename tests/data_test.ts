@@ -1,23 +1,24 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  checkImages,
   DataError,
-  describeImageCheck,
   formatSummary,
   imagePath,
   loadPrideMM,
-  memesOfSplit,
-  missingImagesReport,
-  normaliseText,
-  parsePrideMM,
   SPLITS,
   summary,
   taskView,
   textForClip,
+} from "../lib/data/mod.ts";
+import {
+  checkImages,
+  describeImageCheck,
+  missingImagesReport,
   withImages,
   writeMissingImagesReport,
-} from "../lib/data/mod.ts";
+} from "../lib/data/_images.ts";
+import { memesOfSplit, parsePrideMM } from "../lib/data/pridemm.ts";
+import { normaliseText } from "../lib/data/text.ts";
 import { REPO_ROOT } from "../lib/util/mod.ts";
 
 const FIXTURES = join(REPO_ROOT, "tests", "fixtures", "data");

@@ -1,5 +1,5 @@
 /**
- * The public API stays documented and its examples stay true: `deno doc --lint` over every
+ * The public API stays documented and its examples stay true: `deno doc --lint` on each
  * `lib/<module>/mod.ts` reports nothing, and every JSDoc example in `lib/` type-checks.
  */
 import assert from "node:assert/strict";
@@ -28,11 +28,25 @@ async function deno(args: string[]): Promise<{ success: boolean; output: string 
   return { success: out.success, output: dec.decode(out.stdout) + dec.decode(out.stderr) };
 }
 
-Deno.test("deno doc --lint: every module's public API is documented", async () => {
+/**
+ * Modules whose documentation is still only complete next to the others' (their public types
+ * reference types they do not export). Every other module is linted on its own.
+ */
+const LINTED_TOGETHER = new Set(["experiment", "features", "metrics", "report", "train"]);
+
+Deno.test("deno doc --lint: every module's public API is documented on its own", async (t) => {
   const mods = libFiles(/^mod\.ts$/);
   assert.ok(mods.length >= 10, `modules found: ${mods}`);
+  for (const mod of mods) {
+    const name = mod.split("/")[1];
+    if (LINTED_TOGETHER.has(name)) continue;
+    await t.step(name, async () => {
+      const run = await deno(["doc", "--lint", mod]);
+      assert.ok(run.success, `deno doc --lint ${mod}:\n${run.output.slice(-4000)}`);
+    });
+  }
   const run = await deno(["doc", "--lint", ...mods]);
-  assert.ok(run.success, run.output.slice(-4000));
+  assert.ok(run.success, `deno doc --lint over all modules:\n${run.output.slice(-4000)}`);
 });
 
 Deno.test("deno check --doc-only: every JSDoc example in lib/ type-checks", async () => {

@@ -4,9 +4,10 @@
  */
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { cosineScores, loadClip, promptClassifierInit } from "../lib/clip/mod.ts";
+import { loadClip, promptClassifierInit } from "../lib/clip/mod.ts";
+import { cosineScores } from "../lib/clip/prompts.ts";
 import { TASKS } from "../lib/config/mod.ts";
-import { parsePrideMM } from "../lib/data/mod.ts";
+import { parsePrideMM } from "../lib/data/pridemm.ts";
 import {
   extractFeatures,
   extractPrideMM,

@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import sharp from "sharp";
-import {
-  downloadResumable,
-  driveConfirmUrl,
-  FetchError,
-  type FetchOptions,
-  fetchPrideMM,
-  loadPrideMM,
-  PRIDEMM_VIEW_URL,
-  ZipError,
-  ZipReader,
-} from "../lib/data/mod.ts";
+import { FetchError, type FetchOptions, fetchPrideMM, loadPrideMM } from "../lib/data/mod.ts";
+import { downloadResumable, driveConfirmUrl } from "../lib/data/_download.ts";
+import { PRIDEMM_VIEW_URL } from "../lib/data/fetch.ts";
+import { ZipError, ZipReader } from "../lib/data/_zip.ts";
 import { REPO_ROOT } from "../lib/util/mod.ts";
 import { makeZip, type ZipInput } from "./fixtures/fetch/zip_writer.ts";
 

@@ -5,13 +5,8 @@
  */
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import {
-  CONFIG_FLAGS,
-  configFromFlags,
-  DEFAULT_CONFIG,
-  makeConfig,
-  parseFlags,
-} from "../lib/config/mod.ts";
+import { CONFIG_FLAGS, DEFAULT_CONFIG, makeConfig, parseFlags } from "../lib/config/mod.ts";
+import { configFromFlags } from "../lib/config/cli.ts";
 import { extractFeatures, loadFeatures } from "../lib/features/mod.ts";
 
 Deno.test("--image-mode: default pillow, managed on request, anything else refused", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CLIP_MODEL } from "../lib/config/mod.ts";
 import { prepareFromEnvironment, resolveInputSources } from "../lib/experiment/mod.ts";
-import { defaultSyntheticDir } from "../lib/synthetic/mod.ts";
+import { defaultSyntheticDir } from "../lib/synthetic/generator.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "memesense-sources-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));

@@ -2,24 +2,21 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { DEFAULT_CONFIG, type HeadConfig, makeConfig } from "../lib/config/mod.ts";
 import {
-  adapterForward,
-  classifierForward,
   countParams,
-  dropoutMask,
   fusedDim,
-  fusionForward,
   headBackward,
   headForward,
   headParamSpecs,
   initHeadWeights,
-  l2Normalize,
-  l2NormalizeGrad,
-  linearForward,
   type ParamTensors,
-  preOutputForward,
-  projectionForward,
-  residualForward,
 } from "../lib/model/mod.ts";
+import { adapterForward } from "../lib/model/adapter.ts";
+import { classifierForward } from "../lib/model/classifier.ts";
+import { dropoutMask, l2Normalize, l2NormalizeGrad, linearForward } from "../lib/model/layers.ts";
+import { fusionForward } from "../lib/model/fusion.ts";
+import { preOutputForward } from "../lib/model/pre_output.ts";
+import { projectionForward } from "../lib/model/projection.ts";
+import { residualForward } from "../lib/model/residual.ts";
 import { type BackendName, initBackend } from "../lib/train/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 

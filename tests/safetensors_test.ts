@@ -4,10 +4,10 @@ import {
   headParamSpecs,
   initHeadWeights,
   loadHead,
-  loadHeadWeights,
   SafetensorsError,
   saveHead,
 } from "../lib/model/mod.ts";
+import { loadHeadWeights } from "../lib/model/head_file.ts";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "../lib/util/mod.ts";
 
 const FIXTURES = new URL("./fixtures/model/", import.meta.url).pathname;

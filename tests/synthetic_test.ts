@@ -1,20 +1,22 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
 import { parse } from "csv-parse/sync";
+import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import {
   CAPTION_BAND,
-  ensureSyntheticMemes,
-  generateSyntheticMemes,
   HATE_HUES,
-  hslToHex,
   planSyntheticMemes,
   splitSizes,
   STANCE_COLOURS,
+  TASK_WORDS,
+} from "../lib/synthetic/_rules.ts";
+import {
+  generateSyntheticMemes,
   SYNTHETIC_VERSION,
   syntheticCsv,
-  TASK_WORDS,
-} from "../lib/synthetic/mod.ts";
-import { textPath, wrapWords } from "../lib/synthetic/font.ts";
+} from "../lib/synthetic/generator.ts";
+import { hslToHex } from "../lib/synthetic/_draw.ts";
+import { textPath, wrapWords } from "../lib/synthetic/_font.ts";
 import { REPO_ROOT, sha256Hex } from "../lib/util/mod.ts";
 import { PRIDEMM_COLUMNS } from "../lib/data/mod.ts";
 

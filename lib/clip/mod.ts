@@ -16,59 +16,29 @@
  * @module
  */
 export {
-  type ClipDevice,
   type ClipEncoder,
   type ClipModelFiles,
   type ClipModelSource,
   type ClipSettings,
   clipSettings,
   compactOk,
-  configureTransformers,
   type EncodeImagesOptions,
   loadClip,
   type LoadClipOptions,
-  locateModelFile,
   locateModelFiles,
   resolveClipModel,
 } from "./model.ts";
+export { pillowResize, type RgbImage } from "./resample.ts";
+export { CONTEXT_LENGTH, type TokenBatch } from "./text.ts";
+export type { ImageGeometry, ImageInput, PixelBatch } from "./_image.ts";
+export { clipTokenLowerBound } from "./pretokenize.ts";
+export { classPrompt, promptClassifierInit, promptWeightsFrom, zeroShotScores } from "./prompts.ts";
 export {
-  CLIP_IMAGE,
-  decodeRgb,
-  type ImageGeometry,
-  type ImageInput,
-  loadImagePixels,
-  loadPixelBatch,
-  normalizeInto,
-  parsePreprocessorConfig,
-  type PixelBatch,
-  type Resizer,
-} from "./image.ts";
-export { type CropPlan, cropPlan, pillowResize, resizeForClip, type RgbImage } from "./resample.ts";
-export {
-  CONTEXT_LENGTH,
-  poolAt,
-  type TokenBatch,
-  tokenizeBatch,
-  type TokenizerLike,
-} from "./text.ts";
-export {
-  classPrompt,
-  cosineScores,
-  normalizeRows,
-  promptClassifierInit,
-  promptWeightsFrom,
-  zeroShotScores,
-} from "./prompts.ts";
-export {
-  CLIP_ARCHITECTURES,
-  CLIP_MEAN,
-  CLIP_STD,
   type ClipArchitecture,
   ensureTinyClip,
   type TinyClipShape,
   writeTinyClip,
   type WrittenClip,
 } from "./tiny.ts";
-export { type GraphMatrix, readOutputMatrix } from "./onnx.ts";
-export { CLIP_PRETOKEN_PATTERN, clipPreTokens, clipTokenLowerBound } from "./pretokenize.ts";
-export type { ImageMode, Preprocess } from "../config/mod.ts";
+// Types of other modules that appear in this module's signatures.
+export type { ClipDevice, ImageMode, Preprocess } from "../config/mod.ts";

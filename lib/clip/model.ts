@@ -41,8 +41,8 @@ import {
   parsePreprocessorConfig,
   type PixelBatch,
   type Resizer,
-} from "./image.ts";
-import { readOutputMatrix } from "./onnx.ts";
+} from "./_image.ts";
+import { readOutputMatrix } from "./_onnx.ts";
 import { ResizeWorker } from "./_resize_pool.ts";
 import {
   CONTEXT_LENGTH,

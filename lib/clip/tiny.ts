@@ -19,8 +19,8 @@
  * @module
  */
 import { cacheDir, exists, Rng } from "../util/mod.ts";
-import { float, GraphBuilder, int, ints } from "./onnx.ts";
-import { buildTinyTokenizer } from "./tiny_tokenizer.ts";
+import { float, GraphBuilder, int, ints } from "./_onnx.ts";
+import { buildTinyTokenizer } from "./_tiny_tokenizer.ts";
 
 /** Which random CLIP to write. */
 export type TinyClipShape = "tiny" | "vit-l-14";

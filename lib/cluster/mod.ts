@@ -3,8 +3,8 @@
  * depends on them, and the job states the scheduler knows.
  *
  * ```ts
- * import { arraySpec, shellQuote } from "./mod.ts";
- * console.log(arraySpec([1, 2, 3, 5]), shellQuote("it's")); // "1-3,5" "'it'\''s'"
+ * import { arraySpec } from "./mod.ts";
+ * console.log(arraySpec([1, 2, 3, 5])); // "1-3,5": the Slurm array of shards 1, 2, 3 and 5
  * ```
  *
  * @module
@@ -14,10 +14,6 @@ export {
   arraySpec,
   queueStates,
   readSubmissions,
-  sbatch,
-  sbatchScript,
-  type SbatchScriptSpec,
-  shellQuote,
   SlurmError,
   type SlurmOptions,
   type SlurmSubmission,

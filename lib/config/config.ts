@@ -9,34 +9,38 @@
 
 import { ConfigError } from "./errors.ts";
 
-/** Every fusion, reference first. */
-export const FUSIONS = ["product", "concat", "sum"] as const;
 /** How the image and text vectors are combined after L2 normalisation. */
-export type Fusion = typeof FUSIONS[number];
-/** Every modality setting, reference first. */
-export const MODALITIES = ["both", "image-only", "text-only"] as const;
+export type Fusion = "product" | "concat" | "sum";
+/** Every fusion, reference first. */
+export const FUSIONS = ["product", "concat", "sum"] as const satisfies readonly Fusion[];
 /** Which modalities reach the fusion step (the image-only / text-only ablations). */
-export type Modality = typeof MODALITIES[number];
-/** Every output layer kind, reference first. */
-export const CLASSIFIER_KINDS = ["cosine", "linear"] as const;
+export type Modality = "both" | "image-only" | "text-only";
+/** Every modality setting, reference first. */
+export const MODALITIES = [
+  "both",
+  "image-only",
+  "text-only",
+] as const satisfies readonly Modality[];
 /** The output layer: MemeCLIP's cosine classifier, or a plain linear layer (ablation). */
-export type ClassifierKind = typeof CLASSIFIER_KINDS[number];
-/** Every classifier initialisation, reference first. */
-export const CLASSIFIER_INITS = ["prompt", "random"] as const;
+export type ClassifierKind = "cosine" | "linear";
+/** Every output layer kind, reference first. */
+export const CLASSIFIER_KINDS = ["cosine", "linear"] as const satisfies readonly ClassifierKind[];
 /** How the classifier weights start: CLIP prompt embeddings (reference) or random rows. */
-export type ClassifierInit = typeof CLASSIFIER_INITS[number];
-/** Every image preprocessing mode, reference first. */
-export const PREPROCESS_MODES = ["squash", "crop"] as const;
+export type ClassifierInit = "prompt" | "random";
+/** Every classifier initialisation, reference first. */
+export const CLASSIFIER_INITS = ["prompt", "random"] as const satisfies readonly ClassifierInit[];
 /** Image preprocessing before CLIP: squash to 224×224 (reference) or CLIP's resize + centre crop. */
-export type Preprocess = typeof PREPROCESS_MODES[number];
-/** Every image decoding mode, reference first. */
-export const IMAGE_MODES = ["pillow", "managed"] as const;
+export type Preprocess = "squash" | "crop";
+/** Every image preprocessing mode, reference first. */
+export const PREPROCESS_MODES = ["squash", "crop"] as const satisfies readonly Preprocess[];
 /**
  * How an image file becomes RGB pixels: `pillow` (reference) as `PIL.Image.open(p).convert("RGB")`
  * — alpha dropped, EXIF orientation and ICC profile ignored; `managed` as a viewer shows it —
  * EXIF orientation applied, colour-managed to sRGB, transparency composited on white.
  */
-export type ImageMode = typeof IMAGE_MODES[number];
+export type ImageMode = "pillow" | "managed";
+/** Every image decoding mode, reference first. */
+export const IMAGE_MODES = ["pillow", "managed"] as const satisfies readonly ImageMode[];
 
 /** The trainable head (everything after the frozen CLIP encoders). */
 export interface HeadConfig {

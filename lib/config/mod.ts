@@ -12,9 +12,69 @@
  *
  * @module
  */
-export * from "./config.ts";
-export * from "./tasks.ts";
-export * from "./cli.ts";
-export * from "./env.ts";
-export * from "./errors.ts";
-export * from "./settings.ts";
+export {
+  CLASSIFIER_INITS,
+  CLASSIFIER_KINDS,
+  type ClassifierInit,
+  type ClassifierKind,
+  type ClipConfig,
+  type ConfigOverrides,
+  DEFAULT_CLIP_MODEL,
+  DEFAULT_CONFIG,
+  type Fusion,
+  FUSIONS,
+  type HeadConfig,
+  IMAGE_MODES,
+  type ImageMode,
+  makeConfig,
+  type MemeSenseConfig,
+  MODALITIES,
+  type Modality,
+  type Preprocess,
+  PREPROCESS_MODES,
+  type TrainConfig,
+  validateConfig,
+} from "./config.ts";
+export { classPrompt, TASK_NAMES, type TaskName, TASKS, type TaskSpec } from "./tasks.ts";
+export {
+  type ChoiceFlag,
+  CONFIG_FLAGS,
+  type ConfigFlags,
+  type DefaultedChoiceFlag,
+  type DefaultedFlag,
+  defineFlags,
+  exitOnUsageError,
+  FlagError,
+  type FlagSpec,
+  type FlagType,
+  type FlagTypes,
+  type FlagValue,
+  helpText,
+  MODEL_FLAG,
+  type ParsedFlags,
+  parseFlags,
+  parseFlagsOrExit,
+  type TypedFlag,
+} from "./cli.ts";
+export {
+  BACKEND_CHOICES,
+  BACKEND_NAMES,
+  type BackendName,
+  CLIP_DEVICES,
+  type ClipDevice,
+  type DataSource,
+  type Environment,
+  environmentTable,
+  type EnvReader,
+  readEnvironment,
+} from "./env.ts";
+export { ConfigError, SettingError, UsageError } from "./errors.ts";
+export {
+  clipModelSetting,
+  deviceSetting,
+  offlineSetting,
+  type ResolveOptions,
+  resolveRunSettings,
+  type RunFlags,
+  type RunSettings,
+} from "./settings.ts";

@@ -5,12 +5,12 @@
  * @module
  */
 import { join } from "node:path";
-import { ArchiveError, inspectArchive, unpackArchive } from "./archive.ts";
-import { DownloadError, downloadResumable } from "./download.ts";
+import { ArchiveError, inspectArchive, unpackArchive } from "./_archive.ts";
+import { DownloadError, downloadResumable } from "./_download.ts";
 import { DataError } from "./errors.ts";
-import { checkImages } from "./images.ts";
+import { checkImages } from "./_images.ts";
 import { DEFAULT_DATA_DIR, loadPrideMM } from "./pridemm.ts";
-import { ZipError, ZipReader } from "./zip.ts";
+import { ZipError, ZipReader } from "./_zip.ts";
 import { exists } from "../util/mod.ts";
 
 /** The Google Drive file of the PrideMM release, linked from the MemeCLIP README. */

@@ -12,13 +12,37 @@
  *
  * @module
  */
-export * from "./errors.ts";
-export { decodeCsvBytes } from "./csv.ts";
-export * from "./pridemm.ts";
-export * from "./text.ts";
-export * from "./images.ts";
-export * from "./summary.ts";
-export * from "./fetch.ts";
-export * from "./download.ts";
-export * from "./archive.ts";
-export * from "./zip.ts";
+export { DataError, type DataErrorLocation } from "./errors.ts";
+export {
+  DEFAULT_DATA_DIR,
+  findPrideMMCsv,
+  imagePath,
+  type LoadOptions,
+  loadPrideMM,
+  type Meme,
+  type PrideMM,
+  PRIDEMM_COLUMNS,
+  type Split,
+  SPLITS,
+  type TaskView,
+  taskView,
+} from "./pridemm.ts";
+export { textForClip } from "./text.ts";
+export {
+  type DatasetSummary,
+  formatSummary,
+  type SplitOrTotal,
+  summary,
+  type TaskSummary,
+} from "./summary.ts";
+export {
+  FetchError,
+  type FetchFailure,
+  type FetchOptions,
+  fetchPrideMM,
+  type FetchResult,
+  manualInstructions,
+  PRIDEMM_URL,
+} from "./fetch.ts";
+// Types of other modules that appear in this module's signatures.
+export type { TaskName } from "../config/mod.ts";

@@ -7,7 +7,7 @@
 import { dirname, join, resolve } from "node:path";
 import { readEnvironment, type TaskName, TASKS } from "../config/mod.ts";
 import { REPO_ROOT } from "../util/mod.ts";
-import { decodeCsvBytes, parseCsv } from "./csv.ts";
+import { decodeCsvBytes, parseCsv } from "./_csv.ts";
 import { DataError } from "./errors.ts";
 import { normaliseText } from "./text.ts";
 

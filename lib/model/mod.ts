@@ -14,14 +14,47 @@
  *
  * @module
  */
-export * from "./params.ts";
-export * from "./layers.ts";
-export * from "./projection.ts";
-export * from "./adapter.ts";
-export * from "./residual.ts";
-export * from "./fusion.ts";
-export * from "./pre_output.ts";
-export * from "./classifier.ts";
-export * from "./head.ts";
-export * from "./head_file.ts";
-export * from "./inspect.ts";
+export {
+  type AnyTensor,
+  cloneWeights,
+  countParams,
+  type Grads,
+  headParamSpecs,
+  type HeadWeights,
+  initHeadWeights,
+  type ParamInit,
+  type ParamSpec,
+  type ParamTensors,
+  paramTensors,
+  sameHeadConfig,
+  shapeSize,
+  validateWeights,
+} from "./params.ts";
+export type { Matrix, Normalized } from "./layers.ts";
+export { projectionSpecs, type ProjectionTape } from "./projection.ts";
+export type { PreOutputTape } from "./pre_output.ts";
+export type { ClassifierTape } from "./classifier.ts";
+export { adapterSpecs, type AdapterTape } from "./adapter.ts";
+export { fusedDim, type FusionTape, usesImage, usesText } from "./fusion.ts";
+export { type BranchTape, headBackward, headForward, type HeadTape } from "./head.ts";
+export { type HeadMeta, loadHead, SafetensorsError, saveHead } from "./head_file.ts";
+export {
+  type ActivationOptions,
+  type BranchActivations,
+  type HeadActivations,
+  headActivations,
+} from "./inspect.ts";
+// Types of other modules that appear in this module's signatures.
+export type {
+  ClassifierInit,
+  ClassifierKind,
+  ClipConfig,
+  Fusion,
+  HeadConfig,
+  ImageMode,
+  MemeSenseConfig,
+  Modality,
+  Preprocess,
+  TrainConfig,
+} from "../config/mod.ts";
+export type { Rng } from "../util/mod.ts";

@@ -6,8 +6,8 @@
  */
 import { PRIDEMM_COLUMNS } from "../data/mod.ts";
 import { cacheDir, exists, Progress, writeFileAtomic, writeJsonAtomic } from "../util/mod.ts";
-import { renderMemePng } from "./draw.ts";
-import { planSyntheticMemes, type SyntheticMeme } from "./rules.ts";
+import { renderMemePng } from "./_draw.ts";
+import { planSyntheticMemes, type SyntheticMeme } from "./_rules.ts";
 
 /**
  * Version of the drawing and labelling rules. Part of the cache key: bump it whenever a change

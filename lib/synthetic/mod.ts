@@ -13,17 +13,11 @@
  *
  * @module
  */
-export * from "./generator.ts";
 export {
-  CAPTION_BAND,
-  FILLER_WORDS,
-  HATE_HUES,
-  planSyntheticMemes,
-  type ShapeKind,
-  splitSizes,
-  STANCE_COLOURS,
-  STANCE_SHAPES,
-  type SyntheticMeme,
-  TASK_WORDS,
-} from "./rules.ts";
-export { hslToHex, memeSvg, renderMemePng } from "./draw.ts";
+  DEFAULT_SYNTHETIC_COUNT,
+  DEFAULT_SYNTHETIC_SEED,
+  DEFAULT_SYNTHETIC_SIZE,
+  ensureSyntheticMemes,
+  type SyntheticDataset,
+  type SyntheticOptions,
+} from "./generator.ts";

@@ -3,8 +3,23 @@
  *
  * @module
  */
-export * from "./fs.ts";
-export * from "./progress.ts";
-export * from "./rng.ts";
-export * from "./safetensors.ts";
-export * from "./shard.ts";
+export {
+  assertWritableDir,
+  cacheDir,
+  exists,
+  REPO_ROOT,
+  sha256Hex,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from "./fs.ts";
+export { formatDuration, Progress, type ProgressOptions } from "./progress.ts";
+export { Rng } from "./rng.ts";
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  type SafeDType,
+  type SafeFile,
+  type SafeTensor,
+  SafetensorsError,
+} from "./safetensors.ts";
+export { formatShard, parseShard, type Shard, ShardError, shardRange } from "./shard.ts";

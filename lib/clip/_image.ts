@@ -53,7 +53,7 @@ export const CLIP_IMAGE: ImageGeometry = Object.freeze({
  * present but unusable is an error naming the file and the field, never a silent default.
  *
  * ```ts
- * import { parsePreprocessorConfig } from "./mod.ts";
+ * import { parsePreprocessorConfig } from "./_image.ts";
  * const g = parsePreprocessorConfig({ size: 336, crop_size: 336 }, "preprocessor_config.json");
  * console.log(g.size); // 336
  * ```

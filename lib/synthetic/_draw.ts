@@ -5,8 +5,8 @@
  * @module
  */
 import sharp from "sharp";
-import { canRender, GLYPH_ADVANCE, LINE_ADVANCE, textPath, wrapWords } from "./font.ts";
-import { CAPTION_BAND, STANCE_COLOURS, STANCE_SHAPES, type SyntheticMeme } from "./rules.ts";
+import { canRender, GLYPH_ADVANCE, LINE_ADVANCE, textPath, wrapWords } from "./_font.ts";
+import { CAPTION_BAND, STANCE_COLOURS, STANCE_SHAPES, type SyntheticMeme } from "./_rules.ts";
 
 /** Shape radius (half the side of a square) as a fraction of the image size. */
 const SHAPE_RADIUS = 0.13;

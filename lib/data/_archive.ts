@@ -10,10 +10,10 @@
  */
 import { basename, dirname, join } from "node:path";
 import { Progress, writeFileAtomic } from "../util/mod.ts";
-import { missingImagesReport } from "./images.ts";
+import { missingImagesReport } from "./_images.ts";
 import { type Meme, parsePrideMM, type PrideMM, PRIDEMM_COLUMNS } from "./pridemm.ts";
-import { parseCsv } from "./csv.ts";
-import { type ZipEntry, type ZipReader } from "./zip.ts";
+import { parseCsv } from "./_csv.ts";
+import { type ZipEntry, type ZipReader } from "./_zip.ts";
 
 /** What an archive lacks: the annotation CSV, a unique one, or images the CSV names. */
 export type ArchiveProblem = "no-csv" | "ambiguous-csv" | "missing-images";
