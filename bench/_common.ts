@@ -49,7 +49,9 @@ export async function randomFeatureInputs(script: string): Promise<ExperimentInp
     dataset,
     datasetSha256: "random-features",
     features: {
+      n,
       dim,
+      textDim: dim,
       names: dataset.memes.map((m) => m.name),
       image: random(n * dim),
       text: random(n * dim),

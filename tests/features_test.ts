@@ -204,7 +204,7 @@ Deno.test({
       assert.deepEqual(a.text.subarray(0, 8 * 768), killed.tensors.text.data);
 
       // 4. Loaded in dataset order; missing images counted, reported, zeroed — text kept.
-      assert.equal(a.count, 40);
+      assert.equal(a.n, 40);
       assert.deepEqual([a.dim, a.textDim], [768, 768]);
       assert.deepEqual(a.names, items.map((i) => i.name));
       assert.deepEqual([...a.imageOk].flatMap((v, i) => (v ? [] : [i])), [5, 33]);
@@ -219,7 +219,10 @@ Deno.test({
       assert.match(tsv[2], /^33\timg_33\.png\t/);
       const picked = selectRows(a, [6, 0]);
       assert.deepEqual(picked.image.subarray(0, 768), row(a.image, 6));
+      assert.deepEqual(picked.text.subarray(768, 1536), row(a.text, 0));
       assert.deepEqual([...picked.imageOk], [1, 1]);
+      assert.deepEqual([picked.n, picked.names], [2, ["img_6.png", "img_0.png"]]);
+      assert.throws(() => selectRows(a, [40]), /row 40 outside 0\.\.39/);
 
       // 5. Once complete, nothing is loaded or computed again.
       const again = await extractFeatures({
@@ -328,9 +331,10 @@ Deno.test({
       assert.equal(r.cached, true); // the CLI's store is found, keyed by the CSV's hash
       const f = await loadFeatures(r.key, { cacheDir: `${work}/cache` });
       const splits = featuresBySplit(f, r.dataset);
-      assert.deepEqual([...splits.train.rows], [0, 2, 4]);
-      assert.deepEqual([...splits.val.rows], [3]);
+      assert.deepEqual(splits.train.names, ["a.png", "c.png", "e.png"]);
+      assert.deepEqual(splits.val.names, ["d.png"]);
       assert.deepEqual([...splits.val.imageOk], [0]); // d.png is missing
+      assert.equal(splits.test.n, 1);
       assert.equal(splits.test.image.length, 768);
       assert.deepEqual(splits.train.text.subarray(768, 1536), f.text.subarray(2 * 768, 3 * 768));
       // Prompt embeddings and classifier inits are stored for the four tasks: no CLIP needed later.

@@ -13,8 +13,7 @@ import {
   TASKS,
 } from "../config/mod.ts";
 import { type PrideMM, type Split, SPLITS } from "../data/mod.ts";
-import { extractPrideMM, loadFeatures, storedPrompts } from "../features/mod.ts";
-import type { FeatureTable } from "./task_data.ts";
+import { extractPrideMM, type FeatureTable, loadFeatures, storedPrompts } from "../features/mod.ts";
 import { dirname, join } from "node:path";
 import { exists } from "../util/mod.ts";
 

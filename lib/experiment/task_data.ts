@@ -7,21 +7,8 @@
  */
 import { type TaskName, TASKS } from "../config/mod.ts";
 import { type Meme, type PrideMM, type Split, SPLITS, taskView } from "../data/mod.ts";
+import type { FeatureTable } from "../features/mod.ts";
 import type { SplitData } from "../train/mod.ts";
-
-/** Frozen CLIP features for every meme of a dataset, rows in dataset (CSV) order. */
-export interface FeatureTable {
-  /** Feature width (768 for ViT-L/14). */
-  readonly dim: number;
-  /** Image file names, row order. */
-  readonly names: readonly string[];
-  /** Image features (CLIP `image_embeds`), n × dim row-major. */
-  readonly image: Float32Array;
-  /** Text features (EOT hidden state, unprojected), n × dim row-major. */
-  readonly text: Float32Array;
-  /** 1 where the image was read and encoded, 0 where it was missing or unreadable. */
-  readonly imageOk: Uint8Array;
-}
 
 /** One task's inputs for the trainer. */
 export interface TaskData {
@@ -38,8 +25,8 @@ export interface TaskData {
 }
 
 /**
- * Gathers the rows of `task` for each split. The feature table must list the dataset's memes in
- * order (checked by name); memes without image features are excluded from every split, counted
+ * Gathers the rows of `task` for each split. The feature table (e.g. a loaded store) must list
+ * the dataset's memes in order (checked by name); memes without image features are excluded from every split, counted
  * in `excluded` — never dropped silently.
  */
 export function taskData(ds: PrideMM, features: FeatureTable, task: TaskName): TaskData {
@@ -59,7 +46,7 @@ export function taskData(ds: PrideMM, features: FeatureTable, task: TaskName): T
       );
     }
   }
-  const d = features.dim;
+  const d = features.dim, dT = features.textDim;
   const splits = {} as Record<Split, SplitData>;
   const memes = {} as Record<Split, Meme[]>;
   const excluded = {} as Record<Split, number>;
@@ -68,11 +55,11 @@ export function taskData(ds: PrideMM, features: FeatureTable, task: TaskName): T
     const kept = view.memes.map((m, i) => ({ m, label: view.labels[i] }))
       .filter(({ m }) => features.imageOk[m.index] === 1);
     const n = kept.length;
-    const image = new Float32Array(n * d), text = new Float32Array(n * d);
+    const image = new Float32Array(n * d), text = new Float32Array(n * dT);
     const labels = new Int32Array(n);
     kept.forEach(({ m, label }, i) => {
       image.set(features.image.subarray(m.index * d, (m.index + 1) * d), i * d);
-      text.set(features.text.subarray(m.index * d, (m.index + 1) * d), i * d);
+      text.set(features.text.subarray(m.index * dT, (m.index + 1) * dT), i * dT);
       labels[i] = label;
     });
     splits[split] = { image, text, labels, n };

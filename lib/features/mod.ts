@@ -35,6 +35,7 @@ export {
   type ChunkEntry,
   featureStoreDir,
   FeatureStoreError,
+  type FeatureTable,
   type ImageRecord,
   type LoadedFeatures,
   loadFeatures,
@@ -63,5 +64,4 @@ export {
   featuresBySplit,
   type PrideMMExtractOptions,
   pridemmItems,
-  type SplitFeatures,
 } from "./pridemm.ts";

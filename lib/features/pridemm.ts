@@ -4,14 +4,7 @@
  *
  * @module
  */
-import {
-  imagePath,
-  loadPrideMM,
-  type Meme,
-  type PrideMM,
-  type Split,
-  SPLITS,
-} from "../data/mod.ts";
+import { imagePath, loadPrideMM, type PrideMM, type Split, SPLITS } from "../data/mod.ts";
 import { sha256Hex } from "../util/mod.ts";
 import {
   consolidateFeatures,
@@ -20,7 +13,7 @@ import {
   type ExtractResult,
   type FeatureItem,
 } from "./extract.ts";
-import { type LoadedFeatures, selectRows, type StoreManifest } from "./store.ts";
+import { type FeatureTable, selectRows, type StoreManifest } from "./store.ts";
 
 /** The memes of a dataset as extraction items, in CSV order. */
 export function pridemmItems(ds: PrideMM): FeatureItem[] {
@@ -76,37 +69,24 @@ export async function consolidatePrideMM(
   return await consolidateFeatures(options);
 }
 
-/** The features of one split, rows in dataset order. */
-export interface SplitFeatures {
-  /** Dataset indices of the split's memes. */
-  readonly rows: Int32Array;
-  /** The split's memes, in dataset order. */
-  readonly memes: readonly Meme[];
-  /** `rows.length × dim`. */
-  readonly image: Float32Array;
-  /** `rows.length × textDim`. */
-  readonly text: Float32Array;
-  /** 1 where the image was read. */
-  readonly imageOk: Uint8Array;
-}
-
 /**
- * Splits loaded features by the dataset's `split` column. Throws when the store was extracted
- * for a different list of memes.
+ * Splits a dataset's feature table (rows in dataset order, as a store holds it) by the dataset's
+ * `split` column: each split's rows in dataset order, with no labels and no row left out (see
+ * `taskData` in lib/experiment for a task's labelled training inputs). Throws when the table was
+ * extracted for a different list of memes.
  */
-export function featuresBySplit(f: LoadedFeatures, ds: PrideMM): Record<Split, SplitFeatures> {
-  if (f.count !== ds.memes.length || ds.memes.some((m, i) => f.names[i] !== m.name)) {
+export function featuresBySplit(f: FeatureTable, ds: PrideMM): Record<Split, FeatureTable> {
+  if (f.n !== ds.memes.length || ds.memes.some((m, i) => f.names[i] !== m.name)) {
     const i = ds.memes.findIndex((m, k) => f.names[k] !== m.name);
     throw new Error(
-      `feature store ${f.dir} does not match ${ds.csvPath}: ${f.count} vs ${ds.memes.length} memes` +
+      `features do not match ${ds.csvPath}: ${f.n} vs ${ds.memes.length} memes` +
         (i >= 0 ? `, row ${i} is ${f.names[i]} vs ${ds.memes[i].name}` : ""),
     );
   }
-  const out = {} as Record<Split, SplitFeatures>;
+  const out = {} as Record<Split, FeatureTable>;
   for (const split of SPLITS) {
-    const memes = ds.memes.filter((m) => m.split === split);
-    const rows = Int32Array.from(memes, (m) => m.index);
-    out[split] = { rows, memes, ...selectRows(f, rows) };
+    const rows = ds.memes.filter((m) => m.split === split).map((m) => m.index);
+    out[split] = selectRows(f, rows);
   }
   return out;
 }

@@ -124,8 +124,32 @@ export interface PromptEmbeddings {
   readonly promptWeights: Float32Array;
 }
 
-/** Features loaded for training, in dataset order. */
-export interface LoadedFeatures {
+/**
+ * Frozen CLIP features of a list of memes, one row per meme: what a feature store holds for a
+ * dataset (rows in dataset order), and any selection of its rows ({@linkcode selectRows}).
+ */
+export interface FeatureTable {
+  /** Number of rows (memes). */
+  readonly n: number;
+  /** Width of the image embeddings (CLIP `image_embeds`; 768 for ViT-L/14). */
+  readonly dim: number;
+  /** Width of the text features (the unprojected EOT hidden state; 768 for ViT-L/14). */
+  readonly textDim: number;
+  /** Image file names, row order. */
+  readonly names: readonly string[];
+  /** `n × dim` image embeddings, row-major (zeros where the image was unreadable). */
+  readonly image: Float32Array;
+  /** `n × textDim` text features, row-major. */
+  readonly text: Float32Array;
+  /** 1 where the image was read and encoded, 0 where it was missing or unreadable. */
+  readonly imageOk: Uint8Array;
+}
+
+/**
+ * A loaded feature store: the table of every meme of its dataset, in dataset order, with what
+ * produced it and the prompt embeddings stored beside it.
+ */
+export interface LoadedFeatures extends FeatureTable {
   /** The store key. */
   readonly key: string;
   /** The store directory. */
@@ -140,20 +164,6 @@ export interface LoadedFeatures {
   readonly imageMode: ImageMode;
   /** SHA-256 of the dataset's CSV. */
   readonly datasetHash: string;
-  /** Width of the image embeddings. */
-  readonly dim: number;
-  /** Width of the text features. */
-  readonly textDim: number;
-  /** Number of memes. */
-  readonly count: number;
-  /** Item names in dataset order. */
-  readonly names: string[];
-  /** `count × dim` image embeddings (zeros where the image was unreadable). */
-  readonly image: Float32Array;
-  /** `count × textDim` text features. */
-  readonly text: Float32Array;
-  /** 1 where the image was read, 0 where it was missing or unreadable. */
-  readonly imageOk: Uint8Array;
   /** Width of CLIP's vision transformer (the classifier initialisation's width). */
   readonly visionHidden: number;
   /** Prompt embeddings per task name (the four PrideMM tasks unless extracted otherwise). */
@@ -343,9 +353,9 @@ export async function loadFeatures(
     preprocess: m.preprocess,
     imageMode: m.imageMode,
     datasetHash: m.datasetHash,
+    n,
     dim: dI,
     textDim: dT,
-    count: n,
     names: [...m.names],
     image,
     text,
@@ -374,20 +384,21 @@ export function storedPrompts(f: LoadedFeatures, classNames: readonly string[]):
   return hit;
 }
 
-/** The rows `rows` (dataset indices) of loaded features, copied, in the given order. */
-export function selectRows(
-  f: LoadedFeatures,
-  rows: ArrayLike<number>,
-): { image: Float32Array; text: Float32Array; imageOk: Uint8Array } {
+/** The rows `rows` (indices into `f`) of a feature table, copied, in the given order. */
+export function selectRows(f: FeatureTable, rows: ArrayLike<number>): FeatureTable {
   const n = rows.length;
   const image = new Float32Array(n * f.dim), text = new Float32Array(n * f.textDim);
   const imageOk = new Uint8Array(n);
+  const names: string[] = [];
   for (let i = 0; i < n; i++) {
     const r = rows[i];
-    if (!(r >= 0 && r < f.count)) throw new Error(`row ${r} outside 0..${f.count - 1}`);
+    if (!(Number.isInteger(r) && r >= 0 && r < f.n)) {
+      throw new Error(`row ${r} outside 0..${f.n - 1}`);
+    }
     image.set(f.image.subarray(r * f.dim, (r + 1) * f.dim), i * f.dim);
     text.set(f.text.subarray(r * f.textDim, (r + 1) * f.textDim), i * f.textDim);
     imageOk[i] = f.imageOk[r];
+    names.push(f.names[r]);
   }
-  return { image, text, imageOk };
+  return { n, dim: f.dim, textDim: f.textDim, names, image, text, imageOk };
 }

@@ -6,7 +6,11 @@
 import type { HeadConfig } from "../config/mod.ts";
 import { usesImage, usesText } from "../model/mod.ts";
 
-/** One split's frozen features and labels; `image` and `text` are row-major `n × unmappedDim`. */
+/**
+ * One split's training inputs: the labelled rows of a feature table (`FeatureTable` in
+ * lib/features; `taskData` in lib/experiment gathers them, leaving out memes without image
+ * features), `image` and `text` row-major `n × unmappedDim`.
+ */
 export interface SplitData {
   /** Image features, `n × dim`, row-major. */
   readonly image: Float32Array;
