@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AdamW, adamwUpdate } from "../lib/train/mod.ts";
+import { AdamW, adamwUpdate } from "../lib/train/_adamw.ts";
 import { AdamWBuffers } from "../lib/train/_adamw_simd.ts";
 
 /**

@@ -4,7 +4,7 @@
  * output file exists and parses.
  */
 import assert from "node:assert/strict";
-import { parseMarkdownTable } from "../lib/report/mod.ts";
+import { parseMarkdownTable } from "../lib/report/table.ts";
 import { runScript } from "./_script.ts";
 
 Deno.test({

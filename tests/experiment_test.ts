@@ -18,7 +18,8 @@ import {
   zeroShotLogits,
 } from "../lib/experiment/mod.ts";
 import { DEFAULT_CONFIG } from "../lib/config/mod.ts";
-import { accuracy, macroF1, type Metrics } from "../lib/metrics/mod.ts";
+import { type Metrics } from "../lib/metrics/mod.ts";
+import { accuracy, macroF1 } from "../lib/metrics/classification.ts";
 import { Rng } from "../lib/util/mod.ts";
 
 Deno.test("paper results load with the published numbers", async () => {

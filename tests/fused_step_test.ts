@@ -5,7 +5,7 @@ import { headBackward, headForward, initHeadWeights, paramTensors } from "../lib
 import { HeadTrainer, initBackend } from "../lib/train/mod.ts";
 import { FusedStep } from "../lib/train/_fused_step.ts";
 import { AdamWBuffers } from "../lib/train/_adamw_simd.ts";
-import { crossEntropyWithGradient } from "../lib/train/loss.ts";
+import { crossEntropyWithGradient } from "../lib/train/_loss.ts";
 import { Rng } from "../lib/util/mod.ts";
 
 let hasBlas = true;

@@ -1,27 +1,25 @@
 import assert from "node:assert/strict";
 import {
-  accuracy,
   argmax,
-  aurocFromLogits,
-  aurocOvr,
-  aurocTorchmetrics,
-  confusionMatrix,
   crossEntropy,
   evaluateLogits,
-  macroF1,
   meanStd,
-  ovrLogOdds,
-  perClassAuroc,
-  perClassF1,
   referenceBatchMeanMetrics,
-  rocAuc,
-  rocCurve,
   sigmoid,
   softmax,
   softmax64,
-  studentTCdf,
-  studentTQuantile,
 } from "../lib/metrics/mod.ts";
+import { accuracy, confusionMatrix, macroF1, perClassF1 } from "../lib/metrics/classification.ts";
+import { aurocFromLogits } from "../lib/metrics/evaluate.ts";
+import {
+  aurocOvr,
+  aurocTorchmetrics,
+  perClassAuroc,
+  rocAuc,
+  rocCurve,
+} from "../lib/metrics/auroc.ts";
+import { ovrLogOdds } from "../lib/metrics/scores.ts";
+import { studentTCdf, studentTQuantile } from "../lib/metrics/stats.ts";
 import { Rng } from "../lib/util/mod.ts";
 
 function close(actual: number, expected: number, tolerance = 1e-12, what = "") {

@@ -2,38 +2,32 @@ import assert from "node:assert/strict";
 import {
   type Axis,
   barChart,
-  BLUES,
   confusionMatrixFigure,
   createRunDir,
   display,
-  escapeScript,
   type Figure,
-  findChromium,
   formatMeanStd,
   formatPct,
   formatSigned,
   heatmap,
   histogram,
-  htmlTable,
-  inJupyter,
   lineChart,
   markdownTable,
-  parseMarkdownTable,
-  plotlySource,
   precisionRecallFigure,
   reliabilityDiagram,
-  renderedDom,
-  renderReport,
-  renderReportHtml,
   rocFigure,
-  runTimestamp,
   screenshotFigure,
-  screenshotHtml,
   SIGMOID_AUROC_NAME,
   trainingCurvesFigure,
   writeReport,
   writeRunFile,
 } from "../lib/report/mod.ts";
+import { BLUES } from "../lib/report/plotly.ts";
+import { escapeScript, plotlySource, renderReport, renderReportHtml } from "../lib/report/html.ts";
+import { findChromium, renderedDom, screenshotHtml } from "../lib/report/screenshot.ts";
+import { htmlTable, parseMarkdownTable } from "../lib/report/table.ts";
+import { inJupyter } from "../lib/report/notebook.ts";
+import { runTimestamp } from "../lib/report/results.ts";
 import { evaluateLogits, meanStd } from "../lib/metrics/mod.ts";
 import type {
   Annotation,

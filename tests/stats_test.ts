@@ -6,9 +6,7 @@
 import assert from "node:assert/strict";
 import {
   argmax,
-  aurocOvr,
   balancedAccuracy,
-  binomialTestHalf,
   bootstrapPValue,
   bootstrapReplicates,
   brierScore,
@@ -17,16 +15,16 @@ import {
   fitTemperature,
   holmAdjust,
   mcnemarExact,
-  ovrLogOdds,
   percentileInterval,
   perClassScores,
-  precisionRecallCurve,
-  quantile,
   reliabilityBins,
   scaleLogits,
   stratifiedResamples,
   topLabel,
 } from "../lib/metrics/mod.ts";
+import { aurocOvr, precisionRecallCurve } from "../lib/metrics/auroc.ts";
+import { binomialTestHalf, quantile } from "../lib/metrics/significance.ts";
+import { ovrLogOdds } from "../lib/metrics/scores.ts";
 import { Rng } from "../lib/util/mod.ts";
 
 const ref = JSON.parse(

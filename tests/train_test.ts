@@ -5,17 +5,16 @@ import { evaluateLogits } from "../lib/metrics/mod.ts";
 import { loadHeadWeights } from "../lib/model/head_file.ts";
 import {
   type BackendName,
-  blasStats,
   HeadTrainer,
   initBackend,
   predictLogits,
-  resetBlasStats,
   type SplitData,
   trainHead,
   TrainInputError,
   trainMany,
   type TrainWarning,
 } from "../lib/train/mod.ts";
+import { blasStats, resetBlasStats } from "../lib/train/blas_kernels.ts";
 import { Rng } from "../lib/util/mod.ts";
 
 const FIXTURES = new URL("./fixtures/model/", import.meta.url).pathname;

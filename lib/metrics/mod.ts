@@ -17,11 +17,40 @@
  *
  * @module
  */
-export * from "./scores.ts";
-export * from "./classification.ts";
-export * from "./auroc.ts";
-export * from "./evaluate.ts";
-export * from "./stats.ts";
-export * from "./calibration.ts";
-export * from "./significance.ts";
-export * from "./bootstrap.ts";
+export { argmax, crossEntropy, type ScoreArray, sigmoid, softmax, softmax64 } from "./scores.ts";
+export { balancedAccuracy, type ClassScores, perClassScores } from "./classification.ts";
+export { type ClassCurves, ovrCurves, type PrCurve, type RocCurve } from "./auroc.ts";
+export {
+  type BatchMeanMetrics,
+  evaluateLogits,
+  type Metrics,
+  referenceBatchMeanMetrics,
+} from "./evaluate.ts";
+export { type MeanStd, meanStd } from "./stats.ts";
+export {
+  brierScore,
+  ECE_BINS,
+  expectedCalibrationError,
+  fitTemperature,
+  type ReliabilityBin,
+  reliabilityBins,
+  scaleLogits,
+  topLabel,
+} from "./calibration.ts";
+export {
+  bootstrapPValue,
+  holmAdjust,
+  type Interval,
+  mcnemarExact,
+  type McNemarResult,
+  percentileInterval,
+} from "./significance.ts";
+export {
+  BOOTSTRAP_METRICS,
+  BOOTSTRAP_REPLICATES,
+  type BootstrapMetric,
+  type BootstrapReplicates,
+  bootstrapReplicates,
+  type Resamples,
+  stratifiedResamples,
+} from "./bootstrap.ts";

@@ -19,9 +19,69 @@
  *
  * @module
  */
-export * from "./plotly.ts";
-export * from "./table.ts";
-export * from "./html.ts";
-export * from "./notebook.ts";
-export * from "./results.ts";
-export * from "./screenshot.ts";
+export {
+  barChart,
+  type BarChartOptions,
+  type BarSeries,
+  confusionMatrixFigure,
+  type EpochCurve,
+  type Figure,
+  figureTitle,
+  heatmap,
+  type HeatmapOptions,
+  histogram,
+  type HistogramOptions,
+  type HistogramSeries,
+  type Layout,
+  lineChart,
+  type LineChartOptions,
+  type LineSeries,
+  PALETTE,
+  precisionRecallFigure,
+  type PrecisionRecallSeries,
+  type ReliabilityBinData,
+  reliabilityDiagram,
+  rocFigure,
+  type RocSeries,
+  SIGMOID_AUROC_NAME,
+  type Trace,
+  trainingCurvesFigure,
+  type TrainingCurvesOptions,
+} from "./plotly.ts";
+// The plotly.js attributes a figure may carry.
+export type {
+  Annotation,
+  Axis,
+  Color,
+  Colorscale,
+  Dash,
+  ErrorBars,
+  Font,
+  Legend,
+  Line,
+  Margin,
+  Marker,
+  Shape,
+  Title,
+  TraceType,
+  XRef,
+  YRef,
+} from "./plotly.ts";
+export {
+  type Align,
+  escapeHtml,
+  formatMeanStd,
+  type FormatMeanStdOptions,
+  formatPct,
+  formatSigned,
+  markdownTable,
+  MISSING,
+  type TableCell,
+  type TableData,
+} from "./table.ts";
+export { type Report, type ReportSection, writeReport } from "./html.ts";
+export { display, type DisplayOptions, type MimeBundle } from "./notebook.ts";
+export { createRunDir, type CreateRunDirOptions, writeRunFile } from "./results.ts";
+export { screenshotFigure, type ScreenshotFigureOptions } from "./screenshot.ts";
+// Types of other modules that appear in this module's signatures.
+export type { MeanStd, Metrics } from "../metrics/mod.ts";

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { AdamWOptions } from "./adamw.ts";
+import type { AdamWOptions } from "./_adamw.ts";
 
 // Value types and opcodes of the WebAssembly binary format.
 const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;

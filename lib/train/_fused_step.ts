@@ -28,9 +28,9 @@ import {
 } from "../model/mod.ts";
 import type { Rng } from "../util/mod.ts";
 import { AdamWBuffers, simdAvailable } from "./_adamw_simd.ts";
-import { type AdamWOptions, adamwUpdate } from "./adamw.ts";
+import { type AdamWOptions, adamwUpdate } from "./_adamw.ts";
 import { sgemm } from "./blas_kernels.ts";
-import { crossEntropyWithGradient } from "./loss.ts";
+import { crossEntropyWithGradient } from "./_loss.ts";
 
 /** `F.normalize`'s epsilon, as `NORM_EPS` in lib/model. */
 const EPS = 1e-12;

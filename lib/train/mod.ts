@@ -14,19 +14,39 @@
  *
  * @module
  */
-export * from "./trainer.ts";
-export * from "./split.ts";
-export * from "./predict.ts";
-export * from "./backend.ts";
-export * from "./adamw.ts";
-export * from "./loss.ts";
-export * from "./workers.ts";
 export {
-  type BlasStats,
-  blasStats,
-  blasThreads,
-  loadOpenBlas,
-  resetBlasStats,
-  setBlasThreads,
-  sgemm,
-} from "./blas_kernels.ts";
+  type EpochRecord,
+  GRADIENT_METHODS,
+  type GradientMethod,
+  HeadTrainer,
+  type Protocol,
+  PROTOCOLS,
+  type SplitLogits,
+  type StepProfile,
+  trainHead,
+  type TrainOptions,
+  type TrainResult,
+  type TrainWarning,
+} from "./trainer.ts";
+export { type SplitData, TrainInputError } from "./split.ts";
+export { predictLogits } from "./predict.ts";
+export { BackendUnavailableError, describeBackend, initBackend, probeBackends } from "./backend.ts";
+export { type TrainJob, trainMany, type TrainManyOptions } from "./workers.ts";
+export { loadOpenBlas, sgemm } from "./blas_kernels.ts";
+// Types of other modules that appear in this module's signatures.
+export type {
+  BackendName,
+  ClassifierInit,
+  ClassifierKind,
+  ClipConfig,
+  Fusion,
+  HeadConfig,
+  ImageMode,
+  MemeSenseConfig,
+  Modality,
+  Preprocess,
+  TrainConfig,
+} from "../config/mod.ts";
+export type { HeadWeights } from "../model/mod.ts";
+export type { Metrics } from "../metrics/mod.ts";
+export type { Progress, ProgressOptions } from "../util/mod.ts";

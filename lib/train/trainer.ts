@@ -35,10 +35,10 @@ import {
 } from "../model/mod.ts";
 import { Progress, Rng } from "../util/mod.ts";
 import { emptyProfile, FusedStep, type StepProfile } from "./_fused_step.ts";
-import { AdamW } from "./adamw.ts";
+import { AdamW } from "./_adamw.ts";
 import { type BackendName, initBackend } from "./backend.ts";
 import { BLAS_BACKEND, blasStats } from "./blas_kernels.ts";
-import { crossEntropyWithGradient } from "./loss.ts";
+import { crossEntropyWithGradient } from "./_loss.ts";
 import { predictLogits } from "./predict.ts";
 import { type SplitData, TrainInputError, validateSplit } from "./split.ts";
 
