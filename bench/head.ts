@@ -5,6 +5,7 @@
  *
  *   deno task bench:head [--backend auto|all|blas|wasm|cpu] [--gradients all|fused|explicit|autodiff]
  *                        [--repeats 3] [--steps 0] [--profile] [--torch] [--workers 2]
+ *                        [--worker-epochs 10]
  *
  * Every repetition times one PyTorch epoch (`/usr/bin/python3 bench/torch_head.py`, when that
  * Python has torch) and then one epoch of each backend × gradient method, interleaved, so that
@@ -72,6 +73,12 @@ const FLAGS = defineFlags([
     type: "integer",
     help: "also time N parallel workers against one (0 = skip)",
     default: 0,
+  },
+  {
+    name: "worker-epochs",
+    type: "integer",
+    help: "epochs of each job in the workers' timing (10: a reproduce or ablation cell)",
+    default: 10,
   },
   { name: "batch-size", type: "integer", help: "mini-batch size", default: 16 },
   { name: "seed", type: "integer", help: "seed of the synthetic data and the run", default: 42 },
@@ -307,20 +314,25 @@ async function main(): Promise<void> {
     );
   }
   const workers = flags.workers;
-  if (workers > 1 && best) await benchWorkers(best.backend, workers, data, config);
+  if (workers > 1 && best) {
+    await benchWorkers(best.backend, workers, flags["worker-epochs"], data, config);
+  }
 }
 
 /**
- * Throughput of `workers` parallel training runs against one: the same job (2 epochs over the
- * train split, evaluation on 256 rows) once in one worker, then `workers` copies in as many.
+ * Throughput of `workers` parallel training runs against one: the same job (`epochs` over the
+ * train split, evaluation on 256 rows after each) once in one worker, then `workers` copies in as
+ * many. Each job includes its worker's start (module loading, backend set-up, ~0.3 s): with the
+ * 10 epochs of a real cell that is a few percent of a job, as it is in a grid.
  */
 async function benchWorkers(
   backend: BackendName,
   workers: number,
+  epochs: number,
   data: SplitData,
   base: ReturnType<typeof makeConfig>,
 ): Promise<void> {
-  const config = makeConfig({ train: { epochs: 2 }, head: { classifierInit: "random" } }, base);
+  const config = makeConfig({ train: { epochs }, head: { classifierInit: "random" } }, base);
   const small = (from: number): SplitData => ({
     image: data.image.slice(from * 768, (from + 256) * 768),
     text: data.text.slice(from * 768, (from + 256) * 768),
@@ -334,7 +346,7 @@ async function benchWorkers(
     await trainMany(Array.from({ length: count }, () => job), { workers: count });
     return { wall: (performance.now() - t0) / 1000, cpuPerJob: (cpuSeconds() - cpu0) / count };
   };
-  console.log(`\nworkers (${backend}, 2 epochs per job), load average ${loadAverage()}:`);
+  console.log(`\nworkers (${backend}, ${epochs} epochs per job), load average ${loadAverage()}:`);
   const one = await time(1);
   const many = await time(workers);
   const scaling = (workers / many.wall) / (1 / one.wall);
