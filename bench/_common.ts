@@ -92,11 +92,17 @@ export interface BenchRunSettings {
   readonly workers: number;
   /** The seeds. */
   readonly seeds: number[];
+  /** PrideMM's rows with random features ({@linkcode randomFeatureInputs}). */
+  readonly inputs: ExperimentInputs;
 }
 
-/** Resolves the experiment benchmarks' flags; a bad value exits 2 with the usage error. */
+/**
+ * Resolves the experiment benchmarks' flags (a bad value exits 2 with the usage error) and
+ * prepares their inputs; `script` names the benchmark in the message when PrideMM.csv is missing.
+ */
 export async function benchRunSettings(
   flags: ParsedFlags<typeof BENCH_RUN_FLAGS>,
+  script: string,
 ): Promise<BenchRunSettings> {
   const { config, backend, workers } = await exitOnUsageError(() =>
     resolveRunSettings(flags, {
@@ -106,7 +112,8 @@ export async function benchRunSettings(
     })
   );
   const seeds = await exitOnUsageError(() => parseSeeds(flags.seeds, config.train.seed));
-  return { config, backend, workers: workers ?? navigator.hardwareConcurrency, seeds };
+  const inputs = await randomFeatureInputs(script);
+  return { config, backend, workers: workers ?? navigator.hardwareConcurrency, seeds, inputs };
 }
 
 /** `1 min, 5 min, 15 min` load averages (Linux), or `unknown`. */

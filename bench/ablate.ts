@@ -15,13 +15,7 @@ import {
   sweepVariants,
 } from "../lib/experiment/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
-import {
-  BENCH_RUN_FLAGS,
-  benchRunSettings,
-  cpuSeconds,
-  loadAverage,
-  randomFeatureInputs,
-} from "./_common.ts";
+import { BENCH_RUN_FLAGS, benchRunSettings, cpuSeconds, loadAverage } from "./_common.ts";
 
 const FLAGS = defineFlags([
   ...BENCH_RUN_FLAGS,
@@ -30,9 +24,8 @@ const FLAGS = defineFlags([
 ]);
 
 const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task bench:ablate [flags]");
-const { config, backend, workers, seeds } = await benchRunSettings(flags);
+const { config, backend, workers, seeds, inputs } = await benchRunSettings(flags, "bench:ablate");
 const tasks = [flags.task];
-const inputs = await randomFeatureInputs("bench:ablate");
 const n = inputs.dataset.memes.length;
 const variants = sweepVariants(DEFAULT_RATIOS, DEFAULT_DEPTHS);
 const out = await Deno.makeTempDir({ prefix: "memesense-bench-ablate-" });

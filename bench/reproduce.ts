@@ -16,13 +16,7 @@
 import { defineFlags, parseFlagsOrExit, TASK_NAMES } from "../lib/config/mod.ts";
 import { REFERENCE_VARIANT, runExperiment } from "../lib/experiment/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
-import {
-  BENCH_RUN_FLAGS,
-  benchRunSettings,
-  cpuSeconds,
-  loadAverage,
-  randomFeatureInputs,
-} from "./_common.ts";
+import { BENCH_RUN_FLAGS, benchRunSettings, cpuSeconds, loadAverage } from "./_common.ts";
 
 const FLAGS = defineFlags([
   ...BENCH_RUN_FLAGS,
@@ -30,8 +24,10 @@ const FLAGS = defineFlags([
 ]);
 
 const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task bench:reproduce [flags]");
-const { config, backend, workers, seeds } = await benchRunSettings(flags);
-const inputs = await randomFeatureInputs("bench:reproduce");
+const { config, backend, workers, seeds, inputs } = await benchRunSettings(
+  flags,
+  "bench:reproduce",
+);
 const out = await Deno.makeTempDir({ prefix: "memesense-bench-reproduce-" });
 console.error(
   `bench:reproduce: ${TASK_NAMES.length} tasks × ${seeds.length} seeds × ${config.train.epochs} ` +
