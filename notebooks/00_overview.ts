@@ -43,7 +43,7 @@
 import { DEFAULT_CONFIG, environmentTable, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import { resolveInputSources } from "../lib/experiment/mod.ts";
 import { headParamSpecs, shapeSize } from "../lib/model/mod.ts";
-import { barChart, display, markdownTable } from "../lib/report/mod.ts";
+import { barChart, display, displayMarkdown, markdownTable } from "../lib/report/mod.ts";
 import { cacheDir } from "../lib/util/mod.ts";
 
 const sources = await resolveInputSources();
@@ -59,12 +59,12 @@ const settings = {
 };
 const config = DEFAULT_CONFIG;
 
-Deno.jupyter.md`${
-  markdownTable(["setting", "value"], Object.entries(settings).map(([k, v]) => [k, String(v)]))
-}`;
+await displayMarkdown(
+  markdownTable(["setting", "value"], Object.entries(settings).map(([k, v]) => [k, String(v)])),
+);
 
 // %%
-Deno.jupyter.md`${environmentTable()}`;
+await displayMarkdown(environmentTable());
 
 // %% [markdown]
 // ## The pipeline
@@ -129,7 +129,7 @@ const configRows = Object.entries(config).flatMap(([section, values]) =>
     Array.isArray(value) ? value.join(", ") : String(value),
   ])
 );
-Deno.jupyter.md`${markdownTable(["field", "value"], configRows)}`;
+await displayMarkdown(markdownTable(["field", "value"], configRows));
 
 // %% [markdown]
 // ## Where the parameters are
@@ -171,7 +171,7 @@ await display(barChart({
   yTitle: "parameters",
   height: 380,
 }));
-console.log(
+await displayMarkdown(
   markdownTable(
     ["stage", ...TASK_NAMES],
     [

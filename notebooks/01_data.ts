@@ -28,7 +28,14 @@ import {
 } from "../lib/data/mod.ts";
 import { resolveInputSources } from "../lib/experiment/mod.ts";
 import { describeValues } from "../lib/features/mod.ts";
-import { barChart, display, escapeHtml, histogram, markdownTable } from "../lib/report/mod.ts";
+import {
+  barChart,
+  display,
+  displayMarkdown,
+  escapeHtml,
+  histogram,
+  markdownTable,
+} from "../lib/report/mod.ts";
 import sharp from "sharp";
 
 const sources = await resolveInputSources();
@@ -36,13 +43,11 @@ const sources = await resolveInputSources();
 const labelsCsv = sources.pridemmCsv ?? sources.csv;
 const ds: PrideMM = await loadPrideMM(labelsCsv);
 const stats = summary(ds);
-Deno.jupyter.md`${
-  markdownTable(["setting", "value"], [
-    ["labels and texts", labelsCsv],
-    ["images (grid below)", `${sources.images} (${sources.data}: ${sources.dataReason})`],
-    ["tokenizer", `${sources.clipModel}${sources.clipModel === "tiny" ? " (see below)" : ""}`],
-  ])
-}`;
+await displayMarkdown(markdownTable(["setting", "value"], [
+  ["labels and texts", labelsCsv],
+  ["images (grid below)", `${sources.images} (${sources.data}: ${sources.dataReason})`],
+  ["tokenizer", `${sources.clipModel}${sources.clipModel === "tiny" ? " (see below)" : ""}`],
+]));
 
 // %% [markdown]
 // ## Class distributions per split and task
@@ -108,7 +113,7 @@ const rows = [
   ],
 ];
 const pct = (k: number) => `${(100 * k / ds.memes.length).toFixed(1)}%`;
-Deno.jupyter.md`**Texts longer than ${CONTEXT_LENGTH} tokens (truncated by CLIP)**
+await displayMarkdown(`**Texts longer than ${CONTEXT_LENGTH} tokens (truncated by CLIP)**
 
 ${markdownTable(["count", ...SPLITS, "all"], rows, ["left", "right", "right", "right", "right"])}
 
@@ -122,7 +127,7 @@ ${
 }
 Texts without any OCR text (encoded as the word "null"): ${
   texts.filter((t) => t === null).length
-}.`;
+}.`);
 
 // %%
 const charStats = describeValues(characters);

@@ -21,7 +21,14 @@ import { imagePath } from "../lib/data/mod.ts";
 import { prepareFromEnvironment, taskData, zeroShotLogits } from "../lib/experiment/mod.ts";
 import { cosineMatrix, describeValues, rowNorms } from "../lib/features/mod.ts";
 import { evaluateLogits, softmax } from "../lib/metrics/mod.ts";
-import { barChart, display, formatPct, heatmap, markdownTable } from "../lib/report/mod.ts";
+import {
+  barChart,
+  display,
+  displayMarkdown,
+  formatPct,
+  heatmap,
+  markdownTable,
+} from "../lib/report/mod.ts";
 
 // Extracts the whole dataset's features on first use (resumable), then reuses the store.
 const { sources, inputs } = await prepareFromEnvironment();
@@ -38,18 +45,16 @@ const okCount = f.imageOk.reduce((a, b) => a + b, 0);
 // last, so an interrupted run resumes where it stopped (`deno task extract`).
 
 // %%
-Deno.jupyter.md`${
-  markdownTable(["", ""], [
-    ["store key", inputs.featureKey],
-    ["directory", inputs.featureDir],
-    ["CLIP model", inputs.modelId],
-    ["dataset", `${inputs.dataset.csvPath} (${sources.data})`],
-    ["memes", String(f.names.length)],
-    ["image features", `${f.names.length} × ${f.dim} (images read: ${okCount})`],
-    ["text features", `${f.names.length} × ${f.text.length / f.names.length}`],
-    ["files", [...Deno.readDirSync(inputs.featureDir)].map((e) => e.name).sort().join(", ")],
-  ])
-}`;
+await displayMarkdown(markdownTable(["", ""], [
+  ["store key", inputs.featureKey],
+  ["directory", inputs.featureDir],
+  ["CLIP model", inputs.modelId],
+  ["dataset", `${inputs.dataset.csvPath} (${sources.data})`],
+  ["memes", String(f.names.length)],
+  ["image features", `${f.names.length} × ${f.dim} (images read: ${okCount})`],
+  ["text features", `${f.names.length} × ${f.text.length / f.names.length}`],
+  ["files", [...Deno.readDirSync(inputs.featureDir)].map((e) => e.name).sort().join(", ")],
+]));
 
 // %% [markdown]
 // ## A handful of memes, encoded directly
@@ -77,7 +82,7 @@ const maxDiff = (fresh: Float32Array, stored: Float32Array, dim: number) => {
   return worst;
 };
 const textDim = clip.textHidden;
-Deno.jupyter.md`${
+await displayMarkdown(`${
   markdownTable(["output", "shape", "what it is", "max |fresh − stored|"], [
     [
       "image_embeds",
@@ -95,7 +100,7 @@ Deno.jupyter.md`${
   ])
 }
 
-Vision transformer width (rows of the visual projection): ${clip.visionHidden}.`;
+Vision transformer width (rows of the visual projection): ${clip.visionHidden}.`);
 
 // %% [markdown]
 // ## Norms
@@ -202,7 +207,7 @@ await display(barChart({
   yTitle: "%",
   yRange: [0, 100],
 }));
-console.log(
+await displayMarkdown(
   markdownTable(
     ["task", "test memes", "accuracy", "AUROC", "macro-F1"],
     zeroShot.map((z) => [

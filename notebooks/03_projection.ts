@@ -15,7 +15,7 @@
 
 // %%
 import { makeConfig } from "../lib/config/mod.ts";
-import { prepareFromEnvironment, taskData } from "../lib/experiment/mod.ts";
+import { loadNotebookContext } from "../lib/experiment/mod.ts";
 import {
   describeValues,
   meanPairwiseCosine,
@@ -30,19 +30,23 @@ import {
   projectionSpecs,
   shapeSize,
 } from "../lib/model/mod.ts";
-import { barChart, display, type Figure, histogram, markdownTable } from "../lib/report/mod.ts";
-import { initBackend } from "../lib/train/mod.ts";
+import {
+  barChart,
+  display,
+  displayMarkdown,
+  type Figure,
+  histogram,
+  markdownTable,
+} from "../lib/report/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
-const { sources, inputs } = await prepareFromEnvironment();
-await initBackend("auto", { quiet: true });
 // 128 training memes are plenty to see distributions; the head runs in eval mode unless noted.
-const train = taskData(inputs.dataset, inputs.features, "hate").splits.train;
-const n = Math.min(128, train.n);
+const { inputs, sample: { n, image, text }, summary } = await loadNotebookContext({
+  task: "hate",
+  sampleSize: 128,
+});
 const D = inputs.features.dim;
-const image = train.image.slice(0, n * D);
-const text = train.text.slice(0, n * D);
-console.log(`${n} training memes from ${sources.data} data, ${D}-d features`);
+console.log(summary);
 
 // %% [markdown]
 // ## Parameters per depth
@@ -59,7 +63,7 @@ const projectionParams = heads.map((h) =>
 );
 const headParams = heads.map((h) => countParams(h, 2));
 const fmt = (x: number) => x.toLocaleString("en-US");
-console.log(markdownTable(
+await displayMarkdown(markdownTable(
   [
     "depth",
     "Linear layers per projection",
@@ -122,7 +126,7 @@ const statsRows = (["image", "text"] as const).flatMap((modality) => [
     row(`${modality}: projected, depth ${d}`, acts[i][modality]!.projected, 1024)
   ),
 ]);
-console.log(markdownTable(
+await displayMarkdown(markdownTable(
   ["features", "shape", "mean", "std", "mean norm", "mean cosine between memes"],
   statsRows,
   ["left", "right", "right", "right", "right", "right"],
@@ -178,7 +182,7 @@ const modeRow = (label: string, x: Float32Array) => {
 const agreement = describeValues(
   pairedCosines(evalActs.image!.projected, trainActs.image!.projected, 1024),
 );
-console.log(markdownTable(
+await displayMarkdown(markdownTable(
   ["image projection, depth 1", "zeros", "mean", "std", "mean norm"],
   [
     modeRow("eval mode (dropout off)", evalActs.image!.projected),

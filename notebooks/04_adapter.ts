@@ -15,8 +15,8 @@
 // ReLU sparsity and the output distribution, at initialisation and after a short training run.
 
 // %%
-import { makeConfig, TASKS } from "../lib/config/mod.ts";
-import { prepareFromEnvironment, taskData } from "../lib/experiment/mod.ts";
+import { makeConfig } from "../lib/config/mod.ts";
+import { loadNotebookContext } from "../lib/experiment/mod.ts";
 import { describeValues, rowNorms, zeroFraction } from "../lib/features/mod.ts";
 import {
   adapterSpecs,
@@ -29,24 +29,17 @@ import {
 import {
   barChart,
   display,
+  displayMarkdown,
   type Figure,
   formatPct,
   histogram,
   markdownTable,
 } from "../lib/report/mod.ts";
-import { initBackend, trainHead } from "../lib/train/mod.ts";
+import { trainHead } from "../lib/train/mod.ts";
 
-const { sources, inputs } = await prepareFromEnvironment();
-await initBackend("auto", { quiet: true });
-const task = sources.task;
-const data = taskData(inputs.dataset, inputs.features, task);
-const D = inputs.features.dim;
 // Activations are looked at on (up to) 256 training memes.
-const { train } = data.splits;
-const n = Math.min(256, train.n);
-const image = train.image.slice(0, n * D);
-const text = train.text.slice(0, n * D);
-console.log(`task ${task} (${TASKS[task].title}), ${n} training memes from ${sources.data} data`);
+const { inputs, task, data, sample: { n, image, text }, summary } = await loadNotebookContext();
+console.log(summary);
 
 // %% [markdown]
 // ## Parameters
@@ -57,7 +50,7 @@ console.log(`task ${task} (${TASKS[task].title}), ${n} training memes from ${sou
 // %%
 const fmt = (x: number) => x.toLocaleString("en-US");
 const reductions = [2, 4, 8, 16];
-console.log(markdownTable(
+await displayMarkdown(markdownTable(
   ["reduction", "bottleneck", "one adapter", "both adapters", "share of the head"],
   reductions.map((r) => {
     const head = makeConfig({ head: { adapterReduction: r } }).head;
@@ -136,7 +129,7 @@ await display(barChart({
   yRange: [0, 100],
   height: 380,
 }));
-console.log(markdownTable(
+await displayMarkdown(markdownTable(
   ["weights", "dead image bottleneck units", "dead text bottleneck units"],
   stages.map(([label, a]) => [
     label,
@@ -172,7 +165,7 @@ const figure: Figure = histogram({
 for (const trace of figure.data) trace.xbins = { start: -3, end: 3, size: 0.04 };
 await display(figure);
 const mean = (x: Float32Array) => describeValues(rowNorms(x, 1024)).mean;
-console.log(markdownTable(
+await displayMarkdown(markdownTable(
   [
     "weights",
     "modality",

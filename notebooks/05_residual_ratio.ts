@@ -15,21 +15,21 @@
 
 // %%
 import { makeConfig, TASKS } from "../lib/config/mod.ts";
-import { prepareFromEnvironment, taskData } from "../lib/experiment/mod.ts";
+import { loadNotebookContext } from "../lib/experiment/mod.ts";
 import { describeValues, pairedCosines } from "../lib/features/mod.ts";
 import { headActivations, type HeadWeights, initHeadWeights } from "../lib/model/mod.ts";
-import { display, formatPct, lineChart, markdownTable, PALETTE } from "../lib/report/mod.ts";
-import { initBackend, trainMany } from "../lib/train/mod.ts";
+import {
+  display,
+  displayMarkdown,
+  formatPct,
+  lineChart,
+  markdownTable,
+  PALETTE,
+} from "../lib/report/mod.ts";
+import { trainMany } from "../lib/train/mod.ts";
 
-const { sources, inputs } = await prepareFromEnvironment();
-await initBackend("auto", { quiet: true });
-const task = sources.task;
-const data = taskData(inputs.dataset, inputs.features, task);
-const D = inputs.features.dim;
-const n = Math.min(256, data.splits.train.n);
-const image = data.splits.train.image.slice(0, n * D);
-const text = data.splits.train.text.slice(0, n * D);
-console.log(`task ${task} (${TASKS[task].title}) on ${sources.data} data`);
+const { inputs, task, data, sample: { n, image, text }, summary } = await loadNotebookContext();
+console.log(summary);
 
 // %% [markdown]
 // ## A quick α sweep on cached features
@@ -69,7 +69,7 @@ await display(lineChart({
   yTitle: "test metric",
   yRange: [0, 1],
 }));
-console.log(markdownTable(
+await displayMarkdown(markdownTable(
   ["α", "clean epoch", "val AUROC", "test accuracy", "test AUROC", "test macro-F1"],
   runs.map((r, i) => [
     ratios[i],

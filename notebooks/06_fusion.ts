@@ -17,7 +17,7 @@
 
 // %%
 import { type Fusion, makeConfig, TASKS } from "../lib/config/mod.ts";
-import { prepareFromEnvironment, taskData } from "../lib/experiment/mod.ts";
+import { loadNotebookContext } from "../lib/experiment/mod.ts";
 import {
   cosineMatrix,
   describeValues,
@@ -30,28 +30,22 @@ import { headActivations, initHeadWeights } from "../lib/model/mod.ts";
 import {
   barChart,
   display,
+  displayMarkdown,
   formatPct,
   heatmap,
   histogram,
   lineChart,
   markdownTable,
 } from "../lib/report/mod.ts";
-import { initBackend, trainMany } from "../lib/train/mod.ts";
+import { trainMany } from "../lib/train/mod.ts";
 
-const { sources, inputs } = await prepareFromEnvironment();
-await initBackend("auto", { quiet: true });
-const task = sources.task;
-const data = taskData(inputs.dataset, inputs.features, task);
-const D = inputs.features.dim;
-const n = Math.min(256, data.splits.train.n);
-const image = data.splits.train.image.slice(0, n * D);
-const text = data.splits.train.text.slice(0, n * D);
+const { inputs, task, data, sample: { n, image, text }, summary } = await loadNotebookContext();
 const fusions: Fusion[] = ["product", "concat", "sum"];
 const configs = fusions.map((fusion) => makeConfig({ head: { fusion }, train: { epochs: 2 } }));
 const initial = configs.map((c) =>
   headActivations(initHeadWeights(c.head, data.numClasses, c.train.seed), image, text, n)
 );
-console.log(`task ${task} (${TASKS[task].title}), ${n} training memes from ${sources.data} data`);
+console.log(summary);
 
 // %% [markdown]
 // ## L2 normalisation
@@ -138,7 +132,7 @@ const logitSpread = (logits: Float32Array, C: number) => {
   }
   return s / C;
 };
-console.log(markdownTable(
+await displayMarkdown(markdownTable(
   [
     "fusion",
     "fused width",
@@ -181,7 +175,7 @@ const runs = await trainMany(
 );
 const { test } = data.splits;
 const trained = runs.map((r) => headActivations(r.heads.clean, test.image, test.text, test.n));
-console.log(markdownTable(
+await displayMarkdown(markdownTable(
   ["fusion", "cosine between memes: pre-output", "test accuracy", "test AUROC", "test macro-F1"],
   fusions.map((f, i) => [
     f,

@@ -18,21 +18,22 @@
 // %%
 import { TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import { makeConfig } from "../lib/config/mod.ts";
-import { prepareFromEnvironment, taskData } from "../lib/experiment/mod.ts";
+import { loadNotebookContext } from "../lib/experiment/mod.ts";
 import { cosineMatrix, describeValues, pairedCosines, rowNorms } from "../lib/features/mod.ts";
 import { evaluateLogits, referenceBatchMeanMetrics, sigmoid, softmax } from "../lib/metrics/mod.ts";
 import {
   display,
+  displayMarkdown,
   formatPct,
   heatmap,
   histogram,
   lineChart,
   markdownTable,
 } from "../lib/report/mod.ts";
-import { HeadTrainer, initBackend, predictLogits } from "../lib/train/mod.ts";
+import { HeadTrainer, predictLogits } from "../lib/train/mod.ts";
 
-const { sources, inputs } = await prepareFromEnvironment();
-await initBackend("auto", { quiet: true });
+// The head trained below is for the hate task, the one the paper leads with.
+const { sources, inputs, task, data } = await loadNotebookContext({ task: "hate" });
 const config = makeConfig({ train: { epochs: 4 } });
 const scale = config.head.scale;
 console.log(`${sources.data} data, CLIP ${inputs.modelId}, scale ${scale}`);
@@ -59,7 +60,7 @@ const initRows = TASK_NAMES.map((task) => {
     describeValues(off).max.toFixed(3),
   ];
 });
-console.log(markdownTable(
+await displayMarkdown(markdownTable(
   ["task", "weight", "mean row norm", "min cosine between classes", "max"],
   initRows,
   ["left", "right", "right", "right", "right"],
@@ -84,8 +85,6 @@ await display(heatmap({
 // each class row, and how far the rows moved from their prompt initialisation.
 
 // %%
-const task = "hate";
-const data = taskData(inputs.dataset, inputs.features, task);
 const C = data.numClasses;
 const trainer = new HeadTrainer(config, C, { promptWeights: inputs.prompts[task].promptWeights });
 for (let epoch = 1; epoch <= config.train.epochs; epoch++) {
@@ -228,7 +227,7 @@ const exLabels = Int32Array.from(example, (r) => r[2]);
 const exSigmoid = sigmoid(exLogits);
 const exSoftmax = softmax(exLogits, 2);
 const exMetrics = evaluateLogits(exLogits, exLabels, 2);
-Deno.jupyter.md`${
+await displayMarkdown(`${
   markdownTable(
     [
       "meme",
@@ -253,7 +252,7 @@ Deno.jupyter.md`${
 }
 
 AUROC on the softmax: **${formatPct(exMetrics.auroc)}**; torchmetrics on float32 sigmoid, as
-MemeCLIP: **${formatPct(exMetrics.aurocReference)}**.`;
+MemeCLIP: **${formatPct(exMetrics.aurocReference)}**.`);
 
 // %% [markdown]
 // And the hate head trained above, on the test split. Whether a trained head's cosines cross
@@ -266,18 +265,16 @@ const probs = sigmoid(logits);
 const saturated = probs.filter((v) => v === 1).length;
 const m = evaluateLogits(logits, test.labels, C);
 const batchMean = referenceBatchMeanMetrics(logits, test.labels, C, config.train.batchSize);
-Deno.jupyter.md`${
-  markdownTable(["hate head, last epoch, " + test.n + " test memes", "value"], [
-    ["cosines", `${cosRange.min.toFixed(3)} … ${cosRange.max.toFixed(3)}`],
-    ["sigmoid scores exactly 1.0", `${saturated} of ${probs.length}`],
-    ["AUROC, softmax (reported)", formatPct(m.auroc)],
-    ["AUROC, torchmetrics on float32 sigmoid (epoch)", formatPct(m.aurocReference)],
-    [
-      `same, mean over batches of ${config.train.batchSize} (what MemeCLIP logs)`,
-      formatPct(batchMean.auroc),
-    ],
-  ])
-}`;
+await displayMarkdown(markdownTable(["hate head, last epoch, " + test.n + " test memes", "value"], [
+  ["cosines", `${cosRange.min.toFixed(3)} … ${cosRange.max.toFixed(3)}`],
+  ["sigmoid scores exactly 1.0", `${saturated} of ${probs.length}`],
+  ["AUROC, softmax (reported)", formatPct(m.auroc)],
+  ["AUROC, torchmetrics on float32 sigmoid (epoch)", formatPct(m.aurocReference)],
+  [
+    `same, mean over batches of ${config.train.batchSize} (what MemeCLIP logs)`,
+    formatPct(batchMean.auroc),
+  ],
+]));
 
 // %% [markdown]
 // ## The whole head in one function
@@ -295,7 +292,7 @@ const forwardSource = headSource.slice(
   headSource.lastIndexOf("/**", forwardStart),
   headSource.indexOf("\n}\n", forwardStart) + 2,
 );
-Deno.jupyter.md`${"```ts\n" + forwardSource + "```"}`;
+await displayMarkdown("```ts\n" + forwardSource + "```");
 
 // %% [markdown]
 // The same pass re-stated by hand in plain arithmetic on arrays — the reference configuration

@@ -19,36 +19,32 @@
 
 // %%
 import { DEFAULT_CONFIG, TASKS } from "../lib/config/mod.ts";
-import { prepareFromEnvironment, taskData } from "../lib/experiment/mod.ts";
+import { loadNotebookContext } from "../lib/experiment/mod.ts";
 import type { Metrics } from "../lib/metrics/mod.ts";
 import {
   confusionMatrixFigure,
   display,
+  displayMarkdown,
   formatPct,
   markdownTable,
   trainingCurvesFigure,
 } from "../lib/report/mod.ts";
-import { describeBackend, type EpochRecord, initBackend, trainHead } from "../lib/train/mod.ts";
+import { describeBackend, type EpochRecord, trainHead } from "../lib/train/mod.ts";
 
-const { sources, inputs } = await prepareFromEnvironment();
-const backend = await initBackend("auto", { quiet: true });
-const task = sources.task;
-const data = taskData(inputs.dataset, inputs.features, task);
+const { sources, inputs, backend, task, data } = await loadNotebookContext();
 const config = DEFAULT_CONFIG;
 const { train, val, test } = data.splits;
-Deno.jupyter.md`${
-  markdownTable(["", ""], [
-    ["task", `${task}: ${TASKS[task].title} (${TASKS[task].classNames.join(", ")})`],
-    ["data", `${sources.data}: train ${train.n}, val ${val.n}, test ${test.n} memes`],
-    ["CLIP features", inputs.modelId],
-    ["backend", describeBackend(backend)],
-    [
-      "optimiser",
-      `AdamW lr ${config.train.lr}, weight decay ${config.train.weightDecay}, batch ` +
-      `${config.train.batchSize}, ${config.train.epochs} epochs, seed ${config.train.seed}`,
-    ],
-  ])
-}`;
+await displayMarkdown(markdownTable(["", ""], [
+  ["task", `${task}: ${TASKS[task].title} (${TASKS[task].classNames.join(", ")})`],
+  ["data", `${sources.data}: train ${train.n}, val ${val.n}, test ${test.n} memes`],
+  ["CLIP features", inputs.modelId],
+  ["backend", describeBackend(backend)],
+  [
+    "optimiser",
+    `AdamW lr ${config.train.lr}, weight decay ${config.train.weightDecay}, batch ` +
+    `${config.train.batchSize}, ${config.train.epochs} epochs, seed ${config.train.seed}`,
+  ],
+]));
 
 // %% [markdown]
 // ## Training, with live curves
@@ -108,7 +104,7 @@ const row = (label: string, epoch: number, m: Metrics, valAuroc?: number) => [
   formatPct(m.macroF1),
   formatPct(m.aurocReference),
 ];
-Deno.jupyter.md`${
+await displayMarkdown(`${
   markdownTable(
     [
       "protocol",
@@ -149,7 +145,7 @@ ${
     ]),
     ["right", "right", "right", "right", "right", "right"],
   )
-}`;
+}`);
 
 // %% [markdown]
 // ## Confusion matrices

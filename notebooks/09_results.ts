@@ -35,7 +35,7 @@ import {
   type SummaryRow,
   type Variant,
 } from "../lib/experiment/mod.ts";
-import { barChart, display, heatmap, markdownTable } from "../lib/report/mod.ts";
+import { barChart, display, displayMarkdown, heatmap, markdownTable } from "../lib/report/mod.ts";
 import { mcnemarExact } from "../lib/metrics/mod.ts";
 
 const root = readEnvironment().results ?? RESULTS_ROOT;
@@ -118,11 +118,13 @@ const mainCells: CellResult[] = await loadCellResults(mainRun.dir);
 const mainVariant = variantsOf(mainRun)[0].name;
 const summary: SummaryRow[] = summarise(mainCells);
 const comparison = compareWithPaper(summary, paper, mainVariant);
-Deno.jupyter.md`Run \`${mainRun.dir}\` (${mainCells.length} cells, CLIP \`${
-  String(mainRun.meta.clipModel)
-}\`, dataset \`${String((mainRun.meta.dataset as { csv?: string })?.csv)}\`)
+await displayMarkdown(
+  `Run \`${mainRun.dir}\` (${mainCells.length} cells, CLIP \`${
+    String(mainRun.meta.clipModel)
+  }\`, dataset \`${String((mainRun.meta.dataset as { csv?: string })?.csv)}\`)
 
-${comparisonTable(comparison)}`;
+${comparisonTable(comparison)}`,
+);
 
 // %%
 const tasks = TASK_NAMES.filter((t) => comparison.some((r) => r.task === t));
@@ -191,22 +193,25 @@ for (const task of gridTasks) {
     }));
   }
 }
-console.log(`${gridTasks[0]}, clean protocol, test metrics (%):`);
-console.log(markdownTable(
-  ["α", ...depths.map((d) => `depth ${d}: AUROC / acc / F1`)],
-  ratios.map((r) => [
-    r,
-    ...depths.map((d) => {
-      const s = at(gridTasks[0], r, d);
-      return s
-        ? ["auroc", "accuracy", "macroF1"].map((m) =>
-          (100 * s.metrics[m as "auroc"].mean).toFixed(1)
-        ).join(" / ")
-        : "–";
-    }),
-  ]),
-  ["right", ...depths.map(() => "right" as const)],
-));
+await displayMarkdown(`${gridTasks[0]}, clean protocol, test metrics (%):
+
+${
+  markdownTable(
+    ["α", ...depths.map((d) => `depth ${d}: AUROC / acc / F1`)],
+    ratios.map((r) => [
+      r,
+      ...depths.map((d) => {
+        const s = at(gridTasks[0], r, d);
+        return s
+          ? ["auroc", "accuracy", "macroF1"].map((m) =>
+            (100 * s.metrics[m as "auroc"].mean).toFixed(1)
+          ).join(" / ")
+          : "–";
+      }),
+    ]),
+    ["right", ...depths.map(() => "right" as const)],
+  )
+}`);
 
 // %% [markdown]
 // ## Reading an interval
@@ -219,7 +224,7 @@ console.log(markdownTable(
 
 // %%
 const margin = (p: number, n: number) => 100 * 1.96 * Math.sqrt((p * (1 - p)) / n);
-console.log(markdownTable(
+await displayMarkdown(markdownTable(
   ["test memes", "accuracy", "95% margin (points)"],
   [
     [507, "76%", `±${margin(0.76, 507).toFixed(1)}`],
@@ -261,22 +266,20 @@ if (cleanGroups.length === 0) {
       `±${margin(g.point.accuracy, g.n).toFixed(1)}`,
     ];
   });
-  Deno.jupyter.md`${
-    markdownTable(
-      [
-        "task",
-        "test memes",
-        "seeds",
-        "accuracy",
-        "t over seeds",
-        "bootstrap 95%",
-        "half-width",
-        "binomial",
-      ],
-      rows,
-      ["left", "right", "right", "right", "right", "right", "right", "right"],
-    )
-  }`;
+  await displayMarkdown(markdownTable(
+    [
+      "task",
+      "test memes",
+      "seeds",
+      "accuracy",
+      "t over seeds",
+      "bootstrap 95%",
+      "half-width",
+      "binomial",
+    ],
+    rows,
+    ["left", "right", "right", "right", "right", "right", "right", "right"],
+  ));
 }
 
 // %% [markdown]
@@ -309,33 +312,35 @@ if (paired.length === 0) {
   console.log(`${gridRun.dir} has no per-meme predictions to compare: rerun it`);
 } else {
   const pts = (x: number) => (100 * x).toFixed(1);
-  Deno.jupyter.md`Clean protocol, ${gridTasks[0]}, each variant minus ${reference}, in points:
+  await displayMarkdown(
+    `Clean protocol, ${gridTasks[0]}, each variant minus ${reference}, in points:
 
 ${
-    markdownTable(
-      [
-        "variant",
-        "metric",
-        "Δ",
-        "paired 95% interval",
-        "p",
-        "p (Holm)",
-        "holds",
-        "McNemar b / c, p",
-      ],
-      paired.map((c) => [
-        c.a,
-        c.metric,
-        (c.diff >= 0 ? "+" : "") + pts(c.diff),
-        `[${pts(c.interval.lo)}, ${pts(c.interval.hi)}]`,
-        c.p.toFixed(3),
-        c.pHolm.toFixed(3),
-        c.holds ? "yes" : "no",
-        c.mcnemar ? `${c.mcnemar.onlyA} / ${c.mcnemar.onlyB}, ${c.mcnemar.p.toFixed(3)}` : "",
-      ]),
-      ["left", "left", "right", "right", "right", "right", "left", "right"],
-    )
-  }`;
+      markdownTable(
+        [
+          "variant",
+          "metric",
+          "Δ",
+          "paired 95% interval",
+          "p",
+          "p (Holm)",
+          "holds",
+          "McNemar b / c, p",
+        ],
+        paired.map((c) => [
+          c.a,
+          c.metric,
+          (c.diff >= 0 ? "+" : "") + pts(c.diff),
+          `[${pts(c.interval.lo)}, ${pts(c.interval.hi)}]`,
+          c.p.toFixed(3),
+          c.pHolm.toFixed(3),
+          c.holds ? "yes" : "no",
+          c.mcnemar ? `${c.mcnemar.onlyA} / ${c.mcnemar.onlyB}, ${c.mcnemar.p.toFixed(3)}` : "",
+        ]),
+        ["left", "left", "right", "right", "right", "right", "left", "right"],
+      )
+    }`,
+  );
 }
 
 // %% [markdown]
@@ -355,7 +360,7 @@ const disagreementCase = (onlyA: number, onlyB: number, n = 507) => {
   for (let i = onlyA + onlyB; i < n; i++) a[i] = b[i] = i % 10 < 7 ? 1 : 0;
   return mcnemarExact(a, b);
 };
-console.log(markdownTable(
+await displayMarkdown(markdownTable(
   ["memes A alone gets right", "B alone", "gap (points)", "McNemar exact p"],
   [[35, 25], [30, 20], [20, 10], [15, 5], [12, 2]].map(([x, y]) => [
     x,

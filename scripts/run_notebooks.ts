@@ -6,8 +6,9 @@
  * Each notebook runs through `scripts/run_notebook.py` (Debian's nbclient, tolerant of the Deno
  * kernel's late outputs) with the repository's kernelspec on `JUPYTER_PATH`, so nothing is
  * installed into the user's Jupyter. The executed copies go to `results/notebooks/`; a notebook
- * passes when every code cell ran, none produced an error, and at least one plotly figure was
- * displayed. `MEMESENSE_OFFLINE=1` is set unless the environment already sets it (or `--online`):
+ * passes when every code cell ran, none produced an error, at least one plotly figure was
+ * displayed, no cell left an empty result (a figure call whose value the kernel echoed) and no
+ * table was printed as text instead of displayed as Markdown. `MEMESENSE_OFFLINE=1` is set unless the environment already sets it (or `--online`):
  * the notebooks then use the tiny CLIP model and the synthetic memes.
  *
  * @module
@@ -72,6 +73,13 @@ export interface ExecutedNotebookReport {
   readonly errors: readonly string[];
   /** 1-based indices of code cells with source that never ran. */
   readonly unexecuted: readonly number[];
+  /**
+   * 1-based indices of cells whose `execute_result` shows nothing: no data, or `undefined` —
+   * a value the cell ended with (e.g. a figure call's) that the kernel echoed as an empty output.
+   */
+  readonly emptyResults: readonly number[];
+  /** 1-based indices of cells that printed a Markdown table as text (a `| --- |` row in a stream). */
+  readonly textTables: readonly number[];
 }
 
 interface NotebookJson {
@@ -81,6 +89,7 @@ interface NotebookJson {
     execution_count?: number | null;
     outputs?: {
       output_type: string;
+      text?: string | string[];
       data?: Record<string, unknown>;
       ename?: string;
       evalue?: string;
@@ -88,13 +97,22 @@ interface NotebookJson {
   }[];
 }
 
-/** Counts figures, error outputs and unexecuted cells in a parsed executed notebook. */
+/** A Markdown table's delimiter row, e.g. `| :--- | ---: |`. */
+const TABLE_DELIMITER = /^\s*\|(\s*:?-+:?\s*\|)+\s*$/m;
+
+/**
+ * Counts figures, error outputs, unexecuted cells, empty results and tables printed as text in
+ * a parsed executed notebook.
+ */
 export function inspectExecutedNotebook(nb: unknown): ExecutedNotebookReport {
   const cells = (nb as NotebookJson)?.cells;
   if (!Array.isArray(cells)) throw new Error("not a notebook: no cells array");
   let figures = 0;
   const errors: string[] = [];
   const unexecuted: number[] = [];
+  const emptyResults = new Set<number>();
+  const textTables = new Set<number>();
+  const text = (t: string | string[] | undefined) => Array.isArray(t) ? t.join("") : t ?? "";
   cells.forEach((cell, i) => {
     if (cell.cell_type !== "code") return;
     const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
@@ -104,9 +122,24 @@ export function inspectExecutedNotebook(nb: unknown): ExecutedNotebookReport {
         errors.push(`cell ${i + 1}: ${out.ename ?? "Error"}: ${stripAnsi(out.evalue ?? "")}`);
       }
       if (out.data && PLOTLY_MIME in out.data) figures++;
+      if (out.output_type === "execute_result") {
+        const mimes = Object.keys(out.data ?? {});
+        const plain = text(out.data?.["text/plain"] as string | string[] | undefined).trim();
+        const shown = mimes.some((m) => m !== "text/plain") || !["", "undefined"].includes(plain);
+        if (!shown) emptyResults.add(i + 1);
+      }
+      if (out.output_type === "stream" && TABLE_DELIMITER.test(text(out.text))) {
+        textTables.add(i + 1);
+      }
     }
   });
-  return { figures, errors, unexecuted };
+  return {
+    figures,
+    errors,
+    unexecuted,
+    emptyResults: [...emptyResults],
+    textTables: [...textTables],
+  };
 }
 
 /**
@@ -208,6 +241,18 @@ export async function runNotebook(
       problems.push(`code cells never ran: ${report.unexecuted.join(", ")}`);
     }
     if (figures === 0) problems.push(`no plotly figure (${PLOTLY_MIME} output)`);
+    if (report.emptyResults.length > 0) {
+      problems.push(
+        `empty results under cells ${report.emptyResults.join(", ")} ` +
+          "(end a cell with `await display(…)`, not with a value)",
+      );
+    }
+    if (report.textTables.length > 0) {
+      problems.push(
+        `tables printed as text in cells ${report.textTables.join(", ")} ` +
+          "(show them with `displayMarkdown(markdownTable(…))`)",
+      );
+    }
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
     problems.push("no executed copy was written");

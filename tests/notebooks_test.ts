@@ -105,8 +105,37 @@ Deno.test("executed notebooks: figures, errors and unexecuted cells are found", 
     figures: 1,
     errors: ["cell 3: TypeError: Cannot read properties of null (reading 'x')"],
     unexecuted: [4],
+    emptyResults: [],
+    textTables: [],
   });
   assert.throws(() => inspectExecutedNotebook({ nbformat: 4 }), /no cells array/);
+});
+
+Deno.test("executed notebooks: empty results and tables printed as text are found", () => {
+  const code = (...outputs: unknown[]) => ({
+    cell_type: "code",
+    source: "x",
+    execution_count: 1,
+    outputs,
+  });
+  const result = (data: Record<string, unknown>) => ({ output_type: "execute_result", data });
+  const stream = (text: string | string[]) => ({ output_type: "stream", name: "stdout", text });
+  const table = "| a | b |\n| :-- | --: |\n| 1 | 2 |\n";
+  const nb = {
+    cells: [
+      code(result({})), // what a figure call's value echoed as
+      code(result({ "text/plain": "undefined" })),
+      code(result({ "text/markdown": table })), // a rendered table: fine
+      code(result({ "text/plain": "[ 1, 2 ]" })), // a value: fine
+      code(stream(["checked:\n", "| a | b |\n", "| --- | ---: |\n", "| 1 | 2 |\n"])),
+      code(stream("x | y is not a table\n|---| neither\n")),
+      code({ output_type: "display_data", data: { "text/markdown": table } }),
+      code(stream(table), result({})),
+    ],
+  };
+  const report = inspectExecutedNotebook(nb);
+  assert.deepEqual(report.emptyResults, [1, 2, 8]);
+  assert.deepEqual(report.textTables, [5, 8]);
 });
 
 Deno.test("the committed-notebook check flags outputs, execution counts and other kernels", async () => {

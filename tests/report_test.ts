@@ -5,6 +5,7 @@ import {
   confusionMatrixFigure,
   createRunDir,
   display,
+  displayMarkdown,
   type Figure,
   formatMeanStd,
   formatPct,
@@ -26,7 +27,7 @@ import { BLUES } from "../lib/report/plotly.ts";
 import { escapeScript, plotlySource, renderReport, renderReportHtml } from "../lib/report/html.ts";
 import { findChromium, renderedDom, screenshotHtml } from "../lib/report/screenshot.ts";
 import { htmlTable, parseMarkdownTable } from "../lib/report/table.ts";
-import { inJupyter } from "../lib/report/notebook.ts";
+import { figureBundle, inJupyter } from "../lib/report/notebook.ts";
 import { runTimestamp } from "../lib/report/results.ts";
 import { evaluateLogits, meanStd } from "../lib/metrics/mod.ts";
 import type {
@@ -422,14 +423,13 @@ Deno.test("lineChart, barChart, histogram: plain arrays, error bars, secondary a
   for (const f of [line, bars, hist]) assert.deepEqual(JSON.parse(JSON.stringify(f)), f);
 });
 
-Deno.test("display outside Jupyter returns the MIME bundle and prints nothing", async () => {
-  assert.equal(inJupyter(), false);
+Deno.test("a figure's MIME bundle: plotly JSON, an HTML and a text fallback", async () => {
   const fig = barChart({
     title: "<Class> counts",
     categories: ["a", "b"],
     series: [{ name: "n", values: [1, 2] }],
   });
-  const bundle = await display(fig);
+  const bundle = await figureBundle(fig);
   assert.deepEqual(Object.keys(bundle).sort(), [
     "application/vnd.plotly.v1+json",
     "text/html",
@@ -443,8 +443,26 @@ Deno.test("display outside Jupyter returns the MIME bundle and prints nothing", 
   assert.deepEqual(unbalancedTags(html), []);
   assert.equal(bundle["text/plain"], "<Class> counts\n  n (bar): 1, 2");
   // With plotly inlined the fallback draws offline, at the cost of ~4.8 MB.
-  const inline = await display(fig, { inlinePlotly: true });
+  const inline = await figureBundle(fig, { inlinePlotly: true });
   assert.ok((inline["text/html"] as string).length > 1_000_000);
+});
+
+Deno.test("outside Jupyter display shows nothing and displayMarkdown prints the text", async () => {
+  assert.equal(inJupyter(), false);
+  const printed: unknown[][] = [];
+  const table = markdownTable(["task", "AUROC"], [["hate", "84.12"]], ["left", "right"]);
+  const log = console.log;
+  console.log = (...args: unknown[]) => printed.push(args);
+  try {
+    const fig = barChart({ title: "t", categories: ["a"], series: [{ name: "n", values: [1] }] });
+    assert.equal(await display(fig), undefined);
+    assert.deepEqual(printed, []);
+    assert.equal(await displayMarkdown(table), undefined);
+  } finally {
+    console.log = log;
+  }
+  assert.deepEqual(printed, [[table]]);
+  assert.match(table, /^\| task \| AUROC \|\n\| :--- \| ----: \|\n\| hate \| 84\.12 \|/);
 });
 
 const chromium = await findChromium();

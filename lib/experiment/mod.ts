@@ -27,3 +27,9 @@ export * from "./inputs.ts";
 export * from "./sources.ts";
 export * from "./partial.ts";
 export { BACKEND_FLAG, EXTRACTION_FLAGS, type ExtractionFlags, WORKERS_FLAG } from "./cli.ts";
+export {
+  type FeatureSample,
+  loadNotebookContext,
+  type NotebookContext,
+  type NotebookContextOptions,
+} from "./notebook.ts";

@@ -80,7 +80,7 @@ export {
   type TableData,
 } from "./table.ts";
 export { type Report, type ReportSection, writeReport } from "./html.ts";
-export { display, type DisplayOptions, type MimeBundle } from "./notebook.ts";
+export { display, displayMarkdown, type DisplayOptions } from "./notebook.ts";
 export { createRunDir, type CreateRunDirOptions, writeRunFile } from "./results.ts";
 export { screenshotFigure, type ScreenshotFigureOptions } from "./screenshot.ts";
 // Types of other modules that appear in this module's signatures.

@@ -1,11 +1,13 @@
 /**
- * Figures in Deno Jupyter notebooks. `display(figure)` emits a MIME bundle whose
+ * Figures and tables in Deno Jupyter notebooks. `display(figure)` emits a MIME bundle whose
  * `application/vnd.plotly.v1+json` entry JupyterLab (with plotly's renderer) and VS Code draw as
- * an interactive plot, with an HTML and a plain-text fallback for every other viewer.
+ * an interactive plot, with an HTML and a plain-text fallback for every other viewer;
+ * `displayMarkdown(text)` renders Markdown, tables included.
  *
  * ```ts
- * import { display, lineChart } from "./mod.ts";
+ * import { display, displayMarkdown, lineChart, markdownTable } from "./mod.ts";
  * await display(lineChart({ title: "loss", series: [{ name: "train", x: [1, 2], y: [0.7, 0.5] }] }));
+ * await displayMarkdown(markdownTable(["epoch", "loss"], [[1, 0.7], [2, 0.5]]));
  * ```
  *
  * @module
@@ -122,23 +124,38 @@ ${htmlTable(summary.headers, summary.rows)}
 }
 
 /**
- * Shows a figure in a Deno Jupyter notebook and returns its MIME bundle. Outside Jupyter it
- * only returns the bundle, so library code and tests can call it freely.
+ * Shows a figure in a Deno Jupyter notebook (as a `display_data` output). Outside Jupyter it
+ * does nothing; {@linkcode figureBundle} builds the same bundle without showing it.
  *
- * Inside Jupyter the returned bundle carries a (non-enumerable) `Symbol.for("Jupyter.display")`
- * that renders as nothing, so that `await display(fig)` as a cell's last expression does not
- * echo the whole bundle as the cell's result under the figure.
+ * It resolves to `undefined`, which the kernel does not echo, so `await display(fig)` may end a
+ * cell without an empty result under the figure.
  */
-export async function display(figure: Figure, options: DisplayOptions = {}): Promise<MimeBundle> {
-  const bundle = await figureBundle(figure, options);
+export async function display(figure: Figure, options: DisplayOptions = {}): Promise<void> {
   const jupyter = jupyterApi();
-  if (jupyter) {
-    await jupyter.display(bundle, {
-      raw: true,
-      ...(options.displayId ? { display_id: options.displayId } : {}),
-      ...(options.update ? { update: true } : {}),
-    });
-    Object.defineProperty(bundle, Symbol.for("Jupyter.display"), { value: () => ({}) });
+  if (!jupyter) return;
+  await jupyter.display(await figureBundle(figure, options), {
+    raw: true,
+    ...(options.displayId ? { display_id: options.displayId } : {}),
+    ...(options.update ? { update: true } : {}),
+  });
+}
+
+/**
+ * Shows Markdown — a {@linkcode markdownTable}, prose, a code block — rendered in a Deno
+ * Jupyter notebook (a `display_data` output with `text/markdown` and the same text as
+ * `text/plain`), anywhere in a cell. Outside Jupyter it prints the text. Like
+ * {@linkcode display} it resolves to `undefined`, so it may end a cell.
+ *
+ * ```ts
+ * import { displayMarkdown, markdownTable } from "./mod.ts";
+ * await displayMarkdown(markdownTable(["task", "AUROC"], [["hate", "84.12"]], ["left", "right"]));
+ * ```
+ */
+export async function displayMarkdown(markdown: string): Promise<void> {
+  const jupyter = jupyterApi();
+  if (!jupyter) {
+    console.log(markdown);
+    return;
   }
-  return bundle;
+  await jupyter.display({ "text/markdown": markdown, "text/plain": markdown }, { raw: true });
 }

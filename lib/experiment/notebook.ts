@@ -1,0 +1,85 @@
+/**
+ * What the model notebooks start from, in one call: the model and data the environment names
+ * (features extracted on first use), the training backend initialised, one task's splits, and
+ * the first training memes as a sample to look at activations on.
+ *
+ * ```ts
+ * import { loadNotebookContext } from "./mod.ts";
+ * const { data, sample, summary } = await loadNotebookContext({ task: "hate", sampleSize: 128 });
+ * console.log(summary, data.numClasses, sample.image.length / sample.n); // … 2 768
+ * ```
+ *
+ * @module
+ */
+import { type BackendName, type TaskName, TASKS } from "../config/mod.ts";
+import { initBackend } from "../train/mod.ts";
+import type { ExperimentInputs } from "./inputs.ts";
+import {
+  type InputSources,
+  prepareFromEnvironment,
+  type ResolveInputSourcesOptions,
+} from "./sources.ts";
+import { type TaskData, taskData } from "./task_data.ts";
+
+/** The first training memes of a task: image and text features, `n × dim` row-major copies. */
+export interface FeatureSample {
+  /** Number of memes. */
+  readonly n: number;
+  /** Image features, `n × dim`. */
+  readonly image: Float32Array;
+  /** Text features, `n × dim`. */
+  readonly text: Float32Array;
+}
+
+/** Everything {@linkcode loadNotebookContext} prepares. */
+export interface NotebookContext {
+  /** The model and data the environment resolved to. */
+  readonly sources: InputSources;
+  /** The dataset, its features and the prompt embeddings. */
+  readonly inputs: ExperimentInputs;
+  /** The training backend in use. */
+  readonly backend: BackendName;
+  /** The task of {@linkcode NotebookContext.data}. */
+  readonly task: TaskName;
+  /** That task's train / val / test splits. */
+  readonly data: TaskData;
+  /** The first `sampleSize` training memes of the task (fewer when the split is smaller). */
+  readonly sample: FeatureSample;
+  /** One line naming the task, the sample and the data, for the notebook's first output. */
+  readonly summary: string;
+}
+
+/** Options of {@linkcode loadNotebookContext}. */
+export interface NotebookContextOptions extends ResolveInputSourcesOptions {
+  /** The task (default: the environment's, see `resolveInputSources`). */
+  readonly task?: TaskName;
+  /** Training memes in the sample (default 256). */
+  readonly sampleSize?: number;
+  /** Status lines of the feature extraction (default: none). */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Prepares a notebook: resolves model and data from the `MEMESENSE_*` variables and loads
+ * their features ({@linkcode prepareFromEnvironment}), initialises the best training backend
+ * (or `MEMESENSE_BACKEND`) quietly, gathers the task's splits and copies the sample.
+ */
+export async function loadNotebookContext(
+  options: NotebookContextOptions = {},
+): Promise<NotebookContext> {
+  const { sources, inputs } = await prepareFromEnvironment(options);
+  const backend = await initBackend("auto", { quiet: true });
+  const task = options.task ?? sources.task;
+  const data = taskData(inputs.dataset, inputs.features, task);
+  const dim = inputs.features.dim;
+  const { train } = data.splits;
+  const n = Math.min(options.sampleSize ?? 256, train.n);
+  const sample = {
+    n,
+    image: train.image.slice(0, n * dim),
+    text: train.text.slice(0, n * dim),
+  };
+  const summary = `task ${task} (${TASKS[task].title}), ${n} training memes from ` +
+    `${sources.data} data, ${dim}-d features`;
+  return { sources, inputs, backend, task, data, sample, summary };
+}
