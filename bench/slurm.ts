@@ -12,8 +12,8 @@
  * @module
  */
 import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
-import { readSubmissions } from "../lib/cluster/mod.ts";
-import { loadCellResults } from "../lib/experiment/mod.ts";
+import { readSubmissions, shardLogPath } from "../lib/cluster/mod.ts";
+import { cellPath, loadCellResults } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import {
   ablationArgs,
@@ -80,11 +80,11 @@ try {
   const starts: number[] = [], perTask: number[] = [], trainings: number[] = [];
   let trainedTwice = 0;
   for (let k = 1; k <= s.count; k++) {
-    const log = await Deno.readTextFile(`${runDir}/slurm/logs/shard-${k}-job-${s.arrayJob}.log`);
+    const log = await Deno.readTextFile(shardLogPath(runDir, k, s.arrayJob));
     const start = Date.parse(/^(\S+) start on/m.exec(log)![1]);
     if (Number(/shard \d+\/\d+: (\d+) cells trained/.exec(log)![1]) !== 1) trainedTwice++;
     const cell = ordered[k - 1];
-    const written = (await Deno.stat(`${runDir}/cells/${cell.key}.json`)).mtime!.getTime();
+    const written = (await Deno.stat(cellPath(runDir, cell.key))).mtime!.getTime();
     starts.push(start - submitted);
     trainings.push(cell.seconds * 1000);
     perTask.push(written - start - cell.seconds * 1000);

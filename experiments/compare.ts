@@ -19,10 +19,11 @@ import {
   pairedComparisons,
   pairedComparisonTable,
   PROTOCOLS,
+  readRunConfig,
   runReplicates,
 } from "../lib/experiment/mod.ts";
 import { BOOTSTRAP_REPLICATES } from "../lib/metrics/mod.ts";
-import { exists, writeFileAtomic } from "../lib/util/mod.ts";
+import { writeFileAtomic } from "../lib/util/mod.ts";
 
 const FLAGS = defineFlags([
   {
@@ -85,11 +86,10 @@ if (import.meta.main) {
   const replicates = flags.replicates;
   if (replicates < 1) fail(`--replicates: expected a positive integer, got ${replicates}`);
   const metas = await Promise.all(runs.map(async (dir) => {
-    if (!(await exists(`${dir}/config.json`))) fail(`${dir}: not a run directory (no config.json)`);
     try {
-      return JSON.parse(await Deno.readTextFile(`${dir}/config.json`));
+      return await readRunConfig(dir);
     } catch (e) {
-      fail(`${dir}/config.json: unreadable (${(e as Error).message})`);
+      fail((e as Error).message);
     }
   }));
   const out: string[] = [`A = ${runs[0]}`, `B = ${runs[1]}`, ""];

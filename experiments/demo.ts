@@ -33,6 +33,7 @@ import {
   resolveResume,
   RESULTS_ROOT,
   runExperiment,
+  runPath,
   sweepVariants,
   WORKERS_FLAG,
 } from "../lib/experiment/mod.ts";
@@ -125,7 +126,7 @@ if (import.meta.main) {
     }
     if (reproduce) {
       // Per-meme predictions of every cell, exported as `deno task predictions` does.
-      const csv = `${reproduce.runDir}/predictions.csv`;
+      const csv = runPath(reproduce.runDir, "predictionsCsv");
       await writeFileAtomic(csv, predictionsCsv(await loadRunPredictions(reproduce.runDir)));
       console.log(
         `\nper-meme predictions of every cell: ${csv} (deno task predictions <run> --csv ` +

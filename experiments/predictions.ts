@@ -10,8 +10,13 @@
  * @module
  */
 import { defineFlags, parseFlagsOrExit, TASK_NAMES } from "../lib/config/mod.ts";
-import { loadRunPredictions, predictionsCsv, PredictionsError } from "../lib/experiment/mod.ts";
-import { exists, writeFileAtomic } from "../lib/util/mod.ts";
+import {
+  loadRunPredictions,
+  predictionsCsv,
+  PredictionsError,
+  readRunConfig,
+} from "../lib/experiment/mod.ts";
+import { writeFileAtomic } from "../lib/util/mod.ts";
 
 const FLAGS = defineFlags([
   { name: "task", type: "choice", choices: TASK_NAMES, help: "only this task" },
@@ -30,9 +35,7 @@ if (import.meta.main) {
   const runDir = Deno.args[0]?.startsWith("--") === false ? Deno.args[0] : undefined;
   const flags = parseFlagsOrExit(runDir ? Deno.args.slice(1) : Deno.args, FLAGS, USAGE);
   if (!runDir) fail(`the run directory is required\n\nusage: ${USAGE}`);
-  if (!(await exists(`${runDir}/config.json`))) {
-    fail(`${runDir}: not a run directory (no config.json)`);
-  }
+  await readRunConfig(runDir).catch((e) => fail((e as Error).message));
   const task = flags.task;
   const variant = flags.variant;
   let cells;

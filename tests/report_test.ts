@@ -3,7 +3,6 @@ import {
   type Axis,
   barChart,
   confusionMatrixFigure,
-  createRunDir,
   display,
   displayMarkdown,
   type Figure,
@@ -21,14 +20,13 @@ import {
   SIGMOID_AUROC_NAME,
   trainingCurvesFigure,
   writeReport,
-  writeRunFile,
 } from "../lib/report/mod.ts";
 import { BLUES } from "../lib/report/plotly.ts";
 import { escapeScript, plotlySource, renderReport, renderReportHtml } from "../lib/report/html.ts";
 import { findChromium, renderedDom, screenshotHtml } from "../lib/report/screenshot.ts";
 import { htmlTable, parseMarkdownTable } from "../lib/report/table.ts";
 import { figureBundle, inJupyter } from "../lib/report/notebook.ts";
-import { runTimestamp } from "../lib/report/results.ts";
+import { createRunDir, runTimestamp, writeRunFile } from "../lib/experiment/mod.ts";
 import { evaluateLogits, meanStd } from "../lib/metrics/mod.ts";
 import type {
   Annotation,

@@ -14,6 +14,7 @@ export {
   arraySpec,
   queueStates,
   readSubmissions,
+  shardLogPath,
   SlurmError,
   type SlurmOptions,
   type SlurmSubmission,

@@ -162,6 +162,15 @@ export function arraySpec(shards: readonly number[]): string {
   return parts.join(",");
 }
 
+/**
+ * The log of shard `shard` of array job `arrayJob` in a job directory:
+ * `<dir>/slurm/logs/shard-<shard>-job-<arrayJob>.log` (`%a` and `%A`, Slurm's placeholders, in
+ * the scripts).
+ */
+export function shardLogPath(dir: string, shard: number | string, arrayJob: string): string {
+  return `${dir}/slurm/logs/shard-${shard}-job-${arrayJob}.log`;
+}
+
 /** What {@linkcode submitShards} needs. */
 export interface SubmitShardsSpec {
   /** The folder the scripts, logs and job ids go to (`<runDir>/slurm/`). */
@@ -201,7 +210,7 @@ export async function submitShards(spec: SubmitShardsSpec): Promise<SlurmSubmiss
     sbatchScript({
       jobName: `${spec.name}`,
       cwd: spec.cwd,
-      output: `${spec.runDir}/slurm/logs/shard-%a-job-%A.log`,
+      output: shardLogPath(spec.runDir, "%a", "%A"),
       array: arraySpec(spec.shards),
       options: spec.options,
       command: spec.shardCommand,

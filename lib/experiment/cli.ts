@@ -36,7 +36,7 @@ import type { ExperimentOutcome } from "./experiment.ts";
 import { formatShard } from "../util/mod.ts";
 import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
 import { describeResume, resolveResume, ResumeError } from "./run_record.ts";
-import { RESULTS_ROOT } from "./runs.ts";
+import { RESULTS_ROOT } from "./run_dir.ts";
 import { PartialDataError } from "./partial.ts";
 import {
   baselineTable,

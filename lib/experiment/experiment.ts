@@ -8,7 +8,7 @@
 import { resolve } from "node:path";
 import { makeConfig, type MemeSenseConfig, type TaskName, TASKS } from "../config/mod.ts";
 import { BOOTSTRAP_REPLICATES, evaluateLogits } from "../metrics/mod.ts";
-import { createRunDir, writeReport, writeRunFile } from "../report/mod.ts";
+import { writeReport } from "../report/mod.ts";
 import type { BackendName, TrainResult } from "../train/mod.ts";
 import { assertWritableDir, formatDuration, REPO_ROOT } from "../util/mod.ts";
 import { compareWithPaper, type ComparisonRow, summarise, type SummaryRow } from "./aggregate.ts";
@@ -31,7 +31,18 @@ import { loadRunPredictions } from "./predictions.ts";
 import { runCells } from "./runner.ts";
 import { formatShard, type Shard } from "../util/mod.ts";
 import { shardCells } from "./shard.ts";
-import { claimAggregation, latestUnfinishedRun, loadCellResults } from "./runs.ts";
+import {
+  claimAggregation,
+  createRunDir,
+  headDir,
+  latestUnfinishedRun,
+  loadCellResults,
+  readRunConfig,
+  readRunRecord,
+  RUN_FILES,
+  runPath,
+  writeRunFile,
+} from "./run_dir.ts";
 import {
   baselineTable,
   comparisonTable,
@@ -194,7 +205,7 @@ export async function openRun(spec: ExperimentSpec): Promise<{ runDir: string; c
     },
     ...spec.extra,
   };
-  if (!spec.resume) await writeRunFile(runDir, "config.json", meta);
+  if (!spec.resume) await writeRunFile(runDir, RUN_FILES.config, meta);
   else await checkResumable(runDir, meta);
   return { runDir, cells };
 }
@@ -232,7 +243,7 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
       onResult: async (cell: Cell, _result: CellResult, result: TrainResult) => {
         trained++;
         if (!spec.saveHeads || cell.variant !== main || cell.seed !== spec.seeds[0]) return;
-        await saveTrainedHead(`${runDir}/heads/${cell.task}`, cell, result, spec.inputs);
+        await saveTrainedHead(headDir(runDir, cell.task), cell, result, spec.inputs);
       },
     });
   } finally {
@@ -295,7 +306,7 @@ export async function writeRunOutputs(
 ): Promise<Omit<ExperimentOutcome, "trained" | "pending" | "shard">> {
   const { spec, runDir, results, seconds } = input;
   const tBaselines = performance.now();
-  const meta = JSON.parse(await Deno.readTextFile(`${runDir}/config.json`));
+  const meta = await readRunRecord(runDir);
   const main = spec.variants[0]?.name ?? REFERENCE_VARIANT.name;
   const baselines: BaselineResult[] = [];
   if (spec.baselines) {
@@ -303,7 +314,7 @@ export async function writeRunOutputs(
       const data = taskData(spec.inputs.dataset, spec.inputs.features, task);
       baselines.push(...runBaselines(data, spec.inputs, task));
     }
-    await writeRunFile(runDir, "baselines.json", baselines);
+    await writeRunFile(runDir, RUN_FILES.baselines, baselines);
   }
   const tOutputs = performance.now();
   const summary = summarise(results);
@@ -329,9 +340,13 @@ export async function writeRunOutputs(
     table += `\n## Baselines (test split)\n\n${baselineTable(baselines, summary, main)}\n`;
   }
   table += uncertainty.groups.length > 0 ? `\n${uncertaintyMarkdown(uncertainty)}` : "";
-  await writeRunFile(runDir, "table.md", table);
-  await writeRunFile(runDir, "metrics.csv", metricsCsv(results));
-  await writeRunFile(runDir, "curves.json", results.map((r) => ({ key: r.key, curves: r.curves })));
+  await writeRunFile(runDir, RUN_FILES.table, table);
+  await writeRunFile(runDir, RUN_FILES.metricsCsv, metricsCsv(results));
+  await writeRunFile(
+    runDir,
+    RUN_FILES.curves,
+    results.map((r) => ({ key: r.key, curves: r.curves })),
+  );
   const excluded = Object.entries(spec.inputs.missingImages).filter(([, n]) => n > 0);
   const analysis = await analyseRun(
     await loadRunPredictions(runDir, { variant: main }),
@@ -367,9 +382,9 @@ export async function writeRunOutputs(
       }; listed in ${spec.inputs.featureDir}/missing-images.tsv.`
       : undefined,
   });
-  await writeReport(`${runDir}/report.html`, report);
+  await writeReport(runPath(runDir, "report"), report);
   // metrics.json last: its presence marks the run as finished.
-  await writeRunFile(runDir, "metrics.json", {
+  await writeRunFile(runDir, RUN_FILES.metrics, {
     summary,
     comparison,
     baselines,
@@ -404,7 +419,7 @@ export async function writeRunOutputs(
 async function resolveRunDir(spec: ExperimentSpec): Promise<string> {
   if (!spec.resume) return await createRunDir(spec.outRoot, spec.name);
   if (spec.resume !== "latest") {
-    await Deno.stat(`${spec.resume}/config.json`).catch(() => {
+    await Deno.stat(runPath(spec.resume, "config")).catch(() => {
       throw new Error(`--resume ${spec.resume}: not a run directory (no config.json)`);
     });
     return spec.resume;
@@ -417,7 +432,7 @@ async function resolveRunDir(spec: ExperimentSpec): Promise<string> {
  * CLIP model, feature store and dataset. Otherwise finished and new cells would not compare.
  */
 async function checkResumable(runDir: string, meta: Record<string, unknown>): Promise<void> {
-  const saved = JSON.parse(await Deno.readTextFile(`${runDir}/config.json`));
+  const saved = await readRunConfig(runDir);
   const fields = ["config", "tasks", "seeds", "variants", "clipModel", "featureStore", "dataset"];
   const differ = fields.filter((f) => JSON.stringify(saved[f]) !== JSON.stringify(meta[f]));
   if (differ.length > 0) {

@@ -10,6 +10,7 @@
  * @module
  */
 import { formatShard, type Shard } from "../util/mod.ts";
+import { lockPath, runPath } from "./run_dir.ts";
 
 /** What a lock file holds. */
 export interface LockInfo {
@@ -104,7 +105,7 @@ export async function lockRunDir(
   shard: Shard | undefined,
   log: (line: string) => void = (l) => console.error(l),
 ): Promise<RunLock> {
-  const dir = `${runDir}/locks`;
+  const dir = runPath(runDir, "locks");
   await Deno.mkdir(dir, { recursive: true });
   const host = Deno.hostname();
   const scope = scopeOf(shard);
@@ -118,7 +119,7 @@ export async function lockRunDir(
     startedAt: new Date().toISOString(),
     ...(slurmJob ? { slurmJob } : {}),
   };
-  const path = `${dir}/${scope}.lock`;
+  const path = lockPath(runDir, scope);
   const holder = (other: LockInfo) =>
     other.host === host && other.pid > 0 && !alive(other.pid) ? "stale" : "live";
 
@@ -180,14 +181,14 @@ export async function listRunLocks(
   const out: (LockInfo & { running: boolean | "unknown" })[] = [];
   let entries: Deno.DirEntry[];
   try {
-    entries = [...Deno.readDirSync(`${runDir}/locks`)];
+    entries = [...Deno.readDirSync(runPath(runDir, "locks"))];
   } catch {
     return out;
   }
   const host = Deno.hostname();
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (!e.isFile || !e.name.endsWith(".lock")) continue;
-    const info = await readLock(`${runDir}/locks/${e.name}`);
+    const info = await readLock(`${runPath(runDir, "locks")}/${e.name}`);
     if (!info) continue;
     out.push({ ...info, running: info.host === host ? alive(info.pid) : "unknown" });
   }

@@ -10,7 +10,7 @@ export * from "./cells.ts";
 export * from "./predictions.ts";
 export * from "./uncertainty.ts";
 export * from "./paper.ts";
-export * from "./runs.ts";
+export * from "./run_dir.ts";
 export * from "./variants.ts";
 export * from "./task_data.ts";
 export * from "./tables.ts";

@@ -30,6 +30,7 @@ import {
   writeFileAtomic,
 } from "../util/mod.ts";
 import { type Protocol, PROTOCOLS } from "./cells.ts";
+import { predictionsPath, runPath } from "./run_dir.ts";
 
 /** The splits whose predictions a cell keeps (train predictions are not kept). */
 export const PREDICTION_SPLITS = ["val", "test"] as const;
@@ -74,11 +75,6 @@ export class PredictionsError extends Error {
     super(message);
     this.name = "PredictionsError";
   }
-}
-
-/** The path of a cell's predictions file in a run directory. */
-export function predictionsPath(runDir: string, key: string): string {
-  return `${runDir}/predictions/${key}.safetensors`;
 }
 
 /** Checks shapes, classes and finiteness; `where` prefixes the message (a file or function). */
@@ -208,7 +204,7 @@ export function decodeCellPredictions(bytes: Uint8Array, file: string): CellPred
 
 /** Writes a cell's predictions atomically to `predictions/<key>.safetensors` in `runDir`. */
 export async function writeCellPredictions(runDir: string, p: CellPredictions): Promise<string> {
-  await Deno.mkdir(`${runDir}/predictions`, { recursive: true });
+  await Deno.mkdir(runPath(runDir, "predictions"), { recursive: true });
   const path = predictionsPath(runDir, p.key);
   await writeFileAtomic(path, encodeCellPredictions(p));
   return path;
@@ -244,14 +240,14 @@ export async function loadRunPredictions(
   const out: CellPredictions[] = [];
   let entries: Deno.DirEntry[];
   try {
-    entries = [...Deno.readDirSync(`${runDir}/predictions`)];
+    entries = [...Deno.readDirSync(runPath(runDir, "predictions"))];
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return [];
     throw e;
   }
   for (const e of entries) {
     if (!e.isFile || !e.name.endsWith(".safetensors")) continue;
-    const p = await readCellPredictions(`${runDir}/predictions/${e.name}`);
+    const p = await readCellPredictions(`${runPath(runDir, "predictions")}/${e.name}`);
     if (filter.task !== undefined && p.task !== filter.task) continue;
     if (filter.variant !== undefined && p.variant !== filter.variant) continue;
     out.push(p);

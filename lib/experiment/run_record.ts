@@ -1,5 +1,5 @@
 /**
- * A run directory read back: the settings its `config.json` records, the report written from
+ * A run directory read back (its layout and record: `run_dir.ts`): the report written from
  * its finished cells (`deno task report <run-dir>`, the same aggregation a single-machine run
  * ends with), and its status — finished, running, queued, failed and missing cells, with the
  * Slurm job states and the failing shards' last log lines.
@@ -7,80 +7,20 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import type { MemeSenseConfig, TaskName } from "../config/mod.ts";
-import { accountingStates, queueStates, readSubmissions } from "../cluster/mod.ts";
+import { accountingStates, queueStates, readSubmissions, shardLogPath } from "../cluster/mod.ts";
 import { type Cell, cellKey } from "./cells.ts";
 import { experimentCells, type ExperimentOutcome, writeRunOutputs } from "./experiment.ts";
 import { prepareInputs } from "./inputs.ts";
 import { listRunLocks, lockRunDir, type RunLock, RunLockedError } from "./lock.ts";
-import { latestUnfinishedRun, loadCellResults } from "./runs.ts";
+import {
+  latestUnfinishedRun,
+  loadCellResults,
+  readRunRecord,
+  runFinished,
+  type RunRecord,
+  RunRecordError,
+} from "./run_dir.ts";
 import { cellsInKeyOrder, shardOf } from "./shard.ts";
-import type { Variant } from "./variants.ts";
-
-/** The settings a run directory's `config.json` records. */
-export interface RunRecord {
-  /** Run name (the directory suffix). */
-  readonly name: string;
-  /** Report title. */
-  readonly title: string;
-  /** When the run was created (ISO 8601). */
-  readonly createdAt: string;
-  /** The base config every variant starts from. */
-  readonly config: MemeSenseConfig;
-  /** Tasks trained. */
-  readonly tasks: readonly TaskName[];
-  /** Seeds of every (variant, task). */
-  readonly seeds: readonly number[];
-  /** Head variants; the first is the main one. */
-  readonly variants: readonly Variant[];
-  /** The CLIP model whose features were trained on. */
-  readonly clipModel: string;
-  /** Key of the feature store the cells were trained on. */
-  readonly featureStore: string;
-  /** The annotations: absolute CSV path and its SHA-256. */
-  readonly dataset: { readonly csv: string; readonly sha256: string };
-  /** Absolute image directory (null in runs recorded before it was). */
-  readonly images: string | null;
-  /** Whether the tables compare the main variant with the paper. */
-  readonly compareWithPaper: boolean;
-  /** Whether zero-shot and linear-probe baselines are run. */
-  readonly baselines: boolean;
-  /** Whether the report shows the gallery of confident errors. */
-  readonly gallery?: boolean;
-}
-
-/** Thrown when a directory is not a run directory or its record is unusable. */
-export class RunRecordError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "RunRecordError";
-  }
-}
-
-/** Reads `<runDir>/config.json`. */
-export async function readRunRecord(runDir: string): Promise<RunRecord> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(`${runDir}/config.json`);
-  } catch {
-    throw new RunRecordError(`${runDir} is not a run directory (no readable config.json)`);
-  }
-  let record: RunRecord;
-  try {
-    record = JSON.parse(text);
-  } catch (e) {
-    throw new RunRecordError(`${runDir}/config.json: not JSON (${(e as Error).message})`);
-  }
-  for (const field of ["name", "config", "tasks", "seeds", "variants", "dataset"] as const) {
-    if (record[field] === undefined) {
-      throw new RunRecordError(
-        `${runDir}/config.json: no "${field}" (a run from an older version?)`,
-      );
-    }
-  }
-  return { ...record, title: record.title ?? record.name, images: record.images ?? null };
-}
 
 /** The cells a run's record describes. */
 export function recordCells(record: RunRecord): Cell[] {
@@ -248,7 +188,7 @@ export async function runStatus(runDir: string, logLines = 10): Promise<RunStatu
       statuses.push({ key, state: "missing", shard });
       continue;
     }
-    const log = `${runDir}/slurm/logs/shard-${shard}-job-${covering.arrayJob}.log`;
+    const log = shardLogPath(runDir, shard, covering.arrayJob);
     const state = jobs.get(`${covering.arrayJob}_${shard}`) ??
       (queued?.has(covering.arrayJob) ? "PENDING" : undefined);
     const cellState: CellState = queued === null && !state
@@ -265,12 +205,7 @@ export async function runStatus(runDir: string, logLines = 10): Promise<RunStatu
   }
   const counts = { finished: 0, running: 0, queued: 0, failed: 0, missing: 0 };
   for (const s of statuses) counts[s.state]++;
-  let reported = true;
-  try {
-    await Deno.stat(`${runDir}/metrics.json`);
-  } catch {
-    reported = false;
-  }
+  const reported = await runFinished(runDir);
   return {
     runDir,
     name: record.name,

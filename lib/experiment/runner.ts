@@ -8,10 +8,10 @@
  */
 import { type TaskName, TASKS } from "../config/mod.ts";
 import { type BackendName, trainMany, type TrainResult } from "../train/mod.ts";
-import { Progress, writeJsonAtomic } from "../util/mod.ts";
+import { Progress } from "../util/mod.ts";
 import { type Cell, cellKey, type CellResult } from "./cells.ts";
 import { writeCellPredictions } from "./predictions.ts";
-import { loadCellResults } from "./runs.ts";
+import { loadCellResults, runPath, writeCellResult } from "./run_dir.ts";
 import type { TaskData } from "./task_data.ts";
 
 /** Options for {@linkcode runCells}. */
@@ -40,7 +40,7 @@ export interface RunCellsOptions {
 
 /** Runs the pending cells and returns every cell's result (earlier ones included), in key order. */
 export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
-  await Deno.mkdir(`${opts.runDir}/cells`, { recursive: true });
+  await Deno.mkdir(runPath(opts.runDir, "cells"), { recursive: true });
   const finished = await loadCellResults(opts.runDir);
   const done = new Set(finished.map((r) => r.key));
   const pending = opts.cells.filter((c) => !done.has(cellKey(c)));
@@ -104,7 +104,7 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
       },
       logits: trained.logits,
     });
-    await writeJsonAtomic(`${opts.runDir}/cells/${result.key}.json`, result);
+    await writeCellResult(opts.runDir, result);
     await opts.onResult?.(cell, result, trained);
     results.push(result);
     progress.tick();

@@ -17,7 +17,6 @@ import {
   type SlurmSubmission,
   submitShards,
 } from "../cluster/mod.ts";
-import { createRunDir } from "../report/mod.ts";
 import { cacheDir, REPO_ROOT } from "../util/mod.ts";
 import { cellKey } from "./cells.ts";
 import {
@@ -26,7 +25,7 @@ import {
   openRun,
   runExperiment,
 } from "./experiment.ts";
-import { loadCellResults } from "./runs.ts";
+import { createRunDir, loadCellResults, RUN_FILES } from "./run_dir.ts";
 import { parseShard, type Shard, ShardError } from "../util/mod.ts";
 import { cellsInKeyOrder, shardOf } from "./shard.ts";
 import {
@@ -187,7 +186,7 @@ export function describeSubmission(outcome: SubmitOutcome): string {
     `submitted report job ${s.reportJob}: runs once the array job has ended (afterany)`,
     `  follow:  squeue -j ${s.arrayJob},${s.reportJob}`,
     `  status:  deno task status ${runDir}`,
-    `  logs:    ${runDir}/slurm/logs/`,
+    `  logs:    ${runDir}/${RUN_FILES.slurm}/logs/`,
     `  script:  ${runDir}/${s.script}`,
     `  if a task fails: the same command with --resume ${runDir} submits only the missing cells`,
   ].join("\n");

@@ -1,11 +1,11 @@
 /**
  * Reporting: plotly figures as data, self-contained HTML reports (plotly.js inlined, no
- * network), Markdown/HTML tables and number formats, figures in Deno Jupyter notebooks, run
- * folders under `results/`, and PNG screenshots with headless Chromium.
+ * network), Markdown/HTML tables and number formats, figures in Deno Jupyter notebooks, and PNG
+ * screenshots with headless Chromium. (Run folders under `results/`: lib/experiment.)
  *
  * ```ts
- * import { barChart, createRunDir, markdownTable, writeReport } from "./mod.ts";
- * const dir = await createRunDir("results", "demo"); // results/20260127-101500-demo
+ * import { barChart, markdownTable, writeReport } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
  * const table = markdownTable(["task", "accuracy"], [["hate", "76.06 ± 0.84"]], ["left", "right"]);
  * await writeReport(`${dir}/report.html`, {
  *   title: "Demo",
@@ -81,7 +81,6 @@ export {
 } from "./table.ts";
 export { type Report, type ReportSection, writeReport } from "./html.ts";
 export { display, displayMarkdown, type DisplayOptions } from "./notebook.ts";
-export { createRunDir, type CreateRunDirOptions, writeRunFile } from "./results.ts";
 export { screenshotFigure, type ScreenshotFigureOptions } from "./screenshot.ts";
 // Types of other modules that appear in this module's signatures.
 export type { MeanStd, Metrics } from "../metrics/mod.ts";
