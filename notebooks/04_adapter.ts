@@ -38,7 +38,7 @@ import {
 import { trainHead } from "../lib/train/mod.ts";
 
 // Activations are looked at on (up to) 256 training memes.
-const { inputs, task, data, sample: { n, image, text }, summary } = await loadNotebookContext();
+const { data, sample: { n, image, text }, summary, trainOptions } = await loadNotebookContext();
 console.log(summary);
 
 // %% [markdown]
@@ -75,13 +75,7 @@ await displayMarkdown(markdownTable(
 // %%
 const config = makeConfig({ train: { epochs: 2 } });
 const initial = initHeadWeights(config.head, data.numClasses, config.train.seed);
-const result = await trainHead({
-  config,
-  numClasses: data.numClasses,
-  ...data.splits,
-  promptWeights: inputs.prompts[task].promptWeights,
-  quiet: true,
-});
+const result = await trainHead({ ...trainOptions(config), quiet: true });
 const stages: [string, HeadActivations][] = [
   ["initialised", headActivations(initial, image, text, n)],
   [`trained (${config.train.epochs} epochs)`, headActivations(result.heads.clean, image, text, n)],

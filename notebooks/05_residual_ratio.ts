@@ -28,7 +28,8 @@ import {
 } from "../lib/report/mod.ts";
 import { trainMany } from "../lib/train/mod.ts";
 
-const { inputs, task, data, sample: { n, image, text }, summary } = await loadNotebookContext();
+const { task, data, sample: { n, image, text }, summary, trainOptions } =
+  await loadNotebookContext();
 console.log(summary);
 
 // %% [markdown]
@@ -44,15 +45,7 @@ const ratios = [0, 0.2, 0.5, 0.8, 1];
 const epochs = 3;
 const configs = ratios.map((ratio) => makeConfig({ head: { ratio }, train: { epochs } }));
 const t0 = performance.now();
-const runs = await trainMany(
-  configs.map((config) => ({
-    config,
-    numClasses: data.numClasses,
-    ...data.splits,
-    promptWeights: inputs.prompts[task].promptWeights,
-  })),
-  { workers: 2 },
-);
+const runs = await trainMany(configs.map(trainOptions), { workers: 2 });
 console.log(
   `${ratios.length} runs × ${epochs} epochs in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );

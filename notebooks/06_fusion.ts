@@ -39,7 +39,8 @@ import {
 } from "../lib/report/mod.ts";
 import { trainMany } from "../lib/train/mod.ts";
 
-const { inputs, task, data, sample: { n, image, text }, summary } = await loadNotebookContext();
+const { task, data, sample: { n, image, text }, summary, trainOptions } =
+  await loadNotebookContext();
 const fusions: Fusion[] = ["product", "concat", "sum"];
 const configs = fusions.map((fusion) => makeConfig({ head: { fusion }, train: { epochs: 2 } }));
 const initial = configs.map((c) =>
@@ -164,15 +165,7 @@ await displayMarkdown(markdownTable(
 // pre-output cosines between test memes sorted by class, for the product and the concat head.
 
 // %%
-const runs = await trainMany(
-  configs.map((config) => ({
-    config,
-    numClasses: data.numClasses,
-    ...data.splits,
-    promptWeights: inputs.prompts[task].promptWeights,
-  })),
-  { workers: 2 },
-);
+const runs = await trainMany(configs.map(trainOptions), { workers: 2 });
 const { test } = data.splits;
 const trained = runs.map((r) => headActivations(r.heads.clean, test.image, test.text, test.n));
 await displayMarkdown(markdownTable(

@@ -31,7 +31,7 @@ import {
 } from "../lib/report/mod.ts";
 import { describeBackend, type EpochRecord, trainHead } from "../lib/train/mod.ts";
 
-const { sources, inputs, backend, task, data } = await loadNotebookContext();
+const { sources, inputs, backend, task, data, trainOptions } = await loadNotebookContext();
 const config = DEFAULT_CONFIG;
 const { train, val, test } = data.splits;
 await displayMarkdown(markdownTable(["", ""], [
@@ -61,12 +61,7 @@ const displayId = `training-curves-${task}`;
 await display(figure(), { displayId });
 const updates: Promise<unknown>[] = [];
 const result = await trainHead({
-  config,
-  numClasses: data.numClasses,
-  train,
-  val,
-  test,
-  promptWeights: inputs.prompts[task].promptWeights,
+  ...trainOptions(config),
   quiet: true,
   onEpoch: (record) => {
     curves.push(record);

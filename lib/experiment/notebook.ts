@@ -4,15 +4,19 @@
  * the first training memes as a sample to look at activations on.
  *
  * ```ts
+ * import { makeConfig } from "../config/mod.ts";
+ * import { trainHead } from "../train/mod.ts";
  * import { loadNotebookContext } from "./mod.ts";
- * const { data, sample, summary } = await loadNotebookContext({ task: "hate", sampleSize: 128 });
+ * const { data, sample, summary, trainOptions } = await loadNotebookContext({ task: "hate" });
  * console.log(summary, data.numClasses, sample.image.length / sample.n); // … 2 768
+ * const result = await trainHead({ ...trainOptions(makeConfig({ train: { epochs: 2 } })), quiet: true });
+ * console.log(result.clean.test.auroc);
  * ```
  *
  * @module
  */
-import { type BackendName, type TaskName, TASKS } from "../config/mod.ts";
-import { initBackend } from "../train/mod.ts";
+import { type BackendName, type MemeSenseConfig, type TaskName, TASKS } from "../config/mod.ts";
+import { initBackend, type TrainOptions } from "../train/mod.ts";
 import type { ExperimentInputs } from "./inputs.ts";
 import {
   type InputSources,
@@ -47,6 +51,11 @@ export interface NotebookContext {
   readonly sample: FeatureSample;
   /** One line naming the task, the sample and the data, for the notebook's first output. */
   readonly summary: string;
+  /**
+   * What training a head with `config` on the task takes: its splits, class count and
+   * prompt-initialised classifier rows, for `trainHead` or one job of `trainMany`.
+   */
+  readonly trainOptions: (config: MemeSenseConfig) => TrainOptions;
 }
 
 /** Options of {@linkcode loadNotebookContext}. */
@@ -81,5 +90,12 @@ export async function loadNotebookContext(
   };
   const summary = `task ${task} (${TASKS[task].title}), ${n} training memes from ` +
     `${sources.data} data, ${dim}-d features`;
-  return { sources, inputs, backend, task, data, sample, summary };
+  const promptWeights = inputs.prompts[task].promptWeights;
+  const trainOptions = (config: MemeSenseConfig): TrainOptions => ({
+    config,
+    numClasses: data.numClasses,
+    ...data.splits,
+    promptWeights,
+  });
+  return { sources, inputs, backend, task, data, sample, summary, trainOptions };
 }
