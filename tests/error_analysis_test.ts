@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import sharp from "sharp";
 import type { TaskName } from "../lib/config/mod.ts";
 import type { Meme, PrideMM } from "../lib/data/mod.ts";
+import { type CellPredictions } from "../lib/experiment/mod.ts";
 import {
   analyseRun,
-  type CellPredictions,
   confidentErrors,
   galleryHtml,
   seedMeanScores,
@@ -12,7 +12,7 @@ import {
   taskGallery,
   testSlices,
   THUMBNAIL_SIDE,
-} from "../lib/experiment/mod.ts";
+} from "../lib/experiment/_error_analysis.ts";
 
 /** Predictions of one cell whose test split holds `names` with these logits (val: the same). */
 function cell(

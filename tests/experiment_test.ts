@@ -1,22 +1,23 @@
 import assert from "node:assert/strict";
 import {
-  cellKey,
   type CellResult,
   compareWithPaper,
-  COMPARISON_TABLE_NOTE,
   comparisonTable,
-  comparisonTableData,
-  concatFeatures,
   gridVariants,
-  linearProbe,
   loadPaperResults,
-  majorityBaseline,
   NAMED_ABLATIONS,
-  stratifiedRandomBaseline,
   summarise,
   sweepVariants,
   zeroShotLogits,
 } from "../lib/experiment/mod.ts";
+import { cellKey } from "../lib/experiment/cells.ts";
+import { COMPARISON_TABLE_NOTE, comparisonTableData } from "../lib/experiment/tables.ts";
+import {
+  concatFeatures,
+  linearProbe,
+  majorityBaseline,
+  stratifiedRandomBaseline,
+} from "../lib/experiment/baselines.ts";
 import { DEFAULT_CONFIG } from "../lib/config/mod.ts";
 import { type Metrics } from "../lib/metrics/mod.ts";
 import { accuracy, macroF1 } from "../lib/metrics/classification.ts";

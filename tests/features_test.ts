@@ -12,13 +12,12 @@ import {
   extractFeatures,
   extractPrideMM,
   type FeatureItem,
-  featuresBySplit,
-  featureStoreDir,
-  featureStoreKey,
   loadFeatures,
-  selectRows,
   storedPrompts,
 } from "../lib/features/mod.ts";
+import { featuresBySplit } from "../lib/features/pridemm.ts";
+import { featureStoreDir, selectRows } from "../lib/features/store.ts";
+import { featureStoreKey } from "../lib/features/_key.ts";
 import { decodeSafetensors, encodeSafetensors, exists, REPO_ROOT } from "../lib/util/mod.ts";
 
 Deno.test("safetensors: round trip, 8-byte aligned data, clear error for a damaged file", () => {

@@ -14,9 +14,8 @@ import {
   printOutcome,
   REFERENCE_VARIANT,
   runExperiment,
-  splitUsage,
-  usageLine,
 } from "../lib/experiment/mod.ts";
+import { splitUsage, usageLine } from "../lib/experiment/partial.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 
 async function syntheticInputs(): Promise<ExperimentInputs> {

@@ -2,14 +2,16 @@
 import assert from "node:assert/strict";
 import {
   type CellPredictions,
-  decodeCellPredictions,
-  encodeCellPredictions,
   loadRunPredictions,
   predictionsCsv,
   PredictionsError,
+} from "../lib/experiment/mod.ts";
+import {
+  decodeCellPredictions,
+  encodeCellPredictions,
   splitProbabilities,
   writeCellPredictions,
-} from "../lib/experiment/mod.ts";
+} from "../lib/experiment/predictions.ts";
 import { encodeSafetensors } from "../lib/util/mod.ts";
 
 function sample(seed = 1): CellPredictions {

@@ -26,7 +26,7 @@ import { escapeScript, plotlySource, renderReport, renderReportHtml } from "../l
 import { findChromium, renderedDom, screenshotHtml } from "../lib/report/screenshot.ts";
 import { htmlTable, parseMarkdownTable } from "../lib/report/table.ts";
 import { figureBundle, inJupyter } from "../lib/report/notebook.ts";
-import { createRunDir, runTimestamp, writeRunFile } from "../lib/experiment/mod.ts";
+import { createRunDir, runTimestamp, writeRunFile } from "../lib/experiment/run_dir.ts";
 import { evaluateLogits, meanStd } from "../lib/metrics/mod.ts";
 import type {
   Annotation,

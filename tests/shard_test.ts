@@ -5,14 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { makeConfig } from "../lib/config/mod.ts";
-import {
-  lockRunDir,
-  reportRun,
-  runExperiment,
-  RunLockedError,
-  shardCells,
-  sweepVariants,
-} from "../lib/experiment/mod.ts";
+import { reportRun, runExperiment, sweepVariants } from "../lib/experiment/mod.ts";
+import { lockRunDir, RunLockedError } from "../lib/experiment/_lock.ts";
+import { shardCells } from "../lib/experiment/_shard.ts";
 import { parseShard } from "../lib/util/mod.ts";
 import { listing, syntheticInputs, withoutTimings } from "./_runs.ts";
 import { runScript } from "./_script.ts";

@@ -5,14 +5,14 @@
 import assert from "node:assert/strict";
 import {
   analyseRunPredictions,
-  buildExperimentReport,
   type CellPredictions,
   gridVariants,
   type PairedComparison,
-  seedMajority,
   type SummaryRow,
-  writeCellPredictions,
 } from "../lib/experiment/mod.ts";
+import { buildExperimentReport } from "../lib/experiment/_report.ts";
+import { seedMajority } from "../lib/experiment/uncertainty.ts";
+import { writeCellPredictions } from "../lib/experiment/predictions.ts";
 import { Rng } from "../lib/util/mod.ts";
 import { runScript } from "./_script.ts";
 

@@ -24,13 +24,13 @@ import {
 import { type Cell, cellKey, type CellResult } from "./cells.ts";
 import type { ExperimentInputs } from "./inputs.ts";
 import { loadPaperResults } from "./paper.ts";
-import { buildExperimentReport } from "./report.ts";
-import { lockRunDir } from "./lock.ts";
-import { analyseRun } from "./error_analysis.ts";
+import { buildExperimentReport } from "./_report.ts";
+import { lockRunDir } from "./_lock.ts";
+import { analyseRun } from "./_error_analysis.ts";
 import { loadRunPredictions } from "./predictions.ts";
-import { runCells } from "./runner.ts";
+import { runCells } from "./_runner.ts";
 import { formatShard, type Shard } from "../util/mod.ts";
-import { shardCells } from "./shard.ts";
+import { shardCells } from "./_shard.ts";
 import {
   claimAggregation,
   createRunDir,

@@ -11,7 +11,7 @@ import { accountingStates, queueStates, readSubmissions, shardLogPath } from "..
 import { type Cell, cellKey } from "./cells.ts";
 import { experimentCells, type ExperimentOutcome, writeRunOutputs } from "./experiment.ts";
 import { prepareInputs } from "./inputs.ts";
-import { listRunLocks, lockRunDir, type RunLock, RunLockedError } from "./lock.ts";
+import { listRunLocks, lockRunDir, type RunLock, RunLockedError } from "./_lock.ts";
 import {
   latestUnfinishedRun,
   loadCellResults,
@@ -20,7 +20,7 @@ import {
   type RunRecord,
   RunRecordError,
 } from "./run_dir.ts";
-import { cellsInKeyOrder, shardOf } from "./shard.ts";
+import { cellsInKeyOrder, shardOf } from "./_shard.ts";
 
 /** The cells a run's record describes. */
 export function recordCells(record: RunRecord): Cell[] {

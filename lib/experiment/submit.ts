@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { listRunLocks } from "./lock.ts";
+import { listRunLocks } from "./_lock.ts";
 import {
   arraySpec,
   queueStates,
@@ -27,7 +27,7 @@ import {
 } from "./experiment.ts";
 import { createRunDir, loadCellResults, RUN_FILES } from "./run_dir.ts";
 import { parseShard, type Shard, ShardError } from "../util/mod.ts";
-import { cellsInKeyOrder, shardOf } from "./shard.ts";
+import { cellsInKeyOrder, shardOf } from "./_shard.ts";
 import {
   type DefaultedChoiceFlag,
   defineFlags,

@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { relative } from "node:path";
-import { decodeSafetensors, encodeSafetensors } from "../util/safetensors.ts";
+import { decodeSafetensors, encodeSafetensors } from "../util/mod.ts";
 import { writeFileAtomic } from "../util/mod.ts";
 
 /**

@@ -31,8 +31,8 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
 } from "../util/mod.ts";
-import { decodeSafetensors, encodeSafetensors } from "../util/safetensors.ts";
-import { FEATURE_STORE_FORMAT, featureStoreKey, modelContentHash } from "./key.ts";
+import { decodeSafetensors, encodeSafetensors } from "../util/mod.ts";
+import { FEATURE_STORE_FORMAT, featureStoreKey, modelContentHash } from "./_key.ts";
 import {
   checkStoredFile,
   type ChunkEntry,

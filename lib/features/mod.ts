@@ -5,17 +5,15 @@
  * order.
  *
  * ```ts
- * import { extractPrideMM, featuresBySplit, loadFeatures } from "./mod.ts";
+ * import { extractPrideMM, loadFeatures } from "./mod.ts";
  * const { key, dataset } = await extractPrideMM("data/PrideMM/PrideMM.csv", { model: "tiny" });
- * const features = await loadFeatures(key);
- * const { train, val, test } = featuresBySplit(features, dataset);
- * console.log(train.image.length / features.dim, "training memes");
+ * const features = await loadFeatures(key); // rows in dataset order
+ * console.log(features.n === dataset.memes.length, features.dim, features.textDim);
  * ```
  *
  * @module
  */
 export {
-  CHUNK_ROWS,
   consolidateFeatures,
   extractFeatures,
   type ExtractOptions,
@@ -24,25 +22,13 @@ export {
   MissingImagesError,
 } from "./extract.ts";
 export {
-  FEATURE_STORE_FORMAT,
-  featureStoreKey,
-  type FeatureStoreKeyParts,
-  modelContentHash,
-  sha256File,
-} from "./key.ts";
-export {
-  checkStoredFile,
   type ChunkEntry,
-  featureStoreDir,
   FeatureStoreError,
   type FeatureTable,
-  type ImageRecord,
   type LoadedFeatures,
   loadFeatures,
   type LoadFeaturesOptions,
   type PromptEmbeddings,
-  readManifest,
-  selectRows,
   type StoredFile,
   storedPrompts,
   type StoreIdentity,
@@ -58,10 +44,18 @@ export {
   type ValueSummary,
   zeroFraction,
 } from "./stats.ts";
-export {
-  consolidatePrideMM,
-  extractPrideMM,
-  featuresBySplit,
-  type PrideMMExtractOptions,
-  pridemmItems,
-} from "./pridemm.ts";
+export { consolidatePrideMM, extractPrideMM, type PrideMMExtractOptions } from "./pridemm.ts";
+export type { ImageRecord } from "./_chunks.ts";
+// Types of other modules that appear in this module's signatures.
+export type { ClipDevice, ImageMode, Preprocess } from "../config/mod.ts";
+export type {
+  ClipEncoder,
+  ClipModelFiles,
+  EncodeImagesOptions,
+  ImageGeometry,
+  ImageInput,
+  PixelBatch,
+  TokenBatch,
+} from "../clip/mod.ts";
+export type { Meme, PrideMM, Split } from "../data/mod.ts";
+export type { Shard } from "../util/mod.ts";

@@ -20,8 +20,8 @@
  */
 import type { ImageMode, Preprocess } from "../config/mod.ts";
 import { cacheDir as defaultCacheDir } from "../util/mod.ts";
-import { FEATURE_STORE_FORMAT, sha256File } from "./key.ts";
-import { decodeSafetensors, type SafeTensor } from "../util/safetensors.ts";
+import { FEATURE_STORE_FORMAT, sha256File } from "./_key.ts";
+import { decodeSafetensors, type SafeTensor } from "../util/mod.ts";
 import { decodeChunk, type ImageRecord } from "./_chunks.ts";
 
 export type { ImageRecord };

@@ -1,5 +1,14 @@
 /**
- * Small shared utilities: atomic writes, hashing, cache paths, progress lines, seeded RNG, the safetensors codec.
+ * Small shared utilities: atomic writes, hashing, cache paths, progress lines, seeded RNG, the
+ * safetensors codec and cluster shards.
+ *
+ * ```ts
+ * import { decodeSafetensors, encodeSafetensors, parseShard, Rng, shardRange } from "./mod.ts";
+ * const order = new Rng(42).permutation(5); // the same order for the same seed
+ * const bytes = encodeSafetensors({ order: { dtype: "I32", shape: [5], data: order } });
+ * console.log(decodeSafetensors(bytes, "order.safetensors").tensors.order.shape); // [5]
+ * console.log(shardRange(10, parseShard("2/4"))); // { start: 2, end: 5 }: rows 2, 3 and 4
+ * ```
  *
  * @module
  */

@@ -32,7 +32,7 @@ import {
   summaryTableData,
 } from "./tables.ts";
 import type { Variant } from "./variants.ts";
-import { galleryHtml, type RunAnalysis } from "./error_analysis.ts";
+import { galleryHtml, type RunAnalysis } from "./_error_analysis.ts";
 import type { PairedComparison } from "./uncertainty.ts";
 
 /** Everything a report shows. */
