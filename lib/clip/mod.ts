@@ -32,7 +32,7 @@ export { pillowResize, type RgbImage } from "./resample.ts";
 export { CONTEXT_LENGTH, type TokenBatch } from "./text.ts";
 export type { ImageGeometry, ImageInput, PixelBatch } from "./_image.ts";
 export { clipTokenLowerBound } from "./pretokenize.ts";
-export { classPrompt, promptClassifierInit, promptWeightsFrom, zeroShotScores } from "./prompts.ts";
+export { promptClassifierInit, promptWeightsFrom, zeroShotScores } from "./prompts.ts";
 export {
   type ClipArchitecture,
   ensureTinyClip,

@@ -14,8 +14,6 @@
 import { classPrompt } from "../config/mod.ts";
 import type { ClipEncoder } from "./model.ts";
 
-export { classPrompt };
-
 /** Normalises each of the `rows` rows of `m` (width `cols`) to unit L2 norm, in place. */
 export function normalizeRows(m: Float32Array, rows: number, cols: number): Float32Array {
   for (let r = 0; r < rows; r++) {

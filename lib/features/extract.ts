@@ -10,9 +10,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { type ImageMode, type Preprocess, TASKS } from "../config/mod.ts";
+import { classPrompt, type ImageMode, type Preprocess, TASKS } from "../config/mod.ts";
 import {
-  classPrompt,
   type ClipDevice,
   type ClipEncoder,
   type ClipModelFiles,
