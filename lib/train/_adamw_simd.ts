@@ -212,21 +212,19 @@ export class AdamWBuffers {
 
   /** One AdamW step over every parameter from {@linkcode grads}. */
   step(options: AdamWOptions): void {
-    this.begin(options);
-    this.update(0, this.#stride);
-  }
-
-  /**
-   * Starts a step whose parameters are then updated range by range with {@linkcode update}, each
-   * as soon as its gradient is final. Every parameter must be updated once per step; the result
-   * is bit-identical to {@linkcode step} (each element's update depends on that element only).
-   */
-  begin(options: AdamWOptions): void {
     const t = ++this.#t;
     const { lr, weightDecay } = options;
     const b1 = options.beta1 ?? 0.9;
     const b2 = options.beta2 ?? 0.999;
-    this.#scalars = [
+    const eps = options.eps ?? 1e-8;
+    const stride = this.#stride;
+    // The tail beyond a whole vector is zero padding: zero gradients keep it zero.
+    this.#update(
+      4 * stride,
+      0,
+      4 * stride,
+      8 * stride,
+      12 * stride,
       1 - lr * weightDecay,
       b1,
       1 - b1,
@@ -234,34 +232,7 @@ export class AdamWBuffers {
       1 - b2,
       -lr / (1 - b1 ** t),
       Math.sqrt(1 - b2 ** t),
-      options.eps ?? 1e-8,
-    ];
-  }
-
-  /**
-   * Updates parameters `[start, end)` for the step {@linkcode begin} started. The length must be a
-   * whole number of 4-float vectors (the loop has no scalar tail); `end` may reach the padding
-   * after the last parameter, which zero gradients keep at zero.
-   */
-  update(start: number, end: number): void {
-    if ((end - start) % 4 !== 0 || start < 0 || end > this.#stride) {
-      throw new Error(`AdamW range [${start}, ${end}) is not whole vectors inside the buffers`);
-    }
-    const stride = this.#stride;
-    this.#update(
-      4 * (end - start),
-      4 * start,
-      4 * (stride + start),
-      4 * (2 * stride + start),
-      4 * (3 * stride + start),
-      ...this.#scalars,
+      eps,
     );
   }
-
-  /** Floats per buffer: the size rounded up to whole 4-float vectors. */
-  get stride(): number {
-    return this.#stride;
-  }
-
-  #scalars: number[] = [];
 }

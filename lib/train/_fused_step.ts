@@ -1,9 +1,8 @@
 /**
  * The `blas` backend's training step: the head's forward pass, cross-entropy and explicit backward
  * pass as direct loops over preallocated `Float32Array`s, every matrix product an OpenBLAS
- * `cblas_sgemm` call, and AdamW over contiguous buffers holding every parameter (WebAssembly SIMD,
- * `_adamw_simd.ts`), applied to each layer inside the backward pass as soon as its gradient is
- * final, while its weights and gradient are still in cache.
+ * `cblas_sgemm` call, then AdamW over one contiguous buffer holding every parameter (WebAssembly
+ * SIMD, `_adamw_simd.ts`).
  *
  * It computes exactly what `headForward` + `headBackward` (lib/model) compute with tfjs ops — the
  * same stages in the same order, the same dropout masks drawn from the same stream in the same
@@ -69,21 +68,6 @@ interface Linear {
   readonly db: Float32Array | null;
   readonly inDim: number;
   readonly outDim: number;
-  /** The AdamW range holding this layer's parameters. */
-  readonly range: UpdateRange;
-}
-
-/**
- * Parameters AdamW updates in one pass, once the backward pass is done with every layer in the
- * range: a layer's weights, or several neighbouring layers' where one alone is not a whole
- * number of 4-float vectors.
- */
-interface UpdateRange {
-  readonly start: number;
-  end: number;
-  layers: number;
-  /** Layers of the range the current step's backward pass has not finished. */
-  pending: number;
 }
 
 /** Buffers of one modality's branch, sized for the largest batch. */
@@ -153,10 +137,6 @@ export class FusedStep {
   readonly #dCos: Float32Array;
   /** Whether the last forward pass drew dropout masks (training mode). */
   #masked = false;
-  /** The AdamW ranges, in parameter order. */
-  readonly #ranges: UpdateRange[];
-  /** Whether the running backward pass updates each range as it finishes it ({@linkcode step}). */
-  #updating = false;
 
   /**
    * Copies `initial` into fresh buffers sized for batches of up to `maxBatch` rows. With
@@ -176,21 +156,15 @@ export class FusedStep {
     this.#v = this.#simd?.v ?? new Float32Array(training ? total : 0);
     const params: Record<string, Float32Array> = {};
     const grads: Record<string, Float32Array> = {};
-    const ranges = new Map<string, UpdateRange>();
     let offset = 0;
     for (const spec of specs) {
       const size = shapeSize(spec.shape);
       params[spec.name] = this.flat.subarray(offset, offset + size);
       grads[spec.name] = this.grad.subarray(offset, offset + size);
       params[spec.name].set(initial.params[spec.name]);
-      const layer = spec.name.slice(0, spec.name.lastIndexOf("."));
-      const range = ranges.get(layer);
-      if (range) range.end = offset + size;
-      else ranges.set(layer, { start: offset, end: offset + size, layers: 1, pending: 1 });
       offset += size;
     }
     this.weights = { head, numClasses: C, params };
-    const rangeOf = vectorRanges([...ranges.keys()], [...ranges.values()], this.#simd?.stride);
     const linear = (name: string, inDim: number, outDim: number): Linear => ({
       w: params[`${name}.weight`],
       b: params[`${name}.bias`] ?? null,
@@ -198,7 +172,6 @@ export class FusedStep {
       db: grads[`${name}.bias`] ?? null,
       inDim,
       outDim,
-      range: rangeOf.get(name)!,
     });
     const B = maxBatch, D = head.mapDim, U = head.unmappedDim;
     const R = D / head.adapterReduction;
@@ -251,13 +224,6 @@ export class FusedStep {
     this.#dNw = new Float32Array(C * D);
     this.#logits = new Float32Array(B * C);
     this.#dCos = new Float32Array(B * C);
-    this.#ranges = [...new Set(rangeOf.values())];
-    const layers = [this.#image, this.#text].flatMap((br) =>
-      br ? [...br.proj, br.adapterDown, br.adapterUp] : []
-    ).concat(this.#pre, [this.#cls]);
-    if (layers.length !== ranges.size || layers.some((l) => !l.range)) {
-      throw new Error("fused step: the layers do not cover the head's parameters");
-    }
   }
 
   /** AdamW steps taken. */
@@ -377,8 +343,6 @@ export class FusedStep {
       normalizeGrad(this.#dNw, this.#nw, this.#nwNorm, this.#nwActive, C, D, this.#cls.dw);
       normalizeGrad(d, this.#nx, this.#nxNorm, this.#nxActive, b, D, d);
       this.profile.elementwise += performance.now() - t0;
-      // The backward pass reads the normalised copy of the weight, not the weight itself.
-      this.#finished(this.#cls);
     }
 
     // Pre-output, last layer first.
@@ -445,40 +409,14 @@ export class FusedStep {
     let t0 = performance.now();
     const ce = crossEntropyWithGradient(logits, labels, this.#classes);
     this.profile.loss += performance.now() - t0;
+    this.backward(ce.dLogits, b);
+    t0 = performance.now();
     this.#t++;
-    if (this.#simd) {
-      // AdamW runs inside the backward pass, on each layer as soon as its gradient is final: its
-      // weights and gradient are then still in cache, which halves the memory traffic of the
-      // update (the step streams ~100 MB otherwise, and parallel workers share the bandwidth).
-      // Each element's update depends on that element alone, so this is bit-identical to one
-      // pass after the backward pass.
-      this.#simd.begin(optimizer);
-      for (const range of this.#ranges) range.pending = range.layers;
-      this.#updating = true;
-      try {
-        this.backward(ce.dLogits, b);
-      } finally {
-        this.#updating = false;
-      }
-      if (this.#ranges.some((r) => r.pending !== 0)) {
-        throw new Error("fused step: a parameter range missed its AdamW update");
-      }
-    } else {
-      this.backward(ce.dLogits, b);
-      t0 = performance.now();
-      adamwUpdate(this.flat, this.grad, { m: this.#m, v: this.#v }, this.#t, optimizer);
-      this.profile.adamw += performance.now() - t0;
-    }
+    if (this.#simd) this.#simd.step(optimizer);
+    else adamwUpdate(this.flat, this.grad, { m: this.#m, v: this.#v }, this.#t, optimizer);
+    this.profile.adamw += performance.now() - t0;
     this.profile.steps++;
     return ce.loss;
-  }
-
-  /** Marks `layer`'s gradient final; during {@linkcode step}, updates its range once complete. */
-  #finished(layer: Linear): void {
-    if (!this.#updating || --layer.range.pending > 0) return;
-    const t0 = performance.now();
-    this.#simd!.update(layer.range.start, layer.range.end);
-    this.profile.adamw += performance.now() - t0;
   }
 
   #branchForward(br: Branch, x: Float32Array, b: number, dropout: Rng | null): void {
@@ -556,14 +494,12 @@ export class FusedStep {
     const hidden = br.hidden.subarray(0, b * R);
     this.#gemm(true, false, D, R, b, dAdapted, hidden, 0, br.adapterUp.dw);
     this.#gemm(false, false, b, R, D, dAdapted, br.adapterUp.w, 0, dHidden);
-    this.#finished(br.adapterUp);
     t0 = performance.now();
     for (let i = 0; i < b * R; i++) if (!(hidden[i] > 0)) dHidden[i] = 0;
     this.profile.elementwise += performance.now() - t0;
     this.#gemm(true, false, R, D, b, dHidden, h, 0, br.adapterDown.dw);
     // dProjected += dHidden·A0 (beta = 1 accumulates onto the residual path's share).
     this.#gemm(false, false, b, D, R, dHidden, br.adapterDown.w, 1, d);
-    this.#finished(br.adapterDown);
 
     const L = br.proj.length;
     for (let k = L - 1; k >= 0; k--) {
@@ -619,7 +555,6 @@ export class FusedStep {
       this.profile.elementwise += performance.now() - t0;
     }
     if (dx) this.#gemm(false, false, b, inDim, outDim, dy, layer.w, 0, dx);
-    this.#finished(layer);
   }
 
   #gemm(
@@ -685,32 +620,6 @@ function normalizeGrad(
     const norm = norms[r];
     for (let i = r * cols; i < (r + 1) * cols; i++) dx[i] = (dy[i] - y[i] * dot) / norm;
   }
-}
-
-/**
- * Each layer's AdamW range (`layers` and `ranges` in parameter order): a range that is not a whole
- * number of 4-float vectors absorbs the next, and the last reaches `stride` (the buffers' padded
- * length) when given.
- */
-function vectorRanges(
-  layers: readonly string[],
-  ranges: readonly UpdateRange[],
-  stride?: number,
-): Map<string, UpdateRange> {
-  const out = new Map<string, UpdateRange>();
-  let open: UpdateRange | null = null;
-  for (let i = 0; i < layers.length; i++) {
-    const r = ranges[i];
-    if (open) {
-      open.end = r.end;
-      open.layers++;
-    } else open = { ...r, layers: 1 };
-    out.set(layers[i], open);
-    const last = i + 1 === layers.length;
-    if (last && stride !== undefined) open.end = stride;
-    if ((open.end - open.start) % 4 === 0 || last) open = null;
-  }
-  return out;
 }
 
 function need(x: Float32Array | null, what: string): Float32Array {
