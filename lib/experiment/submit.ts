@@ -31,6 +31,7 @@ import { cellsInKeyOrder, shardOf } from "./_shard.ts";
 import {
   type DefaultedChoiceFlag,
   defineFlags,
+  type ParsedFlags,
   type TypedFlag,
   UsageError,
 } from "../config/mod.ts";
@@ -253,14 +254,13 @@ export interface ExecutionSettings {
 }
 
 /** Reads {@linkcode CLUSTER_FLAGS}; throws {@linkcode ExecutionError} naming a bad value. */
-export function executionFromFlags(flags: Record<string, unknown>): ExecutionSettings {
-  const executor = String(flags.executor ?? "local");
-  if (executor !== "local" && executor !== "slurm") {
-    throw new ExecutionError(`--executor: "${executor}" is not local or slurm`);
-  }
+export function executionFromFlags(
+  flags: Partial<ParsedFlags<ClusterFlags>>,
+): ExecutionSettings {
+  const executor = flags.executor ?? "local";
   let shard: Shard | undefined;
   try {
-    shard = flags.shard === undefined ? undefined : parseShard(String(flags.shard));
+    shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   } catch (e) {
     if (!(e instanceof ShardError)) throw e;
     throw new ExecutionError(`--shard: ${e.message}`);
@@ -268,15 +268,16 @@ export function executionFromFlags(flags: Record<string, unknown>): ExecutionSet
   if (shard && executor === "slurm") {
     throw new ExecutionError("--shard is for one process; with --executor slurm use --shards N");
   }
-  const shards = flags.shards as number | undefined;
+  const shards = flags.shards;
   if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1)) {
     throw new ExecutionError(`--shards: "${shards}" is not an integer ≥ 1`);
   }
-  const cpus = flags["cpus-per-task"] as number | undefined;
+  const cpus = flags["cpus-per-task"];
   if (cpus !== undefined && !(Number.isInteger(cpus) && cpus >= 1)) {
     throw new ExecutionError(`--cpus-per-task: "${cpus}" is not an integer ≥ 1`);
   }
-  const text = (name: string) => flags[name] === undefined ? undefined : String(flags[name]);
+  const text = (name: "partition" | "time" | "mem" | "gres" | "account" | "sbatch-extra") =>
+    flags[name];
   const extra = text("sbatch-extra")?.split(/\s+/).filter((s) => s.length > 0) ?? [];
   for (const option of extra) {
     if (!option.startsWith("-")) {
@@ -285,8 +286,10 @@ export function executionFromFlags(flags: Record<string, unknown>): ExecutionSet
       );
     }
   }
-  const slurmOnly = ["shards", "partition", "time", "cpus-per-task", "mem", "gres", "account"]
-    .filter((n) => flags[n] !== undefined).concat(extra.length > 0 ? ["sbatch-extra"] : []);
+  const slurmOnly = (
+    ["shards", "partition", "time", "cpus-per-task", "mem", "gres", "account"] as const
+  ).filter((n) => flags[n] !== undefined).map(String)
+    .concat(extra.length > 0 ? ["sbatch-extra"] : []);
   if (executor === "local" && slurmOnly.length > 0) {
     throw new ExecutionError(`--${slurmOnly[0]} needs --executor slurm`);
   }
