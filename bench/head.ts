@@ -5,7 +5,7 @@
  *
  *   deno task bench:head [--backend auto|all|blas|wasm|cpu] [--gradients all|fused|explicit|autodiff]
  *                        [--repeats 3] [--steps 0] [--profile] [--torch] [--workers 2]
- *                        [--worker-epochs 10]
+ *                        [--torch-threads 1] [--worker-epochs 10]
  *
  * Every repetition times one PyTorch epoch (`/usr/bin/python3 bench/torch_head.py`, when that
  * Python has torch) and then one epoch of each backend × gradient method, interleaved, so that
@@ -69,6 +69,12 @@ const FLAGS = defineFlags([
     default: true,
   },
   {
+    name: "torch-threads",
+    type: "integer",
+    help: "PyTorch's threads, intra-op and BLAS (1: as each training worker here)",
+    default: 1,
+  },
+  {
     name: "workers",
     type: "integer",
     help: "also time N parallel workers against one (0 = skip)",
@@ -125,17 +131,20 @@ async function torchAvailable(): Promise<boolean> {
   }
 }
 
-let torchThreads = 0;
+let torchThreads = "";
 
 /** One PyTorch epoch (extrapolated from `steps` when > 0): wall and CPU seconds per epoch. */
 async function torchEpoch(
   steps: number,
   batchSize: number,
   seed: number,
+  threads: number,
 ): Promise<{ wall: number; cpu: number }> {
   const out = await new Deno.Command(TORCH_PYTHON, {
     args: [
       TORCH_SCRIPT,
+      "--threads",
+      String(threads),
       "--steps",
       String(steps),
       "--batch-size",
@@ -151,7 +160,7 @@ async function torchEpoch(
     throw new Error(`bench/torch_head.py failed: ${new TextDecoder().decode(out.stderr).trim()}`);
   }
   const line = JSON.parse(text.split("\n").at(-1)!);
-  torchThreads = line.threads;
+  torchThreads = `${line.threads} thread(s), BLAS ${line.blasThreads}`;
   return { wall: line.epochSeconds, cpu: line.epochCpuSeconds };
 }
 
@@ -220,7 +229,7 @@ async function main(): Promise<void> {
 
   for (let rep = 1; rep <= repeats; rep++) {
     if (withTorch) {
-      const { wall: s, cpu } = await torchEpoch(stepsFlag, batchSize, seed);
+      const { wall: s, cpu } = await torchEpoch(stepsFlag, batchSize, seed, flags["torch-threads"]);
       torchSeconds.push(s);
       torchCpu.push(cpu);
       console.log(
@@ -260,7 +269,7 @@ async function main(): Promise<void> {
   if (withTorch) {
     console.log(
       `  ${pad("torch (reference)", 20)} ${median(torchSeconds).toFixed(2)} s/epoch  ` +
-        `CPU ${median(torchCpu).toFixed(2)} s/epoch (torch ${torchThreads} thread(s))`,
+        `CPU ${median(torchCpu).toFixed(2)} s/epoch (torch ${torchThreads})`,
     );
   }
   for (const e of entries) {

@@ -8,15 +8,29 @@ AdamW(lr 1e-4, weight decay 1e-4), cross-entropy, batch 16, shuffled, training m
 
 Run with Debian's python3-torch:
   /usr/bin/python3 bench/torch_head.py [--n 4328] [--batch-size 16] [--steps 0] [--epochs 1]
+                                       [--threads 1]
+
+`--threads` sets torch's intra-op threads and the BLAS library's. Debian's torch does its matrix
+products through the system BLAS (`libblas.so.3`, OpenBLAS where it is installed), whose threads
+`torch.set_num_threads` does not control: without `OPENBLAS_NUM_THREADS` it uses every core while
+torch reports one thread.
 """
 import argparse
 import json
 import math
+import os
 import time
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+THREADS_PARSER = argparse.ArgumentParser(add_help=False)
+THREADS_PARSER.add_argument("--threads", type=int, default=1)
+_threads = str(THREADS_PARSER.parse_known_args()[0].threads)
+# Read by OpenBLAS and OpenMP when torch loads them, so set before the import.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ[_name] = _threads
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 
 class Head(nn.Module):
@@ -45,13 +59,14 @@ class Head(nn.Module):
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(parents=[THREADS_PARSER])
     ap.add_argument("--n", type=int, default=4328)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--steps", type=int, default=0, help="steps per timed epoch (0 = all)")
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--seed", type=int, default=42)
     a = ap.parse_args()
+    torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     image, text = torch.randn(a.n, 768), torch.randn(a.n, 768)
     labels = torch.randint(0, 2, (a.n,))
@@ -81,7 +96,9 @@ def main():
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         print(json.dumps({"steps": steps, "seconds": seconds, "epochSeconds": seconds / steps * full,
                           "epochCpuSeconds": cpu / steps * full,
-                          "threads": torch.get_num_threads(), "torch": torch.__version__}),
+                          "threads": torch.get_num_threads(),
+                          "blasThreads": int(os.environ["OPENBLAS_NUM_THREADS"]),
+                          "torch": torch.__version__}),
               flush=True)
 
 
