@@ -146,3 +146,27 @@ Deno.test("blas element-wise kernels equal the cpu ones, broadcasting included",
   assert.deepEqual([...ints.dataSync()], [4, 6]);
   ints.dispose();
 });
+
+Deno.test("the blas backend names OpenBLAS's kernels, which OPENBLAS_CORETYPE overrides", {
+  ignore: reason !== "",
+}, async () => {
+  const kernels = async (env: Record<string, string>) => {
+    const code = 'import { describeBackend } from "./lib/train/mod.ts"; ' +
+      'console.log(describeBackend("blas"));';
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", code],
+      cwd: new URL("..", import.meta.url).pathname,
+      env: { ...env, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    return text.match(/, (\w+) kernels, \d+ threads?\)$/)?.[1];
+  };
+  const chosen = await kernels({});
+  assert.ok(chosen && chosen !== "unknown", `kernels: ${chosen}`);
+  // A dynamic-architecture build (Debian's, Homebrew's) takes the override; others ignore it.
+  const forced = await kernels({ OPENBLAS_CORETYPE: "Sandybridge" });
+  assert.ok(forced === "Sandybridge" || forced === chosen, `forced: ${forced}`);
+});

@@ -106,6 +106,14 @@ Deno.test({
       };
       const first = await runExperiment({ ...spec, tasks: [...spec.tasks] });
       assert.equal(first.results.length, 4);
+      // Each cell records what computed it, as the backend describes itself.
+      const saved: CellResult = JSON.parse(
+        await Deno.readTextFile(`${first.runDir}/cells/memeclip__hate__seed1.json`),
+      );
+      assert.ok(saved.backendDetail?.startsWith(`${saved.backend} (`), String(saved.backendDetail));
+      if (saved.backend === "blas") {
+        assert.match(saved.backendDetail!, /OpenBLAS cblas_sgemm .*, \w+ kernels, 1 thread\)$/);
+      }
       await checkSavedPredictions(first.runDir, first.results, spec.inputs);
 
       // Simulate an interruption: one cell and the final files never got written.

@@ -83,6 +83,7 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
       seed: cell.seed,
       config: cell.config,
       backend: trained.backend,
+      backendDetail: trained.backendDetail,
       numParams: trained.numParams,
       seconds: trained.curves.reduce((s, e) => s + e.seconds, 0),
       curves: trained.curves,

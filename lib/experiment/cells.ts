@@ -35,6 +35,11 @@ export interface CellResult {
   readonly config: MemeSenseConfig;
   /** The backend it trained on. */
   readonly backend: string;
+  /**
+   * The backend's library, kernels and threads (`blas (… OpenBLAS …, Haswell kernels, 1
+   * thread)`); absent in runs from older versions.
+   */
+  readonly backendDetail?: string;
   /** Trainable parameters of the head. */
   readonly numParams: number;
   /** Wall-clock seconds of training and evaluation. */

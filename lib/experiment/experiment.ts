@@ -362,7 +362,7 @@ export async function writeRunOutputs(
     ].join(". "),
     meta: {
       commit: meta.gitCommit,
-      backend: [...new Set(results.map((r) => r.backend))].join(", "),
+      backend: [...new Set(results.map((r) => r.backendDetail ?? r.backend))].join("; "),
       "CLIP model": spec.inputs.modelId,
       "feature store": spec.inputs.featureKey,
       dataset: spec.inputs.dataset.csvPath,

@@ -19,7 +19,13 @@ import {
   readEnvironment,
   SettingError,
 } from "../config/mod.ts";
-import { BLAS_BACKEND, blasThreads, loadOpenBlas, registerBlasBackend } from "./blas_kernels.ts";
+import {
+  BLAS_BACKEND,
+  blasKernels,
+  blasThreads,
+  loadOpenBlas,
+  registerBlasBackend,
+} from "./blas_kernels.ts";
 
 export { BACKEND_NAMES, type BackendName };
 
@@ -58,12 +64,15 @@ export function activeBackend(): BackendName | null {
   return active;
 }
 
-/** A one-line description of a backend for logs (`blas (OpenBLAS …, 2 threads)`). */
+/**
+ * A one-line description of a backend for logs and run records (`blas (OpenBLAS …, Haswell
+ * kernels, 1 thread)`): what decides the bits of its results besides the seed.
+ */
 export function describeBackend(name: BackendName): string {
   switch (name) {
     case "blas":
       return `blas (tfjs cpu backend + OpenBLAS cblas_sgemm via FFI from ${loadOpenBlas()}, ` +
-        `${blasThreads()} thread${blasThreads() === 1 ? "" : "s"})`;
+        `${blasKernels()} kernels, ${blasThreads()} thread${blasThreads() === 1 ? "" : "s"})`;
     case "wasm":
       return "wasm (tfjs-backend-wasm, SIMD, 1 thread)";
     case "cpu":

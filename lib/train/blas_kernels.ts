@@ -38,6 +38,7 @@ const SYMBOLS = {
   },
   openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
   openblas_get_num_threads: { parameters: [], result: "i32", optional: true },
+  openblas_get_corename: { parameters: [], result: "pointer", optional: true },
 } as const;
 
 const ROW_MAJOR = 101;
@@ -126,6 +127,17 @@ export function loadOpenBlas(): string {
 export function setBlasThreads(n: number): void {
   loadOpenBlas();
   library!.symbols.openblas_set_num_threads?.(Math.max(1, Math.floor(n)));
+}
+
+/**
+ * The CPU kernels OpenBLAS chose at load (`Haswell`, `SkylakeX`, `Zen`, …), or `"unknown"` when
+ * the build does not say. Results depend on them (each kernel sums in its own order), and
+ * `OPENBLAS_CORETYPE` in the environment overrides the choice.
+ */
+export function blasKernels(): string {
+  loadOpenBlas();
+  const name = library!.symbols.openblas_get_corename?.();
+  return name ? Deno.UnsafePointerView.getCString(name) : "unknown";
 }
 
 /** The number of OpenBLAS threads, or 1 when the build does not say. */

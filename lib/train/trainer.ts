@@ -36,7 +36,7 @@ import {
 import { Progress, Rng } from "../util/mod.ts";
 import { emptyProfile, FusedStep, type StepProfile } from "./_fused_step.ts";
 import { AdamW } from "./_adamw.ts";
-import { type BackendName, initBackend } from "./backend.ts";
+import { type BackendName, describeBackend, initBackend } from "./backend.ts";
 import { BLAS_BACKEND, blasStats } from "./blas_kernels.ts";
 import { crossEntropyWithGradient } from "./_loss.ts";
 import { predictLogits } from "./predict.ts";
@@ -69,6 +69,8 @@ export interface EpochRecord {
 export interface TrainResult {
   /** The backend the run used. */
   backend: string;
+  /** {@linkcode describeBackend} of it: the library, kernels and threads that computed it. */
+  backendDetail: string;
   /** Per-epoch loss and metrics, for plots. */
   curves: EpochRecord[];
   /** MemeCLIP's protocol: the epoch with the best test AUROC (its way), and its test metrics. */
@@ -449,6 +451,7 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
   const clean = bestEpochIndex(curves.map((r) => r.val.auroc));
   return {
     backend,
+    backendDetail: describeBackend(backend),
     curves,
     reference: { epoch: curves[ref].epoch, test: curves[ref].test },
     clean: { epoch: curves[clean].epoch, val: curves[clean].val, test: curves[clean].test },
