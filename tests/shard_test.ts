@@ -5,9 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { makeConfig } from "../lib/config/mod.ts";
-import { reportRun, runExperiment, sweepVariants } from "../lib/experiment/mod.ts";
+import { reportRun, runExperiment, runStatus, sweepVariants } from "../lib/experiment/mod.ts";
 import { lockRunDir, RunLockedError } from "../lib/experiment/_lock.ts";
 import { shardCells } from "../lib/experiment/_shard.ts";
+import { cellKey } from "../lib/experiment/cells.ts";
+import { experimentCells } from "../lib/experiment/experiment.ts";
 import { parseShard } from "../lib/util/mod.ts";
 import { listing, syntheticInputs, withoutTimings } from "./_runs.ts";
 import { runScript } from "./_script.ts";
@@ -133,6 +135,25 @@ Deno.test({
         ),
       );
       assert.match(status.stdout, new RegExp(`the same command with --resume ${sharded}`));
+
+      // A live shard lock marks its own missing cells running, and only its own.
+      const missing = listing(`${whole.runDir}/cells`)
+        .find((name) => !listing(`${sharded}/cells`).includes(name))!.replace(/\.json$/, "");
+      for (const index of [1, 2]) {
+        const owns = shardCells(experimentCells(spec), { index, count: 2 })
+          .some((cell) => cellKey(cell) === missing);
+        const lock = await lockRunDir(sharded, { index, count: 2 }, () => {});
+        try {
+          const { counts } = await runStatus(sharded);
+          assert.deepEqual(
+            [counts.running, counts.missing],
+            owns ? [1, 0] : [0, 1],
+            `shard ${index}/2`,
+          );
+        } finally {
+          await lock.release();
+        }
+      }
 
       // Two resumes of the run at once: one trains the missing cell, the other is refused.
       const twice = await Promise.allSettled([

@@ -49,7 +49,8 @@ function scopeOf(shard: Shard | undefined): string {
   return shard ? `shard-${shard.index}-of-${shard.count}` : "all";
 }
 
-function parseScope(scope: string): Shard | undefined {
+/** The shard a lock scope names (`shard-K-of-N`); undefined for `all`. */
+export function parseScope(scope: string): Shard | undefined {
   const m = /^shard-(\d+)-of-(\d+)$/.exec(scope);
   return m ? { index: Number(m[1]), count: Number(m[2]) } : undefined;
 }

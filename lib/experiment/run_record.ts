@@ -11,7 +11,7 @@ import { accountingStates, queueStates, readSubmissions, shardLogPath } from "..
 import { type Cell, cellKey } from "./cells.ts";
 import { experimentCells, type ExperimentOutcome, writeRunOutputs } from "./experiment.ts";
 import { prepareInputs } from "./inputs.ts";
-import { listRunLocks, lockRunDir, type RunLock, RunLockedError } from "./_lock.ts";
+import { listRunLocks, lockRunDir, parseScope, type RunLock, RunLockedError } from "./_lock.ts";
 import {
   latestUnfinishedRun,
   loadCellResults,
@@ -176,8 +176,8 @@ export async function runStatus(runDir: string, logLines = 10): Promise<RunStatu
     }
     if (!last) {
       const shardLocked = [...liveScopes].some((scope) => {
-        const m = /^shard-(\d+)-of-(\d+)$/.exec(scope);
-        return scope === "all" || (m && shardOf(i, Number(m[2])) === Number(m[1]));
+        const shard = parseScope(scope);
+        return scope === "all" || (shard && shardOf(i, shard.count) === shard.index);
       });
       statuses.push({ key, state: shardLocked ? "running" : "missing" });
       continue;
