@@ -22,7 +22,7 @@ import {
   TASKS,
 } from "../lib/config/mod.ts";
 import { findPrideMMCsv, loadPrideMM, SPLITS } from "../lib/data/mod.ts";
-import { type ExperimentInputs, parseSeeds } from "../lib/experiment/mod.ts";
+import { type ExperimentInputs, parseSeeds, WORKERS_FLAG } from "../lib/experiment/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
 /** Experiment inputs: PrideMM.csv and pairs it with seeded random features; exits 2 when the CSV is missing. */
@@ -79,7 +79,7 @@ export const BENCH_RUN_FLAGS = defineFlags([
   },
   { name: "seeds", type: "string", default: "3", help: "number of seeds" },
   { name: "epochs", type: "integer", default: 10, help: "epochs per cell" },
-  { name: "workers", type: "integer", help: "parallel workers (default: one per core)" },
+  WORKERS_FLAG,
 ]);
 
 /** What an experiment benchmark runs with, resolved from {@linkcode BENCH_RUN_FLAGS}. */

@@ -131,15 +131,16 @@ async function torchAvailable(): Promise<boolean> {
   }
 }
 
-let torchThreads = "";
-
-/** One PyTorch epoch (extrapolated from `steps` when > 0): wall and CPU seconds per epoch. */
+/**
+ * One PyTorch epoch (extrapolated from `steps` when > 0): wall and CPU seconds per epoch, and
+ * the threads it ran on as the script reports them.
+ */
 async function torchEpoch(
   steps: number,
   batchSize: number,
   seed: number,
   threads: number,
-): Promise<{ wall: number; cpu: number }> {
+): Promise<{ wall: number; cpu: number; threads: string }> {
   const out = await new Deno.Command(TORCH_PYTHON, {
     args: [
       TORCH_SCRIPT,
@@ -160,8 +161,11 @@ async function torchEpoch(
     throw new Error(`bench/torch_head.py failed: ${new TextDecoder().decode(out.stderr).trim()}`);
   }
   const line = JSON.parse(text.split("\n").at(-1)!);
-  torchThreads = `${line.threads} thread(s), BLAS ${line.blasThreads}`;
-  return { wall: line.epochSeconds, cpu: line.epochCpuSeconds };
+  return {
+    wall: line.epochSeconds,
+    cpu: line.epochCpuSeconds,
+    threads: `${line.threads} thread(s), BLAS ${line.blasThreads}`,
+  };
 }
 
 interface Entry {
@@ -226,10 +230,17 @@ async function main(): Promise<void> {
   }
   const torchSeconds: number[] = [];
   const torchCpu: number[] = [];
+  let torchThreads = "";
 
   for (let rep = 1; rep <= repeats; rep++) {
     if (withTorch) {
-      const { wall: s, cpu } = await torchEpoch(stepsFlag, batchSize, seed, flags["torch-threads"]);
+      const { wall: s, cpu, threads } = await torchEpoch(
+        stepsFlag,
+        batchSize,
+        seed,
+        flags["torch-threads"],
+      );
+      torchThreads = threads;
       torchSeconds.push(s);
       torchCpu.push(cpu);
       console.log(

@@ -175,10 +175,11 @@ export async function writeCellResult(runDir: string, result: CellResult): Promi
 /** Reads every finished cell of a run directory (`cells/*.json`), in key order. */
 export async function loadCellResults(runDir: string): Promise<CellResult[]> {
   const out: CellResult[] = [];
+  const dir = runPath(runDir, "cells");
   try {
-    for (const e of Deno.readDirSync(runPath(runDir, "cells"))) {
+    for (const e of Deno.readDirSync(dir)) {
       if (!e.isFile || !e.name.endsWith(".json")) continue;
-      const path = `${runPath(runDir, "cells")}/${e.name}`;
+      const path = `${dir}/${e.name}`;
       try {
         out.push(JSON.parse(await Deno.readTextFile(path)));
       } catch (err) {

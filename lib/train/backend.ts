@@ -70,9 +70,11 @@ export function activeBackend(): BackendName | null {
  */
 export function describeBackend(name: BackendName): string {
   switch (name) {
-    case "blas":
+    case "blas": {
+      const threads = blasThreads();
       return `blas (tfjs cpu backend + OpenBLAS cblas_sgemm via FFI from ${loadOpenBlas()}, ` +
-        `${blasKernels()} kernels, ${blasThreads()} thread${blasThreads() === 1 ? "" : "s"})`;
+        `${blasKernels()} kernels, ${threads} thread${threads === 1 ? "" : "s"})`;
+    }
     case "wasm":
       return "wasm (tfjs-backend-wasm, SIMD, 1 thread)";
     case "cpu":
