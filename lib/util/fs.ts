@@ -6,27 +6,6 @@
 import { dirname } from "node:path";
 import { readEnvironment, SettingError } from "../config/mod.ts";
 
-/**
- * Writes `data` to `path` atomically: to a temporary file in the same directory, then rename.
- * A reader (or a killed writer) never sees a half-written file.
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-}
-
-/** Writes `value` as pretty JSON, atomically. */
-export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
-}
-
 /** Whether `path` exists (file or directory). */
 export async function exists(path: string): Promise<boolean> {
   try {

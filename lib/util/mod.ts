@@ -1,5 +1,5 @@
 /**
- * Small shared utilities: atomic writes, hashing, cache paths, progress lines, seeded RNG, the
+ * Small shared utilities: atomic writes (the one file-writing layer, with injectable faults), hashing, cache paths, progress lines, seeded RNG, the
  * safetensors codec and cluster shards.
  *
  * ```ts
@@ -12,15 +12,20 @@
  *
  * @module
  */
+export { assertWritableDir, cacheDir, exists, REPO_ROOT, sha256Hex } from "./fs.ts";
 export {
-  assertWritableDir,
-  cacheDir,
-  exists,
-  REPO_ROOT,
-  sha256Hex,
+  ensureDir,
+  errnoOf,
+  FileWriteError,
+  injectWriteFaults,
+  isWriteFault,
+  WRITE_FAULT_CAUSES,
+  type WriteFaultCause,
+  type WriteFaultHook,
   writeFileAtomic,
   writeJsonAtomic,
-} from "./fs.ts";
+  type WriteOptions,
+} from "./write.ts";
 export { formatDuration, Progress, type ProgressOptions } from "./progress.ts";
 export { Rng } from "./rng.ts";
 export {
