@@ -30,6 +30,7 @@ import {
   prepareFromFlags,
   printOutcome,
   resumeFromFlags,
+  resumeHelp,
   scriptFlags,
   sweepVariants,
   type Variant,
@@ -58,8 +59,13 @@ const OWN_FLAGS = defineFlags([
 const FLAGS = scriptFlags([...OWN_FLAGS, ...CLUSTER_FLAGS]);
 
 if (import.meta.main) {
-  const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task ablate [flags]");
-  await resumeFromFlags(flags, flags.name ?? `ablate-${flags.mode}`);
+  const flags = parseFlagsOrExit(
+    Deno.args,
+    FLAGS,
+    "deno task ablate [flags]",
+    () => resumeHelp(FLAGS),
+  );
+  await resumeFromFlags(flags, flags.name ?? `ablate-${flags.mode}`, FLAGS, Deno.args);
   await exitOnUsageError(async () => {
     const settings = resolveRunSettings(flags);
     const config = settings.config;

@@ -23,15 +23,19 @@ import {
   describeResume,
   type ExperimentOutcome,
   type ExperimentSpec,
+  givenFlagNames,
   listRuns,
   loadRunPredictions,
   parseSeeds,
   predictionsCsv,
   prepareInputs,
   printOutcome,
+  readRunRecord,
   REFERENCE_VARIANT,
   resolveResume,
+  restoreRecordedFlags,
   RESULTS_ROOT,
+  resumeHelp,
   runExperiment,
   runPath,
   sweepVariants,
@@ -63,11 +67,31 @@ const FLAGS = defineFlags([
 ]);
 
 if (import.meta.main) {
-  const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task demo [flags]");
+  const flags = parseFlagsOrExit(
+    Deno.args,
+    FLAGS,
+    "deno task demo [flags]",
+    () => resumeHelp(FLAGS),
+  );
   await exitOnUsageError(async () => {
     const t0 = performance.now();
     if (flags.resume !== undefined && flags.resume !== "latest") {
       throw new SettingError("--resume", flags.resume, "latest (the demo resumes its latest runs)");
+    }
+    if (flags.resume !== undefined) {
+      // The demo's settings are those its newest run recorded; flags given must agree.
+      const newest = (await listRuns(flags.out)).find((r) =>
+        r.meta.name === "demo" || r.meta.name === "demo-ablate"
+      );
+      if (newest) {
+        restoreRecordedFlags(
+          flags,
+          newest.dir,
+          await readRunRecord(newest.dir),
+          givenFlagNames(Deno.args, FLAGS),
+          FLAGS,
+        );
+      }
     }
     // The demo runs the tiny model offline unless --model names another: it ignores
     // MEMESENSE_CLIP_MODEL, which usually names the full-size model of real runs.

@@ -27,6 +27,7 @@ import {
   printOutcome,
   REFERENCE_VARIANT,
   resumeFromFlags,
+  resumeHelp,
   scriptFlags,
 } from "../lib/experiment/mod.ts";
 import { assertWritableDir } from "../lib/util/mod.ts";
@@ -67,8 +68,13 @@ const OWN_FLAGS = defineFlags([
 const FLAGS = scriptFlags([...OWN_FLAGS, ...CLUSTER_FLAGS]);
 
 if (import.meta.main) {
-  const flags = parseFlagsOrExit(Deno.args, FLAGS, "deno task reproduce [flags]");
-  await resumeFromFlags(flags, flags.name ?? "reproduce");
+  const flags = parseFlagsOrExit(
+    Deno.args,
+    FLAGS,
+    "deno task reproduce [flags]",
+    () => resumeHelp(FLAGS),
+  );
+  await resumeFromFlags(flags, flags.name ?? "reproduce", FLAGS, Deno.args);
   await exitOnUsageError(async () => {
     const settings = resolveRunSettings(flags);
     const execution = executionFromFlags(flags);

@@ -143,7 +143,15 @@ Deno.test({
       // Resuming with other settings is refused: old and new cells would not compare.
       await assert.rejects(
         runExperiment({ ...spec, tasks: [...spec.tasks], seeds: [1, 2, 3], resume: first.runDir }),
-        /cannot resume .*: it was started with other seeds/,
+        (e: Error) => {
+          assert.equal(e.name, "ResumeError");
+          assert.equal(
+            e.message,
+            `cannot resume ${first.runDir}: seeds is [1,2] in its config.json but [1,2,3] here; ` +
+              "resume with the run's settings, or start a new run",
+          );
+          return true;
+        },
       );
 
       // A new run never writes into an earlier one.

@@ -6,6 +6,9 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG, makeConfig } from "../lib/config/mod.ts";
 import { describeResume, resolveResume, ResumeError } from "../lib/experiment/mod.ts";
+import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
+import { exists } from "../lib/util/mod.ts";
+import { listing, withoutTimings } from "./_runs.ts";
 import { runScript } from "./_script.ts";
 
 /** A run directory as a run leaves it: `config.json`, and `metrics.json` once finished. */
@@ -129,4 +132,80 @@ Deno.test("reproduce --resume: nothing to resume or a contradicting flag is one 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "reproduce --resume <dir> needs no other flag; a given flag must match the record",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "memesense-resume-flags-" });
+    try {
+      const memes = await ensureSyntheticMemes();
+      const env = { MEMESENSE_PRIDEMM_CSV: "", MEMESENSE_CLIP_MODEL: "" };
+      const start = await runScript("reproduce", [
+        "--data",
+        memes.csvPath,
+        "--model",
+        "tiny",
+        "--offline",
+        "--tasks",
+        "hate",
+        "--seeds",
+        "1,2",
+        "--epochs",
+        "1",
+        "--baselines",
+        "false",
+        "--no-gallery",
+        "--name",
+        "x",
+        "--out",
+        root,
+        "--workers",
+        "1",
+      ], env);
+      assert.equal(start.code, 0, start.stderr);
+      const [dir] = listing(root).map((n) => `${root}/${n}`);
+      const lost = `${dir}/cells/memeclip__hate__seed2.json`;
+      const before = withoutTimings(await Deno.readTextFile(lost));
+      await Deno.remove(lost);
+      await Deno.remove(`${dir}/metrics.json`);
+
+      // A flag of the record with another value: one line naming it and both values, exit 2.
+      const clash = await runScript("reproduce", ["--resume", dir, "--epochs", "2"], env);
+      assert.equal(clash.code, 2, clash.stderr);
+      assert.equal(
+        clash.stderr,
+        `error: --epochs 2 differs from the 1 that ${dir} was started with (its config.json); ` +
+          "leave --epochs out to resume with the run's, or start a new run\n",
+      );
+      const seeds = await runScript("reproduce", ["--resume", dir, "--seeds", "3"], env);
+      assert.equal(seeds.code, 2);
+      assert.match(seeds.stderr, /^error: --seeds 3 differs from the 1,2 that /);
+      assert.ok(!(await exists(lost)), "a refused resume trains nothing");
+
+      // The documented resume: the run's directory and nothing else (a flag that may differ,
+      // and one equal to the record, are accepted).
+      const resumed = await runScript(
+        "reproduce",
+        ["--resume", dir, "--workers", "1", "--tasks", "hate"],
+        env,
+      );
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.match(
+        resumed.stderr,
+        new RegExp(`^resuming ${dir} \\(x, started .*\\): 1 of 2 cells`),
+      );
+      assert.equal(withoutTimings(await Deno.readTextFile(lost)), before);
+      assert.ok(await exists(`${dir}/metrics.json`));
+      assert.deepEqual(listing(root), [dir.slice(root.length + 1)], "no new run folder");
+
+      const help = await runScript("reproduce", ["--help"], env);
+      assert.match(help.stdout, /With --resume, every setting comes from the run's config\.json/);
+      assert.match(help.stdout, /--workers, --executor, --shard/);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
 });

@@ -68,7 +68,7 @@ export {
   type EnvReader,
   readEnvironment,
 } from "./env.ts";
-export { ConfigError, SettingError, UsageError } from "./errors.ts";
+export { ConfigError, SettingError, show, UsageError } from "./errors.ts";
 export {
   clipModelSetting,
   deviceSetting,

@@ -39,6 +39,7 @@ import {
   loadCellResults,
   readRunConfig,
   readRunRecord,
+  ResumeError,
   RUN_FILES,
   runPath,
   writeRunFile,
@@ -429,18 +430,49 @@ async function resolveRunDir(spec: ExperimentSpec): Promise<string> {
 
 /**
  * A run resumes only with the settings it started with: the same config, tasks, seeds, variants,
- * CLIP model, feature store and dataset. Otherwise finished and new cells would not compare.
+ * CLIP model, feature store and dataset. Otherwise finished and new cells would not compare: a
+ * {@linkcode ResumeError} names the first setting that differs, with both values.
  */
 async function checkResumable(runDir: string, meta: Record<string, unknown>): Promise<void> {
   const saved = await readRunConfig(runDir);
-  const fields = ["config", "tasks", "seeds", "variants", "clipModel", "featureStore", "dataset"];
-  const differ = fields.filter((f) => JSON.stringify(saved[f]) !== JSON.stringify(meta[f]));
-  if (differ.length > 0) {
-    throw new Error(
-      `cannot resume ${runDir}: it was started with other ${differ.join(", ")} ` +
-        "(see its config.json); start a new run instead",
+  const hints: Record<string, string> = {
+    featureStore: " (the data, images or CLIP model changed since it started)",
+    dataset: " (the annotations changed since it started)",
+  };
+  for (const field of RESUMED_FIELDS) {
+    const [path, was, now] = firstDifference(saved[field], meta[field], field) ?? [];
+    if (path === undefined) continue;
+    throw new ResumeError(
+      `cannot resume ${runDir}: ${path} is ${was} in its config.json but ${now} here` +
+        `${hints[field] ?? ""}; resume with the run's settings, or start a new run`,
     );
   }
+}
+
+/** The settings a resumed run must share with its record. */
+const RESUMED_FIELDS = [
+  "config",
+  "tasks",
+  "seeds",
+  "variants",
+  "clipModel",
+  "featureStore",
+  "dataset",
+] as const;
+
+/** The first leaf where two JSON values differ: its path and both values as JSON. */
+function firstDifference(a: unknown, b: unknown, path: string): [string, string, string] | null {
+  const isObject = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (isObject(a) && isObject(b)) {
+    const ra = a as Record<string, unknown>, rb = b as Record<string, unknown>;
+    for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)])) {
+      const d = firstDifference(ra[k], rb[k], `${path}.${k}`);
+      if (d) return d;
+    }
+    return null;
+  }
+  const ja = JSON.stringify(a) ?? "(absent)", jb = JSON.stringify(b) ?? "(absent)";
+  return ja === jb ? null : [path, ja, jb];
 }
 
 /**

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import type { MemeSenseConfig, TaskName } from "../config/mod.ts";
+import { type MemeSenseConfig, type TaskName, UsageError } from "../config/mod.ts";
 import { REPO_ROOT, writeFileAtomic, writeJsonAtomic } from "../util/mod.ts";
 import type { CellResult } from "./cells.ts";
 import type { Variant } from "./variants.ts";
@@ -239,6 +239,15 @@ export class RunRecordError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "RunRecordError";
+  }
+}
+
+/** A bad `--resume` (exit status 2): nothing to resume, or a setting that contradicts the run. */
+export class ResumeError extends UsageError {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ResumeError";
   }
 }
 

@@ -16,6 +16,7 @@ import {
   latestUnfinishedRun,
   loadCellResults,
   readRunRecord,
+  ResumeError,
   runFinished,
   type RunRecord,
   RunRecordError,
@@ -222,15 +223,6 @@ export async function runStatus(runDir: string, logLines = 10): Promise<RunStatu
       }`
     ),
   };
-}
-
-/** A bad `--resume` (exit status 2): nothing to resume, or a flag that contradicts the run. */
-export class ResumeError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ResumeError";
-  }
 }
 
 /** The run `--resume` continues, with the inputs restored from its record. */
