@@ -10,7 +10,6 @@
  */
 import {
   defineFlags,
-  exitOnUsageError,
   makeConfig,
   parseFlagsOrExit,
   resolveRunSettings,
@@ -22,7 +21,6 @@ import {
   DEFAULT_RATIOS,
   executeExperiment,
   executionFromFlags,
-  explainSetupError,
   gridVariants,
   NAMED_ABLATIONS,
   parseSeeds,
@@ -31,6 +29,7 @@ import {
   printOutcome,
   resumeFromFlags,
   resumeHelp,
+  runMain,
   scriptFlags,
   sweepVariants,
   type Variant,
@@ -66,7 +65,7 @@ if (import.meta.main) {
     () => resumeHelp(FLAGS),
   );
   await resumeFromFlags(flags, flags.name ?? `ablate-${flags.mode}`, FLAGS, Deno.args);
-  await exitOnUsageError(async () => {
+  await runMain(async () => {
     const settings = resolveRunSettings(flags);
     const config = settings.config;
     const execution = executionFromFlags(flags);
@@ -97,7 +96,7 @@ if (import.meta.main) {
     const tasks = parseTasks(flags.tasks);
     const seeds = parseSeeds(flags.seeds, config.train.seed);
     if (!flags.resume) await assertWritableDir(flags.out, "--out");
-    const inputs = await prepareFromFlags(flags, settings).catch(explainSetupError);
+    const inputs = await prepareFromFlags(flags, settings);
     console.error(
       `${variants.length} variants × ${tasks.length} task(s) × ${seeds.length} seed(s)`,
     );
@@ -117,6 +116,7 @@ if (import.meta.main) {
         gallery: !flags["no-gallery"],
         backend: settings.backend,
         workers: settings.workers,
+        script: "ablate",
         extra: { flags },
       },
       execution,

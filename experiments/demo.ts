@@ -11,7 +11,6 @@
 import {
   CONFIG_FLAGS,
   defineFlags,
-  exitOnUsageError,
   makeConfig,
   parseFlagsOrExit,
   readEnvironment,
@@ -25,9 +24,7 @@ import {
   type ExperimentSpec,
   givenFlagNames,
   listRuns,
-  loadRunPredictions,
   parseSeeds,
-  predictionsCsv,
   prepareInputs,
   printOutcome,
   readRunRecord,
@@ -37,12 +34,13 @@ import {
   RESULTS_ROOT,
   resumeHelp,
   runExperiment,
+  runMain,
   runPath,
   sweepVariants,
   WORKERS_FLAG,
 } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
-import { assertWritableDir, formatDuration, writeFileAtomic } from "../lib/util/mod.ts";
+import { assertWritableDir, formatDuration } from "../lib/util/mod.ts";
 
 const FLAGS = defineFlags([
   { name: "count", type: "integer", default: 480, help: "synthetic memes to generate" },
@@ -73,7 +71,7 @@ if (import.meta.main) {
     "deno task demo [flags]",
     () => resumeHelp(FLAGS),
   );
-  await exitOnUsageError(async () => {
+  await runMain(async () => {
     const t0 = performance.now();
     if (flags.resume !== undefined && flags.resume !== "latest") {
       throw new SettingError("--resume", flags.resume, "latest (the demo resumes its latest runs)");
@@ -119,6 +117,7 @@ if (import.meta.main) {
       outRoot: flags.out,
       backend: settings.backend,
       workers: settings.workers,
+      script: "demo",
       extra: { flags, demo: true },
     };
     const reproduce = await runDemoPart(flags.out, flags.resume !== undefined, {
@@ -133,6 +132,8 @@ if (import.meta.main) {
       compareWithPaper: true,
       baselines: true,
       saveHeads: true,
+      // Per-meme predictions of every cell, exported as `deno task predictions` does.
+      predictionsCsv: true,
     });
     if (reproduce) printOutcome(reproduce);
     if (flags.ablation) {
@@ -149,9 +150,7 @@ if (import.meta.main) {
       if (ablation) printOutcome(ablation);
     }
     if (reproduce) {
-      // Per-meme predictions of every cell, exported as `deno task predictions` does.
       const csv = runPath(reproduce.runDir, "predictionsCsv");
-      await writeFileAtomic(csv, predictionsCsv(await loadRunPredictions(reproduce.runDir)));
       console.log(
         `\nper-meme predictions of every cell: ${csv} (deno task predictions <run> --csv ` +
           "out.csv); compare the same cells of two runs: deno task compare <run A> <run B>",

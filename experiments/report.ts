@@ -8,7 +8,7 @@
  * @module
  */
 import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
-import { printOutcome, reportRun } from "../lib/experiment/mod.ts";
+import { printOutcome, reportRun, runMain } from "../lib/experiment/mod.ts";
 
 const FLAGS = defineFlags([{ name: "help", type: "boolean", help: "show this help" }]);
 const USAGE = "deno task report <run-dir>";
@@ -20,11 +20,8 @@ if (import.meta.main) {
     console.error(`give exactly one run directory\n\nusage: ${USAGE}`);
     Deno.exit(2);
   }
-  try {
+  await runMain(async () => {
     const outcome = await reportRun(positional[0]);
     printOutcome({ ...outcome, trained: 0, pending: 0 });
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    Deno.exit(1);
-  }
+  });
 }

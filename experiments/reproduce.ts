@@ -8,18 +8,12 @@
  *
  * @module
  */
-import {
-  defineFlags,
-  exitOnUsageError,
-  parseFlagsOrExit,
-  resolveRunSettings,
-} from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit, resolveRunSettings } from "../lib/config/mod.ts";
 import {
   checkPartialData,
   CLUSTER_FLAGS,
   executeExperiment,
   executionFromFlags,
-  explainSetupError,
   notComparableReason,
   parseSeeds,
   parseTasks,
@@ -28,6 +22,7 @@ import {
   REFERENCE_VARIANT,
   resumeFromFlags,
   resumeHelp,
+  runMain,
   scriptFlags,
 } from "../lib/experiment/mod.ts";
 import { assertWritableDir } from "../lib/util/mod.ts";
@@ -75,18 +70,14 @@ if (import.meta.main) {
     () => resumeHelp(FLAGS),
   );
   await resumeFromFlags(flags, flags.name ?? "reproduce", FLAGS, Deno.args);
-  await exitOnUsageError(async () => {
+  await runMain(async () => {
     const settings = resolveRunSettings(flags);
     const execution = executionFromFlags(flags);
     const tasks = parseTasks(flags.tasks);
     const seeds = parseSeeds(flags.seeds, settings.config.train.seed);
     if (!flags.resume) await assertWritableDir(flags.out, "--out");
-    const inputs = await prepareFromFlags(flags, settings).catch(explainSetupError);
-    try {
-      checkPartialData(inputs, flags["allow-missing"] === true);
-    } catch (e) {
-      explainSetupError(e);
-    }
+    const inputs = await prepareFromFlags(flags, settings);
+    checkPartialData(inputs, flags["allow-missing"] === true);
     const notComparable = notComparableReason(inputs);
     const outcome = await executeExperiment(
       {
@@ -107,6 +98,7 @@ if (import.meta.main) {
         compareWithPaper: true,
         baselines: flags.baselines,
         saveHeads: true,
+        script: "reproduce",
         extra: { flags, protocolColumns: flags.protocol },
       },
       execution,

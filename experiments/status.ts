@@ -9,7 +9,7 @@
  */
 import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { readSubmissions } from "../lib/cluster/mod.ts";
-import { runStatus } from "../lib/experiment/mod.ts";
+import { runMain, type RunStatus, runStatus } from "../lib/experiment/mod.ts";
 
 const FLAGS = defineFlags([
   { name: "cells", type: "boolean", default: false, help: "list every cell with its state" },
@@ -34,18 +34,24 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   const runDir = positional[0];
-  let status;
-  try {
-    status = await runStatus(runDir, flags.lines);
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    Deno.exit(1);
-  }
+  await runMain(async () => {
+    const status = await runStatus(runDir, flags.lines);
+    await printStatus(status, flags.cells);
+  });
+}
+
+async function printStatus(status: RunStatus, cells: boolean): Promise<void> {
+  const runDir = status.runDir;
   const c = status.counts;
   console.log(`${status.runDir} (${status.name}): ${c.finished}/${status.total} cells finished`);
+  const outputs = status.reported
+    ? "written"
+    : status.outputProblems.length > 0
+    ? `damaged (${status.outputProblems.join("; ")})`
+    : "not written yet";
   console.log(
-    `  running ${c.running}, queued ${c.queued}, failed ${c.failed}, missing ${c.missing}; ` +
-      `tables and report ${status.reported ? "written" : "not written yet"}`,
+    `  running ${c.running}, queued ${c.queued}, failed ${c.failed}, missing ${c.missing}, ` +
+      `damaged ${c.damaged}; tables and report ${outputs}`,
   );
   for (const w of status.workers) console.log(`  working: ${w}`);
   const submissions = await readSubmissions(runDir);
@@ -60,8 +66,10 @@ if (import.meta.main) {
   if (submissions.length > 0 && status.jobSource === "none") {
     console.log("  (squeue not available here: job states unknown)");
   }
-  if (flags.cells) {
-    for (const cell of status.cells) {
+  for (const cell of status.cells) {
+    if (cell.state === "damaged") {
+      console.log(`  damaged  ${cell.key}: ${cell.problems?.join("; ")}`);
+    } else if (cells) {
       console.log(
         `  ${cell.state.padEnd(8)} ${cell.key}${cell.shard ? ` (shard ${cell.shard})` : ""}`,
       );
@@ -74,10 +82,12 @@ if (import.meta.main) {
     );
     for (const line of log.tail) console.log(`  | ${line}`);
   }
-  if (c.failed + c.missing > 0) {
+  if (c.failed + c.missing + c.damaged > 0) {
     console.log(
-      "\nto run the missing cells: the same command with --resume " + runDir +
+      `\nto train the missing and damaged cells: ${status.resumeCommand}` +
         (submissions.length > 0 ? " (with --executor slurm: only those shards are submitted)" : ""),
     );
+  } else if (!status.reported && c.running + c.queued === 0) {
+    console.log(`\nto write the tables and report: deno task report ${runDir}`);
   }
 }

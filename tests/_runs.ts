@@ -33,7 +33,12 @@ export function listing(dir: string): string[] {
   }
 }
 
-/** A cell file without its wall-clock timings (`seconds`, `evalSeconds`, …), which no two runs share. */
+/**
+ * A cell file without its wall-clock timings (`seconds`, `evalSeconds`, …), which no two runs
+ * share, nor its checksum, which covers them.
+ */
 export function withoutTimings(text: string): string {
-  return JSON.stringify(JSON.parse(text, (k, v) => (/^seconds$|Seconds$/.test(k) ? undefined : v)));
+  return JSON.stringify(
+    JSON.parse(text, (k, v) => (/^seconds$|Seconds$|^checksum$/.test(k) ? undefined : v)),
+  );
 }

@@ -47,10 +47,10 @@ Deno.test("--resume latest: the newest unfinished run of the name, with its data
     const older = await fakeRun(root, "20260101-100000", "reproduce");
     await fakeRun(root, "20260102-100000", "reproduce", { finished: true });
     await fakeRun(root, "20260103-100000", "ablate-grid");
-    // One of its two cells finished.
+    // One of its two cells finished (a record that owns no files).
     await Deno.writeTextFile(
       `${older}/cells/memeclip__hate__seed1.json`,
-      '{"key":"memeclip__hate__seed1"}',
+      '{"key":"memeclip__hate__seed1","files":[]}',
     );
     const target = await resolveResume("latest", { outRoot: root, name: "reproduce" }, {});
     assert.equal(target.runDir, older);

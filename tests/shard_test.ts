@@ -118,13 +118,18 @@ Deno.test({
 
       // With a cell missing, report refuses and names the count.
       await Deno.remove(`${sharded}/cells/${listing(`${sharded}/cells`)[0]}`);
-      await assert.rejects(reportRun(sharded, () => {}), /1 of 4 cells have not finished/);
+      await assert.rejects(
+        reportRun(sharded, () => {}),
+        new RegExp(
+          `1 of 4 cells have not finished .*; to train them: deno task reproduce --resume ${sharded}`,
+        ),
+      );
       const status = await runScript("status", [sharded, "--cells"]);
       assert.equal(status.code, 0, status.stderr);
       assert.match(status.stdout, /: 3\/4 cells finished\n/);
       assert.match(
         status.stdout,
-        /running 0, queued 0, failed 0, missing 1; tables and report written/,
+        /running 0, queued 0, failed 0, missing 1, damaged 0; tables and report damaged \(cells\/.*\.json: missing \(the tables count that cell\)\)/,
       );
       assert.match(
         status.stdout,
@@ -134,7 +139,12 @@ Deno.test({
           }`,
         ),
       );
-      assert.match(status.stdout, new RegExp(`the same command with --resume ${sharded}`));
+      assert.match(
+        status.stdout,
+        new RegExp(
+          `to train the missing and damaged cells: deno task reproduce --resume ${sharded}`,
+        ),
+      );
 
       // A live shard lock marks its own missing cells running, and only its own.
       const missing = listing(`${whole.runDir}/cells`)

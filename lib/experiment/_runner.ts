@@ -1,8 +1,11 @@
 /**
- * Runs the cells of an experiment: skips cells already finished in the run directory (resume),
- * trains the rest — in parallel workers, one per core, when there are several — and writes each
- * result (`cells/<key>.json`) and its per-meme predictions (`predictions/<key>.safetensors`)
- * atomically as soon as it is done, so an interrupted run loses at most the cells in flight.
+ * Runs the cells of an experiment: skips cells already complete in the run directory (resume),
+ * trains the rest — in parallel workers, one per core, when there are several — and, as soon as
+ * a cell is done, writes the files it owns (its per-meme predictions, and whatever `ownFiles`
+ * writes: the head of the cell that saves it), verifies them, and last writes its record
+ * (`cells/<key>.json`) with their sizes and checksums — so an interrupted run, or one whose disk
+ * filled up, loses at most the cells in flight, and never marks one finished that lacks a file.
+ * A cell whose record or files are missing, cut short or altered is trained again.
  *
  * @module
  */
@@ -10,8 +13,11 @@ import { type TaskName, TASKS } from "../config/mod.ts";
 import { type BackendName, trainMany, type TrainResult } from "../train/mod.ts";
 import { Progress } from "../util/mod.ts";
 import { type Cell, cellKey, type CellResult } from "./cells.ts";
-import { writeCellPredictions } from "./predictions.ts";
-import { loadCellResults, runPath, writeCellResult } from "./run_dir.ts";
+import { encodeCellPredictions } from "./predictions.ts";
+import { predictionsFile, runPath } from "./run_dir.ts";
+import { ownedFile, writeOwnedFile } from "./_seal.ts";
+import { checkCells, writeCellResult } from "./run_integrity.ts";
+import { ensureDir } from "../util/mod.ts";
 import type { TaskData } from "./task_data.ts";
 
 /** Options for {@linkcode runCells}. */
@@ -28,24 +34,36 @@ export interface RunCellsOptions {
   readonly workers?: number;
   /** Training backend (default: the best available). */
   readonly backend?: BackendName | "auto";
-  /** Called once per finished cell with the trained result (e.g. to save its head). */
-  readonly onResult?: (
-    cell: Cell,
-    result: CellResult,
-    trained: TrainResult,
-  ) => Promise<void> | void;
+  /**
+   * Called once per trained cell, before its record is written, to write the other files the
+   * cell owns (its head); returns their paths relative to the run directory, which the record
+   * lists with their sizes and checksums.
+   */
+  readonly ownFiles?: (cell: Cell, trained: TrainResult) => Promise<readonly string[]>;
   /** Progress output; `null` for silence. */
   readonly log?: ((line: string) => void) | null;
 }
 
 /** Runs the pending cells and returns every cell's result (earlier ones included), in key order. */
 export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
-  await Deno.mkdir(runPath(opts.runDir, "cells"), { recursive: true });
-  const finished = await loadCellResults(opts.runDir);
-  const done = new Set(finished.map((r) => r.key));
-  const pending = opts.cells.filter((c) => !done.has(cellKey(c)));
+  await ensureDir(runPath(opts.runDir, "cells"));
   const log = opts.log === undefined ? (s: string) => console.error(s) : opts.log;
-  if (finished.length > 0) log?.(`resuming: ${done.size} cells finished, ${pending.length} to run`);
+  const wanted = new Set(opts.cells.map(cellKey));
+  const checks = (await checkCells(opts.runDir)).filter((c) => wanted.has(c.key));
+  const finished = checks.flatMap((c) => (c.condition === "complete" ? [c.result!] : []));
+  const done = new Set(finished.map((r) => r.key));
+  for (const c of checks.filter((c) => c.condition !== "complete")) {
+    log?.(`${c.key} is incomplete (${c.problems.join("; ")}): training it again`);
+  }
+  const pending = opts.cells.filter((c) => !done.has(cellKey(c)));
+  if (checks.length > 0) {
+    log?.(
+      pending.length === 0
+        ? `resuming: all ${done.size} cells finished, nothing to train`
+        : `resuming: ${done.size} cells finished, ${pending.length} to run`,
+    );
+  }
+  if (pending.length === 0) return finished.sort((a, b) => a.key.localeCompare(b.key));
   const progress = new Progress({
     label: "cells",
     total: opts.cells.length,
@@ -91,8 +109,9 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
       clean: trained.clean,
       excluded: data.excluded,
     };
-    // Predictions first: the cell file marks the cell finished, so it never lacks them.
-    await writeCellPredictions(opts.runDir, {
+    // The files the cell owns first, each verified; its record last, since the record marks
+    // the cell finished and lists the files with their sizes and checksums.
+    const bytes = encodeCellPredictions({
       key: result.key,
       variant: cell.variant,
       task: cell.task,
@@ -105,8 +124,11 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
       },
       logits: trained.logits,
     });
-    await writeCellResult(opts.runDir, result);
-    await opts.onResult?.(cell, result, trained);
+    const files = [await writeOwnedFile(opts.runDir, predictionsFile(result.key), bytes)];
+    for (const path of (await opts.ownFiles?.(cell, trained)) ?? []) {
+      files.push(await ownedFile(opts.runDir, path));
+    }
+    await writeCellResult(opts.runDir, result, files);
     results.push(result);
     progress.tick();
   };

@@ -10,7 +10,13 @@ import { makeConfig, type MemeSenseConfig, type TaskName, TASKS } from "../confi
 import { BOOTSTRAP_REPLICATES, evaluateLogits } from "../metrics/mod.ts";
 import { writeReport } from "../report/mod.ts";
 import type { BackendName, TrainResult } from "../train/mod.ts";
-import { assertWritableDir, formatDuration, REPO_ROOT } from "../util/mod.ts";
+import {
+  assertWritableDir,
+  ensureDir,
+  FileWriteError,
+  formatDuration,
+  REPO_ROOT,
+} from "../util/mod.ts";
 import { compareWithPaper, type ComparisonRow, summarise, type SummaryRow } from "./aggregate.ts";
 import { notComparableReason, usageLine } from "./partial.ts";
 import {
@@ -27,16 +33,16 @@ import { loadPaperResults } from "./paper.ts";
 import { buildExperimentReport } from "./_report.ts";
 import { lockRunDir } from "./_lock.ts";
 import { analyseRun } from "./_error_analysis.ts";
-import { loadRunPredictions } from "./predictions.ts";
+import { loadRunPredictions, predictionsCsv } from "./predictions.ts";
 import { runCells } from "./_runner.ts";
 import { formatShard, type Shard } from "../util/mod.ts";
 import { shardCells } from "./_shard.ts";
 import {
   claimAggregation,
   createRunDir,
-  headDir,
+  headFolder,
   latestUnfinishedRun,
-  loadCellResults,
+  predictionsFile,
   readRunConfig,
   readRunRecord,
   ResumeError,
@@ -44,6 +50,8 @@ import {
   runPath,
   writeRunFile,
 } from "./run_dir.ts";
+import { type OwnedFile, ownedFile, writeSealedJson } from "./_seal.ts";
+import { checkCells, resumeCommand, RunIntegrityError } from "./run_integrity.ts";
 import {
   baselineTable,
   comparisonTable,
@@ -91,6 +99,13 @@ export interface ExperimentSpec {
   readonly bootstrap?: { readonly replicates?: number; readonly seed?: number };
   /** Put the gallery of confident errors (meme thumbnails and texts) in the report (default true). */
   readonly gallery?: boolean;
+  /** Also write every cell's per-meme predictions as `predictions.csv` (the demo). */
+  readonly predictionsCsv?: boolean;
+  /**
+   * The script that runs it (`reproduce`, `ablate`, `demo`): recorded, and named in the command
+   * that resumes or repairs the run.
+   */
+  readonly script?: string;
   /** Anything else to record in `config.json` (flags as given). */
   readonly extra?: Record<string, unknown>;
   /** Progress output (default: stderr). */
@@ -183,6 +198,7 @@ export async function openRun(spec: ExperimentSpec): Promise<{ runDir: string; c
   if (spec.resume) await assertWritableDir(runDir, "--resume");
   const meta = {
     name: spec.name,
+    script: spec.script ?? "reproduce",
     title: spec.title,
     createdAt: new Date().toISOString(),
     gitCommit: await gitCommit(),
@@ -198,6 +214,7 @@ export async function openRun(spec: ExperimentSpec): Promise<{ runDir: string; c
     compareWithPaper: spec.compareWithPaper ?? false,
     baselines: spec.baselines ?? false,
     saveHeads: spec.saveHeads ?? false,
+    predictionsCsv: spec.predictionsCsv ?? false,
     gallery: spec.gallery ?? true,
     excludedWithoutImage: spec.inputs.missingImages,
     bootstrap: {
@@ -206,8 +223,16 @@ export async function openRun(spec: ExperimentSpec): Promise<{ runDir: string; c
     },
     ...spec.extra,
   };
-  if (!spec.resume) await writeRunFile(runDir, RUN_FILES.config, meta);
-  else await checkResumable(runDir, meta);
+  if (spec.resume) await checkResumable(runDir, meta);
+  else {
+    try {
+      await writeSealedJson(runPath(runDir, "config"), meta);
+    } catch (e) {
+      // A folder without its record is no run: leave nothing behind.
+      await Deno.remove(runDir, { recursive: true }).catch(() => {});
+      throw e;
+    }
+  }
   return { runDir, cells };
 }
 
@@ -241,20 +266,23 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
       workers: spec.workers,
       backend: spec.backend,
       log,
-      onResult: async (cell: Cell, _result: CellResult, result: TrainResult) => {
+      ownFiles: async (cell: Cell, result: TrainResult) => {
         trained++;
-        if (!spec.saveHeads || cell.variant !== main || cell.seed !== spec.seeds[0]) return;
-        await saveTrainedHead(headDir(runDir, cell.task), cell, result, spec.inputs);
+        if (!spec.saveHeads || cell.variant !== main || cell.seed !== spec.seeds[0]) return [];
+        return await saveTrainedHead(runDir, cell, result, spec.inputs);
       },
     });
+  } catch (e) {
+    throw withRunRemedy(e, runDir, spec);
   } finally {
     await lock.release();
   }
   const cellSeconds = (performance.now() - tCells) / 1000;
   // Other shards may have finished cells meanwhile: the directory is the record.
-  const results = await loadCellResults(runDir);
-  const finished = new Set(results.map((r) => r.key));
-  const pending = cells.filter((c) => !finished.has(cellKey(c))).length;
+  const wanted = new Set(cells.map(cellKey));
+  const checks = (await checkCells(runDir)).filter((c) => wanted.has(c.key));
+  const results = checks.flatMap((c) => (c.condition === "complete" ? [c.result!] : []));
+  const pending = cells.length - results.length;
   const seconds = () => (performance.now() - t0) / 1000;
   const progress = { shard: spec.shard, trained, pending };
   // Once every cell is in, the tables are written — by one process when several shards see
@@ -270,7 +298,10 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
     const timings = { cells: cellSeconds, baselines: 0, outputs: 0 };
     return { runDir, results, ...none, seconds: seconds(), ...progress, timings };
   }
-  const outputs = await writeRunOutputs({ spec, runDir, results, seconds: seconds() });
+  const outputs = await writeRunOutputs({ spec, runDir, results, seconds: seconds() })
+    .catch((e) => {
+      throw withRunRemedy(e, runDir, spec);
+    });
   const timings = { ...outputs.timings, cells: cellSeconds };
   return { ...outputs, seconds: seconds(), ...progress, timings };
 }
@@ -288,6 +319,7 @@ export interface RunOutputsInput {
     | "compareWithPaper"
     | "baselines"
     | "gallery"
+    | "predictionsCsv"
   >;
   /** The run directory. */
   readonly runDir: string;
@@ -308,6 +340,8 @@ export async function writeRunOutputs(
   const { spec, runDir, results, seconds } = input;
   const tBaselines = performance.now();
   const meta = await readRunRecord(runDir);
+  // Every output, so that metrics.json, written last, can vouch for each.
+  const written: string[] = [];
   const main = spec.variants[0]?.name ?? REFERENCE_VARIANT.name;
   const baselines: BaselineResult[] = [];
   if (spec.baselines) {
@@ -316,6 +350,7 @@ export async function writeRunOutputs(
       baselines.push(...runBaselines(data, spec.inputs, task));
     }
     await writeRunFile(runDir, RUN_FILES.baselines, baselines);
+    written.push(RUN_FILES.baselines);
   }
   const tOutputs = performance.now();
   const summary = summarise(results);
@@ -326,6 +361,18 @@ export async function writeRunOutputs(
     replicates: meta.bootstrap?.replicates,
     seed: meta.bootstrap?.seed,
   });
+  if (uncertainty.missing.length > 0) {
+    // Every table counts the same seeds: a cell without its predictions stops the tables.
+    const files = uncertainty.missing.map(predictionsFile);
+    throw new RunIntegrityError(
+      `${runDir}: ${files.join(", ")} ${files.length === 1 ? "is" : "are"} missing, so the ` +
+        `tables would count fewer seeds for ${files.length === 1 ? "that cell" : "those cells"}` +
+        `; to train ${files.length === 1 ? "it" : "them"} again: ${resumeCommand(runDir, meta)}`,
+      files,
+    );
+  }
+  const keys = new Set(results.map((r) => r.key));
+  const predictions = (await loadRunPredictions(runDir)).filter((p) => keys.has(p.key));
   const paper = await loadPaperResults();
   // Generated memes or the tiny model never stand beside the paper's numbers; partial data
   // does only with consent (checked before training) and with its counts on every table.
@@ -348,9 +395,10 @@ export async function writeRunOutputs(
     RUN_FILES.curves,
     results.map((r) => ({ key: r.key, curves: r.curves })),
   );
+  written.push(RUN_FILES.table, RUN_FILES.metricsCsv, RUN_FILES.curves);
   const excluded = Object.entries(spec.inputs.missingImages).filter(([, n]) => n > 0);
   const analysis = await analyseRun(
-    await loadRunPredictions(runDir, { variant: main }),
+    predictions.filter((p) => p.variant === main),
     spec.inputs.dataset,
     main,
     { gallery: spec.gallery ?? true },
@@ -384,8 +432,16 @@ export async function writeRunOutputs(
       : undefined,
   });
   await writeReport(runPath(runDir, "report"), report);
-  // metrics.json last: its presence marks the run as finished.
-  await writeRunFile(runDir, RUN_FILES.metrics, {
+  written.push(RUN_FILES.report);
+  if (spec.predictionsCsv) {
+    // Per-meme predictions of every cell, as `deno task predictions` exports them.
+    await writeRunFile(runDir, RUN_FILES.predictionsCsv, predictionsCsv(predictions));
+    written.push(RUN_FILES.predictionsCsv);
+  }
+  const outputs: OwnedFile[] = [];
+  for (const path of written) outputs.push(await ownedFile(runDir, path));
+  // metrics.json last: intact, with every output as written, it marks the run as finished.
+  await writeSealedJson(runPath(runDir, "metrics"), {
     summary,
     comparison,
     baselines,
@@ -397,6 +453,7 @@ export async function writeRunOutputs(
       seconds: r.seconds,
     })),
     wallSeconds: seconds,
+    outputs,
   });
   const timings = {
     cells: 0,
@@ -505,14 +562,21 @@ export function runBaselines(
   ];
 }
 
+/**
+ * Saves a cell's clean-protocol head into `heads/<task>/` and reads it back (a head that does
+ * not load is a failed write); returns the files, relative to the run directory, for the cell's
+ * record.
+ */
 async function saveTrainedHead(
-  dir: string,
+  runDir: string,
   cell: Cell,
   trained: TrainResult,
   inputs: ExperimentInputs,
-): Promise<void> {
-  const { saveHead } = await import("../model/mod.ts");
-  await Deno.mkdir(dir, { recursive: true });
+): Promise<string[]> {
+  const { loadHead, saveHead } = await import("../model/mod.ts");
+  const folder = headFolder(cell.task);
+  const dir = `${runDir}/${folder}`;
+  await ensureDir(dir);
   await saveHead(dir, trained.heads.clean, {
     config: cell.config,
     task: cell.task,
@@ -520,6 +584,28 @@ async function saveTrainedHead(
     clipModel: inputs.modelId,
     featureStoreKey: inputs.featureKey,
   });
+  try {
+    await loadHead(dir);
+  } catch {
+    throw new FileWriteError(`${dir}/head.safetensors`, "EIO");
+  }
+  return [`${folder}/head.safetensors`, `${folder}/head.json`];
+}
+
+/**
+ * A failed write during a run, with what to do: free the space (or fix the disk), then resume
+ * the run, which trains only the cells that are not complete.
+ */
+function withRunRemedy(e: unknown, runDir: string, spec: Pick<ExperimentSpec, "name" | "script">) {
+  if (!(e instanceof FileWriteError)) return e;
+  const fix = e.code === "ENOSPC" || e.code === "EDQUOT"
+    ? "free space on that disk"
+    : "fix the disk";
+  return e.withRemedy(
+    `nothing unfinished was marked complete; ${fix}, then continue: ${
+      resumeCommand(runDir, { name: spec.name, script: spec.script })
+    }`,
+  );
 }
 
 /** The short commit of the repository, `-dirty` when tracked files have local changes. */

@@ -89,8 +89,9 @@ export {
 } from "./run_record.ts";
 export {
   cellPath,
+  checkOutputs,
   listRuns,
-  loadCellResults,
+  type OutputsCheck,
   readRunConfig,
   readRunRecord,
   RESULTS_ROOT,
@@ -101,6 +102,17 @@ export {
   runPath,
   type RunRecord,
 } from "./run_dir.ts";
+export {
+  type CellCheck,
+  type CellCondition,
+  checkCells,
+  loadCellResults,
+  type OwnedFile,
+  resumeCommand,
+  RunIntegrityError,
+  type StoredCell,
+} from "./run_integrity.ts";
+export { EXIT, EXIT_CODES, type ExitCode, exitCodeOf, runMain } from "./exit.ts";
 export {
   type FeatureSample,
   loadNotebookContext,

@@ -24,8 +24,8 @@
  * @module
  */
 import { type MemeSenseConfig, type TaskName, UsageError } from "../config/mod.ts";
-import { REPO_ROOT, writeFileAtomic, writeJsonAtomic } from "../util/mod.ts";
-import type { CellResult } from "./cells.ts";
+import { ensureDir, REPO_ROOT, writeFileAtomic } from "../util/mod.ts";
+import { openSealedJson, type OwnedFile, ownedFileProblem } from "./_seal.ts";
 import type { Variant } from "./variants.ts";
 
 /** Default results root. */
@@ -76,14 +76,24 @@ export function cellPath(runDir: string, key: string): string {
   return `${runDir}/${RUN_FILES.cells}/${key}.json`;
 }
 
-/** `predictions/<key>.safetensors`: a finished cell's per-meme logits. */
-export function predictionsPath(runDir: string, key: string): string {
-  return `${runDir}/${RUN_FILES.predictions}/${key}.safetensors`;
+/** `predictions/<key>.safetensors`, relative to the run directory: a cell's per-meme logits. */
+export function predictionsFile(key: string): string {
+  return `${RUN_FILES.predictions}/${key}.safetensors`;
 }
 
-/** `heads/<task>/`: the saved head of a task. */
+/** `<runDir>/predictions/<key>.safetensors`: a finished cell's per-meme logits. */
+export function predictionsPath(runDir: string, key: string): string {
+  return `${runDir}/${predictionsFile(key)}`;
+}
+
+/** `heads/<task>`, relative to the run directory: the saved head of a task. */
+export function headFolder(task: string): string {
+  return `${RUN_FILES.heads}/${task}`;
+}
+
+/** `<runDir>/heads/<task>/`: the saved head of a task. */
 export function headDir(runDir: string, task: string): string {
-  return `${runDir}/${RUN_FILES.heads}/${task}`;
+  return `${runDir}/${headFolder(task)}`;
 }
 
 /** `locks/<scope>.lock`: the lock of a process training `scope` (`all`, `shard-K-of-N`). */
@@ -124,7 +134,7 @@ export async function createRunDir(
         "letters, digits, '.', '_' and '-'",
     );
   }
-  await Deno.mkdir(resultsRoot, { recursive: true });
+  await ensureDir(resultsRoot);
   const base = `${resultsRoot.replace(/\/+$/, "")}/${runTimestamp(options.now)}-${name}`;
   for (let attempt = 1; attempt <= 1000; attempt++) {
     const dir = attempt === 1 ? base : `${base}-${attempt}`;
@@ -154,7 +164,7 @@ export async function writeRunFile(
     throw new Error(`writeRunFile: "${file}" must be a relative path inside the run folder`);
   }
   if (parts.length > 1) {
-    await Deno.mkdir(`${dir}/${parts.slice(0, -1).join("/")}`, { recursive: true });
+    await ensureDir(`${dir}/${parts.slice(0, -1).join("/")}`);
   }
   const path = `${dir}/${file}`;
   const data = typeof content === "string" || content instanceof Uint8Array
@@ -162,34 +172,6 @@ export async function writeRunFile(
     : JSON.stringify(content, null, 2) + "\n";
   await writeFileAtomic(path, data);
   return path;
-}
-
-/** Writes a finished cell's result to `cells/<key>.json`, atomically; returns the path. */
-export async function writeCellResult(runDir: string, result: CellResult): Promise<string> {
-  await Deno.mkdir(runPath(runDir, "cells"), { recursive: true });
-  const path = cellPath(runDir, result.key);
-  await writeJsonAtomic(path, result);
-  return path;
-}
-
-/** Reads every finished cell of a run directory (`cells/*.json`), in key order. */
-export async function loadCellResults(runDir: string): Promise<CellResult[]> {
-  const out: CellResult[] = [];
-  const dir = runPath(runDir, "cells");
-  try {
-    for (const e of Deno.readDirSync(dir)) {
-      if (!e.isFile || !e.name.endsWith(".json")) continue;
-      const path = `${dir}/${e.name}`;
-      try {
-        out.push(JSON.parse(await Deno.readTextFile(path)));
-      } catch (err) {
-        throw new Error(`${path}: unreadable cell result (${(err as Error).message})`);
-      }
-    }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  return out.sort((a, b) => a.key.localeCompare(b.key));
 }
 
 /** The settings a run directory's `config.json` records. */
@@ -257,17 +239,22 @@ export class ResumeError extends UsageError {
  */
 export async function readRunConfig(runDir: string): Promise<Record<string, unknown>> {
   const path = runPath(runDir, "config");
+  const lost = "the run's settings are lost with it: restore the file from a copy, or start a " +
+    "new run";
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch {
-    throw new RunRecordError(`${runDir} is not a run directory (no readable config.json)`);
+    const cells = await Deno.stat(runPath(runDir, "cells")).then(() => true, () => false);
+    throw new RunRecordError(
+      cells
+        ? `${path} is missing; ${lost}`
+        : `${runDir} is not a run directory (no readable config.json)`,
+    );
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new RunRecordError(`${path}: not JSON (${(e as Error).message})`);
-  }
+  const opened = await openSealedJson(text);
+  if (!opened.value) throw new RunRecordError(`${path} is damaged: ${opened.problem}; ${lost}`);
+  return opened.value;
 }
 
 /**
@@ -286,14 +273,72 @@ export async function readRunRecord(runDir: string): Promise<RunRecord> {
   return { ...record, title: record.title ?? record.name, images: record.images ?? null };
 }
 
-/** Whether the run has finished: its `metrics.json`, written last, exists. */
+/**
+ * Whether the run has finished: its `metrics.json`, written last, is intact and every output it
+ * lists has its recorded size (see {@linkcode checkOutputs} for the full check).
+ */
 export async function runFinished(runDir: string): Promise<boolean> {
+  return (await checkOutputs(runDir, false)).complete;
+}
+
+/** The outputs `metrics.json` vouches for: present and as written, or what is wrong. */
+export interface OutputsCheck {
+  /** `metrics.json` is there, intact, and every output it lists is as written. */
+  readonly complete: boolean;
+  /** Each problem as `<path relative to the run>: <what is wrong>` (none: not written yet). */
+  readonly problems: readonly string[];
+  /** Whether `metrics.json` exists at all (the tables were written once). */
+  readonly written: boolean;
+}
+
+/**
+ * Checks the run's outputs: `metrics.json` (sealed), then each output it lists, and that the
+ * record of each cell its tables count is still there. With `hash` false the outputs' sizes are
+ * compared, not their checksums (for listings of many runs).
+ */
+export async function checkOutputs(runDir: string, hash = true): Promise<OutputsCheck> {
+  let text: string;
   try {
-    await Deno.stat(runPath(runDir, "metrics"));
-    return true;
-  } catch {
-    return false;
+    text = await Deno.readTextFile(runPath(runDir, "metrics"));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { complete: false, written: false, problems: [] };
+    return {
+      complete: false,
+      written: true,
+      problems: [`${RUN_FILES.metrics}: unreadable (${(e as Error).message})`],
+    };
   }
+  const opened = await openSealedJson(text);
+  if (!opened.value) {
+    return {
+      complete: false,
+      written: true,
+      problems: [`${RUN_FILES.metrics}: ${opened.problem}`],
+    };
+  }
+  const outputs = (opened.value.outputs ?? []) as OwnedFile[];
+  const problems: string[] = [];
+  for (const f of outputs) {
+    let problem: string | null;
+    if (hash) problem = await ownedFileProblem(runDir, f);
+    else {
+      const st = await Deno.stat(`${runDir}/${f.path}`).catch(() => null);
+      problem = !st
+        ? "missing"
+        : st.size !== f.size
+        ? `${st.size} bytes, expected ${f.size}`
+        : null;
+    }
+    if (problem) problems.push(`${f.path}: ${problem}`);
+  }
+  // The tables count these cells: each must still have its record.
+  for (const cell of (opened.value.cells ?? []) as { key?: string }[]) {
+    if (typeof cell?.key !== "string") continue;
+    if (!(await Deno.stat(cellPath(runDir, cell.key)).then(() => true, () => false))) {
+      problems.push(`${RUN_FILES.cells}/${cell.key}.json: missing (the tables count that cell)`);
+    }
+  }
+  return { complete: problems.length === 0, written: true, problems };
 }
 
 /** A run directory found on disk. */
@@ -351,10 +396,10 @@ export async function latestUnfinishedRun(root: string, name: string): Promise<s
  * `locks/aggregated` wins; others get false. `deno task report` does not need the claim.
  */
 export async function claimAggregation(runDir: string): Promise<boolean> {
-  await Deno.mkdir(runPath(runDir, "locks"), { recursive: true });
+  await ensureDir(runPath(runDir, "locks"));
   try {
-    await Deno.writeTextFile(runPath(runDir, "aggregated"), `${Deno.pid}@${Deno.hostname()}\n`, {
-      createNew: true,
+    await writeFileAtomic(runPath(runDir, "aggregated"), `${Deno.pid}@${Deno.hostname()}\n`, {
+      exclusive: true,
     });
     return true;
   } catch (e) {

@@ -13,14 +13,20 @@ import { experimentCells, type ExperimentOutcome, writeRunOutputs } from "./expe
 import { prepareInputs } from "./inputs.ts";
 import { listRunLocks, lockRunDir, parseScope, type RunLock, RunLockedError } from "./_lock.ts";
 import {
+  cellPath,
+  checkOutputs,
   latestUnfinishedRun,
-  loadCellResults,
   readRunRecord,
   ResumeError,
-  runFinished,
   type RunRecord,
   RunRecordError,
 } from "./run_dir.ts";
+import {
+  checkCells,
+  incompleteCellsError,
+  resumeCommand,
+  RunIntegrityError,
+} from "./run_integrity.ts";
 import { cellsInKeyOrder, shardOf } from "./_shard.ts";
 
 /** The cells a run's record describes. */
@@ -35,8 +41,9 @@ export function recordCells(record: RunRecord): Cell[] {
 
 /**
  * Writes a run's tables and report from its finished cells, exactly as the run itself would
- * once its last cell is in. Refuses while cells are missing (naming how many and pointing to
- * `deno task status`) or while a process still trains in the directory.
+ * once its last cell is in. Refuses, with a {@linkcode RunIntegrityError} naming the files and
+ * the command that trains them again, while cells are missing or incomplete (a file they own
+ * missing, cut short or altered); and while a process still trains in the directory.
  */
 export async function reportRun(
   runDir: string,
@@ -47,16 +54,22 @@ export async function reportRun(
   const cells = recordCells(record);
   const lock = await lockWhenFree(runDir, log);
   try {
-    const results = await loadCellResults(runDir);
-    const done = new Set(results.map((r) => r.key));
+    const wanted = new Set(cells.map(cellKey));
+    const checks = (await checkCells(runDir)).filter((c) => wanted.has(c.key));
+    const command = resumeCommand(runDir, record);
+    const bad = checks.filter((c) => c.condition !== "complete");
+    if (bad.length > 0) throw incompleteCellsError(runDir, bad, cells.length, command);
+    const done = new Set(checks.map((c) => c.key));
     const missing = cells.filter((c) => !done.has(cellKey(c)));
     if (missing.length > 0) {
-      throw new RunRecordError(
+      throw new RunIntegrityError(
         `${runDir}: ${missing.length} of ${cells.length} cells have not finished ` +
           `(${missing.slice(0, 3).map(cellKey).join(", ")}${missing.length > 3 ? ", …" : ""}); ` +
-          `see deno task status ${runDir}`,
+          `to train them: ${command} (deno task status ${runDir} says where each stands)`,
+        missing.map((c) => cellPath("", cellKey(c)).slice(1)),
       );
     }
+    const results = checks.map((c) => c.result!);
     const inputs = await prepareInputs({
       csv: record.dataset.csv,
       images: record.images ?? `${dirname(record.dataset.csv)}/Images`,
@@ -72,11 +85,10 @@ export async function reportRun(
           `data and model it names now give ${inputs.featureKey}; the report would not match`,
       );
     }
-    const wanted = new Set(cells.map(cellKey));
     return await writeRunOutputs({
       spec: { ...record, inputs },
       runDir,
-      results: results.filter((r) => wanted.has(r.key)),
+      results,
       seconds: (performance.now() - t0) / 1000,
     });
   } finally {
@@ -102,8 +114,11 @@ async function lockWhenFree(runDir: string, log: (line: string) => void): Promis
   }
 }
 
-/** Where a cell stands. */
-export type CellState = "finished" | "running" | "queued" | "failed" | "missing";
+/**
+ * Where a cell stands: `damaged` is a cell whose record exists but which is not complete (a file
+ * it owns missing, cut short or altered); `--resume` trains it again.
+ */
+export type CellState = "finished" | "running" | "queued" | "failed" | "missing" | "damaged";
 
 /** One cell's status. */
 export interface CellStatus {
@@ -115,6 +130,8 @@ export interface CellStatus {
   readonly shard?: number;
   /** The log of the Slurm task that ran (or runs) the cell. */
   readonly log?: string;
+  /** What is wrong with a damaged cell's files, each as `<path>: <what>`. */
+  readonly problems?: readonly string[];
 }
 
 /** A run directory's status. */
@@ -129,8 +146,12 @@ export interface RunStatus {
   readonly cells: readonly CellStatus[];
   /** Cells per state. */
   readonly counts: Readonly<Record<CellState, number>>;
-  /** Tables and report written (`metrics.json` present). */
+  /** Tables and report written and intact (`metrics.json` and every output it lists). */
   readonly reported: boolean;
+  /** What is wrong with the tables and report, each as `<path>: <what>` (empty when intact). */
+  readonly outputProblems: readonly string[];
+  /** The command that trains the missing and damaged cells and writes the tables. */
+  readonly resumeCommand: string;
   /** Slurm job states by id (`<array>_<task>`, report job), from squeue or sacct. */
   readonly jobs: ReadonlyMap<string, string>;
   /** Where the job states came from. */
@@ -158,7 +179,11 @@ async function tail(path: string, lines: number): Promise<string[]> {
 export async function runStatus(runDir: string, logLines = 10): Promise<RunStatus> {
   const record = await readRunRecord(runDir);
   const cells = cellsInKeyOrder(recordCells(record));
-  const done = new Set((await loadCellResults(runDir)).map((r) => r.key));
+  const checks = await checkCells(runDir);
+  const done = new Set(checks.filter((c) => c.condition === "complete").map((c) => c.key));
+  const damaged = new Map(
+    checks.filter((c) => c.condition !== "complete").map((c) => [c.key, c.problems]),
+  );
   const submissions = await readSubmissions(runDir);
   const last = submissions.at(-1);
   const jobIds = submissions.flatMap((s) => [s.arrayJob, s.reportJob]);
@@ -173,6 +198,10 @@ export async function runStatus(runDir: string, logLines = 10): Promise<RunStatu
     const key = cellKey(cell);
     if (done.has(key)) {
       statuses.push({ key, state: "finished" });
+      continue;
+    }
+    if (damaged.has(key) && !liveScopes.size) {
+      statuses.push({ key, state: "damaged", problems: damaged.get(key) });
       continue;
     }
     if (!last) {
@@ -204,16 +233,18 @@ export async function runStatus(runDir: string, logLines = 10): Promise<RunStatu
       failedLogs.set(shard, { path: log, tail: await tail(log, logLines) });
     }
   }
-  const counts = { finished: 0, running: 0, queued: 0, failed: 0, missing: 0 };
+  const counts = { finished: 0, running: 0, queued: 0, failed: 0, missing: 0, damaged: 0 };
   for (const s of statuses) counts[s.state]++;
-  const reported = await runFinished(runDir);
+  const outputs = await checkOutputs(runDir);
   return {
     runDir,
     name: record.name,
     total: cells.length,
     cells: statuses,
     counts,
-    reported,
+    reported: outputs.complete,
+    outputProblems: outputs.problems,
+    resumeCommand: resumeCommand(runDir, record),
     jobs,
     jobSource: queued === null ? "none" : accounted ? "squeue+sacct" : "squeue",
     failedLogs,
@@ -281,7 +312,8 @@ export async function resolveResume(
   differs("data", given.data, data, true);
   differs("images", given.images, images, true);
   differs("model", given.model, model, false);
-  const done = new Set((await loadCellResults(runDir)).map((r) => r.key));
+  const checks = await checkCells(runDir);
+  const done = new Set(checks.filter((c) => c.condition === "complete").map((c) => c.key));
   const cells = recordCells(record);
   return {
     runDir,

@@ -25,7 +25,8 @@ import {
   openRun,
   runExperiment,
 } from "./experiment.ts";
-import { createRunDir, loadCellResults, RUN_FILES } from "./run_dir.ts";
+import { createRunDir, RUN_FILES } from "./run_dir.ts";
+import { checkCells } from "./run_integrity.ts";
 import { parseShard, type Shard, ShardError } from "../util/mod.ts";
 import { cellsInKeyOrder, shardOf } from "./_shard.ts";
 import {
@@ -131,7 +132,9 @@ export async function submitExperiment(spec: SubmitExperimentSpec): Promise<Subm
     );
   }
   const ordered = cellsInKeyOrder(cells);
-  const done = new Set((await loadCellResults(runDir)).map((r) => r.key));
+  const done = new Set(
+    (await checkCells(runDir)).filter((c) => c.condition === "complete").map((c) => c.key),
+  );
   const count = earlier[0]?.count ??
     Math.max(1, Math.min(spec.shards ?? ordered.length, ordered.length, MAX_ARRAY_TASKS));
   const pendingShards = new Set<number>();

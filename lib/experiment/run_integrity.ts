@@ -1,0 +1,206 @@
+/**
+ * Run-directory integrity: a cell is finished only when every file it owns is written and
+ * verified — its per-meme predictions, for the cell that saves it its task's head, and last its
+ * record `cells/<key>.json`, which holds each owned file's size and SHA-256 and a checksum of
+ * itself. The run's tables are finished only when `metrics.json`, written last, holds the size
+ * and SHA-256 of every output and a checksum of itself.
+ *
+ * Everything that reads a run checks this first: `--resume` trains every cell that is not
+ * complete again, `deno task status` counts it as damaged, and `deno task report` (and every
+ * reader of the cells) refuses with a {@linkcode RunIntegrityError} that names the files, what
+ * is wrong with each, and the command that repairs them — so no table is ever made from part of
+ * a run's seeds.
+ *
+ * @module
+ */
+import { cellKey, type CellResult } from "./cells.ts";
+import { readCellPredictions } from "./predictions.ts";
+import { cellPath, predictionsPath, RUN_FILES, runPath } from "./run_dir.ts";
+import {
+  openSealedJson,
+  type OwnedFile,
+  ownedFileProblem,
+  SEAL,
+  writeSealedJson,
+} from "./_seal.ts";
+import { ensureDir } from "../util/mod.ts";
+
+export type { OwnedFile };
+
+/** A cell's record as stored: its result, the files it owns, and the record's own checksum. */
+export interface StoredCell extends CellResult {
+  /** The files the cell owns (absent in runs from older versions). */
+  readonly files?: readonly OwnedFile[];
+}
+
+/**
+ * Thrown when a run's cells or tables are incomplete or damaged; the message names the files,
+ * what is wrong with each and the command that repairs them (exit status 4).
+ */
+export class RunIntegrityError extends Error {
+  /** Creates the error; `files` are the paths at fault. */
+  constructor(message: string, readonly files: readonly string[] = []) {
+    super(message);
+    this.name = "RunIntegrityError";
+  }
+}
+
+/** Writes a finished cell's record — result and owned files, sealed — to `cells/<key>.json`. */
+export async function writeCellResult(
+  runDir: string,
+  result: CellResult,
+  files: readonly OwnedFile[] = [],
+): Promise<string> {
+  await ensureDir(runPath(runDir, "cells"));
+  const path = cellPath(runDir, result.key);
+  await writeSealedJson(path, { ...result, files } as unknown as Record<string, unknown>);
+  return path;
+}
+
+/** Whether a cell is finished (every file it owns as written) or must be trained again. */
+export type CellCondition = "complete" | "damaged";
+
+/** One cell record found in a run directory, checked. */
+export interface CellCheck {
+  /** The cell's key (from its record's file name). */
+  readonly key: string;
+  /** Complete, or damaged (to train again). */
+  readonly condition: CellCondition;
+  /** The result, when the record itself is intact. */
+  readonly result: CellResult | null;
+  /** Each problem as `<path relative to the run>: <what is wrong>`. */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Checks every cell record of a run directory (`cells/*.json`), in key order: the record's
+ * checksum, then each file it owns (size and SHA-256). A record from an older version, which
+ * lists no files, is complete when its predictions file reads.
+ */
+export async function checkCells(runDir: string): Promise<CellCheck[]> {
+  const dir = runPath(runDir, "cells");
+  const names: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.isFile && e.name.endsWith(".json")) names.push(e.name);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  const out: CellCheck[] = [];
+  for (const name of names.sort()) {
+    const key = name.slice(0, -".json".length);
+    const rel = `${RUN_FILES.cells}/${name}`;
+    let text: string;
+    try {
+      text = await Deno.readTextFile(`${dir}/${name}`);
+    } catch (e) {
+      out.push(damaged(key, [`${rel}: unreadable (${(e as Error).message})`]));
+      continue;
+    }
+    const opened = await openSealedJson(text);
+    if (!opened.value) {
+      out.push(damaged(key, [`${rel}: ${opened.problem}`]));
+      continue;
+    }
+    const stored = opened.value as unknown as StoredCell;
+    if (typeof stored.key !== "string" || stored.key !== key) {
+      out.push(damaged(key, [`${rel}: its key is ${JSON.stringify(stored.key)}, not "${key}"`]));
+      continue;
+    }
+    const problems: string[] = [];
+    if (stored.files) {
+      for (const f of stored.files) {
+        const problem = await ownedFileProblem(runDir, f);
+        if (problem) problems.push(`${f.path}: ${problem}`);
+      }
+    } else {
+      // An older record: its predictions must at least read.
+      try {
+        await readCellPredictions(predictionsPath(runDir, key));
+      } catch (e) {
+        problems.push(`${RUN_FILES.predictions}/${key}.safetensors: ${(e as Error).message}`);
+      }
+    }
+    const { files: _, [SEAL]: __, ...result } = stored as StoredCell & { checksum?: string };
+    out.push(
+      problems.length > 0
+        ? { key, condition: "damaged", result: result as CellResult, problems }
+        : { key, condition: "complete", result: result as CellResult, problems },
+    );
+  }
+  return out;
+}
+
+function damaged(key: string, problems: string[]): CellCheck {
+  return { key, condition: "damaged", result: null, problems };
+}
+
+/**
+ * The command that repairs a run: `deno task <script> --resume <run-dir>` (the demo:
+ * `deno task demo --resume latest`). The script is the one the run recorded, else the one its
+ * name suggests.
+ */
+export function resumeCommand(
+  runDir: string,
+  record: { readonly name?: unknown; readonly script?: unknown } = {},
+): string {
+  const name = typeof record.name === "string" ? record.name : "";
+  const script = typeof record.script === "string"
+    ? record.script
+    : name.startsWith("ablate")
+    ? "ablate"
+    : name.startsWith("demo")
+    ? "demo"
+    : "reproduce";
+  return script === "demo"
+    ? "deno task demo --resume latest"
+    : `deno task ${script} --resume ${runDir}`;
+}
+
+/**
+ * The error for cells that are not complete: the files and what is wrong with each (the first
+ * few), and the command that trains those cells again.
+ */
+export function incompleteCellsError(
+  runDir: string,
+  bad: readonly CellCheck[],
+  total: number,
+  command: string,
+): RunIntegrityError {
+  const problems = bad.flatMap((c) => c.problems);
+  const shown = problems.slice(0, 3).join("; ") + (problems.length > 3 ? "; …" : "");
+  return new RunIntegrityError(
+    `${runDir}: ${bad.length} of ${total} cells ${
+      bad.length === 1 ? "is" : "are"
+    } incomplete — ${shown}; to train ${bad.length === 1 ? "it" : "them"} again: ${command}`,
+    problems.map((p) => p.slice(0, p.indexOf(": "))),
+  );
+}
+
+/**
+ * The results of every complete cell of a run directory, in key order. Throws a
+ * {@linkcode RunIntegrityError} naming the files and the resume command when a cell record or a
+ * file it owns is missing, cut short or altered: a reader never gets part of a run's seeds.
+ */
+export async function loadCellResults(runDir: string): Promise<CellResult[]> {
+  const checks = await checkCells(runDir);
+  const bad = checks.filter((c) => c.condition !== "complete");
+  if (bad.length > 0) {
+    let record: Record<string, unknown> = {};
+    try {
+      record = JSON.parse(await Deno.readTextFile(runPath(runDir, "config")));
+    } catch { /* the command is still the script's */ }
+    throw incompleteCellsError(runDir, bad, checks.length, resumeCommand(runDir, record));
+  }
+  return checks.map((c) => c.result!);
+}
+
+/** The key of each cell of `cells` that is not among the complete `checks`. */
+export function pendingKeys(
+  cells: readonly { variant: string; task: string; seed: number }[],
+  checks: readonly CellCheck[],
+): string[] {
+  const done = new Set(checks.filter((c) => c.condition === "complete").map((c) => c.key));
+  return cells.map((c) => cellKey(c as Parameters<typeof cellKey>[0])).filter((k) => !done.has(k));
+}

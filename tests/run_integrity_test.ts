@@ -1,0 +1,214 @@
+/**
+ * A cell is finished only when every file it owns — its predictions, the head it saves, and last
+ * its record, which lists them with sizes and checksums — is written and verified: a write that
+ * fails (a full disk, an I/O error) marks nothing complete, says which file and what to run, and
+ * `--resume` writes what is missing.
+ */
+import assert from "node:assert/strict";
+import { makeConfig } from "../lib/config/mod.ts";
+import { checkCells, REFERENCE_VARIANT, runExperiment, runStatus } from "../lib/experiment/mod.ts";
+import { runFinished } from "../lib/experiment/run_dir.ts";
+import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
+import { FileWriteError, injectWriteFaults } from "../lib/util/mod.ts";
+import { listing, syntheticInputs } from "./_runs.ts";
+import { runScript } from "./_script.ts";
+
+const spec = async (out: string) => ({
+  name: "owned",
+  title: "owned files",
+  tasks: ["hate", "stance"] as ("hate" | "stance")[],
+  seeds: [1, 2],
+  variants: [REFERENCE_VARIANT],
+  baseConfig: makeConfig({ clip: { model: "tiny" }, train: { epochs: 1 } }),
+  inputs: await syntheticInputs(),
+  outRoot: out,
+  workers: 1,
+  saveHeads: true,
+  bootstrap: { replicates: 50 },
+  log: () => {},
+});
+
+Deno.test({
+  name:
+    "a full disk while a head is saved: the cell is not complete, the error names the file, resume repairs",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const out = await Deno.makeTempDir({ prefix: "memesense-owned-" });
+    try {
+      const s = await spec(out);
+      const restore = injectWriteFaults((path) =>
+        path.endsWith("/heads/hate/head.safetensors") ? "ENOSPC" : null
+      );
+      let runDir = "";
+      try {
+        await assert.rejects(runExperiment(s), (e: Error) => {
+          assert.ok(e instanceof FileWriteError, String(e));
+          runDir = e.path.slice(0, e.path.indexOf("/heads/"));
+          assert.equal(
+            e.message,
+            `cannot write ${runDir}/heads/hate/head.safetensors: no space left on device ` +
+              "(ENOSPC); nothing unfinished was marked complete; free space on that disk, then " +
+              `continue: deno task reproduce --resume ${runDir}`,
+          );
+          return true;
+        });
+      } finally {
+        restore();
+      }
+      // The cell that owns the head has no record; every other cell is complete with its files.
+      const checks = await checkCells(runDir);
+      assert.deepEqual(checks.map((c) => [c.key, c.condition]), [
+        ["memeclip__hate__seed2", "complete"],
+        ["memeclip__stance__seed1", "complete"],
+        ["memeclip__stance__seed2", "complete"],
+      ]);
+      assert.deepEqual(listing(`${runDir}/heads/hate`), [], "no partial or temporary head");
+      assert.equal(await runFinished(runDir), false);
+      const status = await runStatus(runDir);
+      assert.deepEqual([status.counts.finished, status.counts.missing], [3, 1]);
+      assert.equal(status.reported, false);
+
+      // The space is back: resume trains the one cell again and writes its head.
+      const resumed = await runExperiment({ ...s, resume: runDir });
+      assert.equal(resumed.trained, 1);
+      assert.deepEqual(listing(`${runDir}/heads/hate`), ["head.json", "head.safetensors"]);
+      const owner = (await checkCells(runDir)).find((c) => c.key === "memeclip__hate__seed1")!;
+      assert.equal(owner.condition, "complete");
+      const record = JSON.parse(
+        await Deno.readTextFile(`${runDir}/cells/memeclip__hate__seed1.json`),
+      );
+      assert.deepEqual(record.files.map((f: { path: string }) => f.path), [
+        "predictions/memeclip__hate__seed1.safetensors",
+        "heads/hate/head.safetensors",
+        "heads/hate/head.json",
+      ]);
+      const head = await Deno.stat(`${runDir}/heads/hate/head.safetensors`);
+      assert.equal(record.files[1].size, head.size);
+      assert.equal(await runFinished(runDir), true);
+
+      // A head deleted afterwards makes its cell incomplete again; resume rewrites it.
+      await Deno.remove(`${runDir}/heads/hate/head.json`);
+      const damaged = (await runStatus(runDir)).cells.find((c) => c.state === "damaged");
+      assert.deepEqual(damaged?.problems, ["heads/hate/head.json: missing"]);
+      const again = await runExperiment({ ...s, resume: runDir });
+      assert.equal(again.trained, 1);
+      assert.ok((await Deno.stat(`${runDir}/heads/hate/head.json`)).isFile);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+/** A small disk of its own: a tmpfs mounted at a new folder. */
+interface SmallDisk {
+  readonly dir: string;
+  /** Makes room (remounts it at 256 MB). */
+  readonly grow: () => Promise<void>;
+  readonly unmount: () => Promise<void>;
+}
+
+/** Mounts a tmpfs of `size` at a new folder; the reason, where that is not allowed. */
+async function smallDisk(size: string): Promise<SmallDisk | string> {
+  if (Deno.build.os !== "linux") return "not Linux";
+  const dir = await Deno.makeTempDir({ prefix: "memesense-tmpfs-" });
+  const mount = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir],
+    stdout: "null",
+    stderr: "piped",
+  }).output().catch((e) => ({ success: false, stderr: new TextEncoder().encode(String(e)) }));
+  if (!mount.success) {
+    await Deno.remove(dir).catch(() => {});
+    return `mount -t tmpfs failed (${
+      new TextDecoder().decode(mount.stderr).trim() || "not root?"
+    })`;
+  }
+  const run = (args: string[]) =>
+    new Deno.Command(args[0], { args: args.slice(1), stdout: "null", stderr: "null" }).output();
+  return {
+    dir,
+    grow: async () => void (await run(["mount", "-o", "remount,size=256m", dir])),
+    unmount: async () => {
+      await run(["umount", dir]);
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+// A real full disk needs a small tmpfs (root, Linux): probed once, the reason printed if not.
+const probe = await smallDisk("1m");
+if (typeof probe === "string") {
+  console.log(`skipping the real full-disk test: ${probe}`);
+} else await probe.unmount();
+
+Deno.test({
+  name:
+    "reproduce on a 3 MB disk: one line naming the head, exit 1; resume after freeing space finishes it",
+  ignore: typeof probe === "string",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const disk = await smallDisk("3m");
+    if (typeof disk === "string") throw new Error(disk);
+    try {
+      const memes = await ensureSyntheticMemes();
+      const env = { MEMESENSE_PRIDEMM_CSV: "", MEMESENSE_CLIP_MODEL: "" };
+      const full = await runScript("reproduce", [
+        "--data",
+        memes.csvPath,
+        "--model",
+        "tiny",
+        "--offline",
+        "--tasks",
+        "hate,target",
+        "--seeds",
+        "1,2",
+        "--epochs",
+        "1",
+        "--baselines",
+        "false",
+        "--out",
+        disk.dir,
+        "--workers",
+        "1",
+      ], env);
+      assert.equal(full.code, 1, full.stderr);
+      const [run] = listing(disk.dir);
+      const runDir = `${disk.dir}/${run}`;
+      const lastLine = full.stderr.trimEnd().split("\n").at(-1)!;
+      assert.match(
+        lastLine,
+        new RegExp(
+          `^error: cannot write ${runDir}/heads/(hate|target)/head\\.safetensors: no space left ` +
+            `on device \\(ENOSPC\\); .*then continue: deno task reproduce --resume ${runDir}$`,
+        ),
+      );
+      assert.doesNotMatch(full.stderr, /\n\s+at /, "no stack trace");
+      const status = await runScript("status", [runDir]);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /tables and report not written yet/);
+      assert.doesNotMatch(status.stdout, /: 4\/4 cells finished/);
+
+      await disk.grow();
+      const resumed = await runScript("reproduce", ["--resume", runDir], env);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.deepEqual(listing(`${runDir}/heads`), ["hate", "target"]);
+      for (const task of ["hate", "target"]) {
+        assert.deepEqual(listing(`${runDir}/heads/${task}`), ["head.json", "head.safetensors"]);
+      }
+      const predict = await runScript("predict", [
+        "--heads",
+        `${runDir}/heads`,
+        "--image",
+        `${memes.imageDir}/${listing(memes.imageDir)[0]}`,
+        "--text",
+        "a meme",
+        "--offline",
+      ], env);
+      assert.equal(predict.code, 0, predict.stderr);
+      assert.match(predict.stdout, /^hate .*\ntarget /);
+    } finally {
+      await disk.unmount();
+    }
+  },
+});
