@@ -14,12 +14,15 @@
  */
 import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import {
+  completeCells,
   crossRunPairs,
+  exitCodeOf,
   loadRunPredictions,
   pairedComparisons,
   pairedComparisonTable,
   PROTOCOLS,
   readRunConfig,
+  RunIntegrityError,
   runReplicates,
 } from "../lib/experiment/mod.ts";
 import { BOOTSTRAP_REPLICATES } from "../lib/metrics/mod.ts";
@@ -114,6 +117,8 @@ if (import.meta.main) {
   }
   let comparisons;
   try {
+    // Each run whole, or not at all: a missing predictions file would thin its seeds.
+    for (const dir of runs) await completeCells(dir);
     const [cellsA, cellsB] = await Promise.all(runs.map((d) => loadRunPredictions(d)));
     const keyOf = (c: { variant: string; task: string }) => `${c.variant}\u0000${c.task}`;
     const inB = new Set(cellsB.map(keyOf));
@@ -130,6 +135,10 @@ if (import.meta.main) {
     comparisons = pairedComparisons(crossRunPairs(repA, repB, ["A", "B"]))
       .filter((c) => protocol === "both" || c.protocol === protocol);
   } catch (e) {
+    if (e instanceof RunIntegrityError) {
+      console.error(`error: ${e.message}`);
+      Deno.exit(exitCodeOf(e));
+    }
     fail((e as Error).message);
   }
   const held = comparisons.filter((c) => c.holds).length;

@@ -212,3 +212,47 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a deleted predictions file: the cell is incomplete, report and compare refuse naming it, resume retrains it",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const out = await Deno.makeTempDir({ prefix: "memesense-thin-" });
+    try {
+      const s = await spec(out);
+      const first = await runExperiment(s);
+      const runDir = first.runDir;
+      const table = await Deno.readTextFile(`${runDir}/table.md`);
+      const lost = "predictions/memeclip__hate__seed2.safetensors";
+      await Deno.remove(`${runDir}/${lost}`);
+
+      const report = await runScript("report", [runDir]);
+      assert.equal(report.code, 4, report.stderr);
+      assert.equal(
+        report.stderr,
+        `error: ${runDir}: 1 of 4 cells is incomplete — ${lost}: missing; to train it again: ` +
+          `deno task reproduce --resume ${runDir}\n`,
+      );
+      assert.equal(await Deno.readTextFile(`${runDir}/table.md`), table, "no thinned table");
+      const compare = await runScript("compare", [runDir, runDir]);
+      assert.equal(compare.code, 4);
+      assert.match(compare.stderr, new RegExp(`${lost}: missing; to train it again`));
+      const status = await runStatus(runDir);
+      assert.deepEqual([status.counts.finished, status.counts.damaged], [3, 1]);
+      assert.equal(status.reported, true, "the tables are those of the whole run");
+
+      const resumed = await runExperiment({ ...s, resume: runDir });
+      assert.equal(resumed.trained, 1);
+      assert.equal(await Deno.readTextFile(`${runDir}/table.md`), table);
+      // Both tables with a seed count count both seeds of hate.
+      const seedCounts = table.split("\n").filter((l) => /^\| memeclip \| hate /.test(l))
+        .map((l) => l.split("|")[4].trim());
+      assert.deepEqual(seedCounts.slice(0, 2), ["2", "2"]);
+      assert.ok(seedCounts.length >= 4 && seedCounts.slice(2, 4).every((n) => n === "2"));
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});

@@ -80,6 +80,7 @@ export {
 export {
   type CellState,
   type CellStatus,
+  completeCells,
   describeResume,
   reportRun,
   resolveResume,

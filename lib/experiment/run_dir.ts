@@ -71,9 +71,14 @@ export function runPath(runDir: string, file: RunFile): string {
   return `${runDir}/${RUN_FILES[file]}`;
 }
 
-/** `cells/<key>.json`: a finished cell's result. */
+/** `cells/<key>.json`, relative to the run directory: a finished cell's record. */
+export function cellFile(key: string): string {
+  return `${RUN_FILES.cells}/${key}.json`;
+}
+
+/** `<runDir>/cells/<key>.json`: a finished cell's record. */
 export function cellPath(runDir: string, key: string): string {
-  return `${runDir}/${RUN_FILES.cells}/${key}.json`;
+  return `${runDir}/${cellFile(key)}`;
 }
 
 /** `predictions/<key>.safetensors`, relative to the run directory: a cell's per-meme logits. */
@@ -335,7 +340,7 @@ export async function checkOutputs(runDir: string, hash = true): Promise<Outputs
   for (const cell of (opened.value.cells ?? []) as { key?: string }[]) {
     if (typeof cell?.key !== "string") continue;
     if (!(await Deno.stat(cellPath(runDir, cell.key)).then(() => true, () => false))) {
-      problems.push(`${RUN_FILES.cells}/${cell.key}.json: missing (the tables count that cell)`);
+      problems.push(`${cellFile(cell.key)}: missing (the tables count that cell)`);
     }
   }
   return { complete: problems.length === 0, written: true, problems };

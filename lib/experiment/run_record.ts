@@ -8,12 +8,12 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { accountingStates, queueStates, readSubmissions, shardLogPath } from "../cluster/mod.ts";
-import { type Cell, cellKey } from "./cells.ts";
+import { type Cell, cellKey, type CellResult } from "./cells.ts";
 import { experimentCells, type ExperimentOutcome, writeRunOutputs } from "./experiment.ts";
 import { prepareInputs } from "./inputs.ts";
 import { listRunLocks, lockRunDir, parseScope, type RunLock, RunLockedError } from "./_lock.ts";
 import {
-  cellPath,
+  cellFile,
   checkOutputs,
   latestUnfinishedRun,
   readRunRecord,
@@ -40,6 +40,36 @@ export function recordCells(record: RunRecord): Cell[] {
 }
 
 /**
+ * The results of every cell of a run, after checking that each is complete (its record and
+ * every file it owns as written). Throws a {@linkcode RunIntegrityError} naming the files, what
+ * is wrong with each and the command that trains them again, when a cell is missing or not
+ * complete: every table, comparison and export is made from all of a run's seeds or not at all.
+ */
+export async function completeCells(
+  runDir: string,
+  record?: RunRecord,
+): Promise<CellResult[]> {
+  record ??= await readRunRecord(runDir);
+  const cells = recordCells(record);
+  const wanted = new Set(cells.map(cellKey));
+  const checks = (await checkCells(runDir)).filter((c) => wanted.has(c.key));
+  const command = resumeCommand(runDir, record);
+  const bad = checks.filter((c) => c.condition !== "complete");
+  if (bad.length > 0) throw incompleteCellsError(runDir, bad, cells.length, command);
+  const done = new Set(checks.map((c) => c.key));
+  const missing = cells.filter((c) => !done.has(cellKey(c)));
+  if (missing.length > 0) {
+    throw new RunIntegrityError(
+      `${runDir}: ${missing.length} of ${cells.length} cells have not finished ` +
+        `(${missing.slice(0, 3).map(cellKey).join(", ")}${missing.length > 3 ? ", …" : ""}); ` +
+        `to train them: ${command} (deno task status ${runDir} says where each stands)`,
+      missing.map((c) => cellFile(cellKey(c))),
+    );
+  }
+  return checks.map((c) => c.result!);
+}
+
+/**
  * Writes a run's tables and report from its finished cells, exactly as the run itself would
  * once its last cell is in. Refuses, with a {@linkcode RunIntegrityError} naming the files and
  * the command that trains them again, while cells are missing or incomplete (a file they own
@@ -51,25 +81,9 @@ export async function reportRun(
 ): Promise<Omit<ExperimentOutcome, "trained" | "pending" | "shard">> {
   const t0 = performance.now();
   const record = await readRunRecord(runDir);
-  const cells = recordCells(record);
   const lock = await lockWhenFree(runDir, log);
   try {
-    const wanted = new Set(cells.map(cellKey));
-    const checks = (await checkCells(runDir)).filter((c) => wanted.has(c.key));
-    const command = resumeCommand(runDir, record);
-    const bad = checks.filter((c) => c.condition !== "complete");
-    if (bad.length > 0) throw incompleteCellsError(runDir, bad, cells.length, command);
-    const done = new Set(checks.map((c) => c.key));
-    const missing = cells.filter((c) => !done.has(cellKey(c)));
-    if (missing.length > 0) {
-      throw new RunIntegrityError(
-        `${runDir}: ${missing.length} of ${cells.length} cells have not finished ` +
-          `(${missing.slice(0, 3).map(cellKey).join(", ")}${missing.length > 3 ? ", …" : ""}); ` +
-          `to train them: ${command} (deno task status ${runDir} says where each stands)`,
-        missing.map((c) => cellPath("", cellKey(c)).slice(1)),
-      );
-    }
-    const results = checks.map((c) => c.result!);
+    const results = await completeCells(runDir, record);
     const inputs = await prepareInputs({
       csv: record.dataset.csv,
       images: record.images ?? `${dirname(record.dataset.csv)}/Images`,
