@@ -10,10 +10,18 @@
  *
  * @module
  */
-import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, type ParsedFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
 import { loadClip } from "../lib/clip/mod.ts";
+import {
+  checkRunHeads,
+  readRunConfig,
+  resumeCommand,
+  RunIntegrityError,
+  runMain,
+  runOfHeads,
+} from "../lib/experiment/mod.ts";
 import { softmax } from "../lib/metrics/mod.ts";
-import { loadHead } from "../lib/model/mod.ts";
+import { loadHead, SafetensorsError } from "../lib/model/mod.ts";
 import { initBackend, predictLogits } from "../lib/train/mod.ts";
 import { exists } from "../lib/util/mod.ts";
 
@@ -27,14 +35,14 @@ const FLAGS = defineFlags([
     help: "CLIP model (default: the one the heads were trained with)",
   },
   { name: "offline", type: "boolean", help: "never contact the model hub" },
+  {
+    name: "cache",
+    type: "string",
+    help: "cache directory the CLIP model is in (default: $MEMESENSE_CACHE or <repo>/.cache)",
+  },
   { name: "json", type: "boolean", help: "print JSON instead of a table" },
   { name: "help", type: "boolean", help: "show this help" },
 ]);
-
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  Deno.exit(2);
-}
 
 if (import.meta.main) {
   const flags = parseFlagsOrExit(
@@ -42,12 +50,25 @@ if (import.meta.main) {
     FLAGS,
     "deno task predict --heads DIR --image FILE [--text TEXT]",
   );
+  await runMain(() => predict(flags));
+}
+
+async function predict(flags: ParsedFlags<typeof FLAGS>): Promise<void> {
   const headsArg = flags.heads;
   const image = flags.image;
-  if (!headsArg) fail("--heads is required (a head directory or a run's heads/ folder)");
-  if (!image) fail("--image is required");
-  if (!(await exists(headsArg))) fail(`${headsArg}: no such head directory`);
-  if (!(await exists(image))) fail(`${image}: no such image file`);
+  if (!headsArg) {
+    throw new UsageError("--heads is required (a head directory or a run's heads/ folder)");
+  }
+  if (!image) throw new UsageError("--image is required");
+  if (!(await exists(headsArg))) throw new UsageError(`${headsArg}: no such head directory`);
+  if (!(await exists(image))) throw new UsageError(`${image}: no such image file`);
+  // Heads of a run are checked against the records of the cells that own them.
+  const runDir = await runOfHeads(headsArg.replace(/\/+$/, ""));
+  if (runDir) await checkRunHeads(runDir);
+  const repair = async () =>
+    runDir
+      ? `; to write the run's heads again: ${resumeCommand(runDir, await readRunConfig(runDir))}`
+      : "";
 
   const dirs = (await exists(`${headsArg}/head.json`))
     ? [headsArg]
@@ -62,30 +83,45 @@ if (import.meta.main) {
         }
       })
       .sort();
-  if (dirs.length === 0) fail(`${headsArg}: no head.json here or in its subfolders`);
-  const heads = await Promise.all(dirs.map(async (d) => ({ dir: d, ...(await loadHead(d)) })));
+  if (dirs.length === 0) {
+    const message = `${headsArg}: no head.json here or in its subfolders${await repair()}`;
+    throw runDir ? new RunIntegrityError(message) : new UsageError(message);
+  }
+  const heads = [];
+  for (const d of dirs) {
+    try {
+      heads.push({ dir: d, ...(await loadHead(d)) });
+    } catch (e) {
+      if (!(e instanceof SafetensorsError)) throw e;
+      throw new SafetensorsError(`${e.message}${await repair()}`);
+    }
+  }
 
   const models = [...new Set(heads.map((h) => h.meta.clipModel))];
   const model = flags.model ?? models[0];
   for (const h of heads) {
     if (h.meta.clipModel !== model) {
-      fail(
+      throw new UsageError(
         `${h.dir}/head.json: this head was trained on features of CLIP model "${h.meta.clipModel}", ` +
           `not "${model}"; its predictions would be meaningless. Use --model ${h.meta.clipModel}.`,
       );
     }
   }
-  const clip = await loadClip({ model, offline: flags.offline === true ? true : undefined });
+  const clip = await loadClip({
+    model,
+    offline: flags.offline === true ? true : undefined,
+    cacheDir: flags.cache,
+  });
   try {
     const { embeds, ok, errors } = await clip.encodeImages([image]);
-    if (!ok[0]) fail(`${image}: cannot read the image (${errors[0]})`);
+    if (!ok[0]) throw new UsageError(`${image}: cannot read the image (${errors[0]})`);
     const text = flags.text;
     const { features } = await clip.encodeTexts([text.length > 0 ? text : null]);
     await initBackend("auto", { quiet: true });
     const out: Record<string, Record<string, number>> = {};
     for (const h of heads) {
       if (h.meta.config.head.unmappedDim !== clip.dim) {
-        fail(
+        throw new UsageError(
           `${h.dir}: head expects ${h.meta.config.head.unmappedDim}-d features, ${model} gives ${clip.dim}-d`,
         );
       }

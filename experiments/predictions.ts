@@ -9,12 +9,13 @@
  *
  * @module
  */
-import { defineFlags, parseFlagsOrExit, TASK_NAMES } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit, TASK_NAMES, UsageError } from "../lib/config/mod.ts";
 import {
+  loadCellResults,
   loadRunPredictions,
   predictionsCsv,
-  PredictionsError,
   readRunConfig,
+  runMain,
 } from "../lib/experiment/mod.ts";
 import { writeFileAtomic } from "../lib/util/mod.ts";
 
@@ -26,45 +27,39 @@ const FLAGS = defineFlags([
 ]);
 const USAGE = "deno task predictions <run-dir> [--task T] [--variant V] [--csv out.csv]";
 
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  Deno.exit(2);
-}
-
 if (import.meta.main) {
   const runDir = Deno.args[0]?.startsWith("--") === false ? Deno.args[0] : undefined;
   const flags = parseFlagsOrExit(runDir ? Deno.args.slice(1) : Deno.args, FLAGS, USAGE);
-  if (!runDir) fail(`the run directory is required\n\nusage: ${USAGE}`);
-  await readRunConfig(runDir).catch((e) => fail((e as Error).message));
-  const task = flags.task;
-  const variant = flags.variant;
-  let cells;
-  try {
-    cells = await loadRunPredictions(runDir, { task, variant });
-  } catch (e) {
-    if (e instanceof PredictionsError) fail(e.message);
-    throw e;
-  }
-  if (cells.length === 0) {
-    const what = [task && `task ${task}`, variant && `variant ${variant}`].filter(Boolean);
-    fail(
-      `${runDir}: no predictions${what.length ? ` for ${what.join(", ")}` : ""} ` +
-        "(runs made before predictions were saved have none; re-run the experiment)",
-    );
-  }
-  const groups = new Map<string, number>();
-  for (const c of cells) {
-    const k = `${c.variant} · ${c.task}`;
-    groups.set(k, (groups.get(k) ?? 0) + 1);
-  }
-  console.error(`${cells.length} cell(s) with predictions in ${runDir}:`);
-  for (const [k, n] of groups) console.error(`  ${k}: ${n} seed(s)`);
-  const csvPath = flags.csv;
-  if (csvPath) {
-    const csv = predictionsCsv(cells);
-    await writeFileAtomic(csvPath, csv);
-    console.error(`wrote ${csv.split("\n").length - 2} rows to ${csvPath}`);
-  } else {
-    console.error("(add --csv out.csv to export them)");
-  }
+  await runMain(async () => {
+    if (!runDir) throw new UsageError(`the run directory is required\n\nusage: ${USAGE}`);
+    await readRunConfig(runDir);
+    // A damaged cell is named with the command that trains it again; unfinished ones are not
+    // there yet, and the summary below counts what is.
+    await loadCellResults(runDir);
+    const task = flags.task;
+    const variant = flags.variant;
+    const cells = await loadRunPredictions(runDir, { task, variant });
+    if (cells.length === 0) {
+      const what = [task && `task ${task}`, variant && `variant ${variant}`].filter(Boolean);
+      throw new UsageError(
+        `${runDir}: no predictions${what.length ? ` for ${what.join(", ")}` : ""} ` +
+          "(runs made before predictions were saved have none; re-run the experiment)",
+      );
+    }
+    const groups = new Map<string, number>();
+    for (const c of cells) {
+      const k = `${c.variant} · ${c.task}`;
+      groups.set(k, (groups.get(k) ?? 0) + 1);
+    }
+    console.error(`${cells.length} cell(s) with predictions in ${runDir}:`);
+    for (const [k, n] of groups) console.error(`  ${k}: ${n} seed(s)`);
+    const csvPath = flags.csv;
+    if (csvPath) {
+      const csv = predictionsCsv(cells);
+      await writeFileAtomic(csvPath, csv);
+      console.error(`wrote ${csv.split("\n").length - 2} rows to ${csvPath}`);
+    } else {
+      console.error("(add --csv out.csv to export them)");
+    }
+  });
 }

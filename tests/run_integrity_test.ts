@@ -256,3 +256,81 @@ Deno.test({
     }
   },
 });
+
+/** Cuts `path` to half its size. */
+async function truncate(path: string): Promise<number> {
+  const bytes = await Deno.readFile(path);
+  await Deno.writeFile(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  return bytes.length;
+}
+
+Deno.test({
+  name: "truncated files: every message names the file, what is wrong and what to run",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const out = await Deno.makeTempDir({ prefix: "memesense-cut-" });
+    try {
+      const s = await spec(out);
+      const { runDir } = await runExperiment(s);
+      const resume = `deno task reproduce --resume ${runDir}`;
+      const preds = "predictions/memeclip__stance__seed1.safetensors";
+      const size = await truncate(`${runDir}/${preds}`);
+      const cut = `${preds}: ${Math.floor(size / 2)} bytes, expected ${size} (cut short)`;
+
+      const status = await runScript("status", [runDir]);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /: 3\/4 cells finished\n/);
+      assert.ok(status.stdout.includes(`damaged  memeclip__stance__seed1: ${cut}\n`));
+      assert.ok(status.stdout.includes(`to train the missing and damaged cells: ${resume}\n`));
+      const report = await runScript("report", [runDir]);
+      assert.equal(report.code, 4);
+      assert.equal(
+        report.stderr,
+        `error: ${runDir}: 1 of 4 cells is incomplete — ${cut}; to train it again: ${resume}\n`,
+      );
+      const exported = await runScript("predictions", [runDir, "--csv", `${out}/p.csv`]);
+      assert.equal(exported.code, 4);
+      assert.ok(exported.stderr.includes(cut), exported.stderr);
+
+      // A cell record cut short, and a head cut short.
+      const cell = "cells/memeclip__hate__seed2.json";
+      await truncate(`${runDir}/${cell}`);
+      const report2 = await runScript("report", [runDir]);
+      assert.equal(report2.code, 4);
+      assert.match(
+        report2.stderr,
+        new RegExp(
+          `^error: ${runDir}: 2 of 4 cells are incomplete — ${cell}: cut short \\(.*\\); ` +
+            `${preds.replace(/[.]/g, "\\.")}: .*; to train them again: ${resume}\\n$`,
+        ),
+      );
+      const head = "heads/hate/head.safetensors";
+      await truncate(`${runDir}/${head}`);
+      const predict = await runScript("predict", [
+        "--heads",
+        `${runDir}/heads`,
+        "--image",
+        "/dev/null",
+      ]);
+      assert.equal(predict.code, 4, predict.stderr);
+      assert.match(
+        predict.stderr,
+        new RegExp(
+          `^error: ${runDir}: ${head}: \\d+ bytes, expected \\d+ \\(cut short\\); ` +
+            `to write it again: ${resume}\\n$`,
+        ),
+      );
+
+      // Resume trains the three damaged cells again; nothing is left incomplete.
+      const resumed = await runExperiment({ ...s, resume: runDir });
+      assert.equal(resumed.trained, 3);
+      assert.deepEqual(
+        (await checkCells(runDir)).map((c) => c.condition),
+        ["complete", "complete", "complete", "complete"],
+      );
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});

@@ -45,13 +45,14 @@ import {
   predictionsFile,
   readRunConfig,
   readRunRecord,
+  resumeCommand,
   ResumeError,
   RUN_FILES,
   runPath,
   writeRunFile,
 } from "./run_dir.ts";
 import { type OwnedFile, ownedFile, writeSealedJson } from "./_seal.ts";
-import { checkCells, resumeCommand, RunIntegrityError } from "./run_integrity.ts";
+import { checkCells, RunIntegrityError } from "./run_integrity.ts";
 import {
   baselineTable,
   comparisonTable,

@@ -96,6 +96,7 @@ export {
   readRunConfig,
   readRunRecord,
   RESULTS_ROOT,
+  resumeCommand,
   ResumeError,
   RUN_FILES,
   type RunFile,
@@ -107,10 +108,11 @@ export {
   type CellCheck,
   type CellCondition,
   checkCells,
+  checkRunHeads,
   loadCellResults,
   type OwnedFile,
-  resumeCommand,
   RunIntegrityError,
+  runOfHeads,
   type StoredCell,
 } from "./run_integrity.ts";
 export { EXIT, EXIT_CODES, type ExitCode, exitCodeOf, runMain } from "./exit.ts";

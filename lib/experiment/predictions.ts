@@ -30,7 +30,7 @@ import {
   writeFileAtomic,
 } from "../util/mod.ts";
 import { type Protocol, PROTOCOLS } from "./cells.ts";
-import { predictionsPath, runPath } from "./run_dir.ts";
+import { predictionsPath, resumeCommand, runPath } from "./run_dir.ts";
 
 /** The splits whose predictions a cell keeps (train predictions are not kept). */
 export const PREDICTION_SPLITS = ["val", "test"] as const;
@@ -231,7 +231,9 @@ export interface PredictionsFilter {
 
 /**
  * Reads every predictions file of a run directory (`predictions/*.safetensors`), optionally only
- * one task's or one variant's, sorted by cell key. A run without predictions gives `[]`.
+ * one task's or one variant's, sorted by cell key. A run without predictions gives `[]`; a
+ * damaged file throws a {@linkcode PredictionsError} naming it, what is wrong and the command
+ * that trains its cell again.
  */
 export async function loadRunPredictions(
   runDir: string,
@@ -247,7 +249,22 @@ export async function loadRunPredictions(
   }
   for (const e of entries) {
     if (!e.isFile || !e.name.endsWith(".safetensors")) continue;
-    const p = await readCellPredictions(`${runPath(runDir, "predictions")}/${e.name}`);
+    let p: CellPredictions;
+    try {
+      p = await readCellPredictions(`${runPath(runDir, "predictions")}/${e.name}`);
+    } catch (err) {
+      if (!(err instanceof PredictionsError)) throw err;
+      // The cell that owns the file is incomplete: say what trains it again.
+      let record: Record<string, unknown> = {};
+      try {
+        record = JSON.parse(await Deno.readTextFile(runPath(runDir, "config")));
+      } catch { /* the command is still the script's */ }
+      throw new PredictionsError(
+        `${err.message}; the cell is incomplete: to train it again: ${
+          resumeCommand(runDir, record)
+        }`,
+      );
+    }
     if (filter.task !== undefined && p.task !== filter.task) continue;
     if (filter.variant !== undefined && p.variant !== filter.variant) continue;
     out.push(p);

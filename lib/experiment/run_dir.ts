@@ -106,6 +106,28 @@ export function lockPath(runDir: string, scope: string): string {
   return `${runDir}/${RUN_FILES.locks}/${scope}.lock`;
 }
 
+/**
+ * The command that repairs a run: `deno task <script> --resume <run-dir>` (the demo:
+ * `deno task demo --resume latest`). The script is the one the run recorded, else the one its
+ * name suggests.
+ */
+export function resumeCommand(
+  runDir: string,
+  record: { readonly name?: unknown; readonly script?: unknown } = {},
+): string {
+  const name = typeof record.name === "string" ? record.name : "";
+  const script = typeof record.script === "string"
+    ? record.script
+    : name.startsWith("ablate")
+    ? "ablate"
+    : name.startsWith("demo")
+    ? "demo"
+    : "reproduce";
+  return script === "demo"
+    ? "deno task demo --resume latest"
+    : `deno task ${script} --resume ${runDir}`;
+}
+
 /** `YYYYMMDD-HHMMSS` of `date` in UTC, so names sort by time on every machine. */
 export function runTimestamp(date: Date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, "0");

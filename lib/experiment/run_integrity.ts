@@ -15,7 +15,7 @@
  */
 import { cellKey, type CellResult } from "./cells.ts";
 import { readCellPredictions } from "./predictions.ts";
-import { cellPath, predictionsPath, RUN_FILES, runPath } from "./run_dir.ts";
+import { cellPath, predictionsPath, resumeCommand, RUN_FILES, runPath } from "./run_dir.ts";
 import {
   openSealedJson,
   type OwnedFile,
@@ -137,28 +137,6 @@ function damaged(key: string, problems: string[]): CellCheck {
 }
 
 /**
- * The command that repairs a run: `deno task <script> --resume <run-dir>` (the demo:
- * `deno task demo --resume latest`). The script is the one the run recorded, else the one its
- * name suggests.
- */
-export function resumeCommand(
-  runDir: string,
-  record: { readonly name?: unknown; readonly script?: unknown } = {},
-): string {
-  const name = typeof record.name === "string" ? record.name : "";
-  const script = typeof record.script === "string"
-    ? record.script
-    : name.startsWith("ablate")
-    ? "ablate"
-    : name.startsWith("demo")
-    ? "demo"
-    : "reproduce";
-  return script === "demo"
-    ? "deno task demo --resume latest"
-    : `deno task ${script} --resume ${runDir}`;
-}
-
-/**
  * The error for cells that are not complete: the files and what is wrong with each (the first
  * few), and the command that trains those cells again.
  */
@@ -203,4 +181,37 @@ export function pendingKeys(
 ): string[] {
   const done = new Set(checks.filter((c) => c.condition === "complete").map((c) => c.key));
   return cells.map((c) => cellKey(c as Parameters<typeof cellKey>[0])).filter((k) => !done.has(k));
+}
+
+/**
+ * The run directory a heads folder (`<run>/heads` or `<run>/heads/<task>`) belongs to, when it
+ * is one (its `config.json` is there); null for a head folder outside a run.
+ */
+export async function runOfHeads(headsPath: string): Promise<string | null> {
+  const m = /^(.*?)\/+heads(\/[^/]+)?\/*$/.exec(headsPath);
+  if (!m) return null;
+  const runDir = m[1] || ".";
+  return await Deno.stat(runPath(runDir, "config")).then(() => runDir, () => null);
+}
+
+/**
+ * Checks the heads a run's cells own (`heads/<task>/head.{json,safetensors}`) against their
+ * records; throws a {@linkcode RunIntegrityError} naming each one missing, cut short or altered
+ * and the command that writes it again.
+ */
+export async function checkRunHeads(runDir: string): Promise<void> {
+  const bad = (await checkCells(runDir)).flatMap((c) =>
+    c.problems.filter((p) => p.startsWith(`${RUN_FILES.heads}/`))
+  );
+  if (bad.length === 0) return;
+  let record: Record<string, unknown> = {};
+  try {
+    record = JSON.parse(await Deno.readTextFile(runPath(runDir, "config")));
+  } catch { /* the command is still the script's */ }
+  throw new RunIntegrityError(
+    `${runDir}: ${bad.join("; ")}; to write ${bad.length === 1 ? "it" : "them"} again: ${
+      resumeCommand(runDir, record)
+    }`,
+    bad.map((p) => p.slice(0, p.indexOf(": "))),
+  );
 }

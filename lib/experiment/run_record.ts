@@ -17,16 +17,12 @@ import {
   checkOutputs,
   latestUnfinishedRun,
   readRunRecord,
+  resumeCommand,
   ResumeError,
   type RunRecord,
   RunRecordError,
 } from "./run_dir.ts";
-import {
-  checkCells,
-  incompleteCellsError,
-  resumeCommand,
-  RunIntegrityError,
-} from "./run_integrity.ts";
+import { checkCells, incompleteCellsError, RunIntegrityError } from "./run_integrity.ts";
 import { cellsInKeyOrder, shardOf } from "./_shard.ts";
 
 /** The cells a run's record describes. */
