@@ -12,17 +12,20 @@
  *
  * @module
  */
-import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, type ParsedFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
 import {
   completeCells,
   crossRunPairs,
+  EXIT,
   exitCodeOf,
+  loadCellResults,
   loadRunPredictions,
   pairedComparisons,
   pairedComparisonTable,
   PROTOCOLS,
   readRunConfig,
-  RunIntegrityError,
+  readRunRecord,
+  runMain,
   runReplicates,
 } from "../lib/experiment/mod.ts";
 import { BOOTSTRAP_REPLICATES } from "../lib/metrics/mod.ts";
@@ -55,8 +58,7 @@ const FLAGS = defineFlags([
 const USAGE = "deno task compare <run A> <run B> [flags]";
 
 function fail(message: string): never {
-  console.error(`error: ${message}`);
-  Deno.exit(2);
+  throw new UsageError(message);
 }
 
 /** Leaf settings of a JSON value, as `path → value`. */
@@ -71,7 +73,7 @@ function leaves(value: unknown, path = "", out = new Map<string, string>()): Map
 
 /** The settings that differ between two runs' `config.json` (bookkeeping fields left out). */
 export function configDiff(a: unknown, b: unknown): [string, string, string][] {
-  const skip = /^(createdAt|name|flags\.out|flags\.resume|flags\.name)$/;
+  const skip = /^(createdAt|name|checksum|flags\.out|flags\.resume|flags\.name)$/;
   const la = leaves(a), lb = leaves(b);
   const keys = [...new Set([...la.keys(), ...lb.keys()])].filter((k) => !skip.test(k)).sort();
   return keys.filter((k) => la.get(k) !== lb.get(k)).map((
@@ -84,17 +86,15 @@ if (import.meta.main) {
   const split = Deno.args.findIndex((a) => a.startsWith("--"));
   const runs = split < 0 ? Deno.args : Deno.args.slice(0, split);
   const flags = parseFlagsOrExit(split < 0 ? [] : Deno.args.slice(split), FLAGS, USAGE);
+  await runMain(() => compare(runs, flags));
+}
+
+async function compare(runs: readonly string[], flags: ParsedFlags<typeof FLAGS>): Promise<void> {
   if (runs.length !== 2) fail(`give exactly two run directories, then flags\n\nusage: ${USAGE}`);
   const protocol = flags.protocol;
   const replicates = flags.replicates;
   if (replicates < 1) fail(`--replicates: expected a positive integer, got ${replicates}`);
-  const metas = await Promise.all(runs.map(async (dir) => {
-    try {
-      return await readRunConfig(dir);
-    } catch (e) {
-      fail((e as Error).message);
-    }
-  }));
+  const metas = await Promise.all(runs.map((dir) => readRunConfig(dir)));
   const out: string[] = [`A = ${runs[0]}`, `B = ${runs[1]}`, ""];
   const diff = configDiff(metas[0], metas[1]);
   out.push(
@@ -118,7 +118,11 @@ if (import.meta.main) {
   let comparisons;
   try {
     // Each run whole, or not at all: a missing predictions file would thin its seeds.
-    for (const dir of runs) await completeCells(dir);
+    for (const dir of runs) {
+      await loadCellResults(dir); // a damaged cell is named, with the command that repairs it
+      const record = await readRunRecord(dir).catch(() => null); // older records lack fields
+      if (record) await completeCells(dir, record);
+    }
     const [cellsA, cellsB] = await Promise.all(runs.map((d) => loadRunPredictions(d)));
     const keyOf = (c: { variant: string; task: string }) => `${c.variant}\u0000${c.task}`;
     const inB = new Set(cellsB.map(keyOf));
@@ -135,10 +139,8 @@ if (import.meta.main) {
     comparisons = pairedComparisons(crossRunPairs(repA, repB, ["A", "B"]))
       .filter((c) => protocol === "both" || c.protocol === protocol);
   } catch (e) {
-    if (e instanceof RunIntegrityError) {
-      console.error(`error: ${e.message}`);
-      Deno.exit(exitCodeOf(e));
-    }
+    // Cells that cannot be set side by side (other memes, other classes) are a usage error.
+    if (exitCodeOf(e) !== EXIT.failure) throw e;
     fail((e as Error).message);
   }
   const held = comparisons.filter((c) => c.holds).length;

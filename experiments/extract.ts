@@ -17,7 +17,6 @@ import {
   clipModelSetting,
   defineFlags,
   deviceSetting,
-  exitOnUsageError,
   MODEL_FLAG,
   offlineSetting,
   parseFlagsOrExit,
@@ -26,10 +25,12 @@ import {
 } from "../lib/config/mod.ts";
 import { DEFAULT_DATA_DIR } from "../lib/data/mod.ts";
 import {
+  asModelError,
   CLUSTER_FLAGS,
   csvEncoding,
   executionFromFlags,
   EXTRACTION_FLAGS,
+  runMain,
   submitExtraction,
 } from "../lib/experiment/mod.ts";
 import { consolidatePrideMM, extractPrideMM } from "../lib/features/mod.ts";
@@ -168,11 +169,15 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (flags.consolidate) {
-    const m = await consolidatePrideMM(flags.data, options);
+    const m = await consolidatePrideMM(flags.data, options).catch((e) => {
+      throw asModelError(e, options.model);
+    });
     console.log(`consolidated: ${m.count} memes, ${m.chunks.length} chunks (key ${m.key})`);
     return 0;
   }
-  const r = await extractPrideMM(flags.data, options);
+  const r = await extractPrideMM(flags.data, options).catch((e) => {
+    throw asModelError(e, options.model);
+  });
   const m = r.manifest;
   if (!m) {
     console.log(
@@ -198,12 +203,4 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-try {
-  Deno.exit(await exitOnUsageError(() => main(Deno.args)));
-} catch (e) {
-  if (e instanceof Error) {
-    console.error(`error: ${e.message}`);
-    Deno.exit(1);
-  }
-  throw e;
-}
+if (import.meta.main) await runMain(() => main(Deno.args));

@@ -6,7 +6,7 @@
  *
  * Resumable: an interrupted download continues from `<out>/PrideMM.zip.part` on the next run.
  * Exit status 0 when the dataset is in place, 1 when it could not be fetched (the manual steps are
- * printed), 2 for bad flags.
+ * printed), 2 for bad flags or data (the exit statuses of every script: `EXIT_CODES`).
  *
  * @module
  */
@@ -22,6 +22,7 @@ import {
   PRIDEMM_URL,
   summary,
 } from "../lib/data/mod.ts";
+import { EXIT, runMain } from "../lib/experiment/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
 
 const FLAGS = defineFlags([
@@ -51,29 +52,33 @@ if (import.meta.main) {
   const outDir = resolve(here, flags.out);
   const archive = flags.archive === undefined ? undefined : resolve(here, flags.archive);
   const t0 = performance.now();
-  try {
-    const r = await fetchPrideMM({
-      url: flags.url,
-      outDir,
-      archive,
-      force: flags.force === true,
-      keepArchive: flags["keep-archive"] === true,
-      allowMissingImages: flags["allow-missing-images"] === true,
-    });
+  await runMain(async () => {
+    let r;
+    try {
+      r = await fetchPrideMM({
+        url: flags.url,
+        outDir,
+        archive,
+        force: flags.force === true,
+        keepArchive: flags["keep-archive"] === true,
+        allowMissingImages: flags["allow-missing-images"] === true,
+      });
+    } catch (e) {
+      if (!(e instanceof FetchError)) throw e;
+      // The manual steps follow the reason: the one case a failure prints more than a line.
+      const what = {
+        network: "network failure",
+        unavailable: "file unavailable",
+        corrupt: "bad archive",
+      };
+      console.error(`fetch-data: ${what[e.kind]}: ${e.message}\n\n${manualInstructions(outDir)}`);
+      return EXIT.failure;
+    }
     console.log(formatSummary(summary(await loadPrideMM(r.csvPath))));
     console.log(
       `\n${r.images} of ${r.memes} images in ${r.imageDir}${
         r.missing ? ` (${r.missing} missing, see missing_images.csv)` : ""
       }; annotations ${r.csvPath} (${formatDuration((performance.now() - t0) / 1000)})`,
     );
-  } catch (e) {
-    if (!(e instanceof FetchError)) throw e;
-    const what = {
-      network: "network failure",
-      unavailable: "file unavailable",
-      corrupt: "bad archive",
-    };
-    console.error(`fetch-data: ${what[e.kind]}: ${e.message}\n\n${manualInstructions(outDir)}`);
-    Deno.exit(1);
-  }
+  });
 }

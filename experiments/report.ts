@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
 import { printOutcome, reportRun, runMain } from "../lib/experiment/mod.ts";
 
 const FLAGS = defineFlags([{ name: "help", type: "boolean", help: "show this help" }]);
@@ -16,11 +16,10 @@ const USAGE = "deno task report <run-dir>";
 if (import.meta.main) {
   const positional = Deno.args.filter((a) => !a.startsWith("--"));
   parseFlagsOrExit(Deno.args.filter((a) => a.startsWith("--")), FLAGS, USAGE);
-  if (positional.length !== 1) {
-    console.error(`give exactly one run directory\n\nusage: ${USAGE}`);
-    Deno.exit(2);
-  }
   await runMain(async () => {
+    if (positional.length !== 1) {
+      throw new UsageError(`give exactly one run directory\n\nusage: ${USAGE}`);
+    }
     const outcome = await reportRun(positional[0]);
     printOutcome({ ...outcome, trained: 0, pending: 0 });
   });

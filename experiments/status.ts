@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
 import { readSubmissions } from "../lib/cluster/mod.ts";
 import { runMain, type RunStatus, runStatus } from "../lib/experiment/mod.ts";
 
@@ -29,12 +29,11 @@ if (import.meta.main) {
     } else positional.push(a);
   }
   const flags = parseFlagsOrExit(flagArgs, FLAGS, USAGE);
-  if (positional.length !== 1) {
-    console.error(`give exactly one run directory\n\nusage: ${USAGE}`);
-    Deno.exit(2);
-  }
-  const runDir = positional[0];
   await runMain(async () => {
+    if (positional.length !== 1) {
+      throw new UsageError(`give exactly one run directory\n\nusage: ${USAGE}`);
+    }
+    const runDir = positional[0];
     const status = await runStatus(runDir, flags.lines);
     await printStatus(status, flags.cells);
   });

@@ -298,7 +298,7 @@ Deno.test({
       };
       // 1 of 5 missing is over the default 1 %: refused before any work, naming the file.
       const refused = await extract();
-      assert.equal(refused.code, 1, refused.stderr);
+      assert.equal(refused.code, 2, refused.stderr);
       assert.match(
         refused.stderr,
         /1 of 5 images \(20\.0 %\) are missing, more than the allowed 1\.0 %/,
@@ -307,7 +307,7 @@ Deno.test({
       assert.equal(await exists(`${work}/cache/features`), false); // no store was started
       // An images folder holding none of the names gets a hint.
       const wrongDir = await extract("--images", `${work}/cache`);
-      assert.equal(wrongDir.code, 1);
+      assert.equal(wrongDir.code, 2);
       assert.match(
         wrongDir.stderr,
         /none of the 5 images was found under .*cache: is the images folder right/,

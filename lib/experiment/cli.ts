@@ -26,21 +26,14 @@ import {
   type TypedFlag,
   UsageError,
 } from "../config/mod.ts";
-import {
-  DataError,
-  DEFAULT_DATA_DIR,
-  FetchError,
-  fetchPrideMM,
-  manualInstructions,
-} from "../data/mod.ts";
-import { FeatureStoreError } from "../features/mod.ts";
-import { exists, formatDuration } from "../util/mod.ts";
+import { DEFAULT_DATA_DIR, FetchError, fetchPrideMM, manualInstructions } from "../data/mod.ts";
+import { exists, formatDuration, isWriteFault } from "../util/mod.ts";
+import { EXIT, exitCodeOf } from "./exit.ts";
 import type { ExperimentOutcome } from "./experiment.ts";
 import { formatShard } from "../util/mod.ts";
 import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
 import { describeResume, resolveResume } from "./run_record.ts";
 import { RESULTS_ROOT, ResumeError, type RunRecord } from "./run_dir.ts";
-import { PartialDataError } from "./partial.ts";
 import {
   baselineTable,
   calibrationTable,
@@ -255,16 +248,25 @@ export async function prepareFromFlags(
       log,
     });
   } catch (e) {
-    if (e instanceof DataError || e instanceof FeatureStoreError) throw e;
-    const message = (e as Error).message;
-    throw new SetupError(
-      `could not prepare CLIP features with model "${model}":\n  ${message}\n` +
-        "  - with network access, the model is downloaded from the Hugging Face hub once\n" +
-        "  - offline, use a local copy in transformers.js layout: --model /path/to/clip-vit-large-patch14\n" +
-        "    (or MEMESENSE_CLIP_MODEL=/path; MEMESENSE_OFFLINE=1 never contacts the hub)\n" +
-        "  - or run the whole pipeline offline on the tiny model and generated memes: deno task demo",
-    );
+    throw asModelError(e, model);
   }
+}
+
+/**
+ * A failure to find or load the CLIP model `model`, as a {@linkcode SetupError} saying how to
+ * provide one (exit status 2). Conditions with a meaning of their own — bad data, a damaged
+ * store, a full disk — are returned as they are.
+ */
+export function asModelError(e: unknown, model: string): unknown {
+  if (exitCodeOf(e) !== EXIT.failure || isWriteFault(e)) return e;
+  const message = (e as Error).message;
+  return new SetupError(
+    `could not prepare CLIP features with model "${model}":\n  ${message}\n` +
+      "  - with network access, the model is downloaded from the Hugging Face hub once\n" +
+      "  - offline, use a local copy in transformers.js layout: --model /path/to/clip-vit-large-patch14\n" +
+      "    (or MEMESENSE_CLIP_MODEL=/path; MEMESENSE_OFFLINE=1 never contacts the hub)\n" +
+      "  - or run the whole pipeline offline on the tiny model and generated memes: deno task demo",
+  );
 }
 
 /**
@@ -312,19 +314,6 @@ async function localOrDownloadedPrideMM(
       `could not download PrideMM: ${e.message}\n${manualInstructions()}\n${alternatives}`,
     );
   }
-}
-
-/** Prints a {@linkcode SetupError} without a stack trace and exits with status 2; rethrows others. */
-export function explainSetupError(e: unknown): never {
-  if (e instanceof SetupError || e instanceof DataError || e instanceof PartialDataError) {
-    console.error(`error: ${e.message}`);
-    Deno.exit(2);
-  }
-  if (e instanceof FeatureStoreError) {
-    console.error(`error: ${e.message}`);
-    Deno.exit(1);
-  }
-  throw e;
 }
 
 /** Prints an experiment's table (restricted to one protocol if asked) and where it was written. */

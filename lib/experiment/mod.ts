@@ -33,11 +33,11 @@ export { type Cell, type CellResult } from "./cells.ts";
 // The checkpoint protocols, one dimension of every cell's results.
 export { type Protocol, PROTOCOLS } from "../train/mod.ts";
 export {
+  asModelError,
   BACKEND_FLAG,
   COMMON_FLAGS,
   type CommonFlags,
   csvEncoding,
-  explainSetupError,
   EXTRACTION_FLAGS,
   type ExtractionFlags,
   givenFlagNames,
