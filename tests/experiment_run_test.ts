@@ -213,3 +213,64 @@ async function checkSavedPredictions(
     /^error: --task sarcasm: expected one of hate, target, stance, humour$/m,
   );
 }
+
+Deno.test({
+  name:
+    "a split a task needs is empty or of one class: one line, exit 2, before the run folder exists",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const work = await Deno.makeTempDir({ prefix: "memesense-splits-" });
+    try {
+      const memes = await ensureSyntheticMemes();
+      const [header, ...rows] = (await Deno.readTextFile(memes.csvPath)).trimEnd().split("\n");
+      const of = (split: string, hate?: string) =>
+        rows.filter((r) => r.split(",")[5] === split && (!hate || r.split(",")[1] === hate));
+      const write = async (name: string, picked: string[]) => {
+        const csv = `${work}/${name}.csv`;
+        await Deno.writeTextFile(csv, [header, ...picked].join("\n") + "\n");
+        return csv;
+      };
+      const noVal = await write("no-val", [...of("train").slice(0, 8), ...of("test").slice(0, 4)]);
+      const oneClass = await write("one-class", [
+        ...of("train").slice(0, 8),
+        ...of("val", "0").slice(0, 4),
+        ...of("test").slice(0, 4),
+      ]);
+      const env = { MEMESENSE_PRIDEMM_CSV: "", MEMESENSE_CLIP_MODEL: "", MEMESENSE_CACHE: work };
+      const run = (csv: string) =>
+        runScript("reproduce", [
+          "--data",
+          csv,
+          "--images",
+          memes.imageDir,
+          "--model",
+          "tiny",
+          "--offline",
+          "--tasks",
+          "hate",
+          "--epochs",
+          "1",
+          "--out",
+          `${work}/results`,
+        ], env);
+      const empty = await run(noVal);
+      assert.equal(empty.code, 2, empty.stderr);
+      assert.equal(
+        empty.stderr.trimEnd().split("\n").at(-1),
+        `error: ${noVal}: field "split": task hate, val split is empty (no meme in it); every ` +
+          "split must have memes",
+      );
+      const single = await run(oneClass);
+      assert.equal(single.code, 2, single.stderr);
+      assert.equal(
+        single.stderr.trimEnd().split("\n").at(-1),
+        `error: ${oneClass}: field "hate": task hate, val split holds only class "Benign Meme" ` +
+          "(4 memes); a split cells are evaluated on needs at least two classes",
+      );
+      assert.ok(!(await exists(`${work}/results`)), "no run folder was created");
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});

@@ -61,7 +61,7 @@ import {
   uncertaintyMarkdown,
 } from "./tables.ts";
 import { analyseRunPredictions, type RunUncertainty } from "./uncertainty.ts";
-import { type TaskData, taskData } from "./task_data.ts";
+import { checkTaskSplits, type TaskData, taskData } from "./task_data.ts";
 import { REFERENCE_VARIANT, type Variant } from "./variants.ts";
 
 /** What to run. */
@@ -194,6 +194,8 @@ export async function openRun(spec: ExperimentSpec): Promise<{ runDir: string; c
     );
   }
   const cells = experimentCells(spec);
+  // Every split each task needs, before anything is created: a worker never meets an empty one.
+  checkTaskSplits(spec.inputs.dataset, spec.inputs.features, spec.tasks);
   if (!spec.resume) await assertWritableDir(spec.outRoot, "--out");
   const runDir = await resolveRunDir(spec);
   if (spec.resume) await assertWritableDir(runDir, "--resume");

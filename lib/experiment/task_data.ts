@@ -6,7 +6,7 @@
  * @module
  */
 import { type TaskName, TASKS } from "../config/mod.ts";
-import { type Meme, type PrideMM, type Split, SPLITS, taskView } from "../data/mod.ts";
+import { DataError, type Meme, type PrideMM, type Split, SPLITS, taskView } from "../data/mod.ts";
 import type { FeatureTable } from "../features/mod.ts";
 import type { SplitData } from "../train/mod.ts";
 
@@ -67,4 +67,49 @@ export function taskData(ds: PrideMM, features: FeatureTable, task: TaskName): T
     excluded[split] = view.memes.length - n;
   }
   return { task, numClasses: TASKS[task].classNames.length, splits, memes, excluded };
+}
+
+/** The splits a cell is scored on: each needs memes of at least two classes. */
+const EVALUATED: readonly Split[] = ["val", "test"];
+
+/**
+ * Checks, before a run creates anything, that every task × split it needs has memes with a
+ * readable image — and, for the splits a cell is evaluated on (val, test), memes of at least
+ * two classes. Throws a {@linkcode DataError} naming the CSV, the task and split, and what it
+ * holds.
+ */
+export function checkTaskSplits(
+  ds: PrideMM,
+  features: Pick<FeatureTable, "imageOk">,
+  tasks: readonly TaskName[],
+): void {
+  for (const task of tasks) {
+    const classNames = TASKS[task].classNames;
+    for (const split of SPLITS) {
+      const view = taskView(ds, task, split);
+      const usable = view.memes.flatMap((m, i) =>
+        features.imageOk[m.index] === 1 ? [view.labels[i]] : []
+      );
+      const which = `task ${task}, ${split} split`;
+      if (usable.length === 0) {
+        const lost = view.memes.length > 0
+          ? ` (its ${view.memes.length} memes have no readable image)`
+          : TASKS[task].hatefulOnly
+          ? " (no hateful meme in it)"
+          : " (no meme in it)";
+        throw new DataError(ds.csvPath, `${which} is empty${lost}; every split must have memes`, {
+          field: "split",
+        });
+      }
+      const present = [...new Set(usable)].sort((a, b) => a - b);
+      if (EVALUATED.includes(split) && present.length < 2) {
+        throw new DataError(
+          ds.csvPath,
+          `${which} holds only class "${classNames[present[0]]}" (${usable.length} memes); ` +
+            "a split cells are evaluated on needs at least two classes",
+          { field: task },
+        );
+      }
+    }
+  }
 }
