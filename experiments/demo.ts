@@ -19,6 +19,7 @@ import {
 } from "../lib/config/mod.ts";
 import {
   BACKEND_FLAG,
+  CACHE_FLAG,
   describeResume,
   type ExperimentOutcome,
   type ExperimentSpec,
@@ -49,6 +50,7 @@ const FLAGS = defineFlags([
   { name: "out", type: "string", default: RESULTS_ROOT, help: "results root" },
   BACKEND_FLAG,
   WORKERS_FLAG,
+  CACHE_FLAG,
   {
     name: "no-gallery",
     type: "boolean",
@@ -110,6 +112,7 @@ if (import.meta.main) {
       preprocess: config.clip.preprocess,
       imageMode: config.clip.imageMode,
       offline: true,
+      cacheDir: flags.cache,
     });
     const common = {
       baseConfig: config,

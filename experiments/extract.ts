@@ -26,6 +26,7 @@ import {
 import { DEFAULT_DATA_DIR } from "../lib/data/mod.ts";
 import {
   asModelError,
+  CACHE_FLAG,
   CLUSTER_FLAGS,
   csvEncoding,
   executionFromFlags,
@@ -63,11 +64,7 @@ const FLAGS = defineFlags([
     type: "boolean",
     help: "never download (default: $MEMESENSE_OFFLINE, else false)",
   },
-  {
-    name: "cache",
-    type: "string",
-    help: "cache directory (default: $MEMESENSE_CACHE or <repo>/.cache)",
-  },
+  CACHE_FLAG,
   { name: "force", type: "boolean", help: "discard the store and extract everything again" },
   {
     name: "verify",

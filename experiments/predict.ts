@@ -13,6 +13,7 @@
 import { defineFlags, type ParsedFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
 import { loadClip } from "../lib/clip/mod.ts";
 import {
+  CACHE_FLAG,
   checkRunHeads,
   readRunConfig,
   resumeCommand,
@@ -35,11 +36,7 @@ const FLAGS = defineFlags([
     help: "CLIP model (default: the one the heads were trained with)",
   },
   { name: "offline", type: "boolean", help: "never contact the model hub" },
-  {
-    name: "cache",
-    type: "string",
-    help: "cache directory the CLIP model is in (default: $MEMESENSE_CACHE or <repo>/.cache)",
-  },
+  CACHE_FLAG,
   { name: "json", type: "boolean", help: "print JSON instead of a table" },
   { name: "help", type: "boolean", help: "show this help" },
 ]);

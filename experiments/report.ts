@@ -3,24 +3,38 @@
  * the same aggregation a single-machine run ends with — for runs trained in shards (on several
  * machines, or as a Slurm array). Refuses while cells are missing or a shard still trains.
  *
- *   deno task report results/20260301-120000-ablate-grid
+ *   deno task report results/20260301-120000-ablate-grid [--cache DIR]
+ *
+ * The features come from the store the run recorded (or the one under `--cache`): the report
+ * never extracts them again.
  *
  * @module
  */
 import { defineFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
-import { printOutcome, reportRun, runMain } from "../lib/experiment/mod.ts";
+import { CACHE_FLAG, printOutcome, reportRun, runMain } from "../lib/experiment/mod.ts";
 
-const FLAGS = defineFlags([{ name: "help", type: "boolean", help: "show this help" }]);
-const USAGE = "deno task report <run-dir>";
+const FLAGS = defineFlags([
+  CACHE_FLAG,
+  { name: "help", type: "boolean", help: "show this help" },
+]);
+const USAGE = "deno task report <run-dir> [--cache DIR]";
 
 if (import.meta.main) {
-  const positional = Deno.args.filter((a) => !a.startsWith("--"));
-  parseFlagsOrExit(Deno.args.filter((a) => a.startsWith("--")), FLAGS, USAGE);
+  const positional: string[] = [];
+  const flagArgs: string[] = [];
+  for (let i = 0; i < Deno.args.length; i++) {
+    const a = Deno.args[i];
+    if (a.startsWith("--")) {
+      flagArgs.push(a);
+      if (a === "--cache") flagArgs.push(Deno.args[++i]);
+    } else positional.push(a);
+  }
+  const flags = parseFlagsOrExit(flagArgs, FLAGS, USAGE);
   await runMain(async () => {
     if (positional.length !== 1) {
       throw new UsageError(`give exactly one run directory\n\nusage: ${USAGE}`);
     }
-    const outcome = await reportRun(positional[0]);
+    const outcome = await reportRun(positional[0], undefined, { cacheDir: flags.cache });
     printOutcome({ ...outcome, trained: 0, pending: 0 });
   });
 }

@@ -9,11 +9,12 @@
  */
 import { defineFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
 import { readSubmissions } from "../lib/cluster/mod.ts";
-import { runMain, type RunStatus, runStatus } from "../lib/experiment/mod.ts";
+import { CACHE_FLAG, runMain, type RunStatus, runStatus } from "../lib/experiment/mod.ts";
 
 const FLAGS = defineFlags([
   { name: "cells", type: "boolean", default: false, help: "list every cell with its state" },
   { name: "lines", type: "integer", default: 10, help: "log lines shown per failed shard" },
+  CACHE_FLAG,
   { name: "help", type: "boolean", help: "show this help" },
 ]);
 const USAGE = "deno task status <run-dir> [flags]";
@@ -25,7 +26,7 @@ if (import.meta.main) {
     const a = Deno.args[i];
     if (a.startsWith("--")) {
       flagArgs.push(a);
-      if (a === "--lines") flagArgs.push(Deno.args[++i]);
+      if (a === "--lines" || a === "--cache") flagArgs.push(Deno.args[++i]);
     } else positional.push(a);
   }
   const flags = parseFlagsOrExit(flagArgs, FLAGS, USAGE);
@@ -34,7 +35,7 @@ if (import.meta.main) {
       throw new UsageError(`give exactly one run directory\n\nusage: ${USAGE}`);
     }
     const runDir = positional[0];
-    const status = await runStatus(runDir, flags.lines);
+    const status = await runStatus(runDir, flags.lines, { cacheDir: flags.cache });
     await printStatus(status, flags.cells);
   });
 }
@@ -53,6 +54,15 @@ async function printStatus(status: RunStatus, cells: boolean): Promise<void> {
       `damaged ${c.damaged}; tables and report ${outputs}`,
   );
   for (const w of status.workers) console.log(`  working: ${w}`);
+  if (status.features) {
+    const f = status.features;
+    console.log(
+      f.present
+        ? `  features: ${f.dir} (store ${f.key})`
+        : `  features: store ${f.key} not found (recorded in ${f.recorded ?? "?"}); the report ` +
+          "needs it: point to its cache with --cache DIR (or MEMESENSE_CACHE)",
+    );
+  }
   const submissions = await readSubmissions(runDir);
   for (const s of submissions) {
     const state = (id: string) => status.jobs.get(id) ?? "ended";

@@ -334,3 +334,102 @@ Deno.test({
     }
   },
 });
+
+/** 24 of the synthetic memes (12 train, 6 val, 6 test, both hate classes in each), as a CSV. */
+async function smallCsv(dir: string): Promise<{ csv: string; images: string }> {
+  const memes = await ensureSyntheticMemes();
+  const [header, ...rows] = (await Deno.readTextFile(memes.csvPath)).trimEnd().split("\n");
+  const of = (split: string, hate: string, n: number) =>
+    rows.filter((r) => r.split(",")[5] === split && r.split(",")[1] === hate).slice(0, n);
+  const picked = [
+    ...of("train", "0", 6),
+    ...of("train", "1", 6),
+    ...of("val", "0", 3),
+    ...of("val", "1", 3),
+    ...of("test", "0", 3),
+    ...of("test", "1", 3),
+  ];
+  const csv = `${dir}/PrideMM.csv`;
+  await Deno.writeTextFile(csv, [header, ...picked].join("\n") + "\n");
+  return { csv, images: memes.imageDir };
+}
+
+Deno.test({
+  name:
+    "report, status and resume read the store the run recorded and never extract; elsewhere: --cache",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const work = await Deno.makeTempDir({ prefix: "memesense-cache-" });
+    try {
+      const { csv, images } = await smallCsv(work);
+      const cacheA = `${work}/cache-a`, cacheB = `${work}/cache-b`;
+      const env = (cache: string) => ({
+        MEMESENSE_PRIDEMM_CSV: "",
+        MEMESENSE_CLIP_MODEL: "",
+        MEMESENSE_CACHE: cache,
+      });
+      const start = await runScript("reproduce", [
+        "--data",
+        csv,
+        "--images",
+        images,
+        "--model",
+        "tiny",
+        "--offline",
+        "--tasks",
+        "hate",
+        "--seeds",
+        "1,2",
+        "--epochs",
+        "1",
+        "--baselines",
+        "false",
+        "--out",
+        `${work}/results`,
+      ], env(cacheA));
+      assert.equal(start.code, 0, start.stderr);
+      const runDir = `${work}/results/${listing(`${work}/results`)[0]}`;
+      const record = JSON.parse(await Deno.readTextFile(`${runDir}/config.json`));
+      const store = `${cacheA}/features/${record.featureStore}`;
+      assert.equal(record.featureStoreDir, store);
+      assert.equal(record.cache, cacheA);
+
+      // Without the run's MEMESENSE_CACHE: the recorded store is read, nothing is extracted.
+      const report = await runScript("report", [runDir], env(cacheB));
+      assert.equal(report.code, 0, report.stderr);
+      assert.doesNotMatch(report.stderr, /extract/);
+      await Deno.remove(`${runDir}/cells/memeclip__hate__seed2.json`);
+      const resumed = await runScript("reproduce", ["--resume", runDir], env(cacheB));
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.doesNotMatch(resumed.stderr, /extract: \d+ memes/);
+      // (lib/clip writes the generated tiny model to the configured cache: models/, not features)
+      assert.ok(!listing(cacheB).includes("features"), "nothing extracted into the other cache");
+
+      // The store moved: one line saying where it was and how to point to it; then --cache.
+      const moved = `${work}/moved`;
+      await Deno.rename(cacheA, moved);
+      const lost = await runScript("report", [runDir], env(cacheB));
+      assert.equal(lost.code, 2, lost.stderr);
+      assert.equal(
+        lost.stderr,
+        `error: the features ${runDir} was trained on (store ${record.featureStore}) are not in ` +
+          `${store} nor in ${cacheB}/features/${record.featureStore}; they were in ${store}: ` +
+          "point to the cache that holds them with --cache DIR (or MEMESENSE_CACHE), or extract " +
+          `them again: deno task extract --data ${csv} --images ${images} --model tiny\n`,
+      );
+      const status = await runScript("status", [runDir], env(cacheB));
+      assert.match(
+        status.stdout,
+        /features: store .* not found \(recorded in .*\); the report needs it/,
+      );
+      const pointed = await runScript("report", [runDir, "--cache", moved], env(cacheB));
+      assert.equal(pointed.code, 0, pointed.stderr);
+      const found = await runScript("status", [runDir, "--cache", moved], env(cacheB));
+      assert.ok(found.stdout.includes(`features: ${moved}/features/${record.featureStore} (store`));
+      assert.ok(!listing(cacheB).includes("features"));
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});

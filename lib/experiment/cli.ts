@@ -51,6 +51,18 @@ export const BACKEND_FLAG: ChoiceFlag<"backend", typeof BACKEND_CHOICES> = {
   help: "training backend (default: $MEMESENSE_BACKEND, else auto)",
 };
 
+/**
+ * `--cache`: the cache root — CLIP models, feature stores (`<cache>/features/<key>`), the
+ * synthetic set — resolved as every cache path is today (`$MEMESENSE_CACHE`, else
+ * `<repo>/.cache`) when absent.
+ */
+export const CACHE_FLAG: TypedFlag<"cache", "string"> = {
+  name: "cache",
+  type: "string",
+  help:
+    "cache directory: models and feature stores (default: $MEMESENSE_CACHE, else <repo>/.cache)",
+};
+
 /** `--workers`: parallel training workers (default one per core). */
 export const WORKERS_FLAG: TypedFlag<"workers", "integer"> = {
   name: "workers",
@@ -90,6 +102,7 @@ export type CommonFlags = readonly [
   DefaultedFlag<"csv-encoding", "string">,
   TypedFlag<"verify", "boolean">,
   TypedFlag<"offline", "boolean">,
+  typeof CACHE_FLAG,
   DefaultedFlag<"out", "string">,
   TypedFlag<"name", "string">,
   typeof BACKEND_FLAG,
@@ -125,6 +138,7 @@ export const COMMON_FLAGS: CommonFlags = defineFlags([
     type: "boolean",
     help: "never contact the model hub (default: $MEMESENSE_OFFLINE, else false)",
   },
+  CACHE_FLAG,
   {
     name: "out",
     type: "string",
@@ -209,6 +223,7 @@ export async function prepareFromFlags(
     readonly images?: string;
     readonly "csv-encoding"?: string;
     readonly verify?: boolean;
+    readonly cache?: string;
   },
   settings: RunSettings,
   log?: (line: string) => void,
@@ -245,6 +260,7 @@ export async function prepareFromFlags(
       offline,
       encoding,
       verify: flags.verify === true,
+      cacheDir: flags.cache,
       log,
     });
   } catch (e) {
@@ -446,6 +462,7 @@ export async function resumeFromFlags(
     model?: string;
     resume?: string;
     out?: string;
+    cache?: string;
   },
   name: string,
   specs: readonly FlagSpec[] = [],
@@ -461,7 +478,11 @@ export async function resumeFromFlags(
       images: flags.images,
       model: flags.model,
     });
-    restoreRecordedFlags(flags, target.runDir, target.record, givenFlagNames(args, specs), specs);
+    const given = givenFlagNames(args, specs);
+    restoreRecordedFlags(flags, target.runDir, target.record, given, specs);
+    // The store is where the run recorded it unless --cache points elsewhere: a resume never
+    // extracts the features again into another cache.
+    if (!given.has("cache") && target.record.cache) flags.cache = target.record.cache;
     flags.data = target.data;
     flags.images = target.images;
     flags.model = target.model;

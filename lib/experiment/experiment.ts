@@ -212,6 +212,9 @@ export async function openRun(spec: ExperimentSpec): Promise<{ runDir: string; c
     backend: spec.backend ?? "auto",
     clipModel: spec.inputs.modelId,
     featureStore: spec.inputs.featureKey,
+    // Where the store is, so that report, status and resume read it and never extract.
+    featureStoreDir: resolve(spec.inputs.featureDir),
+    cache: resolve(spec.inputs.featureDir, "..", ".."),
     dataset: { csv: spec.inputs.dataset.csvPath, sha256: spec.inputs.datasetSha256 },
     images: resolve(spec.inputs.dataset.imageDir),
     compareWithPaper: spec.compareWithPaper ?? false,

@@ -35,6 +35,7 @@ export { type Protocol, PROTOCOLS } from "../train/mod.ts";
 export {
   asModelError,
   BACKEND_FLAG,
+  CACHE_FLAG,
   COMMON_FLAGS,
   type CommonFlags,
   csvEncoding,
@@ -61,8 +62,11 @@ export {
 } from "./experiment.ts";
 export {
   type ExperimentInputs,
+  loadRunInputs,
   prepareInputs,
   type PrepareOptions,
+  type RecordedInputs,
+  StoreNotFoundError,
   type TaskPrompts,
 } from "./inputs.ts";
 export { loadPaperResults, type PaperFigures, type PaperResults } from "./paper.ts";

@@ -223,6 +223,12 @@ export interface RunRecord {
   readonly clipModel: string;
   /** Key of the feature store the cells were trained on. */
   readonly featureStore: string;
+  /** The feature store's folder (absent in runs recorded before it was). */
+  readonly featureStoreDir?: string;
+  /** The cache root the store is in (absent in runs recorded before it was). */
+  readonly cache?: string;
+  /** The script that ran it (`reproduce`, `ablate`, `demo`; absent in older runs). */
+  readonly script?: string;
   /** The annotations: absolute CSV path and its SHA-256. */
   readonly dataset: { readonly csv: string; readonly sha256: string };
   /** Absolute image directory (null in runs recorded before it was). */

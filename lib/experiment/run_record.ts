@@ -8,9 +8,10 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { accountingStates, queueStates, readSubmissions, shardLogPath } from "../cluster/mod.ts";
+import { exists } from "../util/mod.ts";
 import { type Cell, cellKey, type CellResult } from "./cells.ts";
 import { experimentCells, type ExperimentOutcome, writeRunOutputs } from "./experiment.ts";
-import { prepareInputs } from "./inputs.ts";
+import { loadRunInputs, storeCandidates } from "./inputs.ts";
 import { listRunLocks, lockRunDir, parseScope, type RunLock, RunLockedError } from "./_lock.ts";
 import {
   cellFile,
@@ -67,32 +68,34 @@ export async function completeCells(
 
 /**
  * Writes a run's tables and report from its finished cells, exactly as the run itself would
- * once its last cell is in. Refuses, with a {@linkcode RunIntegrityError} naming the files and
+ * once its last cell is in, from the feature store the run recorded (or the one in
+ * `options.cacheDir`), which it never extracts. Refuses, with a {@linkcode RunIntegrityError} naming the files and
  * the command that trains them again, while cells are missing or incomplete (a file they own
  * missing, cut short or altered); and while a process still trains in the directory.
  */
 export async function reportRun(
   runDir: string,
   log: (line: string) => void = (l) => console.error(l),
+  options: { readonly cacheDir?: string } = {},
 ): Promise<Omit<ExperimentOutcome, "trained" | "pending" | "shard">> {
   const t0 = performance.now();
   const record = await readRunRecord(runDir);
   const lock = await lockWhenFree(runDir, log);
   try {
     const results = await completeCells(runDir, record);
-    const inputs = await prepareInputs({
-      csv: record.dataset.csv,
+    // The store the run recorded, never extracted again.
+    const inputs = await loadRunInputs({
+      runDir,
+      dataset: record.dataset,
       images: record.images ?? `${dirname(record.dataset.csv)}/Images`,
-      model: record.config.clip.model,
-      preprocess: record.config.clip.preprocess,
-      imageMode: record.config.clip.imageMode,
-      offline: true,
-      log,
-    });
+      clipModel: record.clipModel,
+      featureStore: record.featureStore,
+      featureStoreDir: record.featureStoreDir,
+    }, { cacheDir: options.cacheDir });
     if (inputs.featureKey !== record.featureStore) {
       throw new RunRecordError(
-        `${runDir}: its cells were trained on feature store ${record.featureStore}, but the ` +
-          `data and model it names now give ${inputs.featureKey}; the report would not match`,
+        `${runDir}: its cells were trained on feature store ${record.featureStore}, but ` +
+          `${inputs.featureDir} is ${inputs.featureKey}; the report would not match`,
       );
     }
     return await writeRunOutputs({
@@ -170,6 +173,17 @@ export interface RunStatus {
   readonly failedLogs: ReadonlyMap<number, { path: string; tail: string[] }>;
   /** Processes working in the directory now (lock files). */
   readonly workers: readonly string[];
+  /** The feature store the run was trained on: where it is, or that it is nowhere to be found. */
+  readonly features?: {
+    /** The store key. */
+    readonly key: string;
+    /** Where the store was found (or looked for first). */
+    readonly dir: string;
+    /** The folder the run recorded (absent in older runs). */
+    readonly recorded?: string;
+    /** Whether the store is there. */
+    readonly present: boolean;
+  };
 }
 
 async function tail(path: string, lines: number): Promise<string[]> {
@@ -186,7 +200,11 @@ async function tail(path: string, lines: number): Promise<string[]> {
  * holds its shard), queued (its Slurm task waits), failed (its Slurm task ended without it) or
  * missing (never attempted, or interrupted on a machine with no record of why).
  */
-export async function runStatus(runDir: string, logLines = 10): Promise<RunStatus> {
+export async function runStatus(
+  runDir: string,
+  logLines = 10,
+  options: { readonly cacheDir?: string } = {},
+): Promise<RunStatus> {
   const record = await readRunRecord(runDir);
   const cells = cellsInKeyOrder(recordCells(record));
   const checks = await checkCells(runDir);
@@ -255,6 +273,7 @@ export async function runStatus(runDir: string, logLines = 10): Promise<RunStatu
     reported: outputs.complete,
     outputProblems: outputs.problems,
     resumeCommand: resumeCommand(runDir, record),
+    features: await findStore(record, options.cacheDir),
     jobs,
     jobSource: queued === null ? "none" : accounted ? "squeue+sacct" : "squeue",
     failedLogs,
@@ -340,4 +359,20 @@ export async function resolveResume(
 export function describeResume(target: ResumeTarget): string {
   return `resuming ${target.runDir} (${target.record.name}, started ${target.record.createdAt}): ` +
     `${target.finished} of ${target.total} cells finished`;
+}
+
+/** Where a run's feature store is: under `cacheDir`, else where recorded, else the configured cache. */
+async function findStore(
+  record: RunRecord,
+  cacheDir?: string,
+): Promise<RunStatus["features"]> {
+  if (!record.featureStore) return undefined;
+  const key = record.featureStore;
+  const candidates = storeCandidates(record, cacheDir);
+  for (const dir of candidates) {
+    if (await exists(`${dir}/manifest.json`)) {
+      return { key, dir, recorded: record.featureStoreDir, present: true };
+    }
+  }
+  return { key, dir: candidates[0], recorded: record.featureStoreDir, present: false };
 }

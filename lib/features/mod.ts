@@ -23,6 +23,7 @@ export {
 } from "./extract.ts";
 export {
   type ChunkEntry,
+  featureStoreDir,
   FeatureStoreError,
   type FeatureTable,
   type LoadedFeatures,

@@ -164,6 +164,8 @@ export interface LoadedFeatures extends FeatureTable {
   readonly imageMode: ImageMode;
   /** SHA-256 of the dataset's CSV. */
   readonly datasetHash: string;
+  /** How the CSV's bytes were decoded into text (`utf-8` in stores written before it was kept). */
+  readonly textEncoding: string;
   /** Width of CLIP's vision transformer (the classifier initialisation's width). */
   readonly visionHidden: number;
   /** Prompt embeddings per task name (the four PrideMM tasks unless extracted otherwise). */
@@ -353,6 +355,7 @@ export async function loadFeatures(
     preprocess: m.preprocess,
     imageMode: m.imageMode,
     datasetHash: m.datasetHash,
+    textEncoding: m.textEncoding ?? "utf-8",
     n,
     dim: dI,
     textDim: dT,
