@@ -18,6 +18,11 @@ Deno.test({
       const { stdout, stderr } = run;
       assert.ok(run.success, `demo failed:\n${stdout}\n${stderr.slice(-3000)}`);
       assert.match(stdout, /demo finished in/);
+      // Synthetic hate is separated perfectly on val: its temperature fit is clamped, and said so.
+      assert.match(
+        stdout,
+        /\nT = 0\.001 for memeclip · hate \(reference\), memeclip · hate \(clean\) is clamped, not fitted: /,
+      );
 
       const runs = [...Deno.readDirSync(out)].map((e) => e.name).sort();
       assert.equal(runs.length, 2, `expected the demo and its ablation, got ${runs}`);

@@ -37,6 +37,7 @@ import { RESULTS_ROOT, ResumeError, type RunRecord } from "./run_dir.ts";
 import {
   baselineTable,
   calibrationTable,
+  clampedTemperatureNote,
   comparisonTable,
   intervalTable,
   pairedComparisonTable,
@@ -176,23 +177,28 @@ export function parseTasks(list: readonly string[]): TaskName[] {
 
 /**
  * Seeds from `--seeds`: a count N gives N seeds starting at the config's seed (42, 43, 44 for the
- * default 3), a comma list gives exactly those seeds.
+ * default 3), a comma list gives exactly those seeds, each once.
  */
 export function parseSeeds(raw: string | number, baseSeed: number): number[] {
   const text = String(raw).trim();
+  const allowed = "a count ≥ 1 or a comma list of distinct integers ≥ 0";
   if (text.includes(",")) {
-    return text.split(",").map((s) => {
+    const seeds = text.split(",").map((s) => {
       const v = Number(s.trim());
-      if (!Number.isInteger(v) || v < 0) {
-        throw new SettingError("--seeds", raw, "a count ≥ 1 or a comma list of integers ≥ 0");
+      if (s.trim() === "" || !Number.isInteger(v) || v < 0) {
+        throw new SettingError("--seeds", raw, allowed);
       }
       return v;
     });
+    // A seed twice would be one cell counted as two: refused, not merged.
+    const twice = seeds.find((v, i) => seeds.indexOf(v) !== i);
+    if (twice !== undefined) {
+      throw new SettingError("--seeds", raw, `${allowed} (${twice} is given twice)`);
+    }
+    return seeds;
   }
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new SettingError("--seeds", raw, "a count ≥ 1 or a comma list of integers ≥ 0");
-  }
+  if (!Number.isInteger(n) || n < 1) throw new SettingError("--seeds", raw, allowed);
   return Array.from({ length: n }, (_, i) => baseSeed + i);
 }
 
@@ -357,6 +363,7 @@ export function printOutcome(
   } else {
     console.log(summaryTable(outcome.summary));
   }
+  for (const note of outcome.tableNotes ?? []) console.log(`\n${note}`);
   if (outcome.baselines.length > 0) {
     const main = outcome.results[0]?.variant;
     console.log(
@@ -379,6 +386,8 @@ export function printOutcome(
       `\nCalibration of ${main} (temperature fitted on val; per-class detail in table.md):\n` +
         calibrationTable(calibration),
     );
+    const clamped = clampedTemperatureNote(calibration);
+    if (clamped) console.log(`\n${clamped}`);
   }
   if (u.comparisons.length > 0) {
     const held = u.comparisons.filter((c) => c.holds).length;

@@ -54,6 +54,7 @@ import {
 import { type OwnedFile, ownedFile, writeSealedJson } from "./_seal.ts";
 import { checkCells, RunIntegrityError } from "./run_integrity.ts";
 import {
+  absentClassesNote,
   baselineTable,
   comparisonTable,
   metricsCsv,
@@ -136,6 +137,8 @@ export interface ExperimentOutcome {
    * run is not compared with the paper when it was asked to be.
    */
   readonly preface?: readonly string[];
+  /** Notes printed under the main table (a class absent from a test split). */
+  readonly tableNotes?: readonly string[];
   /** The shard this invocation trained, if any. */
   readonly shard?: Shard;
   /** Cells this invocation trained. */
@@ -388,8 +391,11 @@ export async function writeRunOutputs(
     : [];
   const preface = [usageLine(spec.inputs), notComparable && `${notComparable}.`]
     .filter((l): l is string => !!l);
+  const testLabels = new Map(predictions.map((p) => [p.task, p.rows.test.labels]));
+  const tableNotes = [absentClassesNote(testLabels)].filter((l): l is string => !!l);
   let table = `# ${spec.title}\n\n${preface.map((l) => `${l}\n\n`).join("")}` +
-    (comparison.length > 0 ? `${comparisonTable(comparison)}\n` : `${summaryTable(summary)}\n`);
+    (comparison.length > 0 ? `${comparisonTable(comparison)}\n` : `${summaryTable(summary)}\n`) +
+    tableNotes.map((l) => `\n${l}\n`).join("").replace(/^\n/, "");
   if (baselines.length > 0) {
     table += `\n## Baselines (test split)\n\n${baselineTable(baselines, summary, main)}\n`;
   }
@@ -477,6 +483,7 @@ export async function writeRunOutputs(
     table,
     timings,
     preface,
+    tableNotes,
   };
 }
 

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { TASK_NAMES, TASKS } from "../config/mod.ts";
-import type { MeanStd } from "../metrics/mod.ts";
+import { TASK_NAMES, type TaskName, TASKS } from "../config/mod.ts";
+import { type MeanStd, TEMPERATURE_RANGE } from "../metrics/mod.ts";
 import {
   type Align,
   formatMeanStd,
@@ -382,4 +382,52 @@ export function uncertaintyMarkdown(u: RunUncertainty): string {
     parts.push(`Cells without saved predictions, left out above: ${u.missing.join(", ")}.`);
   }
   return parts.join("\n\n") + "\n";
+}
+
+/**
+ * The note under a table with macro-F1 when a task's test split lacks some of its classes:
+ * macro-F1 averages every class of the task, so an absent class counts as F1 = 0 there. The
+ * values stay as they are; the note names the classes. Null when every test split has every
+ * class. `testLabels` holds each task's test labels.
+ */
+export function absentClassesNote(
+  testLabels: ReadonlyMap<TaskName, ArrayLike<number>>,
+): string | null {
+  const parts: string[] = [];
+  for (const task of TASK_NAMES) {
+    const labels = testLabels.get(task);
+    if (!labels) continue;
+    const seen = new Set(Array.from(labels));
+    const absent = TASKS[task].classNames.filter((_, k) => !seen.has(k));
+    if (absent.length > 0) parts.push(`${task} lacks ${absent.map((c) => `"${c}"`).join(", ")}`);
+  }
+  return parts.length === 0 ? null : "Macro-F1 averages every class of a task, so a class " +
+    `absent from the test split counts as F1 = 0 in it: the test split of ${parts.join("; ")}.`;
+}
+
+/**
+ * The note under a calibration table when a temperature fit was clamped at an end of
+ * {@linkcode TEMPERATURE_RANGE} rather than fitted; null when none was.
+ */
+export function clampedTemperatureNote(stats: readonly GroupStats[]): string | null {
+  const [tMin, tMax] = TEMPERATURE_RANGE;
+  const at = (t: number, bound: number) => Math.abs(t - bound) <= 1e-9 * bound;
+  const low = stats.filter((s) => s.calibration.temperatures.some((t) => at(t, tMin)));
+  const high = stats.filter((s) => s.calibration.temperatures.some((t) => at(t, tMax)));
+  const name = (s: GroupStats) => `${s.variant} · ${s.task} (${s.protocol})`;
+  const lines: string[] = [];
+  if (low.length > 0) {
+    lines.push(
+      `T = ${tMin} for ${low.map(name).join(", ")} is clamped, not fitted: the val logits ` +
+        "separate every class, so the loss falls as T → 0; scaling then pushes each " +
+        "probability to 0 or 1, and the columns after → are not a calibration.",
+    );
+  }
+  if (high.length > 0) {
+    lines.push(
+      `T = ${tMax} for ${high.map(name).join(", ")} is clamped, not fitted: the val ` +
+        "predictions are no better than uniform, and scaling flattens every probability.",
+    );
+  }
+  return lines.length === 0 ? null : lines.join("\n");
 }

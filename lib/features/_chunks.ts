@@ -112,9 +112,52 @@ export function sniffImageFormat(bytes: Uint8Array): string | null {
 export function unreadableReason(bytes: Uint8Array): string {
   if (bytes.length === 0) return "unreadable: empty file";
   const format = sniffImageFormat(bytes);
-  return format
-    ? `unreadable: damaged or unsupported ${format} data (${bytes.length} bytes)`
-    : `unreadable: not an image (no known image signature, ${bytes.length} bytes)`;
+  if (!format) return `unreadable: not an image (no known image signature, ${bytes.length} bytes)`;
+  const size = format ? declaredSize(bytes, format) : null;
+  if (size && size.width * size.height > DECODER_PIXEL_LIMIT) {
+    const n = (x: number) => x.toLocaleString("en-US");
+    return `unreadable: the ${format} is ${size.width} × ${size.height} = ` +
+      `${n(size.width * size.height)} pixels, more than the decoder's limit of ` +
+      `${n(DECODER_PIXEL_LIMIT)} (16383 × 16383); downscale it`;
+  }
+  return `unreadable: damaged or unsupported ${format} data (${bytes.length} bytes)`;
+}
+
+/**
+ * The most pixels the image decoder opens: sharp's default `limitInputPixels` (0x3FFF²), which
+ * the decoding in lib/clip keeps, so a huge image fails at its header however valid it is.
+ */
+export const DECODER_PIXEL_LIMIT = 0x3fff * 0x3fff;
+
+/** The width and height an image's header declares (PNG, GIF, BMP, JPEG), or null. */
+export function declaredSize(
+  bytes: Uint8Array,
+  format: string,
+): { width: number; height: number } | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fits = (end: number) => bytes.length >= end;
+  if (format === "PNG" && fits(24)) {
+    return { width: view.getUint32(16), height: view.getUint32(20) };
+  }
+  if (format === "GIF" && fits(10)) {
+    return { width: view.getUint16(6, true), height: view.getUint16(8, true) };
+  }
+  if (format === "BMP" && fits(26)) {
+    return { width: Math.abs(view.getInt32(18, true)), height: Math.abs(view.getInt32(22, true)) };
+  }
+  if (format === "JPEG") {
+    // The first start-of-frame marker (SOF0–SOF15 but DHT, JPG and DAC) holds the size.
+    for (let i = 2; i + 9 <= bytes.length;) {
+      if (bytes[i] !== 0xff) return null;
+      const marker = bytes[i + 1];
+      const length = view.getUint16(i + 2);
+      if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
+        return { width: view.getUint16(i + 7), height: view.getUint16(i + 5) };
+      }
+      i += 2 + length;
+    }
+  }
+  return null;
 }
 
 /** SHA-256 of bytes, as hex. */

@@ -279,7 +279,9 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
     }
     await checkOrWriteIdentity(dir, identity);
     await Deno.mkdir(`${dir}/chunks`, { recursive: true });
-    const state = await inspectStore(dir, opts, log, opts.verify ?? false);
+    // Chunks found damaged, each reported once: consolidation inspects the store again.
+    const reported = new Set<string>();
+    const state = await inspectStore(dir, opts, log, opts.verify ?? false, reported);
 
     const range = opts.shard
       ? shardRange(opts.items.length, opts.shard)
@@ -327,7 +329,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
     if (needPrompts) await writePrompts(dir, clip!, opts.prompts ?? defaultPrompts());
     let manifest: StoreManifest | null = null;
     if (!opts.shard) {
-      manifest = await consolidateStore(dir, identity, opts, log, opts.verify ?? false);
+      manifest = await consolidateStore(dir, identity, opts, log, opts.verify ?? false, reported);
     } else {
       log(
         `extract: shard ${formatShard(opts.shard)} done (rows ${range.start}–${range.end - 1}); ` +
@@ -402,6 +404,7 @@ async function inspectStore(
   opts: ExtractOptions,
   log: (line: string) => void,
   verify: boolean,
+  reported: Set<string> = new Set(),
 ): Promise<StoreState> {
   const items = opts.items, n = items.length;
   let manifest: StoreManifest | null = null;
@@ -409,7 +412,10 @@ async function inspectStore(
     manifest = await readManifest(dir);
   } catch (e) {
     if (!(e instanceof FeatureStoreError)) throw e;
-    log(`extract: ${e.file} is damaged or outdated; rebuilding it from the chunk files`);
+    if (!reported.has(e.file)) {
+      reported.add(e.file);
+      log(`extract: ${e.file} is damaged or outdated; rebuilding it from the chunk files`);
+    }
   }
   if (manifest && (manifest.count !== n || manifest.images?.length !== n)) manifest = null;
   const stats = await statItems(opts);
@@ -423,10 +429,13 @@ async function inspectStore(
       const problem = await checkStoredFile(`${chunkDir}/${entry.file}`, entry, verify);
       if (problem) {
         consolidated = false;
-        log(
-          `extract: ${chunkDir}/${entry.file} is damaged (${problem}): re-extracting its ` +
-            `${entry.rows} memes (rows ${entry.first}–${entry.first + entry.rows - 1})`,
-        );
+        if (!reported.has(entry.file)) {
+          reported.add(entry.file);
+          log(
+            `extract: ${chunkDir}/${entry.file} is damaged (${problem}): re-extracting its ` +
+              `${entry.rows} memes (rows ${entry.first}–${entry.first + entry.rows - 1})`,
+          );
+        }
         await Deno.remove(`${chunkDir}/${entry.file}`).catch(() => {});
         continue;
       }
@@ -728,8 +737,9 @@ async function consolidateStore(
   opts: ExtractOptions,
   log: (line: string) => void,
   verify: boolean,
+  reported: Set<string> = new Set(),
 ): Promise<StoreManifest> {
-  const state = await inspectStore(dir, opts, log, verify);
+  const state = await inspectStore(dir, opts, log, verify, reported);
   const items = opts.items, n = items.length;
   const todo = state.rows.flatMap((s, r) => (s === null ? [r] : []));
   if (todo.length > 0) {

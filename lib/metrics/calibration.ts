@@ -162,13 +162,22 @@ export function scaleLogits(logits: ScoreArray, temperature: number): Float64Arr
 }
 
 /**
+ * The temperatures {@linkcode fitTemperature} searches, `[1e-3, 1e3]`. A fit at either end is
+ * clamped, not fitted: at the lower end the val predictions separate every class so well that
+ * the loss keeps falling as `T → 0` (scaling then sharpens every probability towards 0 or 1); at
+ * the upper end they are no better than uniform.
+ */
+export const TEMPERATURE_RANGE: readonly [number, number] = [1e-3, 1e3];
+
+/**
  * The temperature `T` minimising the mean cross-entropy of `softmax(logits / T)` (Guo et al.,
  * 2017), fitted by bisection on `β = 1/T` — the loss is convex in β, its derivative
- * `mean(E_p[z] − z_y)` increasing — to a relative 1e-12, within `T ∈ [1e-3, 1e3]`. Fit it on the
+ * `mean(E_p[z] − z_y)` increasing — to a relative 1e-12, within {@linkcode TEMPERATURE_RANGE}. Fit it on the
  * validation split only. Dividing by `T` never changes the argmax (accuracy), nor for two classes
  * the ranking by logit gap (AUROC); for more classes the one-vs-rest ranking can change.
  */
 export function fitTemperature(logits: ScoreArray, labels: Int32Array, numClasses: number): number {
+  const [tMin, tMax] = TEMPERATURE_RANGE;
   const n = rowCount(logits, numClasses, "fitTemperature");
   checkLabels(labels, n, numClasses, "fitTemperature");
   checkFinite(logits, numClasses, "fitTemperature");
@@ -189,7 +198,7 @@ export function fitTemperature(logits: ScoreArray, labels: Int32Array, numClasse
     }
     return s / n;
   };
-  let lo = Math.log(1e-3), hi = Math.log(1e3); // over log β
+  let lo = Math.log(1 / tMax), hi = Math.log(1 / tMin); // over log β
   if (slope(Math.exp(lo)) >= 0) return 1 / Math.exp(lo);
   if (slope(Math.exp(hi)) <= 0) return 1 / Math.exp(hi);
   for (let it = 0; it < 200 && hi - lo > 1e-12; it++) {

@@ -35,6 +35,7 @@ export {
   type ReliabilityBin,
   reliabilityBins,
   scaleLogits,
+  TEMPERATURE_RANGE,
   topLabel,
 } from "./calibration.ts";
 export {
