@@ -48,6 +48,8 @@ async function printStatus(status: RunStatus, cells: boolean): Promise<void> {
     ? "written"
     : status.outputProblems.length > 0
     ? `damaged (${status.outputProblems.join("; ")})`
+    : status.outputsWritten
+    ? "written, but not all the cells they count are complete now"
     : "not written yet";
   console.log(
     `  running ${c.running}, queued ${c.queued}, failed ${c.failed}, missing ${c.missing}, ` +

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { formatShard, type Shard } from "../util/mod.ts";
+import { ensureDir, formatShard, type Shard, writeFileAtomic } from "../util/mod.ts";
 import { lockPath, runPath } from "./run_dir.ts";
 
 /** What a lock file holds. */
@@ -86,14 +86,24 @@ function describe(info: LockInfo): string {
   }, since ${info.startedAt})`;
 }
 
+/** A lock file that does not read as one (cut short or altered): held by nobody. */
+const DAMAGED = "damaged";
+
 async function readLock(path: string): Promise<LockInfo | null> {
+  let text: string;
   try {
-    return JSON.parse(await Deno.readTextFile(path)) as LockInfo;
+    text = await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
-    // A lock half-written by a process killed mid-write: treat as held by nobody we can name.
-    return { pid: -1, host: "unknown", scope: "unknown", startedAt: "unknown" };
+    throw e;
   }
+  try {
+    const info = JSON.parse(text) as LockInfo;
+    if (Number.isInteger(info?.pid) && typeof info.host === "string") return info;
+  } catch { /* below */ }
+  // Locks are written whole (a temporary file, then a link), so one that does not read was
+  // damaged after it was written, or written by an older version killed mid-write.
+  return { pid: -1, host: DAMAGED, scope: "unknown", startedAt: "unknown" };
 }
 
 /**
@@ -107,7 +117,7 @@ export async function lockRunDir(
   log: (line: string) => void = (l) => console.error(l),
 ): Promise<RunLock> {
   const dir = runPath(runDir, "locks");
-  await Deno.mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   const host = Deno.hostname();
   const scope = scopeOf(shard);
   const slurmJob = Deno.env.get("SLURM_ARRAY_JOB_ID")
@@ -122,12 +132,14 @@ export async function lockRunDir(
   };
   const path = lockPath(runDir, scope);
   const holder = (other: LockInfo) =>
-    other.host === host && other.pid > 0 && !alive(other.pid) ? "stale" : "live";
+    other.host === DAMAGED || (other.host === host && other.pid > 0 && !alive(other.pid))
+      ? "stale"
+      : "live";
 
   // Our own scope: created exclusively, so two processes of one shard cannot both get it.
   for (let attempt = 0;; attempt++) {
     try {
-      await Deno.writeTextFile(path, JSON.stringify(info) + "\n", { createNew: true });
+      await writeFileAtomic(path, JSON.stringify(info) + "\n", { exclusive: true });
       break;
     } catch (e) {
       if (!(e instanceof Deno.errors.AlreadyExists) || attempt > 0) {
@@ -143,7 +155,10 @@ export async function lockRunDir(
             (other.host === host ? "" : `, or remove ${path} if that process is gone`),
         );
       }
-      if (other) log(`taking over the lock of ${describe(other)}: that process no longer runs`);
+      if (other?.host === DAMAGED) log(`${path} is damaged (not a lock record): taking it over`);
+      else if (other) {
+        log(`taking over the lock of ${describe(other)}: that process no longer runs`);
+      }
       await Deno.remove(path).catch(() => {});
     }
   }
@@ -169,7 +184,11 @@ export async function lockRunDir(
           (other.host === host ? "" : `, or remove ${dir}/${e.name} if that process is gone`),
       );
     }
-    log(`clearing the lock of ${describe(other)}: that process no longer runs`);
+    log(
+      other.host === DAMAGED
+        ? `${dir}/${e.name} is damaged (not a lock record): clearing it`
+        : `clearing the lock of ${describe(other)}: that process no longer runs`,
+    );
     await Deno.remove(`${dir}/${e.name}`).catch(() => {});
   }
   return { path, info, release };
@@ -191,7 +210,12 @@ export async function listRunLocks(
     if (!e.isFile || !e.name.endsWith(".lock")) continue;
     const info = await readLock(`${runPath(runDir, "locks")}/${e.name}`);
     if (!info) continue;
-    out.push({ ...info, running: info.host === host ? alive(info.pid) : "unknown" });
+    const running = info.host === DAMAGED
+      ? false
+      : info.host === host
+      ? alive(info.pid)
+      : "unknown";
+    out.push({ ...info, running });
   }
   return out;
 }

@@ -11,13 +11,12 @@
  */
 import { type TaskName, TASKS } from "../config/mod.ts";
 import { type BackendName, trainMany, type TrainResult } from "../train/mod.ts";
-import { Progress } from "../util/mod.ts";
+import { ensureDir, Progress } from "../util/mod.ts";
 import { type Cell, cellKey, type CellResult } from "./cells.ts";
 import { encodeCellPredictions } from "./predictions.ts";
 import { predictionsFile, runPath } from "./run_dir.ts";
 import { ownedFile, writeOwnedFile } from "./_seal.ts";
 import { checkCells, writeCellResult } from "./run_integrity.ts";
-import { ensureDir } from "../util/mod.ts";
 import type { TaskData } from "./task_data.ts";
 
 /** Options for {@linkcode runCells}. */

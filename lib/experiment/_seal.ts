@@ -1,17 +1,10 @@
 /**
- * Sealed JSON records and owned files: a record carries the SHA-256 of its own content, and a
- * file a cell or the run's outputs own is known by its size and SHA-256, so a file cut short or
- * altered is told from one as written.
+ * Owned files: a file a cell or the run's outputs own is known by its size and SHA-256, so a
+ * file cut short or altered is told from one as written (records are sealed JSON, lib/util).
  *
  * @module
  */
-import {
-  ensureDir,
-  FileWriteError,
-  sha256Hex,
-  writeFileAtomic,
-  type WriteOptions,
-} from "../util/mod.ts";
+import { ensureDir, FileWriteError, sha256Hex, writeFileAtomic } from "../util/mod.ts";
 
 /** A file a cell or the run's outputs own, as it was written. */
 export interface OwnedFile {
@@ -21,59 +14,6 @@ export interface OwnedFile {
   readonly size: number;
   /** SHA-256 of its bytes, hex. */
   readonly sha256: string;
-}
-
-/** The field of a sealed record that holds its checksum. */
-export const SEAL = "checksum";
-
-/**
- * `value` as pretty JSON with a last field `checksum`: the SHA-256 of the same JSON without it,
- * so a record that was cut short or altered is told from an intact one.
- */
-export async function sealJson(value: Record<string, unknown>): Promise<string> {
-  const { [SEAL]: _, ...plain } = value;
-  const text = JSON.stringify(plain, null, 2) + "\n";
-  const digest = await sha256Hex(new TextEncoder().encode(text));
-  return JSON.stringify({ ...plain, [SEAL]: `sha256:${digest}` }, null, 2) + "\n";
-}
-
-/**
- * Parses a JSON record written by {@linkcode sealJson} and checks its checksum. Returns the
- * value, or the problem in words (`not JSON (…)`, `checksum mismatch (altered)`); a record
- * without a checksum (written by an older version) is accepted as it is.
- */
-export async function openSealedJson(
-  text: string,
-): Promise<{ value: Record<string, unknown>; problem: null } | { value: null; problem: string }> {
-  let value: Record<string, unknown>;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    const cut = text.length > 0 && !text.trimEnd().endsWith("}");
-    return {
-      value: null,
-      problem: `${cut ? "cut short" : "not valid JSON"} (${(e as Error).message})`,
-    };
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    return { value: null, problem: "not a JSON object" };
-  }
-  const seal = value[SEAL];
-  if (seal === undefined) return { value, problem: null };
-  const resealed = await sealJson(value);
-  const expected = JSON.parse(resealed)[SEAL];
-  return seal === expected
-    ? { value, problem: null }
-    : { value: null, problem: "checksum mismatch (the file was altered)" };
-}
-
-/** Writes `value` sealed ({@linkcode sealJson}) to `path`, atomically. */
-export async function writeSealedJson(
-  path: string,
-  value: Record<string, unknown>,
-  options: WriteOptions = {},
-): Promise<void> {
-  await writeFileAtomic(path, await sealJson(value), options);
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   FileWriteError,
   formatDuration,
   REPO_ROOT,
+  writeSealedJson,
 } from "../util/mod.ts";
 import { compareWithPaper, type ComparisonRow, summarise, type SummaryRow } from "./aggregate.ts";
 import { notComparableReason, usageLine } from "./partial.ts";
@@ -51,7 +52,7 @@ import {
   runPath,
   writeRunFile,
 } from "./run_dir.ts";
-import { type OwnedFile, ownedFile, writeSealedJson } from "./_seal.ts";
+import { type OwnedFile, ownedFile } from "./_seal.ts";
 import { checkCells, RunIntegrityError } from "./run_integrity.ts";
 import {
   absentClassesNote,

@@ -103,8 +103,11 @@ export {
   resumeCommand,
   ResumeError,
   RUN_FILES,
+  RUN_LAYOUT,
   type RunFile,
+  type RunFileKind,
   type RunInfo,
+  type RunLayoutEntry,
   runPath,
   type RunRecord,
 } from "./run_dir.ts";

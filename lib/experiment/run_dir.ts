@@ -5,27 +5,33 @@
  * A run directory is `<results root>/<YYYYMMDD-HHMMSS>-<name>/`, created fresh for every run
  * ({@linkcode createRunDir} never reuses a folder, so nothing is written over an earlier run).
  * Every file in it is written atomically (a temporary file, then a rename), so a reader sees a
- * whole file or none:
+ * whole file or none. The layout, one row per file ({@linkcode RUN_LAYOUT} holds the same rows,
+ * and the fault-injection tests take their list of files from it); the kind says what a file
+ * that is missing, cut short or altered means (see `run_integrity.ts`):
  *
- * | Path                              | Written by                       | When, and what                                                                  |
- * | --------------------------------- | -------------------------------- | ------------------------------------------------------------------------------- |
- * | `config.json`                     | `openRun`                        | once, at creation: every setting ({@linkcode RunRecord}); a resume checks it   |
- * | `cells/<key>.json`                | `runCells`                       | as each cell finishes: its metrics and curves, the resume points                |
- * | `predictions/<key>.safetensors`   | `runCells`                       | with each cell: its per-meme logits                                             |
- * | `heads/<task>/head.{json,safetensors}` | `runExperiment` (`saveHeads`) | the main variant's first seed, a head `deno task predict` loads                |
- * | `locks/<scope>.lock`              | `lockRunDir`                     | while a process trains in the directory (`all` or `shard-K-of-N`)               |
- * | `locks/aggregated`                | {@linkcode claimAggregation}     | by the one shard that writes the tables                                         |
- * | `slurm/`                          | `submitShards` (lib/cluster)     | per submission: sbatch scripts, `submissions.json`, `logs/shard-K-job-J.log`    |
- * | `baselines.json`                  | `writeRunOutputs`                | once every cell is in, when baselines were asked for                            |
- * | `table.md`, `metrics.csv`, `curves.json`, `report.html` | `writeRunOutputs` | once every cell is in                                                   |
- * | `metrics.json`                    | `writeRunOutputs`, last          | its presence marks the run finished                                             |
- * | `predictions.csv`                 | the demo                         | every cell's per-meme predictions as a table                                    |
+ * | Path                            | Kind    | Written by                    | When, and what                                                                  |
+ * | ------------------------------- | ------- | ----------------------------- | ------------------------------------------------------------------------------- |
+ * | `config.json`                   | record  | `openRun`                     | once, at creation: every setting ({@linkcode RunRecord}), sealed; a resume checks it |
+ * | `predictions/<key>.safetensors` | cell    | `runCells`                    | with each cell, first: its per-meme logits                                      |
+ * | `heads/<task>/head.safetensors` | cell    | `runExperiment` (`saveHeads`) | with the main variant's first seed: the head `deno task predict` loads          |
+ * | `heads/<task>/head.json`        | cell    | `runExperiment` (`saveHeads`) | with it: the head's config, classes, CLIP model and feature store               |
+ * | `cells/<key>.json`              | cell    | `runCells`                    | last of its cell: metrics, curves, the files it owns with sizes and SHA-256, sealed |
+ * | `baselines.json`                | output  | `writeRunOutputs`             | once every cell is in, when baselines were asked for                            |
+ * | `table.md`                      | output  | `writeRunOutputs`             | once every cell is in                                                           |
+ * | `metrics.csv`                   | output  | `writeRunOutputs`             | once every cell is in                                                           |
+ * | `curves.json`                   | output  | `writeRunOutputs`             | once every cell is in                                                           |
+ * | `report.html`                   | output  | `writeRunOutputs`             | once every cell is in                                                           |
+ * | `predictions.csv`               | output  | `writeRunOutputs`             | with the tables, when asked for (the demo): every cell's per-meme predictions   |
+ * | `metrics.json`                  | output  | `writeRunOutputs`, last       | every output with its size and SHA-256, sealed: intact, it marks the run finished |
+ * | `locks/<scope>.lock`            | lock    | `lockRunDir`                  | while a process trains in the directory (`all` or `shard-K-of-N`)               |
+ * | `locks/aggregated`              | lock    | {@linkcode claimAggregation}  | by the one shard that writes the tables                                         |
+ * | `slurm/submissions.json`        | cluster | `submitShards` (lib/cluster)  | per submission, with its sbatch scripts and `logs/shard-K-job-J.log`            |
  *
  * @module
  */
 import { type MemeSenseConfig, type TaskName, UsageError } from "../config/mod.ts";
-import { ensureDir, REPO_ROOT, writeFileAtomic } from "../util/mod.ts";
-import { openSealedJson, type OwnedFile, ownedFileProblem } from "./_seal.ts";
+import { ensureDir, openSealedJson, REPO_ROOT, writeFileAtomic } from "../util/mod.ts";
+import { type OwnedFile, ownedFileProblem } from "./_seal.ts";
 import type { Variant } from "./variants.ts";
 
 /** Default results root. */
@@ -59,12 +65,67 @@ export const RUN_FILES = {
   report: "report.html",
   /** Summaries, comparison and baselines; written last, it marks the run finished. */
   metrics: "metrics.json",
-  /** Every cell's per-meme predictions as CSV (written by the demo). */
+  /** Every cell's per-meme predictions as CSV (written with the tables when asked for: the demo). */
   predictionsCsv: "predictions.csv",
 } as const;
 
 /** A fixed file or folder of a run directory. */
 export type RunFile = keyof typeof RUN_FILES;
+
+/**
+ * What a file of a run directory is, and so what one missing, cut short or altered means:
+ *
+ * - `record`: the run's settings (`config.json`); nothing in the run can rebuild it, so every
+ *   reader stops naming it;
+ * - `cell`: owned by one cell, whose record lists it with its size and SHA-256; the cell is then
+ *   incomplete, and `--resume` trains it again;
+ * - `output`: a table or report, listed by `metrics.json`; the run's tables are then incomplete,
+ *   and `deno task report` or `--resume` writes them again;
+ * - `lock`: a marker of a process at work; one that does not read is taken over;
+ * - `cluster`: the Slurm submissions' record, scripts and logs (lib/cluster).
+ */
+export type RunFileKind = "record" | "cell" | "output" | "lock" | "cluster";
+
+/** One file of a run directory's layout (a row of the module's table). */
+export interface RunLayoutEntry {
+  /** Its path relative to the run directory; `<key>`, `<task>`, `<scope>` stand for any. */
+  readonly path: string;
+  /** What it is. */
+  readonly kind: RunFileKind;
+  /** Who writes it. */
+  readonly writtenBy: string;
+}
+
+/** Every file a run directory holds, in the order they are written (the module's table). */
+export const RUN_LAYOUT: readonly RunLayoutEntry[] = [
+  { path: RUN_FILES.config, kind: "record", writtenBy: "openRun" },
+  { path: `${RUN_FILES.predictions}/<key>.safetensors`, kind: "cell", writtenBy: "runCells" },
+  {
+    path: `${RUN_FILES.heads}/<task>/head.safetensors`,
+    kind: "cell",
+    writtenBy: "runExperiment (saveHeads)",
+  },
+  {
+    path: `${RUN_FILES.heads}/<task>/head.json`,
+    kind: "cell",
+    writtenBy: "runExperiment (saveHeads)",
+  },
+  { path: `${RUN_FILES.cells}/<key>.json`, kind: "cell", writtenBy: "runCells" },
+  { path: RUN_FILES.baselines, kind: "output", writtenBy: "writeRunOutputs" },
+  { path: RUN_FILES.table, kind: "output", writtenBy: "writeRunOutputs" },
+  { path: RUN_FILES.metricsCsv, kind: "output", writtenBy: "writeRunOutputs" },
+  { path: RUN_FILES.curves, kind: "output", writtenBy: "writeRunOutputs" },
+  { path: RUN_FILES.report, kind: "output", writtenBy: "writeRunOutputs" },
+  { path: RUN_FILES.predictionsCsv, kind: "output", writtenBy: "writeRunOutputs" },
+  { path: RUN_FILES.metrics, kind: "output", writtenBy: "writeRunOutputs, last" },
+  { path: `${RUN_FILES.locks}/<scope>.lock`, kind: "lock", writtenBy: "lockRunDir" },
+  { path: RUN_FILES.aggregated, kind: "lock", writtenBy: "claimAggregation" },
+  {
+    path: `${RUN_FILES.slurm}/submissions.json`,
+    kind: "cluster",
+    writtenBy: "submitShards (lib/cluster)",
+  },
+];
 
 /** The path of one of a run directory's fixed files or folders. */
 export function runPath(runDir: string, file: RunFile): string {
@@ -314,64 +375,72 @@ export async function runFinished(runDir: string): Promise<boolean> {
   return (await checkOutputs(runDir, false)).complete;
 }
 
-/** The outputs `metrics.json` vouches for: present and as written, or what is wrong. */
+/** The outputs `metrics.json` vouches for, and the cells its tables count, checked. */
 export interface OutputsCheck {
   /** `metrics.json` is there, intact, and every output it lists is as written. */
   readonly complete: boolean;
-  /** Each problem as `<path relative to the run>: <what is wrong>` (none: not written yet). */
-  readonly problems: readonly string[];
   /** Whether `metrics.json` exists at all (the tables were written once). */
   readonly written: boolean;
+  /** Each output's problem as `<path relative to the run>: <what is wrong>`. */
+  readonly problems: readonly string[];
+  /** Each problem of a cell the tables count (its record or a file it owns), likewise. */
+  readonly cellProblems: readonly string[];
 }
 
 /**
- * Checks the run's outputs: `metrics.json` (sealed), then each output it lists, and that the
- * record of each cell its tables count is still there. With `hash` false the outputs' sizes are
- * compared, not their checksums (for listings of many runs).
+ * Checks the run's outputs: `metrics.json` (sealed), each output it lists, and each cell its
+ * tables count — the cell's record and the files it owns. With `hash` false the files' sizes
+ * are compared, not their checksums (for listings of many runs).
  */
 export async function checkOutputs(runDir: string, hash = true): Promise<OutputsCheck> {
+  const none = { complete: false, written: true, cellProblems: [] };
   let text: string;
   try {
     text = await Deno.readTextFile(runPath(runDir, "metrics"));
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return { complete: false, written: false, problems: [] };
-    return {
-      complete: false,
-      written: true,
-      problems: [`${RUN_FILES.metrics}: unreadable (${(e as Error).message})`],
-    };
+    if (e instanceof Deno.errors.NotFound) return { ...none, written: false, problems: [] };
+    return { ...none, problems: [`${RUN_FILES.metrics}: unreadable (${(e as Error).message})`] };
   }
   const opened = await openSealedJson(text);
-  if (!opened.value) {
-    return {
-      complete: false,
-      written: true,
-      problems: [`${RUN_FILES.metrics}: ${opened.problem}`],
-    };
-  }
-  const outputs = (opened.value.outputs ?? []) as OwnedFile[];
+  if (!opened.value) return { ...none, problems: [`${RUN_FILES.metrics}: ${opened.problem}`] };
+  const problemOf = async (f: OwnedFile) => {
+    if (hash) return await ownedFileProblem(runDir, f);
+    const st = await Deno.stat(`${runDir}/${f.path}`).catch(() => null);
+    return !st ? "missing" : st.size !== f.size ? `${st.size} bytes, expected ${f.size}` : null;
+  };
   const problems: string[] = [];
-  for (const f of outputs) {
-    let problem: string | null;
-    if (hash) problem = await ownedFileProblem(runDir, f);
-    else {
-      const st = await Deno.stat(`${runDir}/${f.path}`).catch(() => null);
-      problem = !st
-        ? "missing"
-        : st.size !== f.size
-        ? `${st.size} bytes, expected ${f.size}`
-        : null;
-    }
+  for (const f of (opened.value.outputs ?? []) as OwnedFile[]) {
+    const problem = await problemOf(f);
     if (problem) problems.push(`${f.path}: ${problem}`);
   }
-  // The tables count these cells: each must still have its record.
+  // The tables count these cells: each must still be as it was, with every file it owns.
+  const cellProblems: string[] = [];
   for (const cell of (opened.value.cells ?? []) as { key?: string }[]) {
     if (typeof cell?.key !== "string") continue;
-    if (!(await Deno.stat(cellPath(runDir, cell.key)).then(() => true, () => false))) {
-      problems.push(`${cellFile(cell.key)}: missing (the tables count that cell)`);
+    const file = cellFile(cell.key);
+    let record: string;
+    try {
+      record = await Deno.readTextFile(`${runDir}/${file}`);
+    } catch {
+      cellProblems.push(`${file}: missing`);
+      continue;
+    }
+    const cellRecord = await openSealedJson(record);
+    if (!cellRecord.value) {
+      cellProblems.push(`${file}: ${cellRecord.problem}`);
+      continue;
+    }
+    for (const f of (cellRecord.value.files ?? []) as OwnedFile[]) {
+      const problem = await problemOf(f);
+      if (problem) cellProblems.push(`${f.path}: ${problem}`);
     }
   }
-  return { complete: problems.length === 0, written: true, problems };
+  return {
+    complete: problems.length === 0 && cellProblems.length === 0,
+    written: true,
+    problems,
+    cellProblems,
+  };
 }
 
 /** A run directory found on disk. */

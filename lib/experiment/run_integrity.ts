@@ -16,14 +16,8 @@
 import { cellKey, type CellResult } from "./cells.ts";
 import { readCellPredictions } from "./predictions.ts";
 import { cellPath, predictionsPath, resumeCommand, RUN_FILES, runPath } from "./run_dir.ts";
-import {
-  openSealedJson,
-  type OwnedFile,
-  ownedFileProblem,
-  SEAL,
-  writeSealedJson,
-} from "./_seal.ts";
-import { ensureDir } from "../util/mod.ts";
+import { type OwnedFile, ownedFileProblem } from "./_seal.ts";
+import { ensureDir, openSealedJson, SEAL, writeSealedJson } from "../util/mod.ts";
 
 export type { OwnedFile };
 

@@ -163,6 +163,8 @@ export interface RunStatus {
   readonly reported: boolean;
   /** What is wrong with the tables and report, each as `<path>: <what>` (empty when intact). */
   readonly outputProblems: readonly string[];
+  /** Whether tables were written once (`metrics.json` exists), intact or not. */
+  readonly outputsWritten: boolean;
   /** The command that trains the missing and damaged cells and writes the tables. */
   readonly resumeCommand: string;
   /** Slurm job states by id (`<array>_<task>`, report job), from squeue or sacct. */
@@ -272,6 +274,7 @@ export async function runStatus(
     counts,
     reported: outputs.complete,
     outputProblems: outputs.problems,
+    outputsWritten: outputs.written,
     resumeCommand: resumeCommand(runDir, record),
     features: await findStore(record, options.cacheDir),
     jobs,

@@ -113,7 +113,7 @@ export function unreadableReason(bytes: Uint8Array): string {
   if (bytes.length === 0) return "unreadable: empty file";
   const format = sniffImageFormat(bytes);
   if (!format) return `unreadable: not an image (no known image signature, ${bytes.length} bytes)`;
-  const size = format ? declaredSize(bytes, format) : null;
+  const size = declaredSize(bytes, format);
   if (size && size.width * size.height > DECODER_PIXEL_LIMIT) {
     const n = (x: number) => x.toLocaleString("en-US");
     return `unreadable: the ${format} is ${size.width} × ${size.height} = ` +
@@ -136,13 +136,16 @@ export function declaredSize(
 ): { width: number; height: number } | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fits = (end: number) => bytes.length >= end;
-  if (format === "PNG" && fits(24)) {
+  // Only a whole header counts: the signature, then a complete first chunk or descriptor.
+  const ascii = (at: number, text: string) =>
+    [...text].every((c, i) => bytes[at + i] === c.charCodeAt(0));
+  if (format === "PNG" && fits(33) && ascii(12, "IHDR")) {
     return { width: view.getUint32(16), height: view.getUint32(20) };
   }
-  if (format === "GIF" && fits(10)) {
+  if (format === "GIF" && fits(13)) {
     return { width: view.getUint16(6, true), height: view.getUint16(8, true) };
   }
-  if (format === "BMP" && fits(26)) {
+  if (format === "BMP" && fits(54)) {
     return { width: Math.abs(view.getInt32(18, true)), height: Math.abs(view.getInt32(22, true)) };
   }
   if (format === "JPEG") {

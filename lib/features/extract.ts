@@ -23,12 +23,14 @@ import {
   resolveClipModel,
 } from "../clip/mod.ts";
 import {
+  ensureDir,
+  FileWriteError,
   formatShard,
   Progress,
   type Shard,
   shardRange,
   writeFileAtomic,
-  writeJsonAtomic,
+  writeSealedJson,
 } from "../util/mod.ts";
 import { decodeSafetensors, encodeSafetensors } from "../util/mod.ts";
 import { FEATURE_STORE_FORMAT, featureStoreKey, modelContentHash } from "./_key.ts";
@@ -37,6 +39,7 @@ import {
   type ChunkEntry,
   featureStoreDir,
   FeatureStoreError,
+  missingImagesTsv,
   readManifest,
   type StoredFile,
   type StoreIdentity,
@@ -277,8 +280,8 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
         if (!(e instanceof Deno.errors.NotFound)) throw e;
       });
     }
-    await checkOrWriteIdentity(dir, identity);
-    await Deno.mkdir(`${dir}/chunks`, { recursive: true });
+    await checkOrWriteIdentity(dir, identity, log);
+    await ensureDir(`${dir}/chunks`);
     // Chunks found damaged, each reported once: consolidation inspects the store again.
     const reported = new Set<string>();
     const state = await inspectStore(dir, opts, log, opts.verify ?? false, reported);
@@ -298,6 +301,13 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
     const needPrompts = writesPrompts && !state.promptsOk;
     const current = !opts.shard && todo.length === 0 && !needPrompts && state.consolidated;
     if (current) {
+      // The list of unusable images follows from the manifest; a damaged one is written again.
+      const list = `${dir}/${state.manifest!.files.missingImages}`;
+      const expected = missingImagesTsv(state.manifest!.names, state.manifest!.images);
+      if ((await Deno.readTextFile(list).catch(() => null)) !== expected) {
+        log(`extract: ${list} is missing or damaged: writing it again from the manifest`);
+        await writeFileAtomic(list, expected);
+      }
       return {
         key: identity.key,
         dir,
@@ -348,9 +358,26 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
       inferenceSeconds: inference,
       loopSeconds,
     };
+  } catch (e) {
+    throw withStoreRemedy(e);
   } finally {
     if (store.ownClip && store.clip) await store.clip.dispose();
   }
+}
+
+/**
+ * A failed write while extracting, with what to do: the store's manifest is written last, so
+ * nothing unfinished is marked complete, and extracting again keeps every chunk written.
+ */
+function withStoreRemedy(e: unknown): unknown {
+  if (!(e instanceof FileWriteError)) return e;
+  const fix = e.code === "ENOSPC" || e.code === "EDQUOT"
+    ? "free space on that disk"
+    : "fix the disk";
+  return e.withRemedy(
+    `the store is not marked complete; ${fix}, then run deno task extract again with the same ` +
+      "flags: the memes already extracted are kept",
+  );
 }
 
 /**
@@ -364,8 +391,10 @@ export async function consolidateFeatures(opts: ExtractOptions): Promise<StoreMa
   const log = opts.log ?? ((line: string) => console.error(line));
   const store = await resolveStore(opts, log);
   try {
-    await checkOrWriteIdentity(store.dir, store.identity);
+    await checkOrWriteIdentity(store.dir, store.identity, log);
     return await consolidateStore(store.dir, store.identity, opts, log, opts.verify ?? false);
+  } catch (e) {
+    throw withStoreRemedy(e);
   } finally {
     if (store.ownClip && store.clip) await store.clip.dispose();
   }
@@ -690,45 +719,36 @@ async function writePrompts(
 /**
  * The identity is written once, by whichever process comes first (a hard link of a complete
  * temporary file, so a concurrent shard never sees a partial one), and checked by every other.
+ * The store's folder is named after a digest of the identity, so a `store.json` that is missing,
+ * does not read or differs was damaged: it is written again, with a message.
  */
-async function checkOrWriteIdentity(dir: string, identity: StoreIdentity): Promise<void> {
+async function checkOrWriteIdentity(
+  dir: string,
+  identity: StoreIdentity,
+  log: (line: string) => void,
+): Promise<void> {
   const path = `${dir}/store.json`;
-  await Deno.mkdir(dir, { recursive: true });
-  let text: string;
+  const text = JSON.stringify(identity, null, 2) + "\n";
+  await ensureDir(dir);
   try {
-    text = await Deno.readTextFile(path);
+    await writeFileAtomic(path, text, { exclusive: true });
+    return;
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-    await Deno.writeTextFile(tmp, JSON.stringify(identity, null, 2) + "\n");
-    try {
-      await Deno.link(tmp, path);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-    } finally {
-      await Deno.remove(tmp).catch(() => {});
-    }
-    text = await Deno.readTextFile(path);
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
   }
-  let old: StoreIdentity;
+  let old: StoreIdentity | null = null;
   try {
-    old = JSON.parse(text);
-  } catch (e) {
-    throw new FeatureStoreError(
-      path,
-      `${path} is damaged (${(e as Error).message}); delete it to let extraction rewrite it`,
-    );
-  }
-  for (const k of Object.keys(identity) as (keyof StoreIdentity)[]) {
-    if (old[k] !== identity[k]) {
-      throw new FeatureStoreError(
-        path,
-        `${path}: ${k} is ${JSON.stringify(old[k])} but this run has ${
-          JSON.stringify(identity[k])
-        }; rebuild the store with --force`,
-      );
-    }
-  }
+    old = JSON.parse(await Deno.readTextFile(path));
+  } catch { /* damaged: written again below */ }
+  const differs = (Object.keys(identity) as (keyof StoreIdentity)[])
+    .find((k) => old?.[k] !== identity[k]);
+  if (!differs) return;
+  log(
+    `extract: ${path} is damaged (${
+      old ? `its ${differs} is ${JSON.stringify(old[differs])}` : "not JSON"
+    }, while the folder's name is this store's key): writing it again`,
+  );
+  await writeFileAtomic(path, text);
 }
 
 async function consolidateStore(
@@ -830,13 +850,10 @@ async function consolidateStore(
     entries.push({ ...written, first, rows: count });
   }
   const missing = images.flatMap((rec, r) => (rec.error ? [r] : []));
-  const tsv = ["row\tname\tpath\treason"].concat(
-    missing.map((r) =>
-      [r, items[r].name, images[r].path, images[r].error!]
-        .map((v) => String(v).replace(/[\t\r\n]/g, " ")).join("\t")
-    ),
+  await writeFileAtomic(
+    `${dir}/missing-images.tsv`,
+    missingImagesTsv(items.map((i) => i.name), images),
   );
-  await writeFileAtomic(`${dir}/missing-images.tsv`, tsv.join("\n") + "\n");
   const promptStat = await Deno.stat(promptPath);
   const promptEntry: StoredFile = {
     file: "prompts.safetensors",
@@ -859,7 +876,8 @@ async function consolidateStore(
     files: { prompts: promptEntry, missingImages: "missing-images.tsv" },
     images,
   };
-  await writeJsonAtomic(`${dir}/manifest.json`, manifest); // last: marks the store complete
+  // Last, sealed: it marks the store complete, and a reader tells an altered one.
+  await writeSealedJson(`${dir}/manifest.json`, manifest as unknown as Record<string, unknown>);
   const keep = new Set(entries.map((e) => e.file));
   for await (const e of Deno.readDir(`${dir}/chunks`)) {
     if (e.isFile && !keep.has(e.name)) await Deno.remove(`${dir}/chunks/${e.name}`).catch(() => {});

@@ -1,30 +1,66 @@
 /**
- * The on-disk feature store, one directory per key under `<cache>/features/`:
+ * The on-disk feature store, one directory per key under `<cache>/features/` ({@linkcode
+ * STORE_LAYOUT} holds the same rows; the fault-injection tests take their list of files from
+ * it):
  *
- * ```
- * <key>/store.json            identity (written first; every run and shard must match it)
- * <key>/chunks/<first>-<rows>-<sha16>.safetensors
- *                             rows: index (I32), image, text (F32), image_ok (U8), and per row the
- *                             image file that produced it (relative path, size, mtime, SHA-256)
- * <key>/prompts.safetensors   prompt embeddings and classifier initialisations per task
- * <key>/missing-images.tsv    images that could not be used: row, name, path, reason
- * <key>/manifest.json         written last by consolidation: the chunks with their checksums,
- *                             per-row provenance, counts — its presence means complete
- * ```
+ * | Path                                     | Written by            | What; if missing, cut short or altered                                                            |
+ * | ---------------------------------------- | --------------------- | ------------------------------------------------------------------------------------------------- |
+ * | `store.json`                             | extraction, first     | the identity every run and shard must match; extraction writes it again                            |
+ * | `chunks/<first>-<rows>-<sha16>.safetensors` | extraction, consolidation | rows: index, image, text, image_ok, and per row the image file that produced it; its rows are extracted again |
+ * | `prompts.safetensors`                    | extraction (shard 1)  | prompt embeddings and classifier initialisations per task; computed again                          |
+ * | `missing-images.tsv`                     | consolidation         | images that could not be used: row, name, path, reason; written again from the manifest            |
+ * | `manifest.json`                          | consolidation, last   | the chunks and files with their checksums, per-row provenance, counts, sealed: its presence means complete; rebuilt from the chunks |
  *
  * Extraction (whole, or one shard of it) writes new chunks; consolidation rewrites them into
  * fixed blocks of rows, each with its checksum in the manifest, and removes the rest. Every file
  * is written atomically (temporary file, then rename), so a killed run leaves only whole chunks.
+ * Loading checks every file against the manifest and names any that is damaged with the command
+ * that repairs it (`deno task extract`), which re-extracts exactly the damaged rows.
  *
  * @module
  */
 import type { ImageMode, Preprocess } from "../config/mod.ts";
-import { cacheDir as defaultCacheDir } from "../util/mod.ts";
+import { cacheDir as defaultCacheDir, openSealedJson } from "../util/mod.ts";
 import { FEATURE_STORE_FORMAT, sha256File } from "./_key.ts";
 import { decodeSafetensors, type SafeTensor } from "../util/mod.ts";
 import { decodeChunk, type ImageRecord } from "./_chunks.ts";
 
 export type { ImageRecord };
+
+/** One file of a feature store's layout (a row of the module's table). */
+export interface StoreLayoutEntry {
+  /** Its path inside the store directory; `<first>`, `<rows>`, `<sha16>` stand for any. */
+  readonly path: string;
+  /** Who writes it. */
+  readonly writtenBy: string;
+}
+
+/** Every file a feature store holds, in the order they are written (the module's table). */
+export const STORE_LAYOUT: readonly StoreLayoutEntry[] = [
+  { path: "store.json", writtenBy: "extraction, first" },
+  { path: "chunks/<first>-<rows>-<sha16>.safetensors", writtenBy: "extraction, consolidation" },
+  { path: "prompts.safetensors", writtenBy: "extraction (shard 1)" },
+  { path: "missing-images.tsv", writtenBy: "consolidation" },
+  { path: "manifest.json", writtenBy: "consolidation, last" },
+];
+
+/**
+ * The list of images that could not be used, as `missing-images.tsv` holds it: one line per row
+ * whose image is missing or unreadable (row, name, path, reason), after a header.
+ */
+export function missingImagesTsv(
+  names: readonly string[],
+  images: readonly ImageRecord[],
+): string {
+  const lines = ["row\tname\tpath\treason"];
+  images.forEach((rec, r) => {
+    if (!rec.error) return;
+    lines.push(
+      [r, names[r], rec.path, rec.error].map((v) => String(v).replace(/[\t\r\n]/g, " ")).join("\t"),
+    );
+  });
+  return lines.join("\n") + "\n";
+}
 
 /** The identity of a store, fixed when it is created. */
 export interface StoreIdentity {
@@ -196,16 +232,15 @@ export async function readManifest(dir: string): Promise<StoreManifest | null> {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;
   }
-  let m: StoreManifest;
-  try {
-    m = JSON.parse(text);
-  } catch (e) {
+  const opened = await openSealedJson(text);
+  if (!opened.value) {
     throw new FeatureStoreError(
       path,
-      `${path} is damaged (${(e as Error).message}); ${REPAIR} (the manifest is rebuilt from ` +
-        "the chunk files)",
+      `${path} is damaged (${opened.problem}); ${REPAIR} (the manifest is rebuilt from the ` +
+        "chunk files)",
     );
   }
+  const m = opened.value as unknown as StoreManifest;
   if (
     m?.format === FEATURE_STORE_FORMAT &&
     (!Array.isArray(m.chunks) || !Array.isArray(m.images) || !Array.isArray(m.names) ||
@@ -317,6 +352,12 @@ export async function loadFeatures(
   const gap = filled.indexOf(0);
   if (gap >= 0) {
     throw damaged(`${dir}/manifest.json`, `no chunk holds row ${gap} (${m.names[gap]})`);
+  }
+  // The list of unusable images follows from the manifest: it must say what the manifest says.
+  const listPath = `${dir}/${m.files.missingImages}`;
+  const list = await Deno.readTextFile(listPath).catch(() => null);
+  if (list !== missingImagesTsv(m.names, m.images)) {
+    throw damaged(listPath, list === null ? "the file is missing" : "it differs from the manifest");
   }
   const promptPath = `${dir}/${m.files.prompts.file}`;
   const promptProblem = await checkStoredFile(promptPath, m.files.prompts, verify);

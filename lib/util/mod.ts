@@ -27,6 +27,7 @@ export {
   type WriteOptions,
 } from "./write.ts";
 export { formatDuration, Progress, type ProgressOptions } from "./progress.ts";
+export { openSealedJson, SEAL, sealJson, writeSealedJson } from "./sealed.ts";
 export { Rng } from "./rng.ts";
 export {
   decodeSafetensors,
