@@ -10,7 +10,7 @@ import { checkCells, REFERENCE_VARIANT, runExperiment, runStatus } from "../lib/
 import { runFinished } from "../lib/experiment/run_dir.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { FileWriteError, injectWriteFaults } from "../lib/util/mod.ts";
-import { listing, syntheticInputs } from "./_runs.ts";
+import { listing, smallCsv, syntheticInputs } from "./_runs.ts";
 import { runScript } from "./_script.ts";
 
 const spec = async (out: string) => ({
@@ -338,25 +338,6 @@ Deno.test({
     }
   },
 });
-
-/** 24 of the synthetic memes (12 train, 6 val, 6 test, both hate classes in each), as a CSV. */
-async function smallCsv(dir: string): Promise<{ csv: string; images: string }> {
-  const memes = await ensureSyntheticMemes();
-  const [header, ...rows] = (await Deno.readTextFile(memes.csvPath)).trimEnd().split("\n");
-  const of = (split: string, hate: string, n: number) =>
-    rows.filter((r) => r.split(",")[5] === split && r.split(",")[1] === hate).slice(0, n);
-  const picked = [
-    ...of("train", "0", 6),
-    ...of("train", "1", 6),
-    ...of("val", "0", 3),
-    ...of("val", "1", 3),
-    ...of("test", "0", 3),
-    ...of("test", "1", 3),
-  ];
-  const csv = `${dir}/PrideMM.csv`;
-  await Deno.writeTextFile(csv, [header, ...picked].join("\n") + "\n");
-  return { csv, images: memes.imageDir };
-}
 
 Deno.test({
   name:

@@ -240,7 +240,9 @@ export async function openRun(spec: ExperimentSpec): Promise<{ runDir: string; c
     } catch (e) {
       // A folder without its record is no run: leave nothing behind.
       await Deno.remove(runDir, { recursive: true }).catch(() => {});
-      throw e;
+      if (!(e instanceof FileWriteError)) throw e;
+      const fix = e.code === "ENOSPC" || e.code === "EDQUOT" ? "free space" : "fix the disk";
+      throw e.withRemedy(`the run folder was removed; ${fix}, then start the run again`);
     }
   }
   return { runDir, cells };
@@ -256,7 +258,9 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
   const log = spec.log ?? ((s: string) => console.error(s));
   const { runDir, cells } = await openRun(spec);
   log(`run directory: ${runDir}${spec.shard ? ` (shard ${formatShard(spec.shard)})` : ""}`);
-  const lock = await lockRunDir(runDir, spec.shard, log);
+  const lock = await lockRunDir(runDir, spec.shard, log).catch((e) => {
+    throw withRunRemedy(e, runDir, spec);
+  });
   let trained = 0;
   const tCells = performance.now();
   try {
@@ -297,7 +301,12 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
   const progress = { shard: spec.shard, trained, pending };
   // Once every cell is in, the tables are written — by one process when several shards see
   // the last cell land at once.
-  if (pending > 0 || (spec.shard && !(await claimAggregation(runDir)))) {
+  const claimed = pending === 0 && spec.shard
+    ? await claimAggregation(runDir).catch((e) => {
+      throw withRunRemedy(e, runDir, spec);
+    })
+    : true;
+  if (pending > 0 || !claimed) {
     const none = {
       summary: [],
       comparison: [],
@@ -491,12 +500,14 @@ export async function writeRunOutputs(
 async function resolveRunDir(spec: ExperimentSpec): Promise<string> {
   if (!spec.resume) return await createRunDir(spec.outRoot, spec.name);
   if (spec.resume !== "latest") {
-    await Deno.stat(runPath(spec.resume, "config")).catch(() => {
-      throw new Error(`--resume ${spec.resume}: not a run directory (no config.json)`);
-    });
+    await readRunConfig(spec.resume); // names a missing or damaged record, and what to do
     return spec.resume;
   }
-  return await latestUnfinishedRun(spec.outRoot, spec.name);
+  try {
+    return await latestUnfinishedRun(spec.outRoot, spec.name);
+  } catch (e) {
+    throw new ResumeError((e as Error).message);
+  }
 }
 
 /**

@@ -7,7 +7,13 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { accountingStates, queueStates, readSubmissions, shardLogPath } from "../cluster/mod.ts";
+import {
+  accountingStates,
+  queueStates,
+  readSubmissions,
+  shardLogPath,
+  SlurmError,
+} from "../cluster/mod.ts";
 import { exists } from "../util/mod.ts";
 import { type Cell, cellKey, type CellResult } from "./cells.ts";
 import { experimentCells, type ExperimentOutcome, writeRunOutputs } from "./experiment.ts";
@@ -214,7 +220,14 @@ export async function runStatus(
   const damaged = new Map(
     checks.filter((c) => c.condition !== "complete").map((c) => [c.key, c.problems]),
   );
-  const submissions = await readSubmissions(runDir);
+  const submissions = await readSubmissions(runDir).catch((e) => {
+    if (!(e instanceof SlurmError)) throw e;
+    throw new SlurmError(
+      `${e.message}; it only records the run's Slurm jobs: remove it, then ${
+        resumeCommand(runDir, record)
+      } --executor slurm submits the missing cells again`,
+    );
+  });
   const last = submissions.at(-1);
   const jobIds = submissions.flatMap((s) => [s.arrayJob, s.reportJob]);
   const queued = await queueStates(jobIds);

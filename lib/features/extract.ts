@@ -537,7 +537,9 @@ async function inspectStore(
     )) === null;
     if (!promptsOk) consolidated = false;
   }
-  if (!promptsOk) {
+  if (!manifest) {
+    // No manifest to check against (an interrupted or sharded extraction): a file that reads
+    // is kept. One that differs from the manifest's record is computed again.
     try {
       decodeSafetensors(await Deno.readFile(`${dir}/prompts.safetensors`), "prompts");
       promptsOk = true;

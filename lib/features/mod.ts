@@ -30,9 +30,11 @@ export {
   loadFeatures,
   type LoadFeaturesOptions,
   type PromptEmbeddings,
+  STORE_LAYOUT,
   type StoredFile,
   storedPrompts,
   type StoreIdentity,
+  type StoreLayoutEntry,
   type StoreManifest,
 } from "./store.ts";
 export {

@@ -314,6 +314,22 @@ export async function loadFeatures(
     );
   }
   const verify = opts.verify ?? false;
+  // The identity the store was extracted under must still be the manifest's.
+  const identityPath = `${dir}/store.json`;
+  let identity: Record<string, unknown> | null = null;
+  try {
+    identity = JSON.parse(await Deno.readTextFile(identityPath));
+  } catch { /* named below */ }
+  const differs = ["format", "key", "modelId", "modelHash", "datasetHash", "count", "itemsHash"]
+    .find((k) => identity?.[k] !== (m as unknown as Record<string, unknown>)[k]);
+  if (differs) {
+    throw new FeatureStoreError(
+      identityPath,
+      `feature store file ${identityPath} is damaged: ${
+        identity ? `its ${differs} differs from the manifest's` : "missing or not JSON"
+      }; ${REPAIR}`,
+    );
+  }
   const damaged = (path: string, what: string, rows?: string) =>
     new FeatureStoreError(
       path,
