@@ -52,8 +52,8 @@ export class FileWriteError extends Error {
 }
 
 /**
- * Decides whether a write fails: given the final path, a cause to fail with, or null to let the
- * write happen.
+ * Decides whether a write fails: given the final path of a file (a folder's ends with `/`), a
+ * cause to fail with, or null to let the write happen.
  */
 export type WriteFaultHook = (path: string) => WriteFaultCause | null;
 
