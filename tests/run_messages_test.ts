@@ -167,7 +167,7 @@ Deno.test({
       const again = await runExperiment({ ...spec, resume: runDir, log: (l) => lines.push(l) });
       assert.equal(again.trained, 0);
       assert.ok(
-        lines.includes("resuming: all 1 cells finished, nothing to train"),
+        lines.includes("resuming: 1 cells finished, nothing to train"),
         lines.join("\n"),
       );
       assert.ok(!lines.some((l) => /cells\/s|ETA/.test(l)), lines.join("\n"));

@@ -48,18 +48,20 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
   await ensureDir(runPath(opts.runDir, "cells"));
   const log = opts.log === undefined ? (s: string) => console.error(s) : opts.log;
   const wanted = new Set(opts.cells.map(cellKey));
-  const checks = (await checkCells(opts.runDir)).filter((c) => wanted.has(c.key));
+  const all = await checkCells(opts.runDir);
+  const checks = all.filter((c) => wanted.has(c.key));
   const finished = checks.flatMap((c) => (c.condition === "complete" ? [c.result!] : []));
   const done = new Set(finished.map((r) => r.key));
   for (const c of checks.filter((c) => c.condition !== "complete")) {
     log?.(`${c.key} is incomplete (${c.problems.join("; ")}): training it again`);
   }
   const pending = opts.cells.filter((c) => !done.has(cellKey(c)));
-  if (checks.length > 0) {
+  if (all.length > 0) {
+    // Every finished cell of the run (other shards' too), and this invocation's share.
+    const finishedInRun = all.filter((c) => c.condition === "complete").length;
     log?.(
-      pending.length === 0
-        ? `resuming: all ${done.size} cells finished, nothing to train`
-        : `resuming: ${done.size} cells finished, ${pending.length} to run`,
+      `resuming: ${finishedInRun} cells finished, ` +
+        (pending.length === 0 ? "nothing to train" : `${pending.length} to run`),
     );
   }
   if (pending.length === 0) return finished.sort((a, b) => a.key.localeCompare(b.key));

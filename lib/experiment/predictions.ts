@@ -26,6 +26,7 @@ import type { SplitLogits } from "../train/mod.ts";
 import {
   decodeSafetensors,
   encodeSafetensors,
+  ensureDir,
   type SafeTensor,
   writeFileAtomic,
 } from "../util/mod.ts";
@@ -204,7 +205,7 @@ export function decodeCellPredictions(bytes: Uint8Array, file: string): CellPred
 
 /** Writes a cell's predictions atomically to `predictions/<key>.safetensors` in `runDir`. */
 export async function writeCellPredictions(runDir: string, p: CellPredictions): Promise<string> {
-  await Deno.mkdir(runPath(runDir, "predictions"), { recursive: true });
+  await ensureDir(runPath(runDir, "predictions"));
   const path = predictionsPath(runDir, p.key);
   await writeFileAtomic(path, encodeCellPredictions(p));
   return path;
