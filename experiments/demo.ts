@@ -9,6 +9,7 @@
  * @module
  */
 import {
+  assertWritableDir,
   CONFIG_FLAGS,
   defineFlags,
   exitOnUsageError,
@@ -38,7 +39,7 @@ import {
   WORKERS_FLAG,
 } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
-import { assertWritableDir, formatDuration, writeFileAtomic } from "../lib/util/mod.ts";
+import { formatDuration, writeFileAtomic } from "../lib/util/mod.ts";
 
 const FLAGS = defineFlags([
   { name: "count", type: "integer", default: 480, help: "synthetic memes to generate" },

@@ -81,7 +81,7 @@ if (import.meta.main) {
     if (!ok[0]) fail(`${image}: cannot read the image (${errors[0]})`);
     const text = flags.text;
     const { features } = await clip.encodeTexts([text.length > 0 ? text : null]);
-    await initBackend("auto", { quiet: true });
+    await initBackend(undefined, { quiet: true });
     const out: Record<string, Record<string, number>> = {};
     for (const h of heads) {
       if (h.meta.config.head.unmappedDim !== clip.dim) {

@@ -9,6 +9,7 @@
  * @module
  */
 import {
+  assertWritableDir,
   defineFlags,
   exitOnUsageError,
   parseFlagsOrExit,
@@ -29,7 +30,6 @@ import {
   resumeFromFlags,
   scriptFlags,
 } from "../lib/experiment/mod.ts";
-import { assertWritableDir } from "../lib/util/mod.ts";
 
 const OWN_FLAGS = defineFlags([
   {

@@ -40,11 +40,16 @@
 // the synthetic one.
 
 // %%
-import { DEFAULT_CONFIG, environmentTable, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import {
+  cacheSetting,
+  DEFAULT_CONFIG,
+  environmentTable,
+  TASK_NAMES,
+  TASKS,
+} from "../lib/config/mod.ts";
 import { resolveInputSources } from "../lib/experiment/mod.ts";
 import { headParamSpecs, shapeSize } from "../lib/model/mod.ts";
 import { barChart, display, displayMarkdown, markdownTable } from "../lib/report/mod.ts";
-import { cacheDir } from "../lib/util/mod.ts";
 
 const sources = await resolveInputSources();
 const settings = {
@@ -55,7 +60,7 @@ const settings = {
   images: sources.images,
   "PrideMM annotations (labels, texts)": sources.pridemmCsv ?? "not found",
   "task trained for illustration": sources.task,
-  cache: cacheDir(),
+  cache: cacheSetting().value,
 };
 const config = DEFAULT_CONFIG;
 

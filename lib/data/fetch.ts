@@ -9,7 +9,8 @@ import { ArchiveError, inspectArchive, unpackArchive } from "./_archive.ts";
 import { DownloadError, downloadResumable } from "./_download.ts";
 import { DataError } from "./errors.ts";
 import { checkImages } from "./_images.ts";
-import { DEFAULT_DATA_DIR, loadPrideMM } from "./pridemm.ts";
+import { DEFAULT_DATA_DIR } from "../config/mod.ts";
+import { loadPrideMM } from "./pridemm.ts";
 import { ZipError, ZipReader } from "./_zip.ts";
 import { exists } from "../util/mod.ts";
 

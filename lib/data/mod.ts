@@ -4,8 +4,9 @@
  * the dataset download (`deno task fetch-data`).
  *
  * ```ts
- * import { findPrideMMCsv, formatSummary, loadPrideMM, summary, taskView } from "./mod.ts";
- * const ds = await loadPrideMM(findPrideMMCsv()!);
+ * import { pridemmCsvSetting } from "../config/mod.ts";
+ * import { formatSummary, loadPrideMM, summary, taskView } from "./mod.ts";
+ * const ds = await loadPrideMM(pridemmCsvSetting().value!);
  * const { memes, labels } = taskView(ds, "target", "train"); // hateful memes only
  * console.log(formatSummary(summary(ds)));
  * ```
@@ -14,8 +15,6 @@
  */
 export { DataError, type DataErrorLocation } from "./errors.ts";
 export {
-  DEFAULT_DATA_DIR,
-  findPrideMMCsv,
   imagePath,
   type LoadOptions,
   loadPrideMM,

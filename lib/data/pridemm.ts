@@ -4,9 +4,8 @@
  *
  * @module
  */
-import { dirname, join, resolve } from "node:path";
-import { readEnvironment, type TaskName, TASKS } from "../config/mod.ts";
-import { REPO_ROOT } from "../util/mod.ts";
+import { join, resolve } from "node:path";
+import { imagesBeside, type TaskName, TASKS } from "../config/mod.ts";
 import { decodeCsvBytes, parseCsv } from "./_csv.ts";
 import { DataError } from "./errors.ts";
 import { normaliseText } from "./text.ts";
@@ -79,7 +78,7 @@ export interface LoadOptions {
 export async function loadPrideMM(csvPath: string, opts: LoadOptions = {}): Promise<PrideMM> {
   const absolute = resolve(csvPath);
   const text = decodeCsvBytes(await Deno.readFile(absolute), absolute, opts.encoding);
-  return parsePrideMM(text, absolute, opts.imageDir ?? join(dirname(absolute), "Images"));
+  return parsePrideMM(text, absolute, opts.imageDir ?? imagesBeside(absolute));
 }
 
 /** Validates PrideMM CSV text already in memory (see {@linkcode loadPrideMM}). */
@@ -207,30 +206,4 @@ export function taskView(ds: PrideMM, task: TaskName, split: Split): TaskView {
 /** The path of a meme's image file. */
 export function imagePath(ds: PrideMM, meme: Meme): string {
   return join(ds.imageDir, meme.name);
-}
-
-/** Where `fetch-data` puts the dataset: `<repo>/data/PrideMM`. */
-export const DEFAULT_DATA_DIR: string = join(REPO_ROOT, "data", "PrideMM");
-
-/**
- * The PrideMM CSV to use: `$MEMESENSE_PRIDEMM_CSV` when set (returned as is, so a wrong path fails
- * loudly instead of falling back), else the first that exists of `data/PrideMM/PrideMM.csv` and
- * `../shared/data/PrideMM.csv` beside the repository; `null` when there is none.
- */
-export function findPrideMMCsv(): string | null {
-  const fromEnv = readEnvironment().pridemmCsv;
-  if (fromEnv) return fromEnv;
-  for (
-    const path of [
-      join(DEFAULT_DATA_DIR, "PrideMM.csv"),
-      join(REPO_ROOT, "..", "shared", "data", "PrideMM.csv"),
-    ]
-  ) {
-    try {
-      if (Deno.statSync(path).isFile) return path;
-    } catch {
-      // not there: try the next place
-    }
-  }
-  return null;
 }

@@ -26,7 +26,7 @@ export interface RunCellsOptions {
   readonly runDir: string;
   /** Parallel workers (default: one per core, at most the number of pending cells). */
   readonly workers?: number;
-  /** Training backend (default: the best available). */
+  /** Training backend (default: `backendSetting()`, `$MEMESENSE_BACKEND` else `auto`). */
   readonly backend?: BackendName | "auto";
   /** Called once per finished cell with the trained result (e.g. to save its head). */
   readonly onResult?: (

@@ -23,13 +23,13 @@
  *
  * @module
  */
-import type { MemeSenseConfig, TaskName } from "../config/mod.ts";
-import { REPO_ROOT, writeFileAtomic, writeJsonAtomic } from "../util/mod.ts";
+import { type MemeSenseConfig, RESULTS_ROOT, type TaskName } from "../config/mod.ts";
+import { writeFileAtomic, writeJsonAtomic } from "../util/mod.ts";
 import type { CellResult } from "./cells.ts";
 import type { Variant } from "./variants.ts";
 
-/** Default results root. */
-export const RESULTS_ROOT = `${REPO_ROOT}/results`;
+// The default results root is a setting's default (lib/config); runs are listed there.
+export { RESULTS_ROOT };
 
 /** The fixed files and folders of a run directory, relative to it (see the module's table). */
 export const RUN_FILES = {

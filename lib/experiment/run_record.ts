@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { accountingStates, queueStates, readSubmissions, shardLogPath } from "../cluster/mod.ts";
+import { imagesBeside } from "../config/mod.ts";
 import { type Cell, cellKey } from "./cells.ts";
 import { experimentCells, type ExperimentOutcome, writeRunOutputs } from "./experiment.ts";
 import { prepareInputs } from "./inputs.ts";
@@ -58,7 +59,7 @@ export async function reportRun(
     }
     const inputs = await prepareInputs({
       csv: record.dataset.csv,
-      images: record.images ?? `${dirname(record.dataset.csv)}/Images`,
+      images: record.images ?? imagesBeside(record.dataset.csv),
       model: record.config.clip.model,
       preprocess: record.config.clip.preprocess,
       imageMode: record.config.clip.imageMode,
@@ -276,7 +277,7 @@ export async function resolveResume(
     throw new ResumeError(`--resume ${resume}: ${(e as Error).message}`);
   }
   const data = record.dataset.csv;
-  const images = record.images ?? join(dirname(data), "Images");
+  const images = record.images ?? imagesBeside(data);
   const model = record.clipModel;
   const differs = (flag: string, value: string | undefined, saved: string, path: boolean) => {
     if (value === undefined) return;

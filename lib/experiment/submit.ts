@@ -17,7 +17,7 @@ import {
   type SlurmSubmission,
   submitShards,
 } from "../cluster/mod.ts";
-import { cacheDir, REPO_ROOT } from "../util/mod.ts";
+import { REPO_ROOT } from "../util/mod.ts";
 import { cellKey } from "./cells.ts";
 import {
   type ExperimentOutcome,
@@ -29,6 +29,7 @@ import { createRunDir, loadCellResults, RUN_FILES } from "./run_dir.ts";
 import { parseShard, type Shard, ShardError } from "../util/mod.ts";
 import { cellsInKeyOrder, shardOf } from "./_shard.ts";
 import {
+  cacheSetting,
   type DefaultedChoiceFlag,
   defineFlags,
   type ParsedFlags,
@@ -365,7 +366,7 @@ export async function submitExtraction(
   spec: SubmitExtractionSpec,
 ): Promise<{ dir: string; submission: SlurmSubmission }> {
   // Scripts, logs and job ids: a new folder under `<cache>/slurm/`.
-  const dir = await createRunDir(`${spec.cacheDir ?? cacheDir()}/slurm`, "extract");
+  const dir = await createRunDir(`${cacheSetting(spec.cacheDir).value}/slurm`, "extract");
   const count = spec.shards ?? 4;
   const deno = spec.deno ?? Deno.execPath();
   const extract = [deno, "run", "--allow-all", `${REPO_ROOT}/experiments/extract.ts`];

@@ -18,8 +18,7 @@
  *
  * @module
  */
-import type { ImageMode, Preprocess } from "../config/mod.ts";
-import { cacheDir as defaultCacheDir } from "../util/mod.ts";
+import { cacheSetting, type ImageMode, type Preprocess } from "../config/mod.ts";
 import { FEATURE_STORE_FORMAT, sha256File } from "./_key.ts";
 import { decodeSafetensors, type SafeTensor } from "../util/mod.ts";
 import { decodeChunk, type ImageRecord } from "./_chunks.ts";
@@ -173,7 +172,7 @@ export interface LoadedFeatures extends FeatureTable {
 }
 
 /** The directory of store `key` under `cacheDir` (default: the project cache). */
-export function featureStoreDir(key: string, cacheDir: string = defaultCacheDir()): string {
+export function featureStoreDir(key: string, cacheDir: string = cacheSetting().value): string {
   return `${cacheDir}/features/${key}`;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Small shared utilities: atomic writes, hashing, cache paths, progress lines, seeded RNG, the
- * safetensors codec and cluster shards.
+ * Small shared utilities: atomic writes, hashing, the repository root, progress lines, seeded
+ * RNG, the safetensors codec and cluster shards. `lib/util` is the bottom layer: it imports no
+ * other module of the suite.
  *
  * ```ts
  * import { decodeSafetensors, encodeSafetensors, parseShard, Rng, shardRange } from "./mod.ts";
@@ -12,15 +13,7 @@
  *
  * @module
  */
-export {
-  assertWritableDir,
-  cacheDir,
-  exists,
-  REPO_ROOT,
-  sha256Hex,
-  writeFileAtomic,
-  writeJsonAtomic,
-} from "./fs.ts";
+export { exists, REPO_ROOT, sha256Hex, writeFileAtomic, writeJsonAtomic } from "./fs.ts";
 export { formatDuration, Progress, type ProgressOptions } from "./progress.ts";
 export { Rng } from "./rng.ts";
 export {
