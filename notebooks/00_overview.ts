@@ -18,8 +18,8 @@
 // Every notebook reads its inputs from environment variables in its first cell
 // (`resolveInputSources` in `lib/experiment`), so the same notebook runs on ViT-L/14 and
 // PrideMM or fully offline. `MEMESENSE_OFFLINE=1` is set by `deno task notebooks` (not with
-// `--online`); `MEMESENSE_DATA`, `MEMESENSE_TASK` and `MEMESENSE_PRIDEMM_IMAGES` concern the
-// notebooks only. The table below is `lib/config`'s list of every `MEMESENSE_*` variable.
+// `--online`); `MEMESENSE_DATA` and `MEMESENSE_TASK` concern the notebooks only. The table below
+// is `lib/config`'s list of every `MEMESENSE_*` variable, the flag that beats it and its default.
 //
 // Label and text statistics (notebook 1) use the real PrideMM annotations whenever they are
 // found, even when image-dependent steps run on the synthetic set. For example:
