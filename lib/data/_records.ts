@@ -6,12 +6,7 @@
  * @module
  */
 import { parseCsv } from "./_csv.ts";
-import {
-  type DatasetDescription,
-  describe,
-  fieldSteps,
-  parseJsonText,
-} from "./description.ts";
+import { type DatasetDescription, describe, fieldSteps, parseJsonText } from "./description.ts";
 import { DataError } from "./errors.ts";
 
 /** One record: its 1-based starting line and its fields (a row of cells, or a JSON object). */
@@ -138,7 +133,8 @@ export function fieldGetter(field: string, table: RecordTable): FieldGetter | nu
   const steps = fieldSteps(field);
   if (steps.length === 1) {
     const key = steps[0] as string;
-    return (record) => Object.hasOwn(record, key) ? (record as Record<string, unknown>)[key] : undefined;
+    return (record) =>
+      Object.hasOwn(record, key) ? (record as Record<string, unknown>)[key] : undefined;
   }
   return (record) => {
     let value: unknown = record;

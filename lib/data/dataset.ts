@@ -11,7 +11,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { UsageError } from "../config/mod.ts";
 import { Rng } from "../util/mod.ts";
 import { decodeCsvBytes } from "./_csv.ts";
-import { fieldGetter, type FieldGetter, readRecords } from "./_records.ts";
+import { type FieldGetter, fieldGetter, readRecords } from "./_records.ts";
 import {
   type CarvedSplit,
   checkUse,
@@ -104,7 +104,7 @@ export interface Dataset {
   readonly description: DatasetDescription;
   /** The dataset's folder. */
   readonly root: string;
-  /** The images folder. */
+  /** The images folder (a split with its own folder has its memes' paths under that one). */
   readonly imageDir: string;
   /** The tasks, in the description's order. */
   readonly tasks: readonly TaskDescription[];
@@ -186,7 +186,9 @@ export async function loadDataset(
     }
     const tabular = desc.format === "csv" || desc.format === "tsv";
     const text = decodeCsvBytes(bytes, path, opts.encoding ?? desc.encoding, {
-      delimiter: tabular && desc.columns === undefined ? (desc.format === "csv" ? "," : "\t") : null,
+      delimiter: tabular && desc.columns === undefined
+        ? (desc.format === "csv" ? "," : "\t")
+        : null,
       hint: 'name its encoding ("encoding" in the dataset description, or --csv-encoding; e.g. ' +
         "windows-1252)",
     });
@@ -241,13 +243,18 @@ export function parseDataset(
       wanted,
       firstSeen,
       drops,
-      imageDir: opts.imageDir,
+      imageDir: (split) => {
+        const own = (desc.splits[split] as FieldSplit).images;
+        return own === undefined ? opts.imageDir : join(opts.root, own);
+      },
       allowUnlabelled: opts.allowUnlabelled === true,
-      evaluatedAs: (split) => SPLITS.filter((r) => (isCarved(desc.splits[use[r]])
-        ? (desc.splits[use[r]] as CarvedSplit).from
-        : use[r]) === split),
+      evaluatedAs: (split) =>
+        SPLITS.filter((r) =>
+          (isCarved(desc.splits[use[r]]) ? (desc.splits[use[r]] as CarvedSplit).from : use[r]) ===
+            split
+        ),
     });
-    if (fileRows.unlabelled) for (const s of splits) unlabelled.add(s);
+    if (fileRows.unlabelled) { for (const s of splits) unlabelled.add(s); }
     rows.push(...fileRows.rows);
   }
 
@@ -299,10 +306,13 @@ export function parseDataset(
     memes: Object.freeze(memes),
     splits: Object.freeze(splits),
     drops: Object.freeze(drops),
-    identity: datasetIdentity(description, filesInUse(desc, use).map(({ file }) => ({
-      file,
-      sha256: texts.find((t) => t.file === file)!.sha256,
-    }))),
+    identity: datasetIdentity(
+      description,
+      filesInUse(desc, use).map(({ file }) => ({
+        file,
+        sha256: texts.find((t) => t.file === file)!.sha256,
+      })),
+    ),
   });
 }
 
@@ -431,7 +441,8 @@ interface FileContext {
   readonly wanted: ReadonlySet<string>;
   readonly firstSeen: Map<string, { path: string; line: number }>;
   readonly drops: Record<string, { skipped: number; ignored: number }>;
-  readonly imageDir: string;
+  /** The images folder of a split of the description. */
+  readonly imageDir: (split: string) => string;
   readonly allowUnlabelled: boolean;
   /** The roles a split of the description serves (directly or carved). */
   readonly evaluatedAs: (split: string) => Split[];
@@ -499,7 +510,9 @@ function parseFile(
         }): split ${fileSplits.map(([n]) => n).join(", ")} cannot be used as the ${
           roles.join(" and ")
         } split, which needs labels` +
-          (others.length > 0 ? `; choose a labelled split instead (splits: ${others.join(", ")})` : ""),
+          (others.length > 0
+            ? `; choose a labelled split instead (splits: ${others.join(", ")})`
+            : ""),
         { field: fields[0] },
       );
     }
@@ -509,6 +522,7 @@ function parseFile(
   const textGet = getters.get(desc.text)!;
   const splitGet = splitField === undefined ? null : getters.get(splitField)!;
   const width = table.columns?.length ?? 0;
+  const imageDirs = new Map(fileSplits.map(([name]) => [name, ctx.imageDir(name)]));
   const rows: Row[] = [];
   for (const record of table.records) {
     const { line, value } = record;
@@ -548,6 +562,7 @@ function parseFile(
       split = found;
     }
     if (!ctx.wanted.has(split)) continue;
+    const imageDir = imageDirs.get(split)!;
 
     const text = memeText(textGet(value), path, at(desc.text));
     const labels: Record<string, number | null> = {};
@@ -560,7 +575,7 @@ function parseFile(
       path,
       line,
       name,
-      image: join(ctx.imageDir, name),
+      image: join(imageDir, name),
       text,
       split,
       labels: Object.freeze(labels),
@@ -609,7 +624,11 @@ function memeText(
   if (typeof raw === "string") return normaliseText(raw);
   if (raw === null) return null;
   if (raw === undefined) {
-    throw new DataError(path, "missing field (the meme's text; write null for a meme without text)", at);
+    throw new DataError(
+      path,
+      "missing field (the meme's text; write null for a meme without text)",
+      at,
+    );
   }
   if (typeof raw === "number") return String(raw);
   throw new DataError(path, `expected the meme's text, got ${describe(raw)}`, at);
@@ -646,9 +665,9 @@ function label(
       const shown = task.missing.find((m) => m.trim() !== "") ?? "no value";
       throw new DataError(
         path,
-        `expected ${shown} where ${condition(task, labels, false)} (only ${rows.noun}s have a ${task.name}), got ${
-          describe(raw)
-        }`,
+        `expected ${shown} where ${
+          condition(task, labels, false)
+        } (only ${rows.noun}s have a ${task.name}), got ${describe(raw)}`,
         at,
       );
     }
@@ -659,9 +678,9 @@ function label(
       }
       throw new DataError(
         path,
-        `${article(rows.noun)} ${rows.noun} (${condition(task, labels, true)}) needs a ${task.name} ${
-          expectation(task)
-        }, got ${describe(raw)}`,
+        `${article(rows.noun)} ${rows.noun} (${
+          condition(task, labels, true)
+        }) needs a ${task.name} ${expectation(task)}, got ${describe(raw)}`,
         at,
       );
     }
@@ -679,13 +698,23 @@ function classify(
   at: { line: number; field: string },
 ): number {
   if (task.values === "index") {
-    const text = typeof raw === "string" ? raw.trim() : typeof raw === "number" ? String(raw) : null;
+    const text = typeof raw === "string"
+      ? raw.trim()
+      : typeof raw === "number"
+      ? String(raw)
+      : null;
     if (text === null || !/^[0-9]+$/.test(text) || Number(text) >= task.classes.length) {
-      throw new DataError(path, `expected an integer label ${expectation(task)}, got ${describe(raw)}`, at);
+      throw new DataError(
+        path,
+        `expected an integer label ${expectation(task)}, got ${describe(raw)}`,
+        at,
+      );
     }
     return Number(text);
   }
-  const key = raw === undefined || raw === null || typeof raw === "object" ? undefined : showRaw(raw);
+  const key = raw === undefined || raw === null || typeof raw === "object"
+    ? undefined
+    : showRaw(raw);
   if (key === undefined || !Object.hasOwn(task.values, key)) {
     throw new DataError(
       path,
@@ -781,9 +810,10 @@ function carve(
     stratify: source.stratify,
     available,
     count,
-    strata: Object.freeze(keys.map((label, i) =>
-      Object.freeze({ label, available: byLabel.get(label)!.length, taken: taken[i] })
-    )),
+    strata: Object.freeze(
+      keys.map((label, i) =>
+        Object.freeze({ label, available: byLabel.get(label)!.length, taken: taken[i] })
+      ),
+    ),
   });
 }
-

@@ -42,6 +42,8 @@ export interface ImageSpec {
 export interface FileSplit {
   /** The annotation file, relative to the dataset's root. */
   readonly file: string;
+  /** This split's images folder, relative to the root, when not {@linkcode ImageSpec.dir}. */
+  readonly images?: string;
 }
 
 /** A split holding the rows of a file whose `field` holds `value` (PrideMM's `split` column). */
@@ -52,6 +54,8 @@ export interface FieldSplit {
   readonly field: string;
   /** The field's value for this split's rows. */
   readonly value: string;
+  /** This split's images folder, relative to the root, when not {@linkcode ImageSpec.dir}. */
+  readonly images?: string;
 }
 
 /**
@@ -252,9 +256,19 @@ export function parseDatasetDescription(json: unknown, file: string): DatasetDes
     const at = `splits.${splitName}`;
     v.string(splitName, at, { pattern: NAME_PATTERN, what: `a split name: ${NAME_WHAT}` });
     const raw = splitsRaw[splitName];
-    const keys = v.object(raw, at, ["file", "field", "value", "from", "count", "fraction", "seed", "stratify"]);
+    const keys = v.object(raw, at, [
+      "file",
+      "field",
+      "value",
+      "images",
+      "from",
+      "count",
+      "fraction",
+      "seed",
+      "stratify",
+    ]);
     if (keys.from !== undefined) {
-      for (const k of ["file", "field", "value"]) {
+      for (const k of ["file", "field", "value", "images"]) {
         if (keys[k] !== undefined) v.fail(`${at}.${k}`, "a carved split (with from) names no file");
       }
       if ((keys.count === undefined) === (keys.fraction === undefined)) {
@@ -276,10 +290,14 @@ export function parseDatasetDescription(json: unknown, file: string): DatasetDes
       if ((keys.field === undefined) !== (keys.value === undefined)) {
         v.fail(at, "a split chosen by a field needs both field and value");
       }
-      splits[splitName] = keys.field === undefined ? { file: fileName } : {
+      const images = keys.images === undefined
+        ? {}
+        : { images: v.relativePath(keys.images, `${at}.images`, true) };
+      splits[splitName] = keys.field === undefined ? { file: fileName, ...images } : {
         file: fileName,
         field: v.field(keys.field, `${at}.field`, format),
         value: v.string(keys.value, `${at}.value`),
+        ...images,
       };
     }
   }
@@ -383,7 +401,10 @@ export function parseDatasetDescription(json: unknown, file: string): DatasetDes
         v.integer(c, `${at}.rows.classes[${k}]`, 0, parent.classes.length - 1)
       );
       if (rowClasses.length === 0 || rowClasses.length >= parent.classes.length) {
-        v.fail(`${at}.rows.classes`, `expected 1 to ${parent.classes.length - 1} of ${parentName}'s classes`);
+        v.fail(
+          `${at}.rows.classes`,
+          `expected 1 to ${parent.classes.length - 1} of ${parentName}'s classes`,
+        );
       }
       rows = Object.freeze({
         task: parentName,
@@ -462,7 +483,10 @@ export function parseDatasetDescription(json: unknown, file: string): DatasetDes
 /**
  * Checks a choice of splits for train, val and test: three different splits. `fail` reports.
  */
-export function checkUse(use: Readonly<Record<Split, string>>, fail: (detail: string) => never): void {
+export function checkUse(
+  use: Readonly<Record<Split, string>>,
+  fail: (detail: string) => never,
+): void {
   for (const [i, a] of SPLITS.entries()) {
     for (const b of SPLITS.slice(i + 1)) {
       if (use[a] === use[b]) fail(`${a} and ${b} are both split "${use[a]}"`);
@@ -494,10 +518,16 @@ export function parseJsonText(text: string, file: string, firstLine = 1): unknow
   } catch (e) {
     const message = (e as Error).message;
     const position = /position (\d+)/.exec(message);
-    const line = position === null ? undefined : firstLine + countNewlines(text, Number(position[1]));
-    throw new DataError(file, `not valid JSON: ${message.replace(/ \(line \d+ column \d+\)$/, "")}`, {
-      line,
-    });
+    const line = position === null
+      ? undefined
+      : firstLine + countNewlines(text, Number(position[1]));
+    throw new DataError(
+      file,
+      `not valid JSON: ${message.replace(/ \(line \d+ column \d+\)$/, "")}`,
+      {
+        line,
+      },
+    );
   }
 }
 
@@ -585,7 +615,9 @@ class Validator {
   ): readonly string[] {
     const list = this.array(value, path).map((s, i) => {
       const text = this.string(s, `${path}[${i}]`);
-      if (opts.nonEmpty && text.trim() === "") this.fail(`${path}[${i}]`, "expected a non-blank name");
+      if (opts.nonEmpty && text.trim() === "") {
+        this.fail(`${path}[${i}]`, "expected a non-blank name");
+      }
       return text;
     });
     if (opts.unique) {
@@ -597,7 +629,9 @@ class Validator {
   }
 
   boolean(value: unknown, path: string): boolean {
-    if (typeof value !== "boolean") this.fail(path, `expected true or false, got ${describe(value)}`);
+    if (typeof value !== "boolean") {
+      this.fail(path, `expected true or false, got ${describe(value)}`);
+    }
     return value;
   }
 
@@ -608,10 +642,15 @@ class Validator {
   ): number {
     if (
       typeof value !== "number" || !Number.isFinite(value) ||
-      (range.open ? value <= range.min || value >= range.max : value < range.min || value > range.max)
+      (range.open
+        ? value <= range.min || value >= range.max
+        : value < range.min || value > range.max)
     ) {
       const [lo, hi] = range.open ? ["(", ")"] : ["[", "]"];
-      this.fail(path, `expected a number in ${lo}${range.min}, ${range.max}${hi}, got ${describe(value)}`);
+      this.fail(
+        path,
+        `expected a number in ${lo}${range.min}, ${range.max}${hi}, got ${describe(value)}`,
+      );
     }
     return value;
   }
@@ -620,9 +659,9 @@ class Validator {
     if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
       this.fail(
         path,
-        `expected ${what ?? (max === Infinity ? `an integer ≥ ${min}` : `an integer ${min}–${max}`)}, got ${
-          describe(value)
-        }`,
+        `expected ${
+          what ?? (max === Infinity ? `an integer ≥ ${min}` : `an integer ${min}–${max}`)
+        }, got ${describe(value)}`,
       );
     }
     return value;

@@ -62,7 +62,11 @@ function pridemmTask(name: keyof typeof TASKS) {
 /** HarMeme's three harmfulness levels, as its annotations spell them. */
 const HARM_LEVELS = ["not harmful", "somewhat harmful", "very harmful"];
 
-function harmeme(name: "harmeme" | "harmeme-p", title: string, topic: string): DatasetDescriptionInput {
+function harmeme(
+  name: "harmeme" | "harmeme-p",
+  title: string,
+  topic: string,
+): DatasetDescriptionInput {
   return {
     name,
     title,
@@ -85,7 +89,8 @@ function harmeme(name: "harmeme" | "harmeme-p", title: string, topic: string): D
         values: { "not harmful": 0, "somewhat harmful": 1, "very harmful": 1 },
         classes: ["not harmful", "harmful"],
         prompts: ["not harmful meme", "harmful meme"],
-        about: "Two classes: somewhat harmful and very harmful are both harmful (the binarisation " +
+        about:
+          "Two classes: somewhat harmful and very harmful are both harmful (the binarisation " +
           "used by the HarMeme and MOMENTA papers and those comparing with them).",
       },
       {
