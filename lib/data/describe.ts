@@ -161,7 +161,7 @@ async function describeOne(
       };
       if (absent.length > 0) {
         missing.push(
-          `images: ${absent.length} of ${ds.memes.length} not found (the first: ${
+          `images: ${count(absent.length)} of ${count(ds.memes.length)} not found (the first: ${
             absent[0].image
           })`,
         );
@@ -199,6 +199,8 @@ async function describeFile(
     return { file, path, splits, present: true, problem: e.message };
   }
 }
+
+const count = (x: number) => x.toLocaleString("en-US");
 
 /** Whether each path is a file (a `stat` each, 64 at a time). */
 async function imagesPresent(paths: readonly string[]): Promise<boolean[]> {
