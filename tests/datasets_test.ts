@@ -139,6 +139,13 @@ Deno.test("the presets: names, tasks, class and prompt names", () => {
   );
 });
 
+Deno.test("a validated description reads back as itself (presets and examples)", async () => {
+  for (const desc of [...PRESET_NAMES.map(datasetPreset), await readDatasetDescription(MAMI)]) {
+    const json = JSON.parse(JSON.stringify(desc));
+    assert.deepEqual(parseDatasetDescription(json, "again.json"), desc);
+  }
+});
+
 Deno.test("pridemm preset: the fixture CSV, exactly as loadPrideMM reads it", async () => {
   const csv = join(REPO_ROOT, "tests", "fixtures", "data", "valid.csv");
   const ds = await loadDataset(datasetPreset("pridemm"), fixture("pridemm"), {
@@ -368,16 +375,16 @@ Deno.test("docs/datasets/mami.json: a TSV with its own header, val carved from t
   assert.equal(ds.memes[0].image, fixture("mami", "TRAINING", "1.jpg"));
   assert.equal(ds.memes.at(-1)!.image, fixture("mami", "test", "15003.jpg"));
   assert.deepEqual(labelsOf(ds, "misogynous").slice(-3), [1, 0, 0]);
-  // Without the test labels merged in, the test split is refused.
+  // Test texts without the labels joined in: the test split is refused.
   const dir = await tempDataset({
     "TRAINING/training.csv": await Deno.readTextFile(fixture("mami", "TRAINING", "training.csv")),
-    "test/Test.csv": "file_name\tText Transcription\n15001.jpg\ta test meme\n",
+    "test/test_labelled.tsv": "file_name\tText Transcription\n15001.jpg\ta test meme\n",
   });
   try {
     await rejects(
       loadDataset(mami, dir),
       DataError,
-      `${dir}/test/Test.csv: field "misogynous": no labels (no column "misogynous"): split test ` +
+      `${dir}/test/test_labelled.tsv: field "misogynous": no labels (no column "misogynous"): split test ` +
         "cannot be used as the test split, which needs labels; choose a labelled split instead " +
         "(splits: training, val_from_training)",
     );
@@ -679,6 +686,19 @@ Deno.test("a task's declared leniency is counted, never silent", async () => {
       target: { skipped: 1, ignored: 1 },
     });
     assert.equal(datasetTaskView(ds, "harmful", "train").memes.length, 3);
+    const listed = formatDatasetListings(
+      await describeDatasets({ descriptions: [lenient], locations: { tiny: { root: dir } } }),
+    ).split("\n");
+    assert.ok(
+      listed.includes("  drops    harmful: 1 rows without a label skipped"),
+      listed.join("\n"),
+    );
+    assert.ok(
+      listed.includes(
+        "           target: 1 rows without a label skipped, 1 labels outside its rows ignored",
+      ),
+      listed.join("\n"),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -271,6 +271,14 @@ export function formatDatasetListings(listings: readonly DatasetListing[]): stri
         `${i === 0 ? "  files    " : "           "}${shown} (${f.splits.join(", ")}): ${state}`,
       );
     });
+    const drops = ds === undefined ? [] : Object.entries(ds.drops).flatMap(([task, d]) => {
+      const parts = [
+        ...(d.skipped > 0 ? [`${n(d.skipped)} rows without a label skipped`] : []),
+        ...(d.ignored > 0 ? [`${n(d.ignored)} labels outside its rows ignored`] : []),
+      ];
+      return parts.length === 0 ? [] : [`${task}: ${parts.join(", ")}`];
+    });
+    drops.forEach((line, i) => lines.push(`${i === 0 ? "  drops    " : "           "}${line}`));
     if (l.images !== undefined) {
       lines.push(
         `  images   ${n(l.images.present)} of ${

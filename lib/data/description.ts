@@ -133,7 +133,7 @@ export interface DatasetDescription {
   readonly encoding: string;
   /** CSV/TSV only: the column names of files without a header line; absent: the first line. */
   readonly columns?: readonly string[];
-  /** CSV/TSV only: whether `"` quotes fields (default: CSV yes, TSV no). */
+  /** CSV/TSV: whether `"` quotes fields (default: CSV yes, TSV no; always false for JSON). */
   readonly quoting: boolean;
   /** How a row names its image. */
   readonly image: ImageSpec;
@@ -227,14 +227,17 @@ export function parseDatasetDescription(json: unknown, file: string): DatasetDes
   }
   const tabular = format === "csv" || format === "tsv";
   if (!tabular) {
-    for (const key of ["columns", "quoting"] as const) {
-      if (top[key] !== undefined) v.fail(key, `only for csv and tsv files, not ${format}`);
+    // `quoting: false` is what a JSON description's defaults say: it reads back as written.
+    if (top.columns !== undefined) v.fail("columns", `only for csv and tsv files, not ${format}`);
+    if (top.quoting !== undefined && top.quoting !== false) {
+      v.fail("quoting", `only for csv and tsv files, not ${format}`);
     }
   }
   const columns = top.columns === undefined
     ? undefined
     : v.strings(top.columns, "columns", { unique: true });
   const quoting = top.quoting === undefined ? format === "csv" : v.boolean(top.quoting, "quoting");
+  if (!tabular && quoting) v.fail("quoting", `only for csv and tsv files, not ${format}`);
 
   const imageRaw = v.object(top.image, "image", ["field", "dir", "suffix", "folders"]);
   const image: ImageSpec = {
@@ -412,7 +415,8 @@ export function parseDatasetDescription(json: unknown, file: string): DatasetDes
         noun: r.noun === undefined ? "row" : v.string(r.noun, `${at}.rows.noun`),
       });
     }
-    if (t.ifOutside !== undefined && rows === undefined) {
+    // The default, `refuse`, reads back as written on any task.
+    if (t.ifOutside !== undefined && t.ifOutside !== "refuse" && rows === undefined) {
       v.fail(`${at}.ifOutside`, "only a task with rows has rows outside them");
     }
     tasks.push(Object.freeze({
