@@ -86,7 +86,7 @@ export function defaultLocation(name: string): DatasetLocation {
     if (csv !== null) return { root: dirname(csv), files: { "PrideMM.csv": csv } };
     return { root: defaultDatasetRoot("pridemm") };
   }
-  return { root: join(defaultDatasetRoot("pridemm"), "..", name) };
+  return { root: defaultDatasetRoot(name) };
 }
 
 /** Lists datasets: the presets by default, each where it is looked for by default. */

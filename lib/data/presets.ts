@@ -192,7 +192,7 @@ export function resolveDatasetDescription(
   );
 }
 
-/** Where a preset's data goes by default: `<repo>/data/<name>` (PrideMM: `data/PrideMM`). */
-export function defaultDatasetRoot(name: PresetName): string {
+/** Where a dataset's data goes by default: `<repo>/data/<name>` (PrideMM: `data/PrideMM`). */
+export function defaultDatasetRoot(name: string): string {
   return join(REPO_ROOT, "data", name === "pridemm" ? "PrideMM" : name);
 }
