@@ -84,8 +84,16 @@ export const DEFAULT_CLIP_DEVICE: ClipDevice = "cpu";
 /** The training backend when nothing says otherwise: the best that starts. */
 export const DEFAULT_BACKEND: BackendName | "auto" = "auto";
 
+/** Where datasets live by default, one folder each: `<repo>/data/`. */
+export const DATA_ROOT: string = join(REPO_ROOT, "data");
+
 /** Where `fetch-data` puts the dataset: `<repo>/data/PrideMM`. */
-export const DEFAULT_DATA_DIR: string = join(REPO_ROOT, "data", "PrideMM");
+export const DEFAULT_DATA_DIR: string = join(DATA_ROOT, "PrideMM");
+
+/** Where a dataset's data goes by default: `<repo>/data/<name>` (PrideMM: `data/PrideMM`). */
+export function defaultDatasetRoot(name: string): string {
+  return name === "pridemm" ? DEFAULT_DATA_DIR : join(DATA_ROOT, name);
+}
 
 /**
  * Where the PrideMM CSV is looked for, in order, when neither a flag nor `MEMESENSE_PRIDEMM_CSV`
