@@ -16,18 +16,19 @@ import {
   makeConfig,
   type MemeSenseConfig,
   type ParsedFlags,
+  pridemmCsvSetting,
   readEnvironment,
   resolveRunSettings,
   TASK_NAMES,
   TASKS,
 } from "../lib/config/mod.ts";
-import { findPrideMMCsv, loadPrideMM, SPLITS } from "../lib/data/mod.ts";
+import { loadPrideMM, SPLITS } from "../lib/data/mod.ts";
 import { type ExperimentInputs, parseSeeds, WORKERS_FLAG } from "../lib/experiment/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
 /** Experiment inputs: PrideMM.csv and pairs it with seeded random features; exits 2 when the CSV is missing. */
 export async function randomFeatureInputs(script: string): Promise<ExperimentInputs> {
-  const csv = findPrideMMCsv();
+  const csv = pridemmCsvSetting().value;
   if (!csv) {
     console.error(
       `${script} needs PrideMM.csv for its split sizes and labels (see data/README.md)`,

@@ -20,6 +20,7 @@
 import sharp from "sharp";
 import { type ClipEncoder, loadClip, writeTinyClip } from "../lib/clip/mod.ts";
 import {
+  cacheSetting,
   defineFlags,
   exitOnUsageError,
   parseFlagsOrExit,
@@ -29,7 +30,7 @@ import {
 import { EXTRACTION_FLAGS } from "../lib/experiment/mod.ts";
 import { extractFeatures, type FeatureItem } from "../lib/features/mod.ts";
 import { resampleBench } from "./resample.ts";
-import { cacheDir, exists, Rng } from "../lib/util/mod.ts";
+import { exists, Rng } from "../lib/util/mod.ts";
 
 const FLAGS = defineFlags([
   {
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
   const big = flags["vit-l-14"] === true;
   let model = flags.model ?? "tiny";
   if (big) {
-    model = `${cacheDir()}/models/random-vit-l-14`;
+    model = `${cacheSetting().value}/models/random-vit-l-14`;
     if (!(await exists(`${model}/memesense.json`))) {
       console.error(`writing a random ViT-L/14-shaped CLIP to ${model} (≈1.6 GB, once)…`);
       const t = performance.now();

@@ -9,6 +9,7 @@
  * @module
  */
 import {
+  assertWritableDir,
   defineFlags,
   makeConfig,
   parseFlagsOrExit,
@@ -34,7 +35,6 @@ import {
   sweepVariants,
   type Variant,
 } from "../lib/experiment/mod.ts";
-import { assertWritableDir } from "../lib/util/mod.ts";
 
 const OWN_FLAGS = defineFlags([
   {

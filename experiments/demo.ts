@@ -9,6 +9,7 @@
  * @module
  */
 import {
+  assertWritableDir,
   CONFIG_FLAGS,
   defineFlags,
   makeConfig,
@@ -41,7 +42,7 @@ import {
   WORKERS_FLAG,
 } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
-import { assertWritableDir, formatDuration } from "../lib/util/mod.ts";
+import { formatDuration } from "../lib/util/mod.ts";
 
 const FLAGS = defineFlags([
   { name: "count", type: "integer", default: 480, help: "synthetic memes to generate" },

@@ -20,10 +20,11 @@ import {
   MODEL_FLAG,
   offlineSetting,
   parseFlagsOrExit,
+  pridemmCsvSetting,
+  pridemmImagesSetting,
   SettingError,
   UsageError,
 } from "../lib/config/mod.ts";
-import { DEFAULT_DATA_DIR } from "../lib/data/mod.ts";
 import {
   asModelError,
   CACHE_FLAG,
@@ -41,10 +42,13 @@ const FLAGS = defineFlags([
   {
     name: "data",
     type: "string",
-    help: "PrideMM CSV",
-    default: join(DEFAULT_DATA_DIR, "PrideMM.csv"),
+    help: "PrideMM CSV (default: $MEMESENSE_PRIDEMM_CSV, else data/PrideMM/ with its images)",
   },
-  { name: "images", type: "string", help: "image directory (default: <CSV directory>/Images)" },
+  {
+    name: "images",
+    type: "string",
+    help: "image directory (default: $MEMESENSE_PRIDEMM_IMAGES, else Images/ beside the CSV)",
+  },
   MODEL_FLAG,
   ...EXTRACTION_FLAGS,
   { name: "batch-size", type: "integer", help: "memes per onnxruntime call", default: 16 },
@@ -126,16 +130,23 @@ async function main(args: string[]): Promise<number> {
   if (shard && flags.consolidate) {
     throw new UsageError("--consolidate runs once after every shard: not with --shard");
   }
+  const csv = pridemmCsvSetting(flags.data, undefined, { withImages: true }).value;
+  if (csv === null) {
+    throw new UsageError(
+      "no PrideMM dataset: download it with `deno task fetch-data`, or name its CSV with --data " +
+        "(or MEMESENSE_PRIDEMM_CSV)",
+    );
+  }
   const options = {
-    imageDir: flags.images,
+    imageDir: pridemmImagesSetting(flags.images, undefined, { csv }).value,
     encoding,
-    model: clipModelSetting(flags.model),
+    model: clipModelSetting(flags.model).value,
     preprocess: flags.preprocess,
     imageMode: flags["image-mode"],
     batchSize: flags["batch-size"],
     threads: flags.threads,
-    device: deviceSetting(flags.device),
-    offline: offlineSetting(flags.offline),
+    device: deviceSetting(flags.device).value,
+    offline: offlineSetting(flags.offline).value,
     cacheDir: flags.cache,
     force: flags.force === true,
     verify: flags.verify === true,
@@ -166,13 +177,13 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (flags.consolidate) {
-    const m = await consolidatePrideMM(flags.data, options).catch((e) => {
+    const m = await consolidatePrideMM(csv, options).catch((e) => {
       throw asModelError(e, options.model);
     });
     console.log(`consolidated: ${m.count} memes, ${m.chunks.length} chunks (key ${m.key})`);
     return 0;
   }
-  const r = await extractPrideMM(flags.data, options).catch((e) => {
+  const r = await extractPrideMM(csv, options).catch((e) => {
     throw asModelError(e, options.model);
   });
   const m = r.manifest;

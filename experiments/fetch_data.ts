@@ -11,9 +11,8 @@
  * @module
  */
 import { resolve } from "node:path";
-import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { DEFAULT_DATA_DIR, defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import {
-  DEFAULT_DATA_DIR,
   FetchError,
   fetchPrideMM,
   formatSummary,

@@ -114,7 +114,7 @@ async function predict(flags: ParsedFlags<typeof FLAGS>): Promise<void> {
     if (!ok[0]) throw new UsageError(`${image}: cannot read the image (${errors[0]})`);
     const text = flags.text;
     const { features } = await clip.encodeTexts([text.length > 0 ? text : null]);
-    await initBackend("auto", { quiet: true });
+    await initBackend(undefined, { quiet: true });
     const out: Record<string, Record<string, number>> = {};
     for (const h of heads) {
       if (h.meta.config.head.unmappedDim !== clip.dim) {

@@ -8,7 +8,12 @@
  *
  * @module
  */
-import { defineFlags, parseFlagsOrExit, resolveRunSettings } from "../lib/config/mod.ts";
+import {
+  assertWritableDir,
+  defineFlags,
+  parseFlagsOrExit,
+  resolveRunSettings,
+} from "../lib/config/mod.ts";
 import {
   checkPartialData,
   CLUSTER_FLAGS,
@@ -25,7 +30,6 @@ import {
   runMain,
   scriptFlags,
 } from "../lib/experiment/mod.ts";
-import { assertWritableDir } from "../lib/util/mod.ts";
 
 const OWN_FLAGS = defineFlags([
   {

@@ -18,8 +18,8 @@
 // Every notebook reads its inputs from environment variables in its first cell
 // (`resolveInputSources` in `lib/experiment`), so the same notebook runs on ViT-L/14 and
 // PrideMM or fully offline. `MEMESENSE_OFFLINE=1` is set by `deno task notebooks` (not with
-// `--online`); `MEMESENSE_DATA`, `MEMESENSE_TASK` and `MEMESENSE_PRIDEMM_IMAGES` concern the
-// notebooks only. The table below is `lib/config`'s list of every `MEMESENSE_*` variable.
+// `--online`); `MEMESENSE_DATA` and `MEMESENSE_TASK` concern the notebooks only. The table below
+// is `lib/config`'s list of every `MEMESENSE_*` variable, the flag that beats it and its default.
 //
 // Label and text statistics (notebook 1) use the real PrideMM annotations whenever they are
 // found, even when image-dependent steps run on the synthetic set. For example:
@@ -40,11 +40,16 @@
 // the synthetic one.
 
 // %%
-import { DEFAULT_CONFIG, environmentTable, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import {
+  cacheSetting,
+  DEFAULT_CONFIG,
+  environmentTable,
+  TASK_NAMES,
+  TASKS,
+} from "../lib/config/mod.ts";
 import { resolveInputSources } from "../lib/experiment/mod.ts";
 import { headParamSpecs, shapeSize } from "../lib/model/mod.ts";
 import { barChart, display, displayMarkdown, markdownTable } from "../lib/report/mod.ts";
-import { cacheDir } from "../lib/util/mod.ts";
 
 const sources = await resolveInputSources();
 const settings = {
@@ -55,7 +60,7 @@ const settings = {
   images: sources.images,
   "PrideMM annotations (labels, texts)": sources.pridemmCsv ?? "not found",
   "task trained for illustration": sources.task,
-  cache: cacheDir(),
+  cache: cacheSetting().value,
 };
 const config = DEFAULT_CONFIG;
 

@@ -16,7 +16,7 @@
 // Set `MEMESENSE_RESULTS` to read runs from another results root.
 
 // %%
-import { makeConfig, readEnvironment, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import { makeConfig, resultsRootSetting, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import {
   analyseRunPredictions,
   type CellResult,
@@ -28,7 +28,6 @@ import {
   loadPaperResults,
   prepareFromEnvironment,
   REFERENCE_VARIANT,
-  RESULTS_ROOT,
   runExperiment,
   type RunInfo,
   summarise,
@@ -38,7 +37,7 @@ import {
 import { barChart, display, displayMarkdown, heatmap, markdownTable } from "../lib/report/mod.ts";
 import { mcnemarExact } from "../lib/metrics/mod.ts";
 
-const root = readEnvironment().results ?? RESULTS_ROOT;
+const root = resultsRootSetting().value;
 const paper = await loadPaperResults();
 const runs = (await listRuns(root)).filter((r) => r.finished);
 const variantsOf = (run: RunInfo) => (run.meta.variants ?? []) as Variant[];

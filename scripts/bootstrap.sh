@@ -7,7 +7,8 @@
 # core       Deno's npm dependencies and OpenBLAS (the fast `blas` training backend)
 # notebooks  core + Debian's jupyter-nbconvert / python3-nbclient (headless notebook runs)
 # report     core + Chromium (PNG screenshots of HTML reports; optional)
-# test       core + notebooks + report (everything the test suite exercises; Slurm's packages are
+# test       core + notebooks + report + Debian's python3-protobuf (a second reader of the
+#            TensorBoard event files); everything the test suite exercises (Slurm's packages are
 #            installed by its own test, which needs root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,9 @@ if [ "$profile" = notebooks ] || [ "$profile" = test ]; then
 fi
 if [ "$profile" = report ] || [ "$profile" = test ]; then
   need chromium bash -c 'command -v chromium || command -v chromium-browser'
+fi
+if [ "$profile" = test ]; then
+  need python3-protobuf /usr/bin/python3 -c 'import google.protobuf'
 fi
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import {
   CONFIG_FLAGS,
   ConfigError,
+  configFromFlags,
   DEFAULT_CLIP_MODEL,
   DEFAULT_CONFIG,
   defineFlags,
-  environmentTable,
   FlagError,
   type FlagSpec,
   helpText,
@@ -18,9 +18,7 @@ import {
   TASKS,
   validateConfig,
 } from "../lib/config/mod.ts";
-import { configFromFlags } from "../lib/config/cli.ts";
 import { configToJson } from "../lib/config/config.ts";
-import { ENVIRONMENT_VARIABLES } from "../lib/config/env.ts";
 import { taskSpec } from "../lib/config/tasks.ts";
 
 Deno.test("defaults are MemeCLIP's reference values", () => {
@@ -221,42 +219,4 @@ Deno.test("unknown flags, missing values and bad numbers are FlagErrors", () => 
   assert.deepEqual(parseFlags(["--force=false"], specs), { force: false, out: "data" });
   assert.throws(() => parseFlags(["--force", "no"], specs), /unexpected argument "no"/);
   assert.throws(() => parseFlags(["--force=yes"], specs), /expected true or false/);
-});
-
-Deno.test("MEMESENSE_* variables are read in lib/config/env.ts only, and the README lists them all", async () => {
-  const readers: string[] = [];
-  const walk = async (dir: string) => {
-    for await (const e of Deno.readDir(dir)) {
-      const path = `${dir}/${e.name}`;
-      if (e.isDirectory) await walk(path);
-      else if (path.endsWith(".ts") && path !== "lib/config/env.ts") {
-        if (/Deno\.env\.get\(\s*["'`]MEMESENSE_/.test(await Deno.readTextFile(path))) {
-          readers.push(path);
-        }
-      }
-    }
-  };
-  const root = new URL("..", import.meta.url).pathname;
-  const cwd = Deno.cwd();
-  Deno.chdir(root);
-  try {
-    for (const dir of ["lib", "experiments", "scripts", "bench", "notebooks"]) await walk(dir);
-    assert.deepEqual(readers, []);
-    const readme = await Deno.readTextFile("README.md");
-    // deno fmt pads the README's columns: compare cell by cell.
-    const rows = (text: string) =>
-      text.split("\n").filter((l) => l.startsWith("| `MEMESENSE_")).map((l) =>
-        l.split("|").map((c) => c.trim()).join("|")
-      );
-    assert.deepEqual(rows(readme), rows(environmentTable()), "README's environment table");
-    const source = await Deno.readTextFile("lib/config/env.ts");
-    const read = [...source.matchAll(/text\("(MEMESENSE_\w+)"\)|choice\("(MEMESENSE_\w+)"/g)]
-      .map((m) => m[1] ?? m[2]);
-    assert.deepEqual(
-      [...new Set(read)].sort(),
-      ENVIRONMENT_VARIABLES.map((v) => v.name).sort(),
-    );
-  } finally {
-    Deno.chdir(cwd);
-  }
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { pridemmCsvSetting } from "../lib/config/mod.ts";
 import {
   DataError,
   formatSummary,
@@ -23,8 +24,7 @@ import { REPO_ROOT } from "../lib/util/mod.ts";
 
 const FIXTURES = join(REPO_ROOT, "tests", "fixtures", "data");
 const fixture = (name: string) => join(FIXTURES, name);
-const REAL_CSV = Deno.env.get("MEMESENSE_PRIDEMM_CSV") ??
-  join(REPO_ROOT, "..", "shared", "data", "PrideMM.csv");
+const REAL_CSV = pridemmCsvSetting().value ?? "PrideMM.csv (none found)";
 const realCsvPresent = await Deno.stat(REAL_CSV).then((s) => s.isFile, () => false);
 if (!realCsvPresent) {
   console.log(`data_test: ${REAL_CSV} is absent: the PrideMM count tests are skipped`);

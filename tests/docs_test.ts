@@ -1,9 +1,17 @@
 /**
  * The public API stays documented and its examples stay true: `deno doc --lint` on each
- * `lib/<module>/mod.ts` reports nothing, and every JSDoc example in `lib/` type-checks.
+ * `lib/<module>/mod.ts` reports nothing, every JSDoc example in `lib/` type-checks, and the
+ * README's table of environment variables is the one generated from the settings' code.
  */
 import assert from "node:assert/strict";
+import { environmentTable } from "../lib/config/mod.ts";
 import { REPO_ROOT } from "../lib/util/mod.ts";
+import {
+  generatedReadme,
+  README,
+  TABLE_MARKERS,
+  withGeneratedTable,
+} from "../scripts/env_table.ts";
 
 function libFiles(pattern: RegExp): string[] {
   const out: string[] = [];
@@ -50,4 +58,25 @@ Deno.test("every lib/<module>/mod.ts names its exports (no export *)", () => {
     const source = Deno.readTextFileSync(`${REPO_ROOT}/${mod}`);
     assert.doesNotMatch(source, /^export (type )?\*/m, `${mod} re-exports a whole file`);
   }
+});
+
+Deno.test("the README's table of MEMESENSE_* variables is generated from lib/config/settings.ts", async () => {
+  const readme = await Deno.readTextFile(README);
+  // Cell by cell first, for a readable difference (deno fmt pads the columns).
+  const rows = (text: string) =>
+    text.split("\n").filter((l) => l.startsWith("| `MEMESENSE_")).map((l) =>
+      l.split("|").map((c) => c.trim()).join("|")
+    );
+  assert.deepEqual(rows(readme), rows(environmentTable()), "deno task docs:env");
+  assert.equal(rows(readme).length, 13);
+  // Then byte for byte, as `deno task docs:env` writes it.
+  assert.equal(await generatedReadme(readme), readme, "deno task docs:env");
+  // The generator replaces exactly what lies between its markers.
+  const stale = readme.replace(/\| `MEMESENSE_CACHE` [^\n]*/, "| `MEMESENSE_CACHE` | | | stale |");
+  assert.notEqual(stale, readme);
+  assert.equal(await generatedReadme(stale), readme);
+  assert.throws(
+    () => withGeneratedTable(readme.replace(TABLE_MARKERS.end, "")),
+    /README\.md lacks the markers/,
+  );
 });

@@ -3,7 +3,7 @@
  * finished cells and recomputes the rest identically, and run directories that never overwrite.
  */
 import assert from "node:assert/strict";
-import { makeConfig } from "../lib/config/mod.ts";
+import { DEFAULT_DATA_DIR, makeConfig } from "../lib/config/mod.ts";
 import {
   type CellResult,
   type ExperimentInputs,
@@ -11,7 +11,6 @@ import {
   runExperiment,
 } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
-import { DEFAULT_DATA_DIR } from "../lib/data/mod.ts";
 import { exists } from "../lib/util/mod.ts";
 import { evaluateLogits } from "../lib/metrics/mod.ts";
 import { loadRunPredictions, PROTOCOLS, taskData } from "../lib/experiment/mod.ts";

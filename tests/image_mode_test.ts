@@ -5,8 +5,13 @@
  */
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { CONFIG_FLAGS, DEFAULT_CONFIG, makeConfig, parseFlags } from "../lib/config/mod.ts";
-import { configFromFlags } from "../lib/config/cli.ts";
+import {
+  CONFIG_FLAGS,
+  configFromFlags,
+  DEFAULT_CONFIG,
+  makeConfig,
+  parseFlags,
+} from "../lib/config/mod.ts";
 import { extractFeatures, loadFeatures } from "../lib/features/mod.ts";
 
 Deno.test("--image-mode: default pillow, managed on request, anything else refused", () => {

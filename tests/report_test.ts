@@ -23,7 +23,8 @@ import {
 } from "../lib/report/mod.ts";
 import { BLUES } from "../lib/report/plotly.ts";
 import { escapeScript, plotlySource, renderReport, renderReportHtml } from "../lib/report/html.ts";
-import { findChromium, renderedDom, screenshotHtml } from "../lib/report/screenshot.ts";
+import { chromiumSetting } from "../lib/config/mod.ts";
+import { renderedDom, screenshotHtml } from "../lib/report/screenshot.ts";
 import { htmlTable, parseMarkdownTable } from "../lib/report/table.ts";
 import { figureBundle, inJupyter } from "../lib/report/notebook.ts";
 import { createRunDir, runTimestamp, writeRunFile } from "../lib/experiment/run_dir.ts";
@@ -463,7 +464,7 @@ Deno.test("outside Jupyter display shows nothing and displayMarkdown prints the 
   assert.match(table, /^\| task \| AUROC \|\n\| :--- \| ----: \|\n\| hate \| 84\.12 \|/);
 });
 
-const chromium = await findChromium();
+const chromium = (await chromiumSetting()).value;
 
 Deno.test({
   name: "screenshotHtml renders a report to a PNG of the requested size; plotly draws offline",

@@ -1,13 +1,40 @@
 /**
  * Settings resolved once: the CLIP model a run records (config.json, head.json, the feature-store
- * key) is the one it loaded, whether given by flag, by environment or by default; and a bad
- * setting is one line naming it, exit status 2, with nothing created.
+ * key) is the one it loaded, whether given by flag, by environment or by default; a bad setting is
+ * one line naming it, exit status 2, with nothing created; every setting has one resolver, where
+ * its flag beats its variable and the variable beats its default, and nothing else reads the
+ * variables or computes the defaults.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { writeTinyClip } from "../lib/clip/mod.ts";
-import { DEFAULT_CLIP_MODEL } from "../lib/config/mod.ts";
+import {
+  backendSetting,
+  blasThreadsSetting,
+  cacheSetting,
+  chromiumSetting,
+  clipModelSetting,
+  configFromFlags,
+  dataSetting,
+  type DataSourceContext,
+  DEFAULT_CLIP_MODEL,
+  deviceSetting,
+  ENVIRONMENT_VARIABLES,
+  imagesBeside,
+  makeConfig,
+  offlineSetting,
+  openBlasSetting,
+  PRIDEMM_CSV_CANDIDATES,
+  pridemmCsvSetting,
+  pridemmImagesSetting,
+  readEnvironment,
+  resolveRunSettings,
+  resultsRootSetting,
+  taskSetting,
+  UsageError,
+} from "../lib/config/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
-import { exists } from "../lib/util/mod.ts";
+import { exists, REPO_ROOT } from "../lib/util/mod.ts";
 import { runScript } from "./_script.ts";
 
 const RUN = ["--tasks", "hate", "--seeds", "1", "--epochs", "1", "--baselines", "false"];
@@ -166,4 +193,485 @@ Deno.test({
       await Deno.remove(tmp, { recursive: true });
     }
   },
+});
+
+// ---------------------------------------------------------------------------------------------
+// One resolver per setting: its flag beats its variable, which beats its default.
+// ---------------------------------------------------------------------------------------------
+
+const envOf = (vars: Record<string, string>) => readEnvironment((name) => vars[name]);
+const NO_ENV = envOf({});
+
+Deno.test("the CLIP model: --model, then MEMESENSE_CLIP_MODEL, then ViT-L/14 (tiny offline in notebooks)", () => {
+  const env = envOf({ MEMESENSE_CLIP_MODEL: "/models/clip" });
+  assert.deepEqual(clipModelSetting("tiny", env), { value: "tiny", source: "flag" });
+  assert.deepEqual(clipModelSetting(undefined, env), {
+    value: "/models/clip",
+    source: "environment",
+  });
+  assert.deepEqual(clipModelSetting(undefined, NO_ENV), {
+    value: "Xenova/clip-vit-large-patch14",
+    source: "default",
+  });
+  assert.deepEqual(clipModelSetting(undefined, NO_ENV, { notebookOffline: true }), {
+    value: "tiny",
+    source: "default",
+  });
+  // The notebooks' offline default does not beat a model the environment names.
+  assert.equal(clipModelSetting(undefined, env, { notebookOffline: true }).value, "/models/clip");
+  // A run's config: the flag, else the variable, else its base config's model.
+  const demo = makeConfig({ clip: { model: "tiny" } });
+  assert.equal(configFromFlags({}, demo, NO_ENV).clip.model, "tiny");
+  assert.equal(configFromFlags({}, demo, env).clip.model, "/models/clip");
+  assert.equal(configFromFlags({ model: "/m" }, demo, env).clip.model, "/m");
+});
+
+Deno.test("offline: --offline (false included), then MEMESENSE_OFFLINE, then downloads allowed", () => {
+  const env = envOf({ MEMESENSE_OFFLINE: "1" });
+  assert.deepEqual(offlineSetting(false, env), { value: false, source: "flag" });
+  assert.deepEqual(offlineSetting(undefined, env), { value: true, source: "environment" });
+  assert.deepEqual(offlineSetting(undefined, envOf({ MEMESENSE_OFFLINE: "false" })), {
+    value: false,
+    source: "environment",
+  });
+  assert.deepEqual(offlineSetting(undefined, NO_ENV), { value: false, source: "default" });
+  assert.equal(resolveRunSettings({ offline: false }, { env }).offline, false);
+  assert.equal(resolveRunSettings({}, { env }).offline, true);
+});
+
+Deno.test("the cache: --cache, then MEMESENSE_CACHE, then <repo>/.cache", () => {
+  const env = envOf({ MEMESENSE_CACHE: "/var/cache/memesense" });
+  assert.deepEqual(cacheSetting("/tmp/c", env), { value: "/tmp/c", source: "flag" });
+  assert.deepEqual(cacheSetting(undefined, env), {
+    value: "/var/cache/memesense",
+    source: "environment",
+  });
+  assert.deepEqual(cacheSetting(undefined, NO_ENV), {
+    value: `${REPO_ROOT}/.cache`,
+    source: "default",
+  });
+});
+
+Deno.test("the CLIP device: --device, then MEMESENSE_DEVICE, then cpu", () => {
+  const env = envOf({ MEMESENSE_DEVICE: "cuda" });
+  assert.deepEqual(deviceSetting("auto", env), { value: "auto", source: "flag" });
+  assert.deepEqual(deviceSetting(undefined, env), { value: "cuda", source: "environment" });
+  assert.deepEqual(deviceSetting(undefined, NO_ENV), { value: "cpu", source: "default" });
+});
+
+Deno.test("the backend: --backend (auto included), then MEMESENSE_BACKEND, then auto", () => {
+  const env = envOf({ MEMESENSE_BACKEND: "wasm" });
+  assert.deepEqual(backendSetting("auto", env), { value: "auto", source: "flag" });
+  assert.deepEqual(backendSetting("cpu", env), { value: "cpu", source: "flag" });
+  assert.deepEqual(backendSetting(undefined, env), { value: "wasm", source: "environment" });
+  assert.deepEqual(backendSetting(undefined, NO_ENV), { value: "auto", source: "default" });
+  assert.equal(resolveRunSettings({ backend: "auto" }, { env }).backend, "auto");
+  assert.equal(resolveRunSettings({}, { env }).backend, "wasm");
+});
+
+Deno.test("the PrideMM CSV: --data, then MEMESENSE_PRIDEMM_CSV, then the first place it is found", () => {
+  const env = envOf({ MEMESENSE_PRIDEMM_CSV: "/data/env/PrideMM.csv" });
+  assert.deepEqual(pridemmCsvSetting("/data/flag/PrideMM.csv", env), {
+    value: "/data/flag/PrideMM.csv",
+    source: "flag",
+  });
+  // A named CSV is returned as named, even missing: a wrong path fails loudly where it is read.
+  assert.deepEqual(pridemmCsvSetting(undefined, env, { withImages: true }), {
+    value: "/data/env/PrideMM.csv",
+    source: "environment",
+  });
+  assert.deepEqual(PRIDEMM_CSV_CANDIDATES, [
+    `${REPO_ROOT}/data/PrideMM/PrideMM.csv`,
+    join(REPO_ROOT, "..", "shared", "data", "PrideMM.csv"),
+  ]);
+  const exists = (p: string) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  };
+  const found = pridemmCsvSetting(undefined, NO_ENV);
+  assert.equal(found.source, "default");
+  assert.equal(found.value, PRIDEMM_CSV_CANDIDATES.find(exists) ?? null);
+  // For the scripts a place counts only with its images; none here has them unless fetched.
+  const whole = pridemmCsvSetting(undefined, NO_ENV, { withImages: true });
+  assert.equal(
+    whole.value,
+    PRIDEMM_CSV_CANDIDATES.find((c) => exists(c) && existsDir(imagesBeside(c))) ?? null,
+  );
+});
+
+function existsDir(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("PrideMM's images: --images, then MEMESENSE_PRIDEMM_IMAGES, then Images/ beside the CSV", () => {
+  const env = envOf({ MEMESENSE_PRIDEMM_IMAGES: "/data/env-images" });
+  const csv = "/data/PrideMM/PrideMM.csv";
+  assert.deepEqual(pridemmImagesSetting("/data/flag-images", env, { csv }), {
+    value: "/data/flag-images",
+    source: "flag",
+  });
+  assert.deepEqual(pridemmImagesSetting(undefined, env, { csv }), {
+    value: "/data/env-images",
+    source: "environment",
+  });
+  assert.deepEqual(pridemmImagesSetting(undefined, NO_ENV, { csv }), {
+    value: "/data/PrideMM/Images",
+    source: "default",
+  });
+});
+
+Deno.test("the notebooks' data: given, then MEMESENSE_DATA, then synthetic unless PrideMM images are there", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "memesense-data-setting-" });
+  try {
+    await Deno.mkdir(`${tmp}/Images`);
+    await Deno.mkdir(`${tmp}/Empty`);
+    await Deno.writeFile(`${tmp}/Images/img_1.png`, new Uint8Array([1]));
+    const found: DataSourceContext = {
+      offline: false,
+      pridemmCsv: `${tmp}/PrideMM.csv`,
+      pridemmImages: `${tmp}/Images`,
+    };
+    const env = envOf({ MEMESENSE_DATA: "synthetic" });
+    assert.deepEqual(dataSetting("pridemm", env, found), {
+      value: "pridemm",
+      source: "flag",
+      reason: "data source pridemm",
+    });
+    assert.deepEqual(dataSetting(undefined, env, found), {
+      value: "synthetic",
+      source: "environment",
+      reason: "MEMESENSE_DATA=synthetic",
+    });
+    const byDefault = (context: typeof found) => dataSetting(undefined, NO_ENV, context);
+    assert.deepEqual(byDefault(found), {
+      value: "pridemm",
+      source: "default",
+      reason: "PrideMM annotations and images found",
+    });
+    assert.deepEqual(byDefault({ ...found, offline: true }), {
+      value: "synthetic",
+      source: "default",
+      reason: "offline (MEMESENSE_OFFLINE=1)",
+    });
+    assert.equal(byDefault({ ...found, pridemmCsv: null, pridemmImages: null }).value, "synthetic");
+    assert.deepEqual(byDefault({ ...found, pridemmImages: `${tmp}/Empty` }), {
+      value: "synthetic",
+      source: "default",
+      reason: `no PrideMM images in ${tmp}/Empty`,
+    });
+    assert.throws(
+      () =>
+        dataSetting(undefined, envOf({ MEMESENSE_DATA: "pridemm" }), {
+          ...found,
+          pridemmCsv: null,
+          pridemmImages: null,
+        }),
+      (e: unknown) =>
+        e instanceof UsageError && /^MEMESENSE_DATA=pridemm but no PrideMM\.csv/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("the notebooks' task: given, then MEMESENSE_TASK, then hate on PrideMM, stance on synthetic", () => {
+  const env = envOf({ MEMESENSE_TASK: "humour" });
+  assert.deepEqual(taskSetting("target", env, { data: "pridemm" }), {
+    value: "target",
+    source: "flag",
+  });
+  assert.deepEqual(taskSetting(undefined, env, { data: "pridemm" }), {
+    value: "humour",
+    source: "environment",
+  });
+  assert.deepEqual(taskSetting(undefined, NO_ENV, { data: "pridemm" }), {
+    value: "hate",
+    source: "default",
+  });
+  assert.deepEqual(taskSetting(undefined, NO_ENV, { data: "synthetic" }), {
+    value: "stance",
+    source: "default",
+  });
+});
+
+Deno.test("the results root: given, then MEMESENSE_RESULTS, then <repo>/results", () => {
+  const env = envOf({ MEMESENSE_RESULTS: "/scratch/results" });
+  assert.deepEqual(resultsRootSetting("/tmp/r", env), { value: "/tmp/r", source: "flag" });
+  assert.deepEqual(resultsRootSetting(undefined, env), {
+    value: "/scratch/results",
+    source: "environment",
+  });
+  assert.deepEqual(resultsRootSetting(undefined, NO_ENV), {
+    value: `${REPO_ROOT}/results`,
+    source: "default",
+  });
+});
+
+Deno.test("Chromium: given, then MEMESENSE_CHROMIUM, then the first candidate on PATH", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "memesense-chromium-setting-" });
+  try {
+    const bin = `${tmp}/bin`, other = `${tmp}/other`;
+    await Deno.mkdir(bin);
+    await Deno.mkdir(other);
+    for (const name of ["google-chrome", "chromium-browser"]) {
+      await Deno.writeTextFile(`${bin}/${name}`, "#!/bin/sh\n");
+    }
+    await Deno.writeTextFile(`${other}/chromium`, "#!/bin/sh\n");
+    const env = envOf({ MEMESENSE_CHROMIUM: `${other}/chromium` });
+    const path = `${tmp}/none:${bin}`;
+    assert.deepEqual(await chromiumSetting(`${bin}/google-chrome`, env, path), {
+      value: `${bin}/google-chrome`,
+      source: "flag",
+    });
+    assert.deepEqual(await chromiumSetting(undefined, env, path), {
+      value: `${other}/chromium`,
+      source: "environment",
+    });
+    // The candidates' order decides, not PATH's: chromium-browser comes before google-chrome.
+    assert.deepEqual(await chromiumSetting(undefined, NO_ENV, path), {
+      value: `${bin}/chromium-browser`,
+      source: "default",
+    });
+    // A named browser that is not there is not replaced by another: none, and the caller says so.
+    assert.deepEqual(
+      await chromiumSetting(undefined, envOf({ MEMESENSE_CHROMIUM: `${tmp}/missing` }), path),
+      { value: null, source: "environment" },
+    );
+    const found = await chromiumSetting(undefined, NO_ENV, `${tmp}/none`);
+    assert.equal(found.source, "default");
+    assert.ok(found.value === null || found.value.startsWith("/Applications/"), found.value!);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("OpenBLAS: given, then MEMESENSE_OPENBLAS (alone), then the platform's library names", () => {
+  const env = envOf({ MEMESENSE_OPENBLAS: "/opt/openblas/lib/libopenblas.so" });
+  assert.deepEqual(openBlasSetting("/x/libopenblas.so", env), {
+    value: ["/x/libopenblas.so"],
+    source: "flag",
+  });
+  assert.deepEqual(openBlasSetting(undefined, env), {
+    value: ["/opt/openblas/lib/libopenblas.so"],
+    source: "environment",
+  });
+  assert.deepEqual(openBlasSetting(undefined, NO_ENV, "linux"), {
+    value: ["libopenblas.so.0", "libopenblas.so"],
+    source: "default",
+  });
+  assert.equal(openBlasSetting(undefined, NO_ENV, "darwin").value.at(-1), "libopenblas.dylib");
+  assert.deepEqual(openBlasSetting(undefined, NO_ENV, "windows").value, [
+    "libopenblas.dll",
+    "openblas.dll",
+  ]);
+});
+
+Deno.test("OpenBLAS threads: given, then MEMESENSE_BLAS_THREADS, then 1", () => {
+  const env = envOf({ MEMESENSE_BLAS_THREADS: "2" });
+  assert.deepEqual(blasThreadsSetting(4, env), { value: 4, source: "flag" });
+  assert.deepEqual(blasThreadsSetting(undefined, env), { value: 2, source: "environment" });
+  assert.deepEqual(blasThreadsSetting(undefined, NO_ENV), { value: 1, source: "default" });
+});
+
+Deno.test("every variable of the table has its resolver, and readEnvironment reads exactly those", async () => {
+  const settings = await import("../lib/config/settings.ts") as Record<string, unknown>;
+  for (const v of ENVIRONMENT_VARIABLES) {
+    assert.equal(typeof settings[v.resolver], "function", `${v.name}: ${v.resolver}`);
+    assert.match(v.resolver, /Setting$/);
+  }
+  const asked: string[] = [];
+  readEnvironment((name) => {
+    asked.push(name);
+    return undefined;
+  });
+  assert.deepEqual(asked.sort(), ENVIRONMENT_VARIABLES.map((v) => v.name).sort());
+});
+
+// ---------------------------------------------------------------------------------------------
+// The settings as the code that uses them sees them.
+// ---------------------------------------------------------------------------------------------
+
+/** Runs TypeScript in a child Deno from the repository root with `env` added. */
+async function evalChild(code: string, env: Record<string, string>): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext", "ts", code],
+    cwd: REPO_ROOT,
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  assert.ok(out.success, `${code}\n${new TextDecoder().decode(out.stderr)}`);
+  return text;
+}
+
+Deno.test("initBackend: an explicit auto is never overridden by MEMESENSE_BACKEND; no name reads it", async () => {
+  const printed = await evalChild(
+    `import { initBackend } from "./lib/train/backend.ts";
+     const auto = await initBackend("auto", { quiet: true });
+     const unnamed = await initBackend(undefined, { quiet: true });
+     console.log(JSON.stringify({ auto, unnamed }));`,
+    { MEMESENSE_BACKEND: "cpu" },
+  );
+  const { auto, unnamed } = JSON.parse(printed);
+  // auto takes the best backend that starts: never the plain-JavaScript cpu one while wasm works.
+  assert.notEqual(auto, "cpu");
+  assert.equal(unnamed, "cpu");
+});
+
+Deno.test("a MEMESENSE_OPENBLAS that does not load is an error naming it, not another OpenBLAS", async () => {
+  const printed = await evalChild(
+    `import { initBackend } from "./lib/train/backend.ts";
+     try {
+       console.log("started " + await initBackend("blas", { quiet: true }));
+     } catch (e) {
+       console.log((e as Error).message);
+     }`,
+    { MEMESENSE_OPENBLAS: "/nonexistent/libopenblas.so.0" },
+  );
+  assert.match(
+    printed,
+    /^backend blas is unavailable: OpenBLAS: MEMESENSE_OPENBLAS names a library that does not load: \/nonexistent\/libopenblas\.so\.0: /,
+  );
+});
+
+Deno.test({
+  name: "the scripts: --backend auto beats MEMESENSE_BACKEND; MEMESENSE_PRIDEMM_IMAGES is honoured",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const memes = await ensureSyntheticMemes();
+    const tmp = await Deno.makeTempDir({ prefix: "memesense-script-settings-" });
+    try {
+      // The annotations alone, away from their images: only the variable can point to them.
+      const csv = `${tmp}/annotations/PrideMM.csv`;
+      await Deno.mkdir(`${tmp}/annotations`);
+      await Deno.copyFile(memes.csvPath, csv);
+      const best = JSON.parse(
+        await evalChild(
+          `import { initBackend } from "./lib/train/backend.ts";
+           console.log(JSON.stringify(await initBackend("auto", { quiet: true })));`,
+          { MEMESENSE_BACKEND: "" },
+        ),
+      );
+      // A variable naming a backend auto does not pick, so that the two cannot be confused.
+      const named = best === "wasm" ? "blas" : "wasm";
+      const common = ["--data", csv, "--model", "tiny", "--offline", ...RUN];
+      const cases = [
+        { how: "--backend auto over the variable", args: ["--backend", "auto"], backend: best },
+        { how: "the variable over the default", args: [], backend: named },
+      ];
+      for (const c of cases) {
+        const out = `${tmp}/results-${cases.indexOf(c)}`;
+        const run = await runScript("reproduce", [...common, "--out", out, ...c.args], {
+          MEMESENSE_BACKEND: named,
+          MEMESENSE_PRIDEMM_IMAGES: memes.imageDir,
+          MEMESENSE_PRIDEMM_CSV: "",
+        });
+        assert.equal(run.code, 0, `${c.how}: ${run.stderr.slice(-2000)}`);
+        const dir = onlyRun(out);
+        const config = JSON.parse(await Deno.readTextFile(`${dir}/config.json`));
+        assert.equal(config.images, memes.imageDir, `${c.how}: MEMESENSE_PRIDEMM_IMAGES`);
+        const cell = JSON.parse(
+          await Deno.readTextFile(`${dir}/cells/memeclip__hate__seed42.json`),
+        );
+        assert.equal(cell.backend, c.backend, c.how);
+      }
+      // --images beats the variable; without either, Images/ beside the CSV (absent here).
+      const missing = [
+        {
+          args: ["--images", `${tmp}/flag-images`],
+          env: { MEMESENSE_PRIDEMM_IMAGES: memes.imageDir },
+          at: `${tmp}/flag-images`,
+        },
+        { args: [], env: { MEMESENSE_PRIDEMM_IMAGES: "" }, at: `${tmp}/annotations/Images` },
+      ];
+      for (const m of missing) {
+        const run = await runScript(
+          "reproduce",
+          [...common, "--out", `${tmp}/none`, ...m.args],
+          m.env,
+        );
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, new RegExp(`PrideMM images not found at ${m.at} `), m.at);
+      }
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
+Deno.test("extract: --data beats MEMESENSE_PRIDEMM_CSV, which beats data/PrideMM/", async () => {
+  const cases = [
+    { args: [], at: "/nonexistent/env/PrideMM.csv" },
+    { args: ["--data", "/nonexistent/flag/PrideMM.csv"], at: "/nonexistent/flag/PrideMM.csv" },
+  ];
+  for (const c of cases) {
+    const run = await runScript("extract", ["--model", "tiny", "--offline", ...c.args], {
+      MEMESENSE_PRIDEMM_CSV: "/nonexistent/env/PrideMM.csv",
+    });
+    assert.notEqual(run.code, 0, run.stderr);
+    assert.match(run.stderr, new RegExp(c.at.replaceAll(".", "\\.")), run.stderr);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Nowhere else: no module below lib/config reads the variables or computes the defaults.
+// ---------------------------------------------------------------------------------------------
+
+/** The TypeScript files under `dirs` (relative to the repository), as [path, source] pairs. */
+function sources(dirs: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(`${REPO_ROOT}/${dir}`)) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) walk(path);
+      else if (path.endsWith(".ts")) {
+        out.push([path, Deno.readTextFileSync(`${REPO_ROOT}/${path}`)]);
+      }
+    }
+  };
+  for (const d of dirs) walk(d);
+  return out.sort(([a], [b]) => a.localeCompare(b));
+}
+
+Deno.test("lib/util, the bottom layer, imports no other module of the suite", () => {
+  const upward = sources(["lib/util"]).flatMap(([path, text]) =>
+    [...text.matchAll(/from\s+["'](\.\.\/[^"']+)["']/g)].map((m) => `${path}: ${m[1]}`)
+  );
+  assert.deepEqual(upward, []);
+});
+
+Deno.test("outside lib/config nothing reads a MEMESENSE_* variable or computes a setting's default", () => {
+  const forbidden: [RegExp, string][] = [
+    [/Deno\.env\.get\(\s*["'`]MEMESENSE_/, "reads a MEMESENSE_* variable"],
+    [/readEnvironment\([^)]*\)\s*\.\s*\w+/, "reads a variable's value instead of its setting"],
+    [
+      /\benv\s*\.\s*(?:clipModel|offline|cache|device|backend|pridemmCsv|pridemmImages|data|task|results|chromium|openblas|blasThreads)\b/,
+      "reads a variable's value instead of its setting",
+    ],
+    [
+      /REPO_ROOT\}\/(?:\.cache|results)[`"']|REPO_ROOT,\s*["'](?:data|\.cache|results|\.\.)["']/,
+      "computes a default folder",
+    ],
+    [/["'`]libopenblas|["'`]chromium-browser["'`]/, "lists a default library or browser"],
+    [/dirname\([^)]*\)\s*(?:,\s*["'`]Images["'`]|\}\/Images)/, "computes the images beside a CSV"],
+    [/backend\s*\?\?\s*["'`]auto["'`]|initBackend\(\s*["'`]auto["'`]/, "defaults the backend"],
+  ];
+  const found: string[] = [];
+  for (const [path, text] of sources(["lib", "experiments", "scripts", "bench", "notebooks"])) {
+    if (path.startsWith("lib/config/")) continue;
+    for (const [pattern, what] of forbidden) {
+      const m = text.match(pattern);
+      if (m) found.push(`${path}: ${what}: ${m[0]}`);
+    }
+  }
+  assert.deepEqual(found, []);
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
 import { parse } from "csv-parse/sync";
+import { pridemmCsvSetting } from "../lib/config/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import {
   CAPTION_BAND,
@@ -17,7 +18,7 @@ import {
 } from "../lib/synthetic/generator.ts";
 import { hslToHex } from "../lib/synthetic/_draw.ts";
 import { textPath, wrapWords } from "../lib/synthetic/_font.ts";
-import { REPO_ROOT, sha256Hex } from "../lib/util/mod.ts";
+import { sha256Hex } from "../lib/util/mod.ts";
 import { PRIDEMM_COLUMNS } from "../lib/data/mod.ts";
 
 type Row = Record<string, string>;
@@ -69,7 +70,7 @@ Deno.test("CSV has PrideMM's columns, line endings and value spellings", async (
 });
 
 Deno.test("CSV matches the real PrideMM.csv header and line format", async (t) => {
-  const path = Deno.env.get("MEMESENSE_PRIDEMM_CSV") ?? `${REPO_ROOT}/../shared/data/PrideMM.csv`;
+  const path = pridemmCsvSetting().value ?? "PrideMM.csv (none found)";
   let real: string;
   try {
     real = await Deno.readTextFile(path);

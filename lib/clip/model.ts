@@ -2,13 +2,13 @@
  * Loads a CLIP model (Hugging Face id in transformers.js layout, a local directory, or the
  * generated tiny model) and exposes the two frozen encoders as MemeCLIP uses them.
  *
- * Environment:
- * - `MEMESENSE_CLIP_MODEL` — model id or directory (default `Xenova/clip-vit-large-patch14`;
- *   `tiny` = the generated test model);
- * - `MEMESENSE_CACHE` — cache root (default `<repo>/.cache`): downloads go to `<cache>/hf`, and
- *   `<cache>/models/<id>/` is searched for manually placed copies of hub models;
- * - `MEMESENSE_OFFLINE=1` — never contact the hub;
- * - `MEMESENSE_DEVICE` — `cpu` (default), `cuda` or `auto`.
+ * Settings, each an option, else its variable, else its default (resolved in `lib/config`):
+ * - the model, `MEMESENSE_CLIP_MODEL` — model id or directory (default
+ *   `Xenova/clip-vit-large-patch14`; `tiny` = the generated test model);
+ * - the cache, `MEMESENSE_CACHE` — cache root (default `<repo>/.cache`): downloads go to
+ *   `<cache>/hf`, and `<cache>/models/<id>/` is searched for manually placed copies of hub models;
+ * - offline, `MEMESENSE_OFFLINE=1` — never contact the hub;
+ * - the device, `MEMESENSE_DEVICE` — `cpu` (default), `cuda` or `auto`.
  *
  * @module
  */
@@ -22,6 +22,7 @@ import {
 } from "@huggingface/transformers";
 import { isAbsolute, resolve } from "node:path";
 import {
+  cacheSetting,
   CLIP_DEVICES,
   type ClipDevice,
   clipModelSetting,
@@ -32,7 +33,7 @@ import {
   type Preprocess,
   SettingError,
 } from "../config/mod.ts";
-import { cacheDir as defaultCacheDir, exists } from "../util/mod.ts";
+import { exists } from "../util/mod.ts";
 import {
   CLIP_IMAGE,
   type ImageGeometry,
@@ -182,15 +183,15 @@ export interface ClipSettings {
 
 /** Applies options, then environment variables, then defaults. */
 export function clipSettings(opts: LoadClipOptions = {}): ClipSettings {
-  const root = opts.cacheDir ?? defaultCacheDir();
-  const device = deviceSetting(opts.device);
+  const root = cacheSetting(opts.cacheDir).value;
+  const device = deviceSetting(opts.device).value;
   if (!CLIP_DEVICES.includes(device)) {
     throw new SettingError("--device", device, `one of ${CLIP_DEVICES.join(", ")}`);
   }
   return {
-    model: clipModelSetting(opts.model),
+    model: clipModelSetting(opts.model).value,
     cacheDir: root,
-    offline: offlineSetting(opts.offline),
+    offline: offlineSetting(opts.offline).value,
     device,
     downloadDir: `${root}/hf`,
     localModelsDir: `${root}/models`,

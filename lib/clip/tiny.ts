@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { cacheDir, exists, Rng } from "../util/mod.ts";
+import { cacheSetting } from "../config/mod.ts";
+import { exists, Rng } from "../util/mod.ts";
 import { float, GraphBuilder, int, ints } from "./_onnx.ts";
 import { buildTinyTokenizer } from "./_tiny_tokenizer.ts";
 
@@ -154,14 +155,14 @@ export async function writeTinyClip(
 }
 
 /**
- * Returns the directory of the tiny CLIP model, `${cacheDir()}/models/tiny-clip`, writing it
+ * Returns the directory of the tiny CLIP model, `<cache>/models/tiny-clip` (the cache of `cacheSetting()`), writing it
  * first when it is absent or from an older generator. The model appears atomically (written to a
  * temporary sibling, then renamed), so concurrent callers and killed writers never see half a model.
  */
 export async function ensureTinyClip(): Promise<string> {
-  const target = `${cacheDir()}/models/tiny-clip`;
+  const parent = `${cacheSetting().value}/models`;
+  const target = `${parent}/tiny-clip`;
   if (await isCurrent(target)) return target;
-  const parent = `${cacheDir()}/models`;
   await Deno.mkdir(parent, { recursive: true });
   const tmp = `${parent}/.tiny-clip.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {

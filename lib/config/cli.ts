@@ -20,17 +20,14 @@
 import {
   CLASSIFIER_INITS,
   CLASSIFIER_KINDS,
-  type ConfigOverrides,
   DEFAULT_CONFIG,
   FUSIONS,
   IMAGE_MODES,
-  makeConfig,
   type MemeSenseConfig,
   MODALITIES,
   PREPROCESS_MODES,
 } from "./config.ts";
-import { type Environment, readEnvironment } from "./env.ts";
-import { ConfigError, SettingError, show, UsageError } from "./errors.ts";
+import { SettingError, show, UsageError } from "./errors.ts";
 
 /** The type a flag's value is parsed to. */
 export type FlagType = "string" | "number" | "integer" | "boolean" | "list" | "numbers" | "choice";
@@ -100,6 +97,13 @@ export class FlagError extends UsageError {
 
 /** The config field each of {@linkcode CONFIG_FLAGS} sets, e.g. `ratio` → `head.ratio`. */
 const CONFIG_PATHS = new Map<string, readonly [keyof MemeSenseConfig, string]>();
+
+/** The config section and field a config flag sets: `ratio` → `["head", "ratio"]`. */
+export function configFlagField(name: string): readonly [keyof MemeSenseConfig, string] {
+  const path = CONFIG_PATHS.get(name);
+  if (!path) throw new Error(`--${name} is not a config flag`);
+  return path;
+}
 
 /** `--model`: the CLIP model (config `clip.model`), the one flag that names it in every script. */
 export const MODEL_FLAG: {
@@ -310,47 +314,6 @@ function parseValue(spec: FlagSpec, raw: string): FlagTypes[FlagType] {
       }
       return raw;
   }
-}
-
-/**
- * The config a run uses: each field from its flag, else (for the CLIP model) from
- * `MEMESENSE_CLIP_MODEL`, else from `base`. A bad value throws {@linkcode SettingError} naming
- * the flag (`--ratio 1.5: expected a number in [0, 1]`), or the variable when it came from one.
- */
-export function configFromFlags(
-  flags: Partial<Record<string, unknown>>,
-  base: MemeSenseConfig = DEFAULT_CONFIG,
-  env: Environment = readEnvironment(),
-): MemeSenseConfig {
-  const overrides: Record<string, Record<string, unknown>> = { clip: {}, head: {}, train: {} };
-  if (env.clipModel !== undefined) overrides.clip.model = env.clipModel;
-  for (const f of CONFIG_FLAGS) {
-    const path = CONFIG_PATHS.get(f.name)!;
-    if (flags[f.name] !== undefined) overrides[path[0]][path[1]] = flags[f.name];
-  }
-  try {
-    return makeConfig(overrides as ConfigOverrides, base);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    throw settingErrorFor(e, flags, env);
-  }
-}
-
-/** Renames a config field error after the flag (or variable) that set the field. */
-function settingErrorFor(
-  e: ConfigError,
-  flags: Partial<Record<string, unknown>>,
-  env: Environment,
-): SettingError {
-  const field = e.field.replace(/\[\d+\]$/, "");
-  const f = CONFIG_FLAGS.find((f) => CONFIG_PATHS.get(f.name)!.join(".") === field);
-  if (f && flags[f.name] !== undefined) {
-    return new SettingError(`--${f.name}`, flags[f.name], e.expected);
-  }
-  if (field === "clip.model" && env.clipModel !== undefined) {
-    return new SettingError("MEMESENSE_CLIP_MODEL", env.clipModel, e.expected);
-  }
-  return e;
 }
 
 /** Formats `--help` text: usage line, then one line per flag with its choices and default. */

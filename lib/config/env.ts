@@ -1,14 +1,13 @@
 /**
- * Every `MEMESENSE_*` environment variable, read and checked in this one place. A setting is
- * resolved once, flag first, then its variable, then its default; what ran is recorded.
- *
- * The variables, their values and defaults are listed once, in
- * {@linkcode ENVIRONMENT_VARIABLES}; the README's table is {@linkcode environmentTable}'s output.
+ * Every `MEMESENSE_*` environment variable, read and checked in this one place: a value that is
+ * not allowed is a {@linkcode SettingError} naming the variable. What the variables resolve to
+ * (flag first, then the variable, then the default) is decided in `settings.ts`, one `…Setting()`
+ * function per setting, where the table of variables and their defaults is written too.
  *
  * ```ts
  * import { readEnvironment } from "./mod.ts";
  * const env = readEnvironment((name: string) => name === "MEMESENSE_DEVICE" ? "cuda" : undefined);
- * console.log(env.device, env.offline); // "cuda" false
+ * console.log(env.device, env.offline); // "cuda" undefined: an unset variable is undefined
  * ```
  *
  * @module
@@ -67,94 +66,6 @@ export interface Environment {
   readonly openblas?: string;
   /** `MEMESENSE_BLAS_THREADS`. */
   readonly blasThreads?: number;
-}
-
-/** One `MEMESENSE_*` variable: what it holds and what applies when it is unset. */
-export interface EnvironmentVariable {
-  /** The variable's name. */
-  readonly name: string;
-  /** What it holds (markdown). */
-  readonly values: string;
-  /** What applies when it is unset (markdown). */
-  readonly default: string;
-}
-
-/** Every variable the suite reads, in the order of {@linkcode Environment}'s fields. */
-export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
-  {
-    name: "MEMESENSE_CLIP_MODEL",
-    values: "Hugging Face id, local model directory, or `tiny` (the generated test model)",
-    default: "`Xenova/clip-vit-large-patch14` (notebooks: `tiny` when offline)",
-  },
-  {
-    name: "MEMESENSE_OFFLINE",
-    values: "`1` or `true`: never download; `0` or `false`: downloads allowed",
-    default: "downloads allowed",
-  },
-  {
-    name: "MEMESENSE_CACHE",
-    values: "cache root: models, feature stores, the synthetic set",
-    default: "`<repo>/.cache`",
-  },
-  {
-    name: "MEMESENSE_DEVICE",
-    values: "where CLIP runs: `cpu`, `cuda`, `auto`",
-    default: "`cpu`",
-  },
-  {
-    name: "MEMESENSE_BACKEND",
-    values: "training backend: `auto`, `tfjs-node-gpu`, `tfjs-node`, `blas`, `wasm`, `cpu`",
-    default: "`auto`",
-  },
-  {
-    name: "MEMESENSE_PRIDEMM_CSV",
-    values: "the PrideMM annotations",
-    default: "`data/PrideMM/PrideMM.csv`, then `../shared/data/PrideMM.csv`",
-  },
-  {
-    name: "MEMESENSE_PRIDEMM_IMAGES",
-    values: "PrideMM's image directory (notebooks)",
-    default: "`Images/` beside the CSV",
-  },
-  {
-    name: "MEMESENSE_DATA",
-    values: "the notebooks' dataset: `pridemm` or `synthetic`",
-    default: "`synthetic` offline or without PrideMM images, else `pridemm`",
-  },
-  {
-    name: "MEMESENSE_TASK",
-    values: "the task notebooks train: `hate`, `target`, `stance`, `humour`",
-    default: "`hate` on PrideMM, `stance` on the synthetic set",
-  },
-  {
-    name: "MEMESENSE_RESULTS",
-    values: "the results root notebooks read runs from",
-    default: "`<repo>/results`",
-  },
-  {
-    name: "MEMESENSE_CHROMIUM",
-    values: "a Chromium or Chrome executable (report screenshots)",
-    default: "the first on `PATH`",
-  },
-  {
-    name: "MEMESENSE_OPENBLAS",
-    values: "the OpenBLAS shared library (`blas` backend)",
-    default: "`libopenblas.so.0` and platform names",
-  },
-  {
-    name: "MEMESENSE_BLAS_THREADS",
-    values: "OpenBLAS threads per process, an integer ≥ 1",
-    default: "`1`",
-  },
-];
-
-/** {@linkcode ENVIRONMENT_VARIABLES} as a markdown table (the README's). */
-export function environmentTable(): string {
-  return [
-    "| variable | values | default |",
-    "|---|---|---|",
-    ...ENVIRONMENT_VARIABLES.map((v) => `| \`${v.name}\` | ${v.values} | ${v.default} |`),
-  ].join("\n");
 }
 
 /** Reads one environment variable; `undefined` when unset. */

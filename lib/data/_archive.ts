@@ -9,6 +9,7 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
+import { PRIDEMM_IMAGES_FOLDER } from "../config/mod.ts";
 import { Progress, writeFileAtomic } from "../util/mod.ts";
 import { missingImagesReport } from "./_images.ts";
 import { type Meme, parsePrideMM, type PrideMM, PRIDEMM_COLUMNS } from "./pridemm.ts";
@@ -95,7 +96,7 @@ export async function inspectArchive(zip: ZipReader, archive: string): Promise<A
   const dataset = parsePrideMM(
     new TextDecoder().decode(csvBytes),
     `${archive}!${csvEntry.name}`,
-    `${archive}!${dirname(csvEntry.name)}/Images`,
+    `${archive}!${dirname(csvEntry.name)}/${PRIDEMM_IMAGES_FOLDER}`,
   );
 
   const byName = new Map<string, ZipEntry[]>();
@@ -185,8 +186,8 @@ export async function unpackArchive(
     );
   }
   await Deno.mkdir(outDir, { recursive: true });
-  const imageDir = join(outDir, "Images");
-  const staging = join(outDir, "Images.partial");
+  const imageDir = join(outDir, PRIDEMM_IMAGES_FOLDER);
+  const staging = `${imageDir}.partial`;
   await Deno.remove(staging, { recursive: true }).catch(() => {});
   await Deno.mkdir(staging);
   const progress = new Progress({

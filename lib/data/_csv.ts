@@ -35,7 +35,12 @@ interface ParsedRecord {
  * silent U+FFFD. Any other WHATWG encoding label (`windows-1252`, `iso-8859-15`, `shift_jis`, …)
  * decodes a legacy file as that encoding.
  */
-export function decodeCsvBytes(bytes: Uint8Array, file: string, encoding = "utf-8"): string {
+export function decodeCsvBytes(
+  bytes: Uint8Array,
+  file: string,
+  encoding = "utf-8",
+  layout: DecodeLayout = {},
+): string {
   let decoder: TextDecoder;
   try {
     decoder = new TextDecoder(encoding, { fatal: true });
@@ -51,16 +56,24 @@ export function decodeCsvBytes(bytes: Uint8Array, file: string, encoding = "utf-
   } catch {
     const at = firstInvalidOffset(bytes, decoder.encoding);
     const line = 1 + bytes.subarray(0, at).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
-    const field = fieldAt(bytes, at);
+    const field = layout.delimiter === null ? undefined : fieldAt(bytes, at, layout.delimiter);
     const hex = Array.from(bytes.subarray(at, at + 4), (b) => b.toString(16).padStart(2, "0"))
       .join(" ");
     throw new DataError(
       file,
       `not valid ${decoder.encoding} text at byte ${at} (${hex} …); save the file as UTF-8, or ` +
-        "name its encoding with --csv-encoding (e.g. windows-1252)",
+        (layout.hint ?? "name its encoding with --csv-encoding (e.g. windows-1252)"),
       { line, field },
     );
   }
+}
+
+/** What {@linkcode decodeCsvBytes} needs to know to point at a field and say how to fix it. */
+export interface DecodeLayout {
+  /** The field separator (default `,`); `null` for files that are not tables (JSON). */
+  readonly delimiter?: string | null;
+  /** How to name the file's encoding, ending the error (default: the `--csv-encoding` flag). */
+  readonly hint?: string;
 }
 
 /** The offset of the first byte at which decoding fails (by bisection on prefixes). */
@@ -98,18 +111,29 @@ function firstInvalidOffset(bytes: Uint8Array, encoding: string): number {
 }
 
 /** The header's name of the column holding byte `at` (quotes respected), when it can tell. */
-function fieldAt(bytes: Uint8Array, at: number): string | undefined {
+function fieldAt(bytes: Uint8Array, at: number, delimiter = ","): string | undefined {
+  const sep = delimiter.charCodeAt(0);
   const lineStart = bytes.lastIndexOf(0x0a, at - 1) + 1;
   const headerEnd = bytes.indexOf(0x0a);
   if (headerEnd < 0 || lineStart === 0) return undefined;
   const header = new TextDecoder().decode(bytes.subarray(0, headerEnd)).replace(/\r$/, "")
-    .replace(/^\uFEFF/, "").split(",").map((h) => h.trim().replace(/^"|"$/g, ""));
+    .replace(/^\uFEFF/, "").split(delimiter).map((h) => h.trim().replace(/^"|"$/g, ""));
   let column = 0, quoted = false;
   for (let i = lineStart; i < at; i++) {
     if (bytes[i] === 0x22) quoted = !quoted;
-    else if (bytes[i] === 0x2c && !quoted) column++;
+    else if (bytes[i] === sep && !quoted) column++;
   }
   return header[column];
+}
+
+/** How a delimited file is written. */
+export interface CsvDialect {
+  /** The field separator; default `,`. */
+  readonly delimiter?: string;
+  /** Whether `"` quotes fields (default true). */
+  readonly quoting?: boolean;
+  /** The column names of a file without a header line; absent: the first record is the header. */
+  readonly columns?: readonly string[];
 }
 
 /**
@@ -117,7 +141,7 @@ function fieldAt(bytes: Uint8Array, at: number): string | undefined {
  * skipped). `file` is only used in error messages. Throws {@linkcode DataError} for an empty file,
  * a malformed record (e.g. an unclosed quote) or a repeated column name.
  */
-export function parseCsv(text: string, file: string): CsvTable {
+export function parseCsv(text: string, file: string, dialect: CsvDialect = {}): CsvTable {
   if (text.replace(/^\uFEFF/, "").trim() === "") {
     throw new DataError(file, "the file is empty (expected a header line and data rows)", {
       line: 1,
@@ -130,6 +154,8 @@ export function parseCsv(text: string, file: string): CsvTable {
       info: true,
       relax_column_count: true, // the caller reports a short or long row with its field name
       skip_empty_lines: true,
+      delimiter: dialect.delimiter ?? ",",
+      quote: dialect.quoting === false ? false : '"',
     }) as unknown as ParsedRecord[];
   } catch (e) {
     const err = e as { lines?: number; message?: string };
@@ -145,6 +171,9 @@ export function parseCsv(text: string, file: string): CsvTable {
     rows.push({ line, fields: record });
     prevEnd = info.lines;
     prevEmpty = info.empty_lines;
+  }
+  if (dialect.columns !== undefined) {
+    return { header: dialect.columns, rows };
   }
   const [head, ...data] = rows;
   const header = head.fields.map((h) => h.trim());

@@ -9,7 +9,8 @@ import { ArchiveError, inspectArchive, unpackArchive } from "./_archive.ts";
 import { DownloadError, downloadResumable } from "./_download.ts";
 import { DataError } from "./errors.ts";
 import { checkImages } from "./_images.ts";
-import { DEFAULT_DATA_DIR, loadPrideMM } from "./pridemm.ts";
+import { DEFAULT_DATA_DIR, PRIDEMM_IMAGES_FOLDER } from "../config/mod.ts";
+import { loadPrideMM } from "./pridemm.ts";
 import { ZipError, ZipReader } from "./_zip.ts";
 import { exists } from "../util/mod.ts";
 
@@ -90,7 +91,7 @@ export async function fetchPrideMM(opts: FetchOptions = {}): Promise<FetchResult
   const outDir = opts.outDir ?? DEFAULT_DATA_DIR;
   const log = opts.log ?? ((line: string) => console.error(line));
   const csvPath = join(outDir, "PrideMM.csv");
-  const imageDir = join(outDir, "Images");
+  const imageDir = join(outDir, PRIDEMM_IMAGES_FOLDER);
 
   if (!opts.force) {
     const present = await existingDataset(csvPath);
@@ -239,6 +240,8 @@ export function manualInstructions(outDir: string = DEFAULT_DATA_DIR): string {
     "       deno task fetch-data --archive /path/to/the/downloaded.zip",
     "     or unpack it yourself so that these exist:",
     `       ${join(outDir, "PrideMM.csv")}`,
-    `       ${join(outDir, "Images")}/img_1.png, img_2.png, … (one file per name in the CSV)`,
+    `       ${
+      join(outDir, PRIDEMM_IMAGES_FOLDER)
+    }/img_1.png, img_2.png, … (one file per name in the CSV)`,
   ].join("\n");
 }

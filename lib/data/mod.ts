@@ -1,29 +1,88 @@
 /**
- * The PrideMM data layer: load and validate `PrideMM.csv`, split and per-task views, text
- * normalisation as MemeCLIP does it, image paths and presence checks, class-count summaries, and
- * the dataset download (`deno task fetch-data`).
+ * The data layer: meme datasets described as data (a validated JSON description: annotation
+ * format, image and text fields, splits, tasks with their label mappings, class and prompt names)
+ * and loaded by one generic loader; presets for PrideMM, HarMeme and FHM; PrideMM's own loader
+ * (the generic one with the `pridemm` preset), split and per-task views, text normalisation as
+ * MemeCLIP does it, image paths, class-count summaries, and the PrideMM download
+ * (`deno task fetch-data`).
  *
  * ```ts
- * import { findPrideMMCsv, formatSummary, loadPrideMM, summary, taskView } from "./mod.ts";
- * const ds = await loadPrideMM(findPrideMMCsv()!);
+ * import { pridemmCsvSetting } from "../config/mod.ts";
+ * import { formatSummary, loadPrideMM, summary, taskView } from "./mod.ts";
+ * const ds = await loadPrideMM(pridemmCsvSetting().value!);
  * const { memes, labels } = taskView(ds, "target", "train"); // hateful memes only
  * console.log(formatSummary(summary(ds)));
+ * ```
+ *
+ * Any dataset, from a preset's name or a description file:
+ *
+ * ```ts
+ * import { datasetTaskView, loadDataset, resolveDatasetDescription } from "./mod.ts";
+ * const desc = await resolveDatasetDescription("harmeme"); // or "docs/datasets/mami.json"
+ * const ds = await loadDataset(desc, "data/harmeme");
+ * const { memes, labels } = datasetTaskView(ds, "target", "test"); // harmful memes only
+ * console.log(ds.tasks[2].prompts, ds.splits.test.memes, memes.length, labels, ds.identity.hash);
  * ```
  *
  * @module
  */
 export { DataError, type DataErrorLocation } from "./errors.ts";
 export {
-  DEFAULT_DATA_DIR,
-  findPrideMMCsv,
+  ANNOTATION_FORMATS,
+  type AnnotationFormat,
+  type CarvedSplit,
+  type DatasetDescription,
+  type DatasetDescriptionInput,
+  type FieldSplit,
+  type FileSplit,
+  type ImageSpec,
+  parseDatasetDescription,
+  readDatasetDescription,
+  type Split,
+  SPLITS,
+  type SplitSource,
+  type TaskDescription,
+  type TaskRows,
+} from "./description.ts";
+export {
+  type AnnotationText,
+  type CarveRecord,
+  chooseSplits,
+  type Dataset,
+  type DatasetIdentity,
+  type DatasetMeme,
+  type DatasetSplit,
+  type DatasetTaskView,
+  datasetTaskView,
+  filesInUse,
+  loadDataset,
+  type LoadDatasetOptions,
+  parseDataset,
+  type ParseDatasetOptions,
+  type TaskDrops,
+} from "./dataset.ts";
+export {
+  datasetPreset,
+  PRESET_NAMES,
+  type PresetName,
+  resolveDatasetDescription,
+} from "./presets.ts";
+export {
+  type DatasetListing,
+  type DatasetLocation,
+  defaultLocation,
+  describeDatasets,
+  type DescribeOptions,
+  type FileListing,
+  formatDatasetListings,
+} from "./describe.ts";
+export {
   imagePath,
   type LoadOptions,
   loadPrideMM,
   type Meme,
   type PrideMM,
   PRIDEMM_COLUMNS,
-  type Split,
-  SPLITS,
   type TaskView,
   taskView,
 } from "./pridemm.ts";

@@ -4,18 +4,14 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
-import { readEnvironment, type TaskName, TASKS } from "../config/mod.ts";
-import { REPO_ROOT } from "../util/mod.ts";
-import { decodeCsvBytes, parseCsv } from "./_csv.ts";
-import { DataError } from "./errors.ts";
-import { normaliseText } from "./text.ts";
+import { imagesBeside, type TaskName, TASKS } from "../config/mod.ts";
+import { type Dataset, type DatasetMeme, loadDataset, parseDataset } from "./dataset.ts";
+import { type Split, SPLITS } from "./description.ts";
+import { datasetPreset } from "./presets.ts";
 
-/** A dataset split, spelled as in PrideMM.csv's `split` column. */
-export type Split = "train" | "val" | "test";
-
-/** The three splits in order. */
-export const SPLITS: readonly Split[] = Object.freeze(["train", "val", "test"]);
+export { type Split, SPLITS };
 
 /** The columns PrideMM.csv must have (in any order; extra columns are ignored). */
 export const PRIDEMM_COLUMNS: readonly string[] = Object.freeze([
@@ -36,7 +32,7 @@ export interface Meme {
   readonly line: number;
   /** Image file name, e.g. `img_1.png`; unique within the dataset. */
   readonly name: string;
-  /** The meme's text (OCR), or `null` when it has none; see {@linkcode normaliseText}. */
+  /** The meme's text (OCR), or `null` when it has none; see `normaliseText`. */
   readonly text: string | null;
   /** The split the meme belongs to. */
   readonly split: Split;
@@ -72,114 +68,53 @@ export interface LoadOptions {
 }
 
 /**
- * Reads and validates a PrideMM CSV. Throws {@linkcode DataError} naming file, line and field for
- * bytes that are not text in the expected encoding, an empty file, a missing column, a short row, a label that is not an integer in range, a target
- * inconsistent with hate, an unknown split or a duplicate name.
+ * Reads and validates a PrideMM CSV: the generic loader with the `pridemm` preset
+ * ({@linkcode datasetPreset}), the CSV in place of the preset's `PrideMM.csv`. Throws
+ * `DataError` naming file, line and field for bytes that are not text in the expected
+ * encoding, an empty file, a missing column, a short row, a label that is not an integer in
+ * range, a target inconsistent with hate, an unknown split or a duplicate name.
  */
 export async function loadPrideMM(csvPath: string, opts: LoadOptions = {}): Promise<PrideMM> {
   const absolute = resolve(csvPath);
-  const text = decodeCsvBytes(await Deno.readFile(absolute), absolute, opts.encoding);
-  return parsePrideMM(text, absolute, opts.imageDir ?? join(dirname(absolute), "Images"));
+  const dataset = await loadDataset(datasetPreset("pridemm"), dirname(absolute), {
+    files: { [PRIDEMM_CSV]: absolute },
+    imageDir: opts.imageDir ?? imagesBeside(absolute),
+    encoding: opts.encoding,
+  });
+  return fromDataset(dataset, absolute);
 }
 
 /** Validates PrideMM CSV text already in memory (see {@linkcode loadPrideMM}). */
 export function parsePrideMM(text: string, csvPath: string, imageDir: string): PrideMM {
-  const { header, rows } = parseCsv(text, csvPath);
-  for (const column of PRIDEMM_COLUMNS) {
-    if (!header.includes(column)) {
-      throw new DataError(
-        csvPath,
-        `missing column (the header must contain ${PRIDEMM_COLUMNS.join(", ")})`,
-        { line: 1, field: column },
-      );
-    }
-  }
-  if (rows.length === 0) {
-    throw new DataError(csvPath, "no data rows after the header", { line: 1 });
-  }
-  const col = Object.fromEntries(PRIDEMM_COLUMNS.map((c) => [c, header.indexOf(c)]));
-  const firstLineOf = new Map<string, number>();
-  const memes: Meme[] = rows.map(({ line, fields }, index) => {
-    const at = (field: string) => ({ line, field });
-    if (fields.length !== header.length) {
-      throw new DataError(
-        csvPath,
-        `the row has ${fields.length} fields but the header has ${header.length}`,
-        // name the first column without a value, if the row is short
-        { line, field: header[fields.length] },
-      );
-    }
-    const cell = (column: string): string => fields[col[column]];
-    const label = (column: string, classes: number): number => {
-      const raw = cell(column).trim();
-      if (!/^[0-9]+$/.test(raw) || Number(raw) >= classes) {
-        throw new DataError(
-          csvPath,
-          `expected an integer label 0–${classes - 1}, got "${cell(column)}"`,
-          at(column),
-        );
-      }
-      return Number(raw);
-    };
+  const dataset = parseDataset(datasetPreset("pridemm"), [{
+    file: PRIDEMM_CSV,
+    path: csvPath,
+    text,
+    sha256: createHash("sha256").update(text).digest("hex"),
+  }], { root: dirname(csvPath), imageDir });
+  return fromDataset(dataset, csvPath);
+}
 
-    const name = cell("name").trim();
-    if (name === "" || /[/\\]/.test(name) || name === "." || name === "..") {
-      throw new DataError(
-        csvPath,
-        `expected an image file name such as img_1.png, got "${cell("name")}"`,
-        at("name"),
-      );
-    }
-    const first = firstLineOf.get(name);
-    if (first !== undefined) {
-      throw new DataError(csvPath, `duplicate name "${name}" (first on line ${first})`, at("name"));
-    }
-    firstLineOf.set(name, line);
+/** The preset's name for the annotation file. */
+const PRIDEMM_CSV = "PrideMM.csv";
 
-    const split = cell("split").trim();
-    if (!(SPLITS as readonly string[]).includes(split)) {
-      throw new DataError(
-        csvPath,
-        `unknown split "${cell("split")}" (expected ${SPLITS.join(", ")})`,
-        at("split"),
-      );
-    }
-
-    const hate = label("hate", TASKS.hate.classNames.length);
-    // PrideMM annotates the target only for hateful memes; the others hold NA. Enforcing both
-    // directions catches shifted columns and half-edited rows early.
-    const rawTarget = cell("target").trim();
-    let target: number | null = null;
-    if (hate === 1) {
-      if (rawTarget === "NA" || rawTarget === "") {
-        throw new DataError(
-          csvPath,
-          `a hateful meme (hate = 1) needs a target 0–3, got "${rawTarget}"`,
-          at("target"),
-        );
-      }
-      target = label("target", TASKS.target.classNames.length);
-    } else if (rawTarget !== "NA" && rawTarget !== "") {
-      throw new DataError(
-        csvPath,
-        `expected NA where hate = 0 (only hateful memes have a target), got "${rawTarget}"`,
-        at("target"),
-      );
-    }
-
-    return Object.freeze({
-      index,
-      line,
-      name,
-      text: normaliseText(cell("text")),
-      split: split as Split,
-      hate,
-      target,
-      stance: label("stance", TASKS.stance.classNames.length),
-      humour: label("humour", TASKS.humour.classNames.length),
-    });
-  });
-  return Object.freeze({ csvPath, imageDir, memes: Object.freeze(memes) });
+/** PrideMM's memes as the suite's `Meme` records (one field per task). */
+function fromDataset(dataset: Dataset, csvPath: string): PrideMM {
+  const label = (m: DatasetMeme, task: TaskName) => m.labels[task];
+  const memes = dataset.memes.map((m): Meme =>
+    Object.freeze({
+      index: m.index,
+      line: m.line,
+      name: m.name,
+      text: m.text,
+      split: m.split,
+      hate: label(m, "hate")!,
+      target: label(m, "target"),
+      stance: label(m, "stance")!,
+      humour: label(m, "humour")!,
+    })
+  );
+  return Object.freeze({ csvPath, imageDir: dataset.imageDir, memes: Object.freeze(memes) });
 }
 
 /** The memes of one split, in CSV order. */
@@ -207,30 +142,4 @@ export function taskView(ds: PrideMM, task: TaskName, split: Split): TaskView {
 /** The path of a meme's image file. */
 export function imagePath(ds: PrideMM, meme: Meme): string {
   return join(ds.imageDir, meme.name);
-}
-
-/** Where `fetch-data` puts the dataset: `<repo>/data/PrideMM`. */
-export const DEFAULT_DATA_DIR: string = join(REPO_ROOT, "data", "PrideMM");
-
-/**
- * The PrideMM CSV to use: `$MEMESENSE_PRIDEMM_CSV` when set (returned as is, so a wrong path fails
- * loudly instead of falling back), else the first that exists of `data/PrideMM/PrideMM.csv` and
- * `../shared/data/PrideMM.csv` beside the repository; `null` when there is none.
- */
-export function findPrideMMCsv(): string | null {
-  const fromEnv = readEnvironment().pridemmCsv;
-  if (fromEnv) return fromEnv;
-  for (
-    const path of [
-      join(DEFAULT_DATA_DIR, "PrideMM.csv"),
-      join(REPO_ROOT, "..", "shared", "data", "PrideMM.csv"),
-    ]
-  ) {
-    try {
-      if (Deno.statSync(path).isFile) return path;
-    } catch {
-      // not there: try the next place
-    }
-  }
-  return null;
 }

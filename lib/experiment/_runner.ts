@@ -31,7 +31,7 @@ export interface RunCellsOptions {
   readonly runDir: string;
   /** Parallel workers (default: one per core, at most the number of pending cells). */
   readonly workers?: number;
-  /** Training backend (default: the best available). */
+  /** Training backend (default: `backendSetting()`, `$MEMESENSE_BACKEND` else `auto`). */
   readonly backend?: BackendName | "auto";
   /**
    * Called once per trained cell, before its record is written, to write the other files the

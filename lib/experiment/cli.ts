@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { dirname } from "node:path";
 import {
   BACKEND_CHOICES,
   type ChoiceFlag,
   CONFIG_FLAGS,
+  DEFAULT_DATA_DIR,
   type DefaultedChoiceFlag,
   type DefaultedFlag,
   defineFlags,
@@ -16,7 +16,8 @@ import {
   IMAGE_MODES,
   type MemeSenseConfig,
   PREPROCESS_MODES,
-  readEnvironment,
+  pridemmCsvSetting,
+  pridemmImagesSetting,
   resolveRunSettings,
   type RunSettings,
   SettingError,
@@ -26,7 +27,7 @@ import {
   type TypedFlag,
   UsageError,
 } from "../config/mod.ts";
-import { DEFAULT_DATA_DIR, FetchError, fetchPrideMM, manualInstructions } from "../data/mod.ts";
+import { FetchError, fetchPrideMM, manualInstructions } from "../data/mod.ts";
 import { exists, formatDuration, isWriteFault } from "../util/mod.ts";
 import { EXIT, exitCodeOf } from "./exit.ts";
 import type { ExperimentOutcome } from "./experiment.ts";
@@ -121,7 +122,11 @@ export const COMMON_FLAGS: CommonFlags = defineFlags([
     help:
       "PrideMM.csv (default: $MEMESENSE_PRIDEMM_CSV, else data/PrideMM/, downloaded if missing)",
   },
-  { name: "images", type: "string", help: "image directory (default: Images/ beside the CSV)" },
+  {
+    name: "images",
+    type: "string",
+    help: "image directory (default: $MEMESENSE_PRIDEMM_IMAGES, else Images/ beside the CSV)",
+  },
   {
     name: "csv-encoding",
     type: "string",
@@ -236,8 +241,8 @@ export async function prepareFromFlags(
 ): Promise<ExperimentInputs> {
   const { config, offline } = settings;
   const encoding = csvEncoding(flags["csv-encoding"]); // a bad setting: before any download
-  const csv = flags.data ??
-    (readEnvironment().pridemmCsv ?? await localOrDownloadedPrideMM(offline, log));
+  const csv = pridemmCsvSetting(flags.data, undefined, { withImages: true }).value ??
+    await downloadPrideMM(offline, log);
   if (!(await exists(csv))) {
     throw new SetupError(
       `PrideMM annotations not found at ${csv}.\n` +
@@ -246,7 +251,7 @@ export async function prepareFromFlags(
         "  - or run the whole pipeline offline on generated memes: deno task demo",
     );
   }
-  const images = flags.images ?? `${dirname(csv)}/Images`;
+  const images = pridemmImagesSetting(flags.images, undefined, { csv }).value;
   if (!(await exists(images))) {
     throw new SetupError(
       `PrideMM images not found at ${images} (the CSV holds labels and text only).\n` +
@@ -306,16 +311,14 @@ export function csvEncoding(value: string | undefined): string {
 }
 
 /**
- * `data/PrideMM/PrideMM.csv` when the dataset is there with its images; otherwise, unless offline,
- * downloads it as `deno task fetch-data` does (resumable, verified). A failed download becomes a
+ * Downloads PrideMM, unless offline, as `deno task fetch-data` does (resumable, verified), when no
+ * CSV is named and none is found with its images. A failed download becomes a
  * {@linkcode SetupError} with the manual steps and the offline alternative.
  */
-async function localOrDownloadedPrideMM(
+async function downloadPrideMM(
   offline: boolean,
   log?: (line: string) => void,
 ): Promise<string> {
-  const csv = `${DEFAULT_DATA_DIR}/PrideMM.csv`;
-  if (await exists(csv) && await exists(`${DEFAULT_DATA_DIR}/Images`)) return csv;
   const alternatives =
     "  - or point to a copy: --data /path/to/PrideMM.csv --images /path/to/Images\n" +
     "  - or run the whole pipeline offline on generated memes: deno task demo";

@@ -6,12 +6,18 @@
  * @module
  */
 import { resolve } from "node:path";
-import { makeConfig, type MemeSenseConfig, type TaskName, TASKS } from "../config/mod.ts";
+import {
+  assertWritableDir,
+  backendSetting,
+  makeConfig,
+  type MemeSenseConfig,
+  type TaskName,
+  TASKS,
+} from "../config/mod.ts";
 import { BOOTSTRAP_REPLICATES, evaluateLogits } from "../metrics/mod.ts";
 import { writeReport } from "../report/mod.ts";
 import type { BackendName, TrainResult } from "../train/mod.ts";
 import {
-  assertWritableDir,
   ensureDir,
   FileWriteError,
   formatDuration,
@@ -88,7 +94,7 @@ export interface ExperimentSpec {
   readonly resume?: string;
   /** Train only this shard of the cells (others may run elsewhere into the same directory). */
   readonly shard?: Shard;
-  /** Training backend (default: the best available). */
+  /** Training backend (default: `backendSetting()`, `$MEMESENSE_BACKEND` else `auto`). */
   readonly backend?: BackendName | "auto";
   /** Parallel training workers (default: one per core). */
   readonly workers?: number;
@@ -213,7 +219,7 @@ export async function openRun(spec: ExperimentSpec): Promise<{ runDir: string; c
     tasks: spec.tasks,
     seeds: spec.seeds,
     variants: spec.variants,
-    backend: spec.backend ?? "auto",
+    backend: backendSetting(spec.backend).value,
     clipModel: spec.inputs.modelId,
     featureStore: spec.inputs.featureKey,
     // Where the store is, so that report, status and resume read it and never extract.

@@ -77,7 +77,7 @@ export async function loadNotebookContext(
   options: NotebookContextOptions = {},
 ): Promise<NotebookContext> {
   const { sources, inputs } = await prepareFromEnvironment(options);
-  const backend = await initBackend("auto", { quiet: true });
+  const backend = await initBackend(undefined, { quiet: true });
   const task = options.task ?? sources.task;
   const data = taskData(inputs.dataset, inputs.features, task);
   const dim = inputs.features.dim;

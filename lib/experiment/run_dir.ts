@@ -29,13 +29,13 @@
  *
  * @module
  */
-import { type MemeSenseConfig, type TaskName, UsageError } from "../config/mod.ts";
-import { ensureDir, openSealedJson, REPO_ROOT, writeFileAtomic } from "../util/mod.ts";
+import { type MemeSenseConfig, RESULTS_ROOT, type TaskName, UsageError } from "../config/mod.ts";
+import { ensureDir, openSealedJson, writeFileAtomic } from "../util/mod.ts";
 import { type OwnedFile, ownedFileProblem } from "./_seal.ts";
 import type { Variant } from "./variants.ts";
 
-/** Default results root. */
-export const RESULTS_ROOT = `${REPO_ROOT}/results`;
+// The default results root is a setting's default (lib/config); runs are listed there.
+export { RESULTS_ROOT };
 
 /** The fixed files and folders of a run directory, relative to it (see the module's table). */
 export const RUN_FILES = {

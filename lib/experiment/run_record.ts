@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import {
   accountingStates,
   queueStates,
@@ -14,6 +14,7 @@ import {
   shardLogPath,
   SlurmError,
 } from "../cluster/mod.ts";
+import { imagesBeside } from "../config/mod.ts";
 import { exists } from "../util/mod.ts";
 import { type Cell, cellKey, type CellResult } from "./cells.ts";
 import { experimentCells, type ExperimentOutcome, writeRunOutputs } from "./experiment.ts";
@@ -93,7 +94,7 @@ export async function reportRun(
     const inputs = await loadRunInputs({
       runDir,
       dataset: record.dataset,
-      images: record.images ?? `${dirname(record.dataset.csv)}/Images`,
+      images: record.images ?? imagesBeside(record.dataset.csv),
       clipModel: record.clipModel,
       featureStore: record.featureStore,
       featureStoreDir: record.featureStoreDir,
@@ -344,7 +345,7 @@ export async function resolveResume(
     throw new ResumeError(`--resume ${resume}: ${(e as Error).message}`);
   }
   const data = record.dataset.csv;
-  const images = record.images ?? join(dirname(data), "Images");
+  const images = record.images ?? imagesBeside(data);
   const model = record.clipModel;
   const differs = (flag: string, value: string | undefined, saved: string, path: boolean) => {
     if (value === undefined) return;

@@ -1,6 +1,6 @@
 /**
  * Where interactive work (the notebooks) takes its model and data from, read from the
- * `MEMESENSE_*` variables (their table is in `lib/config/env.ts`) so the same notebook runs on
+ * `MEMESENSE_*` variables (each resolved in `lib/config/settings.ts`) so the same notebook runs on
  * ViT-L/14 and PrideMM or fully offline: `MEMESENSE_OFFLINE`, `MEMESENSE_CLIP_MODEL` (`tiny`
  * when offline and unset), `MEMESENSE_DATA`, `MEMESENSE_PRIDEMM_CSV`, `MEMESENSE_PRIDEMM_IMAGES`
  * and `MEMESENSE_TASK`.
@@ -10,15 +10,19 @@
  *
  * @module
  */
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import {
   clipModelSetting,
+  dataSetting,
   type DataSource,
   type EnvReader,
+  offlineSetting,
+  pridemmCsvSetting,
+  pridemmImagesSetting,
   readEnvironment,
   type TaskName,
+  taskSetting,
 } from "../config/mod.ts";
-import { findPrideMMCsv } from "../data/mod.ts";
 import { ensureSyntheticMemes } from "../synthetic/mod.ts";
 import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
 
@@ -52,15 +56,6 @@ export interface ResolveInputSourcesOptions {
   readonly env?: EnvReader;
 }
 
-function hasFiles(dir: string): boolean {
-  try {
-    for (const e of Deno.readDirSync(dir)) if (e.isFile) return true;
-  } catch {
-    // absent or unreadable: no images
-  }
-  return false;
-}
-
 /**
  * Resolves model and data from the environment (see the module doc), generating the synthetic
  * meme set when it is chosen and not cached yet. Throws when `MEMESENSE_DATA` names an unknown
@@ -70,44 +65,19 @@ export async function resolveInputSources(
   options: ResolveInputSourcesOptions = {},
 ): Promise<InputSources> {
   const env = readEnvironment(options.env);
-  const offline = env.offline ?? false;
-  // Offline notebooks default to the tiny model: ViT-L/14 could not be downloaded.
-  const clipModel = clipModelSetting(offline ? env.clipModel ?? "tiny" : undefined, env);
-  const pridemmCsv = env.pridemmCsv ? resolve(env.pridemmCsv) : findPrideMMCsv();
-  const pridemmImages = pridemmCsv
-    ? resolve(env.pridemmImages ?? join(dirname(pridemmCsv), "Images"))
-    : null;
-
-  const requested = env.data;
-  let data: DataSource;
-  let dataReason: string;
-  if (requested === "pridemm") {
-    if (!pridemmCsv) {
-      throw new Error(
-        "MEMESENSE_DATA=pridemm but no PrideMM.csv was found: set MEMESENSE_PRIDEMM_CSV or run " +
-          "`deno task fetch-data`",
-      );
-    }
-    data = "pridemm";
-    dataReason = "MEMESENSE_DATA=pridemm";
-  } else if (requested === "synthetic") {
-    data = "synthetic";
-    dataReason = "MEMESENSE_DATA=synthetic";
-  } else if (offline) {
-    data = "synthetic";
-    dataReason = "offline (MEMESENSE_OFFLINE=1)";
-  } else if (!pridemmCsv) {
-    data = "synthetic";
-    dataReason = "no PrideMM.csv found";
-  } else if (!hasFiles(pridemmImages!)) {
-    data = "synthetic";
-    dataReason = `no PrideMM images in ${pridemmImages}`;
-  } else {
-    data = "pridemm";
-    dataReason = "PrideMM annotations and images found";
-  }
-
-  const task = env.task ?? (data === "pridemm" ? "hate" : "stance");
+  const offline = offlineSetting(undefined, env).value;
+  const clipModel = clipModelSetting(undefined, env, { notebookOffline: offline }).value;
+  const found = pridemmCsvSetting(undefined, env).value;
+  const pridemmCsv = found === null ? null : resolve(found);
+  const pridemmImages = pridemmCsv === null
+    ? null
+    : resolve(pridemmImagesSetting(undefined, env, { csv: pridemmCsv }).value);
+  const { value: data, reason: dataReason } = dataSetting(undefined, env, {
+    offline,
+    pridemmCsv,
+    pridemmImages,
+  });
+  const task = taskSetting(undefined, env, { data }).value;
   if (data === "pridemm") {
     return {
       offline,

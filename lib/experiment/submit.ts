@@ -17,7 +17,7 @@ import {
   type SlurmSubmission,
   submitShards,
 } from "../cluster/mod.ts";
-import { cacheDir, REPO_ROOT } from "../util/mod.ts";
+import { REPO_ROOT } from "../util/mod.ts";
 import { cellKey } from "./cells.ts";
 import {
   type ExperimentOutcome,
@@ -30,6 +30,7 @@ import { checkCells } from "./run_integrity.ts";
 import { parseShard, type Shard, ShardError } from "../util/mod.ts";
 import { cellsInKeyOrder, shardOf } from "./_shard.ts";
 import {
+  cacheSetting,
   type DefaultedChoiceFlag,
   defineFlags,
   type ParsedFlags,
@@ -368,7 +369,7 @@ export async function submitExtraction(
   spec: SubmitExtractionSpec,
 ): Promise<{ dir: string; submission: SlurmSubmission }> {
   // Scripts, logs and job ids: a new folder under `<cache>/slurm/`.
-  const dir = await createRunDir(`${spec.cacheDir ?? cacheDir()}/slurm`, "extract");
+  const dir = await createRunDir(`${cacheSetting(spec.cacheDir).value}/slurm`, "extract");
   const count = spec.shards ?? 4;
   const deno = spec.deno ?? Deno.execPath();
   const extract = [deno, "run", "--allow-all", `${REPO_ROOT}/experiments/extract.ts`];

@@ -19,8 +19,8 @@
  *
  * @module
  */
-import type { ImageMode, Preprocess } from "../config/mod.ts";
-import { cacheDir as defaultCacheDir, openSealedJson } from "../util/mod.ts";
+import { cacheSetting, type ImageMode, type Preprocess } from "../config/mod.ts";
+import { openSealedJson } from "../util/mod.ts";
 import { FEATURE_STORE_FORMAT, sha256File } from "./_key.ts";
 import { decodeSafetensors, type SafeTensor } from "../util/mod.ts";
 import { decodeChunk, type ImageRecord } from "./_chunks.ts";
@@ -211,7 +211,7 @@ export interface LoadedFeatures extends FeatureTable {
 }
 
 /** The directory of store `key` under `cacheDir` (default: the project cache). */
-export function featureStoreDir(key: string, cacheDir: string = defaultCacheDir()): string {
+export function featureStoreDir(key: string, cacheDir: string = cacheSetting().value): string {
   return `${cacheDir}/features/${key}`;
 }
 

@@ -1,51 +1,14 @@
-import { readEnvironment } from "../config/mod.ts";
+import { chromiumSetting } from "../config/mod.ts";
 import type { Figure } from "./plotly.ts";
 import { figurePageHtml, plotlySource } from "./html.ts";
 
 /**
  * PNG screenshots of HTML reports with headless Chromium (Debian: `apt install chromium`), for
- * figures in the README.
+ * figures in the README. The browser is `chromiumSetting()`'s: `MEMESENSE_CHROMIUM`, else the
+ * first Chromium or Chrome found.
  *
  * @module
  */
-
-const CANDIDATES = [
-  "chromium",
-  "chromium-browser",
-  "google-chrome",
-  "google-chrome-stable",
-  "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
-  "/Applications/Chromium.app/Contents/MacOS/Chromium",
-];
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Path of a Chromium or Chrome executable: `$MEMESENSE_CHROMIUM` if set, else the first of
- * `chromium`, `chromium-browser`, `google-chrome`, `google-chrome-stable` on `PATH` (or the macOS
- * application bundles); `null` when there is none.
- */
-export async function findChromium(): Promise<string | null> {
-  const override = readEnvironment().chromium;
-  if (override) return (await isFile(override)) ? override : null;
-  const dirs = (Deno.env.get("PATH") ?? "").split(":").filter((d) => d !== "");
-  for (const candidate of CANDIDATES) {
-    if (candidate.startsWith("/")) {
-      if (await isFile(candidate)) return candidate;
-      continue;
-    }
-    for (const dir of dirs) {
-      if (await isFile(`${dir}/${candidate}`)) return `${dir}/${candidate}`;
-    }
-  }
-  return null;
-}
 
 /** Options for {@linkcode screenshotHtml}. */
 export interface ScreenshotOptions {
@@ -72,7 +35,7 @@ export async function screenshotHtml(
   pngPath: string,
   options: ScreenshotOptions = {},
 ): Promise<void> {
-  const chromium = await findChromium();
+  const chromium = (await chromiumSetting()).value;
   if (!chromium) {
     throw new Error(
       "screenshotHtml: Chromium not found. Install it with `apt install chromium` " +
@@ -148,7 +111,7 @@ export async function renderedDom(
   htmlPath: string,
   options: RenderedDomOptions = {},
 ): Promise<string> {
-  const chromium = await findChromium();
+  const chromium = (await chromiumSetting()).value;
   if (!chromium) {
     throw new Error(
       "renderedDom: Chromium not found. Install it with `apt install chromium` " +

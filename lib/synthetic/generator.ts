@@ -5,7 +5,8 @@
  * @module
  */
 import { PRIDEMM_COLUMNS } from "../data/mod.ts";
-import { cacheDir, exists, Progress, writeFileAtomic, writeJsonAtomic } from "../util/mod.ts";
+import { cacheSetting } from "../config/mod.ts";
+import { exists, Progress, writeFileAtomic, writeJsonAtomic } from "../util/mod.ts";
 import { renderMemePng } from "./_draw.ts";
 import { planSyntheticMemes, type SyntheticMeme } from "./_rules.ts";
 
@@ -113,10 +114,11 @@ export async function generateSyntheticMemes(
 
 /**
  * Returns the cached synthetic set for these options, generating it first when missing or made
- * by another generator version. The default options live in `${cacheDir()}/synthetic`, others in
- * `${cacheDir()}/synthetic-n<count>-s<seed>-px<size>` (or `opts.dir`). Generation goes to a
- * temporary directory renamed into place, so a reader never sees a half-written set and two
- * processes racing to create it both end up with one complete copy.
+ * by another generator version. The default options live in `<cache>/synthetic`, others in
+ * `<cache>/synthetic-n<count>-s<seed>-px<size>` (or `opts.dir`), the cache being
+ * `cacheSetting()`'s. Generation goes to a temporary directory renamed into place, so a reader
+ * never sees a half-written set and two processes racing to create it both end up with one
+ * complete copy.
  */
 export async function ensureSyntheticMemes(
   opts: SyntheticOptions & { readonly dir?: string } = {},
@@ -161,7 +163,7 @@ export function defaultSyntheticDir(opts: SyntheticOptions = {}): string {
   const { count, seed, size } = resolveOptions(opts);
   const isDefault = count === DEFAULT_SYNTHETIC_COUNT && seed === DEFAULT_SYNTHETIC_SEED &&
     size === DEFAULT_SYNTHETIC_SIZE;
-  return `${cacheDir()}/synthetic${isDefault ? "" : `-n${count}-s${seed}-px${size}`}`;
+  return `${cacheSetting().value}/synthetic${isDefault ? "" : `-n${count}-s${seed}-px${size}`}`;
 }
 
 function resolveOptions(opts: SyntheticOptions): { count: number; seed: number; size: number } {

@@ -7,18 +7,13 @@
  * SIMD, single-threaded here), `cpu` (plain JavaScript; slow, always works).
  *
  * Override with `--backend <name>` in the scripts or `MEMESENSE_BACKEND=<name>` in the
- * environment; `auto` (the default) takes the first one that initialises.
+ * environment (`backendSetting` in `lib/config`: a flag always wins, `--backend auto` included);
+ * `auto` (the default) takes the first one that initialises.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import {
-  BACKEND_CHOICES,
-  BACKEND_NAMES,
-  type BackendName,
-  readEnvironment,
-  SettingError,
-} from "../config/mod.ts";
+import { BACKEND_NAMES, type BackendName, backendSetting } from "../config/mod.ts";
 import {
   BLAS_BACKEND,
   blasKernels,
@@ -50,14 +45,6 @@ export class BackendUnavailableError extends Error {
 let active: BackendName | null = null;
 let announced: BackendName | null = null;
 const failures = new Map<BackendName, string>();
-
-/** Parses a backend name (`auto` included); throws listing the valid names. */
-export function parseBackendName(name: string): BackendName | "auto" {
-  if (name === "auto" || (BACKEND_NAMES as readonly string[]).includes(name)) {
-    return name as BackendName | "auto";
-  }
-  throw new SettingError("--backend", name, `one of ${BACKEND_CHOICES.join(", ")}`);
-}
 
 /** The backend selected by {@linkcode initBackend}, or null before the first call. */
 export function activeBackend(): BackendName | null {
@@ -117,17 +104,15 @@ async function tryInit(name: BackendName): Promise<void> {
 
 /**
  * Selects and initialises a backend: the named one (throws {@linkcode BackendUnavailableError} if
- * it cannot start), or with `auto` / no argument the first of {@linkcode BACKEND_NAMES} that
- * starts, `$MEMESENSE_BACKEND` taking precedence over `auto`. Prints the choice to stderr the first
- * time it changes (`quiet` suppresses that). Cheap when the backend is already active.
+ * it cannot start), or with `auto` the first of {@linkcode BACKEND_NAMES} that starts. Without a
+ * name, `backendSetting()` decides: `$MEMESENSE_BACKEND`, else `auto`. A name given is never
+ * overridden by the environment, `auto` included. Prints the choice to stderr the first time it
+ * changes (`quiet` suppresses that). Cheap when the backend is already active.
  */
 export async function initBackend(
-  name: BackendName | "auto" = "auto",
+  name: BackendName | "auto" = backendSetting().value,
   options: { quiet?: boolean } = {},
 ): Promise<BackendName> {
-  if (name === "auto") {
-    name = readEnvironment().backend ?? "auto";
-  }
   tf.enableProdMode(); // skips tfjs's per-op NaN checks and its "install tfjs-node" notice
   if (name !== "auto") {
     if (active !== name || tf.getBackend() !== TFJS_NAME[name]) await tryInit(name);

@@ -14,7 +14,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { readEnvironment } from "../config/mod.ts";
+import { blasThreadsSetting, openBlasSetting } from "../config/mod.ts";
 
 const SYMBOLS = {
   cblas_sgemm: {
@@ -77,27 +77,6 @@ export function resetBlasStats(): void {
 }
 
 /**
- * Library names tried in order: `$MEMESENSE_OPENBLAS` when set, then the names Debian/Ubuntu
- * (`apt install libopenblas0`) and Homebrew (`brew install openblas`) install.
- */
-export function openBlasCandidates(): string[] {
-  const fromEnv = readEnvironment().openblas;
-  const list = fromEnv ? [fromEnv] : [];
-  if (Deno.build.os === "darwin") {
-    list.push(
-      "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
-      "/usr/local/opt/openblas/lib/libopenblas.dylib",
-      "libopenblas.dylib",
-    );
-  } else if (Deno.build.os === "windows") {
-    list.push("libopenblas.dll", "openblas.dll");
-  } else {
-    list.push("libopenblas.so.0", "libopenblas.so");
-  }
-  return list;
-}
-
-/**
  * Opens OpenBLAS once. Returns the path it was loaded from, or throws an error saying why it is
  * unavailable (no library, or no `--allow-ffi`).
  */
@@ -105,7 +84,8 @@ export function loadOpenBlas(): string {
   if (library) return libraryPath;
   if (loadFailure) throw new Error(loadFailure);
   const reasons: string[] = [];
-  for (const path of openBlasCandidates()) {
+  const libraries = openBlasSetting();
+  for (const path of libraries.value) {
     try {
       library = Deno.dlopen(path, SYMBOLS);
       libraryPath = path;
@@ -118,8 +98,11 @@ export function loadOpenBlas(): string {
       reasons.push(`${path}: ${(e as Error).message.split("\n")[0]}`);
     }
   }
-  loadFailure = `OpenBLAS not found (apt install libopenblas0 / brew install openblas, or set ` +
-    `MEMESENSE_OPENBLAS to the library path); tried ${reasons.join("; ")}`;
+  // A library the user named is the only one tried: another OpenBLAS has other kernels.
+  loadFailure = libraries.source === "default"
+    ? `OpenBLAS not found (apt install libopenblas0 / brew install openblas, or set ` +
+      `MEMESENSE_OPENBLAS to the library path); tried ${reasons.join("; ")}`
+    : `OpenBLAS: MEMESENSE_OPENBLAS names a library that does not load: ${reasons.join("; ")}`;
   throw new Error(loadFailure);
 }
 
@@ -436,10 +419,8 @@ let registered = false;
 export function registerBlasBackend(): void {
   if (registered) return;
   loadOpenBlas();
-  // One thread unless asked otherwise: batch-16 GEMMs gain little from a second thread, parallel
-  // runs use one core each, and OpenBLAS's results depend (in the last bits) on how a product is
-  // split across threads — with one thread everywhere, equal seeds give equal bits.
-  setBlasThreads(readEnvironment().blasThreads ?? 1);
+  // One thread unless asked otherwise (see DEFAULT_BLAS_THREADS): equal seeds give equal bits.
+  setBlasThreads(blasThreadsSetting().value);
   const cpuFactory = tf.findBackendFactory("cpu");
   if (!cpuFactory) throw new Error("blas backend: tfjs's cpu backend is not registered");
   // Priority 0: tfjs never picks it on its own; the suite selects backends explicitly.

@@ -118,7 +118,7 @@ export interface TrainOptions {
   readonly test: SplitData;
   /** Prompt-initialised classifier weights (numClasses × mapDim, row-major), for `classifierInit: "prompt"`. */
   readonly promptWeights?: Float32Array;
-  /** Backend to train on (default `auto`, see `backend.ts`). */
+  /** Backend to train on (default: `$MEMESENSE_BACKEND`, else `auto`; see `backend.ts`). */
   readonly backend?: BackendName | "auto";
   /** Called after every epoch. */
   readonly onEpoch?: (record: EpochRecord) => void;
@@ -399,7 +399,7 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
     }
   }
 
-  const backend = await initBackend(opts.backend ?? "auto", { quiet: opts.quiet });
+  const backend = await initBackend(opts.backend, { quiet: opts.quiet });
   const trainer = new HeadTrainer(config, numClasses, { promptWeights });
   const weights = trainer.weights;
   const curves: EpochRecord[] = [];

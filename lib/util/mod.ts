@@ -1,6 +1,8 @@
 /**
- * Small shared utilities: atomic writes (the one file-writing layer, with injectable faults), hashing, cache paths, progress lines, seeded RNG, the
- * safetensors codec and cluster shards.
+ * Small shared utilities: atomic writes (the one file-writing layer, with injectable faults),
+ * sealed JSON records, hashing, the repository root, progress lines, seeded RNG, the safetensors
+ * codec and cluster shards. `lib/util` is the bottom layer: it imports no other module of the
+ * suite.
  *
  * ```ts
  * import { decodeSafetensors, encodeSafetensors, parseShard, Rng, shardRange } from "./mod.ts";
@@ -12,7 +14,7 @@
  *
  * @module
  */
-export { assertWritableDir, cacheDir, exists, REPO_ROOT, sha256Hex } from "./fs.ts";
+export { exists, REPO_ROOT, sha256Hex } from "./fs.ts";
 export {
   ensureDir,
   errnoOf,
