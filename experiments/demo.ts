@@ -81,9 +81,10 @@ if (import.meta.main) {
     }
     if (flags.resume !== undefined) {
       // The demo's settings are those its newest run recorded; flags given must agree.
-      const newest = (await listRuns(flags.out)).find((r) =>
-        r.meta.name === "demo" || r.meta.name === "demo-ablate"
-      );
+      // The reproduce part's record: the ablation's config differs from the flags (fewer epochs).
+      const runs = await listRuns(flags.out);
+      const newest = runs.find((r) => r.meta.name === "demo") ??
+        runs.find((r) => r.meta.name === "demo-ablate");
       if (newest) {
         restoreRecordedFlags(
           flags,
