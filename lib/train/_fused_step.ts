@@ -150,6 +150,8 @@ export class FusedStep {
   readonly #dCos: Float32Array;
   /** Whether the last forward pass drew dropout masks (training mode). */
   #masked = false;
+  /** Milliseconds of the timed sections completed so far (what `#timed` subtracts when nested). */
+  #nestedMs = 0;
 
   /**
    * Copies `initial` into fresh buffers sized for batches of up to `maxBatch` rows. With
@@ -267,100 +269,12 @@ export class FusedStep {
     dropout: Rng | null,
   ): Float32Array {
     if (b > this.#maxBatch) throw new Error(`fused step: batch ${b} > ${this.#maxBatch}`);
-    this.#masked = dropout !== null;
-    const img = this.#image, txt = this.#text;
-    if (img) this.#branchForward(img, need(image, "image"), b, dropout);
-    if (txt) this.#branchForward(txt, need(text, "text"), b, dropout);
-
-    // Fusion of the normalised modalities.
-    const F = this.#fusion.dim;
-    const fused = this.#fused.subarray(0, b * F);
-    this.#timed("elementwise", () => fuse(this.#fusion, img, txt, fused, b));
-
-    // Pre-output: Dropout(p1), then [Linear → ReLU → Dropout(p2)] per layer; each layer's output
-    // is written straight into the next layer's input buffer.
-    const inputMask = this.#drawMask(dropout, this.#preInputMask, b * F, this.#preDropout.input);
-    const x = this.#preInputs[0].subarray(0, b * F);
-    if (inputMask) this.#timed("elementwise", () => multiply(x, fused, inputMask, b * F));
-    else x.set(fused);
-    let h = x;
-    for (let k = 0; k < this.#pre.length; k++) {
-      const layer = this.#pre[k];
-      const n = b * layer.outDim;
-      const act = this.#preActs[k].subarray(0, n);
-      this.#linear(layer, this.#preInputs[k].subarray(0, b * layer.inDim), act, b);
-      this.#timed("elementwise", () => relu(act, n));
-      const mask = this.#drawMask(dropout, this.#preMasks[k], n, this.#preDropout.layer);
-      h = (k + 1 < this.#pre.length ? this.#preInputs[k + 1] : this.#preOut).subarray(0, n);
-      const out = h;
-      if (mask) this.#timed("elementwise", () => multiply(out, act, mask, n));
-      else out.set(act);
-    }
-
-    // Classifier.
-    const cls = this.#cls;
-    const logits = this.#logits.subarray(0, b * cls.outDim);
-    const scale = this.#cosineScale;
-    if (scale === null) {
-      this.#linear(cls, h, logits, b);
-      return logits;
-    }
-    const D = cls.inDim, C = cls.outDim;
-    const nx = this.#nx.subarray(0, b * D);
-    const input = h;
-    this.#timed("elementwise", () => {
-      normalizeRows(input, nx, b, D, this.#nxNorm, this.#nxActive);
-      normalizeRows(cls.w, this.#nw, C, D, this.#nwNorm, this.#nwActive);
-    });
-    this.#gemm(false, true, b, C, D, nx, this.#nw, 0, logits);
-    this.#timed("elementwise", () => scaleBy(logits, logits, Math.fround(scale), b * C));
-    return logits;
+    return this.#timed("elementwise", () => this.#forward(image, text, b, dropout));
   }
 
   /** Fills {@linkcode grad} with the gradient of the loss whose logit gradient is `dLogits`. */
   backward(dLogits: Float32Array, b: number): void {
-    const cls = this.#cls;
-    const D = cls.inDim, C = cls.outDim;
-    const h = this.#preOut.subarray(0, b * D);
-    let d = this.#dPre.subarray(0, b * D);
-    const scale = this.#cosineScale;
-    if (scale === null) {
-      this.#linearBackward(cls, h, dLogits, d, b);
-    } else {
-      const dCos = this.#dCos.subarray(0, b * C);
-      const dPre = d;
-      this.#timed("elementwise", () => scaleBy(dCos, dLogits, Math.fround(scale), b * C));
-      this.#gemm(true, false, C, D, b, dCos, this.#nx, 0, this.#dNw);
-      this.#gemm(false, false, b, D, C, dCos, this.#nw, 0, dPre);
-      this.#timed("elementwise", () => {
-        normalizeGrad(this.#dNw, this.#nw, this.#nwNorm, this.#nwActive, C, D, cls.dw);
-        normalizeGrad(dPre, this.#nx, this.#nxNorm, this.#nxActive, b, D, dPre);
-      });
-    }
-
-    // Pre-output, last layer first.
-    let other = this.#dPre2;
-    for (let k = this.#pre.length - 1; k >= 0; k--) {
-      const layer = this.#pre[k];
-      const act = this.#preActs[k];
-      const mask = this.#masked ? this.#preMasks[k] : null;
-      const dz = d;
-      // ReLU and dropout backward in one pass: dz = d ⊙ mask ⊙ [act > 0].
-      this.#timed("elementwise", () => reluDropoutGrad(dz, act, mask, b * layer.outDim));
-      const dIn = other.subarray(0, b * layer.inDim);
-      this.#linearBackward(layer, this.#preInputs[k].subarray(0, b * layer.inDim), dz, dIn, b);
-      other = other === this.#dPre ? this.#dPre2 : this.#dPre;
-      d = dIn;
-    }
-    const dFused = d;
-    const inputMask = this.#masked ? this.#preInputMask : null;
-    this.#timed("elementwise", () => {
-      if (inputMask) multiply(dFused, dFused, inputMask, b * this.#fusion.dim);
-      // Fusion backward into each branch's gradient buffer.
-      unfuse(this.#fusion, this.#image, this.#text, dFused, b);
-    });
-    if (this.#image) this.#branchBackward(this.#image, b);
-    if (this.#text) this.#branchBackward(this.#text, b);
+    this.#timed("elementwise", () => this.#backward(dLogits, b));
   }
 
   /**
@@ -376,16 +290,112 @@ export class FusedStep {
   ): number {
     const b = labels.length;
     const logits = this.forward(image, text, b, dropout);
-    let ce: { loss: number; dLogits: Float32Array } | undefined;
-    this.#timed("loss", () => ce = crossEntropyWithGradient(logits, labels, this.#cls.outDim));
-    this.backward(ce!.dLogits, b);
+    const { loss, dLogits } = this.#timed(
+      "loss",
+      () => crossEntropyWithGradient(logits, labels, this.#cls.outDim),
+    );
+    this.backward(dLogits, b);
     this.#t++;
     this.#timed("adamw", () => {
       if (this.#simd) this.#simd.step(optimizer);
       else adamwUpdate(this.flat, this.grad, { m: this.#m, v: this.#v }, this.#t, optimizer);
     });
     this.profile.steps++;
-    return ce!.loss;
+    return loss;
+  }
+
+  #forward(
+    image: Float32Array | null,
+    text: Float32Array | null,
+    b: number,
+    dropout: Rng | null,
+  ): Float32Array {
+    this.#masked = dropout !== null;
+    const img = this.#image, txt = this.#text;
+    if (img) this.#branchForward(img, need(image, "image"), b, dropout);
+    if (txt) this.#branchForward(txt, need(text, "text"), b, dropout);
+
+    // Fusion of the normalised modalities.
+    const F = this.#fusion.dim;
+    const fused = this.#fused.subarray(0, b * F);
+    fuse(this.#fusion, img, txt, fused, b);
+
+    // Pre-output: Dropout(p1), then [Linear → ReLU → Dropout(p2)] per layer; each layer's output
+    // is written straight into the next layer's input buffer.
+    const inputMask = this.#drawMask(dropout, this.#preInputMask, b * F, this.#preDropout.input);
+    const x = this.#preInputs[0].subarray(0, b * F);
+    if (inputMask) { for (let i = 0; i < b * F; i++) x[i] = fused[i] * inputMask[i]; }
+    else x.set(fused);
+    let h = x;
+    for (let k = 0; k < this.#pre.length; k++) {
+      const layer = this.#pre[k];
+      const n = b * layer.outDim;
+      const act = this.#preActs[k].subarray(0, n);
+      this.#linear(layer, this.#preInputs[k].subarray(0, b * layer.inDim), act, b);
+      for (let i = 0; i < n; i++) if (act[i] < 0) act[i] = 0;
+      const mask = this.#drawMask(dropout, this.#preMasks[k], n, this.#preDropout.layer);
+      h = (k + 1 < this.#pre.length ? this.#preInputs[k + 1] : this.#preOut).subarray(0, n);
+      if (mask) { for (let i = 0; i < n; i++) h[i] = act[i] * mask[i]; }
+      else h.set(act);
+    }
+
+    // Classifier.
+    const cls = this.#cls;
+    const logits = this.#logits.subarray(0, b * cls.outDim);
+    const scale = this.#cosineScale;
+    if (scale === null) {
+      this.#linear(cls, h, logits, b);
+      return logits;
+    }
+    const D = cls.inDim, C = cls.outDim;
+    const nx = this.#nx.subarray(0, b * D);
+    normalizeRows(h, nx, b, D, this.#nxNorm, this.#nxActive);
+    normalizeRows(cls.w, this.#nw, C, D, this.#nwNorm, this.#nwActive);
+    this.#gemm(false, true, b, C, D, nx, this.#nw, 0, logits);
+    const s = Math.fround(scale);
+    for (let i = 0; i < b * C; i++) logits[i] = logits[i] * s;
+    return logits;
+  }
+
+  #backward(dLogits: Float32Array, b: number): void {
+    const cls = this.#cls;
+    const D = cls.inDim, C = cls.outDim;
+    const h = this.#preOut.subarray(0, b * D);
+    let d = this.#dPre.subarray(0, b * D);
+    const scale = this.#cosineScale;
+    if (scale === null) {
+      this.#linearBackward(cls, h, dLogits, d, b);
+    } else {
+      const dCos = this.#dCos.subarray(0, b * C);
+      const s = Math.fround(scale);
+      for (let i = 0; i < b * C; i++) dCos[i] = dLogits[i] * s;
+      this.#gemm(true, false, C, D, b, dCos, this.#nx, 0, this.#dNw);
+      this.#gemm(false, false, b, D, C, dCos, this.#nw, 0, d);
+      normalizeGrad(this.#dNw, this.#nw, this.#nwNorm, this.#nwActive, C, D, cls.dw);
+      normalizeGrad(d, this.#nx, this.#nxNorm, this.#nxActive, b, D, d);
+    }
+
+    // Pre-output, last layer first.
+    let other = this.#dPre2;
+    for (let k = this.#pre.length - 1; k >= 0; k--) {
+      const layer = this.#pre[k];
+      const act = this.#preActs[k];
+      const mask = this.#masked ? this.#preMasks[k] : null;
+      // ReLU and dropout backward in one pass: d ← d ⊙ mask ⊙ [act > 0].
+      for (let i = 0; i < b * layer.outDim; i++) {
+        d[i] = act[i] > 0 ? (mask ? d[i] * mask[i] : d[i]) : 0;
+      }
+      const dIn = other.subarray(0, b * layer.inDim);
+      this.#linearBackward(layer, this.#preInputs[k].subarray(0, b * layer.inDim), d, dIn, b);
+      other = other === this.#dPre ? this.#dPre2 : this.#dPre;
+      d = dIn;
+    }
+    const inputMask = this.#masked ? this.#preInputMask : null;
+    if (inputMask) { for (let i = 0; i < b * this.#fusion.dim; i++) d[i] *= inputMask[i]; }
+    // Fusion backward into each branch's gradient buffer.
+    unfuse(this.#fusion, this.#image, this.#text, d, b);
+    if (this.#image) this.#branchBackward(this.#image, b);
+    if (this.#text) this.#branchBackward(this.#text, b);
   }
 
   #branchForward(br: Branch, x: Float32Array, b: number, dropout: Rng | null): void {
@@ -399,12 +409,10 @@ export class FusedStep {
       const mask = this.#drawMask(dropout, br.masks[k], b * D, br.projDropout);
       // Dropout, and the next layer's ReLU (the next Linear's input is relu(dropout(z))).
       const last = k + 1 === L;
-      this.#timed("elementwise", () => {
-        if (mask) {
-          if (last) multiply(z, z, mask, b * D);
-          else reluMultiply(z, mask, b * D);
-        } else if (!last) relu(z, b * D);
-      });
+      if (mask) {
+        if (last) { for (let i = 0; i < b * D; i++) z[i] = z[i] * mask[i]; }
+        else for (let i = 0; i < b * D; i++) z[i] = z[i] > 0 ? z[i] * mask[i] : 0;
+      } else if (!last) { for (let i = 0; i < b * D; i++) if (z[i] < 0) z[i] = 0; }
     }
     // Adapter: relu(relu(h·A0ᵀ)·A2ᵀ).
     const h = br.projected.subarray(0, b * D);
@@ -412,12 +420,10 @@ export class FusedStep {
     const hidden = br.hidden.subarray(0, b * R);
     const adapted = br.adapted.subarray(0, b * D);
     this.#linear(br.adapterDown, h, hidden, b);
-    this.#timed("elementwise", () => relu(hidden, b * R));
+    for (let i = 0; i < b * R; i++) if (hidden[i] < 0) hidden[i] = 0;
     this.#linear(br.adapterUp, hidden, adapted, b);
-    this.#timed("elementwise", () => {
-      relu(adapted, b * D);
-      mixAndNormalize(br, h, b);
-    });
+    for (let i = 0; i < b * D; i++) if (adapted[i] < 0) adapted[i] = 0;
+    mixAndNormalize(br, h, b);
   }
 
   /** Backward through normalisation, mix, adapter and projection, from `br.d`. */
@@ -425,17 +431,21 @@ export class FusedStep {
     const D = br.dim;
     const d = br.d.subarray(0, b * D);
     const dAdapted = br.d2.subarray(0, b * D);
-    this.#timed("elementwise", () => {
-      normalizeGrad(d, br.normalized, br.norm, br.active, b, D, d);
-      mixGrad(br, d, dAdapted, b * D);
-    });
+    normalizeGrad(d, br.normalized, br.norm, br.active, b, D, d);
+    // Residual mix: the adapter's output gets α·d (gated by its ReLU), the projection (1 − α)·d.
+    const ratio = br.ratio, keep = 1 - br.ratio;
+    const adapted = br.adapted;
+    for (let i = 0; i < b * D; i++) {
+      dAdapted[i] = adapted[i] > 0 ? d[i] * ratio : 0;
+      d[i] = d[i] * keep;
+    }
     const R = br.adapterDown.outDim;
     const dHidden = br.dHidden.subarray(0, b * R);
     const h = br.projected.subarray(0, b * D);
     const hidden = br.hidden.subarray(0, b * R);
     this.#gemm(true, false, D, R, b, dAdapted, hidden, 0, br.adapterUp.dw);
     this.#gemm(false, false, b, R, D, dAdapted, br.adapterUp.w, 0, dHidden);
-    this.#timed("elementwise", () => reluGrad(dHidden, hidden, b * R));
+    for (let i = 0; i < b * R; i++) if (!(hidden[i] > 0)) dHidden[i] = 0;
     this.#gemm(true, false, R, D, b, dHidden, h, 0, br.adapterDown.dw);
     // dProjected += dHidden·A0 (beta = 1 accumulates onto the residual path's share).
     this.#gemm(false, false, b, D, R, dHidden, br.adapterDown.w, 1, d);
@@ -443,7 +453,7 @@ export class FusedStep {
     for (let k = br.proj.length - 1; k >= 0; k--) {
       const layer = br.proj[k];
       const mask = br.masks[k];
-      if (mask && this.#masked) this.#timed("elementwise", () => multiply(d, d, mask, b * D));
+      if (mask && this.#masked) { for (let i = 0; i < b * D; i++) d[i] *= mask[i]; }
       const input = br.inputs[k].subarray(0, b * layer.inDim);
       // Layer 0's input is the frozen CLIP feature: its gradient is never needed.
       if (k === 0) this.#linearBackward(layer, input, d, null, b);
@@ -451,7 +461,7 @@ export class FusedStep {
         const dIn = br.d2.subarray(0, b * D);
         this.#linearBackward(layer, input, d, dIn, b);
         // ReLU backward: the input of layer k is relu(·) of the previous layer's output.
-        this.#timed("elementwise", () => reluGradInto(d, dIn, input, b * D));
+        for (let i = 0; i < b * D; i++) d[i] = input[i] > 0 ? dIn[i] : 0;
       }
     }
   }
@@ -459,7 +469,7 @@ export class FusedStep {
   /** `y = x·Wᵀ + b`. */
   #linear(layer: Linear, x: Float32Array, y: Float32Array, b: number): void {
     const bias = layer.b;
-    if (bias) this.#timed("elementwise", () => fillRows(y, bias, b));
+    if (bias) { for (let r = 0; r < b; r++) y.set(bias, r * layer.outDim); }
     this.#gemm(false, true, b, layer.outDim, layer.inDim, x, layer.w, bias ? 1 : 0, y);
   }
 
@@ -474,7 +484,14 @@ export class FusedStep {
     const { inDim, outDim } = layer;
     this.#gemm(true, false, outDim, inDim, b, dy, x, 0, layer.dw);
     const db = layer.db;
-    if (db) this.#timed("elementwise", () => columnSums(dy, b, outDim, db));
+    if (db) {
+      // The bias gradient: the column sums of dy.
+      for (let j = 0; j < outDim; j++) {
+        let s = 0;
+        for (let r = 0; r < b; r++) s += dy[r * outDim + j];
+        db[j] = s;
+      }
+    }
     if (dx) this.#gemm(false, false, b, inDim, outDim, dy, layer.w, 0, dx);
   }
 
@@ -503,71 +520,25 @@ export class FusedStep {
     return mask;
   }
 
-  /** Runs `pass` and adds the milliseconds it took to the profile's `part`. */
-  #timed(part: TimedPart, pass: () => void): void {
+  /**
+   * Runs `run` and adds the milliseconds it took to the profile's `part`, less those of the timed
+   * parts nested in it: a pass counts as element-wise work except for its products and masks.
+   */
+  #timed<T>(part: TimedPart, run: () => T): T {
+    const nestedBefore = this.#nestedMs;
     const t0 = performance.now();
-    pass();
-    this.profile[part] += performance.now() - t0;
+    const result = run();
+    const ms = performance.now() - t0;
+    this.profile[part] += ms - (this.#nestedMs - nestedBefore);
+    this.#nestedMs = nestedBefore + ms;
+    return result;
   }
 }
 
-// The element-wise passes, over the first `n` elements (or `rows` rows) of preallocated arrays.
-
-/** `x ← max(x, 0)` in place. */
-function relu(x: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) if (x[i] < 0) x[i] = 0;
-}
-
-/** `out ← x ⊙ y` (dropout masks; `out` may be `x`). */
-function multiply(out: Float32Array, x: Float32Array, y: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) out[i] = x[i] * y[i];
-}
-
-/** `z ← relu(z) ⊙ mask` in place: a projection's dropout, then the next layer's ReLU. */
-function reluMultiply(z: Float32Array, mask: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) z[i] = z[i] > 0 ? z[i] * mask[i] : 0;
-}
-
-/** `out ← x · s`. */
-function scaleBy(out: Float32Array, x: Float32Array, s: number, n: number): void {
-  for (let i = 0; i < n; i++) out[i] = x[i] * s;
-}
-
-/** Every one of `rows` rows of `y` set to `bias` (then the product adds onto it). */
-function fillRows(y: Float32Array, bias: Float32Array, rows: number): void {
-  for (let r = 0; r < rows; r++) y.set(bias, r * bias.length);
-}
-
-/** The bias gradient: the column sums of `dy` (`rows × cols`). */
-function columnSums(dy: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  for (let j = 0; j < cols; j++) {
-    let s = 0;
-    for (let r = 0; r < rows; r++) s += dy[r * cols + j];
-    out[j] = s;
-  }
-}
-
-/** ReLU backward in place, given the ReLU's output: `d ← 0` where `y ≤ 0`. */
-function reluGrad(d: Float32Array, y: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) if (!(y[i] > 0)) d[i] = 0;
-}
-
-/** ReLU backward into `out`, given the ReLU's output `y`: `dIn` where `y > 0`, else 0. */
-function reluGradInto(out: Float32Array, dIn: Float32Array, y: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) out[i] = y[i] > 0 ? dIn[i] : 0;
-}
-
-/** ReLU and dropout backward in place: `d ← d ⊙ mask ⊙ [act > 0]` (no mask in eval mode). */
-function reluDropoutGrad(
-  d: Float32Array,
-  act: Float32Array,
-  mask: Float32Array | null,
-  n: number,
-): void {
-  for (let i = 0; i < n; i++) {
-    d[i] = act[i] > 0 ? (mask ? d[i] * mask[i] : d[i]) : 0;
-  }
-}
+// The larger element-wise passes. The small ones are loops in the methods above, on purpose: V8's
+// mid-tier compiler (Maglev) inlines a function this small into its caller, and a loop inlined
+// there is not moved to optimised code while it runs, as a loop written in the caller is; as
+// separate functions they made the element-wise part of a step about twice as slow.
 
 /**
  * The residual mix `α·adapted + (1 − α)·projected` and its L2 normalisation, one pass per row,
@@ -590,20 +561,6 @@ function mixAndNormalize(br: Branch, projected: Float32Array, b: number): void {
     br.norm[r] = norm;
     br.active[r] = raw > NORM_EPS ? 1 : 0;
     for (let i = r * D; i < (r + 1) * D; i++) out[i] = out[i] / norm;
-  }
-}
-
-/**
- * Backward of the residual mix: the adapter's output gets `α·d` (gated by its ReLU) in
- * `dAdapted`, the projection `(1 − α)·d` in place.
- */
-function mixGrad(br: Branch, d: Float32Array, dAdapted: Float32Array, n: number): void {
-  const ratio = br.ratio;
-  const keep = 1 - ratio;
-  const adapted = br.adapted;
-  for (let i = 0; i < n; i++) {
-    dAdapted[i] = adapted[i] > 0 ? d[i] * ratio : 0;
-    d[i] = d[i] * keep;
   }
 }
 
