@@ -31,6 +31,9 @@ import { projectionBackward, projectionForward, type ProjectionTape } from "./pr
 import { residualBackward, residualForward } from "./residual.ts";
 import type { Grads, ParamTensors } from "./specs.ts";
 
+/** The branches' module names in the reference: `image_map`, `img_adapter`; `text_map`, `text_adapter`. */
+const { image: IMAGE, text: TEXT } = BRANCH_MODULES;
+
 /** What one modality's branch computed: projection → adapter → residual mix. */
 export interface BranchTape {
   /** The projection's layer inputs and dropout masks. */
@@ -75,25 +78,18 @@ export function headForward(
   dropout: Rng | null,
 ): { logits: Matrix; tape: HeadTape } {
   // 1. Image branch: LinearProjection → Adapter → residual mix (α·adapted + (1 − α)·projected).
-  const { image: imageModules, text: textModules } = BRANCH_MODULES;
   let img: BranchTape | null = null;
   if (usesImage(head)) {
-    const projection = projectionForward(
-      params,
-      imageModules.projection,
-      head,
-      need(image),
-      dropout,
-    );
-    const adapter = adapterForward(params, imageModules.adapter, projection.y);
+    const projection = projectionForward(params, IMAGE.projection, head, need(image), dropout);
+    const adapter = adapterForward(params, IMAGE.adapter, projection.y);
     const mixed = residualForward(adapter.y, projection.y, head.ratio);
     img = { projection: projection.tape, projected: projection.y, adapter: adapter.tape, mixed };
   }
   // 2. Text branch: the same stages with their own weights.
   let txt: BranchTape | null = null;
   if (usesText(head)) {
-    const projection = projectionForward(params, textModules.projection, head, need(text), dropout);
-    const adapter = adapterForward(params, textModules.adapter, projection.y);
+    const projection = projectionForward(params, TEXT.projection, head, need(text), dropout);
+    const adapter = adapterForward(params, TEXT.adapter, projection.y);
     const mixed = residualForward(adapter.y, projection.y, head.ratio);
     txt = { projection: projection.tape, projected: projection.y, adapter: adapter.tape, mixed };
   }
@@ -144,10 +140,10 @@ export function headBackward(
   const dFused = preOutputBackward(params, head, tape.preOutput, dPre, grads);
   const { dImage, dText } = fusionBackward(head, tape.fusion, dFused);
   if (tape.image && dImage) {
-    branchBackward(params, head, BRANCH_MODULES.image, tape.image, dImage, grads);
+    branchBackward(params, head, IMAGE, tape.image, dImage, grads);
   }
   if (tape.text && dText) {
-    branchBackward(params, head, BRANCH_MODULES.text, tape.text, dText, grads);
+    branchBackward(params, head, TEXT, tape.text, dText, grads);
   }
   return grads;
 }
