@@ -513,7 +513,12 @@ export class FusedStep {
    * In training mode (`rng` given) and where the stage drops anything (`buffer` allocated), draws
    * an inverted-dropout mask of `n` elements into `buffer` exactly as lib/model does; else null.
    */
-  #drawMask(rng: Rng | null, buffer: Float32Array | null, n: number, p: number) {
+  #drawMask(
+    rng: Rng | null,
+    buffer: Float32Array | null,
+    n: number,
+    p: number,
+  ): Float32Array | null {
     if (!rng || !buffer) return null;
     const mask = buffer.subarray(0, n);
     this.#timed("dropout", () => drawDropoutMask(rng, mask, p));
