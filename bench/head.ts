@@ -29,6 +29,7 @@ import {
 import { countParams } from "../lib/model/mod.ts";
 import {
   type BackendName,
+  BackendUnavailableError,
   describeBackend,
   GRADIENT_METHODS,
   type GradientMethod,
@@ -394,9 +395,7 @@ if (import.meta.main) {
     await main();
   } catch (e) {
     // Unavailable backends are the user's to fix: say so without a trace.
-    if (!(e instanceof Error) || !/^backend \S+ is unavailable/.test(e.message)) {
-      throw e;
-    }
+    if (!(e instanceof BackendUnavailableError)) throw e;
     console.error(`bench:head: ${e.message}`);
     Deno.exit(2);
   }

@@ -14,7 +14,7 @@ import {
   trainMany,
   type TrainWarning,
 } from "../lib/train/mod.ts";
-import { blasStats, resetBlasStats } from "../lib/train/blas_kernels.ts";
+import { blasStats, resetBlasStats } from "../lib/train/_blas_kernels.ts";
 import { Rng } from "../lib/util/mod.ts";
 
 const FIXTURES = new URL("./fixtures/model/", import.meta.url).pathname;

@@ -15,7 +15,7 @@ import { Rng } from "../util/mod.ts";
 const PROBE_BLOCK = 512;
 
 /** Whether OpenBLAS can be used for the probe's products (else plain loops). */
-function openBlasOrNull(): boolean {
+function openBlasAvailable(): boolean {
   try {
     loadOpenBlas();
     return true;
@@ -162,7 +162,7 @@ export function linearProbe(
   const logits = new Float64Array(C);
   const z = new Float32Array(train.n * C);
   const gw32 = new Float32Array(C * d);
-  const blas = openBlasOrNull();
+  const blas = openBlasAvailable();
   for (let t = 1; t <= steps; t++) {
     gb.fill(0);
     gw32.fill(0);

@@ -6,14 +6,7 @@
  * @module
  */
 
-import {
-  checkFinite,
-  checkLabels,
-  ovrLogOdds,
-  rowCount,
-  type ScoreArray,
-  softmax64,
-} from "./scores.ts";
+import { checkScoresAndLabels, ovrLogOdds, type ScoreArray, softmax64 } from "./scores.ts";
 
 /** Positive-class indicator per row: `1`/`true` for positives. */
 export type Positives = Uint8Array | readonly boolean[];
@@ -136,8 +129,7 @@ export function ovrCurves(
   labels: Int32Array,
   numClasses: number,
 ): ClassCurves[] {
-  const n = rowCount(logits, numClasses, "ovrCurves");
-  checkLabels(labels, n, numClasses, "ovrCurves");
+  checkScoresAndLabels(logits, labels, numClasses, "ovrCurves");
   const scores = ovrLogOdds(logits, numClasses);
   return Array.from({ length: numClasses }, (_, k) => {
     const [column, positives] = oneVsRest(scores, labels, numClasses, k);
@@ -188,9 +180,7 @@ export function perClassAuroc(
   labels: Int32Array,
   numClasses: number,
 ): number[] {
-  const n = rowCount(scores, numClasses, "perClassAuroc");
-  checkLabels(labels, n, numClasses, "perClassAuroc");
-  checkFinite(scores, numClasses, "perClassAuroc");
+  checkScoresAndLabels(scores, labels, numClasses, "perClassAuroc");
   return Array.from({ length: numClasses }, (_, k) => {
     const [column, positives] = oneVsRest(scores, labels, numClasses, k);
     return rocAuc(column, positives);
@@ -219,9 +209,7 @@ export function perClassAuroc(
  * 1 (scikit-learn requires that for `ovr`).
  */
 export function aurocOvr(scores: ScoreArray, labels: Int32Array, numClasses: number): number {
-  const n = rowCount(scores, numClasses, "aurocOvr");
-  checkLabels(labels, n, numClasses, "aurocOvr");
-  checkFinite(scores, numClasses, "aurocOvr");
+  checkScoresAndLabels(scores, labels, numClasses, "aurocOvr");
   if (numClasses < 2) throw new Error(`aurocOvr: needs at least 2 classes, got ${numClasses}`);
   if (numClasses === 2) {
     const [column, positives] = oneVsRest(scores, labels, 2, 1);
@@ -258,9 +246,7 @@ export function aurocTorchmetrics(
   labels: Int32Array,
   numClasses: number,
 ): number {
-  const n = rowCount(scores, numClasses, "aurocTorchmetrics");
-  checkLabels(labels, n, numClasses, "aurocTorchmetrics");
-  checkFinite(scores, numClasses, "aurocTorchmetrics");
+  const n = checkScoresAndLabels(scores, labels, numClasses, "aurocTorchmetrics");
   if (n === 0) return NaN;
   let inUnitRange = true;
   for (let i = 0; i < scores.length; i++) {

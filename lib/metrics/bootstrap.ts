@@ -9,14 +9,7 @@
  * @module
  */
 import { Rng } from "../util/mod.ts";
-import {
-  argmax,
-  checkFinite,
-  checkLabels,
-  ovrLogOdds,
-  rowCount,
-  type ScoreArray,
-} from "./scores.ts";
+import { argmax, checkLabels, checkScores, ovrLogOdds, type ScoreArray } from "./scores.ts";
 
 /** The default number of bootstrap replicates. */
 export const BOOTSTRAP_REPLICATES = 2000;
@@ -184,11 +177,10 @@ export function bootstrapReplicates(
   if (seedLogits.length === 0) throw new Error("bootstrapReplicates: no seeds");
   const { n, replicates: B, weights, labels } = resamples;
   const prepared = seedLogits.map((logits, s) => {
-    const rows = rowCount(logits, numClasses, `bootstrapReplicates (seed ${s})`);
+    const rows = checkScores(logits, numClasses, `bootstrapReplicates (seed ${s})`);
     if (rows !== n) {
       throw new Error(`bootstrapReplicates: seed ${s} has ${rows} rows, the resamples ${n}`);
     }
-    checkFinite(logits, numClasses, `bootstrapReplicates (seed ${s})`);
     return prepare(logits, labels, numClasses);
   });
   const confusion = new Float64Array(numClasses * numClasses);

@@ -6,8 +6,8 @@
  */
 import {
   argmax,
-  checkFinite,
-  checkLabels,
+  checkScores,
+  checkScoresAndLabels,
   rowCount,
   type ScoreArray,
   softmax64,
@@ -90,9 +90,7 @@ export function topLabel(
   labels: Int32Array,
   numClasses: number,
 ): { confidence: Float64Array; correct: Uint8Array } {
-  const n = rowCount(logits, numClasses, "topLabel");
-  checkLabels(labels, n, numClasses, "topLabel");
-  checkFinite(logits, numClasses, "topLabel");
+  const n = checkScoresAndLabels(logits, labels, numClasses, "topLabel");
   const p = softmax64(logits, numClasses);
   const pred = argmax(logits, numClasses);
   const confidence = new Float64Array(n);
@@ -115,9 +113,7 @@ export function expectedCalibrationError(
   numClasses: number,
   bins: number = ECE_BINS,
 ): number {
-  rowCount(logits, numClasses, "expectedCalibrationError");
-  checkLabels(labels, logits.length / numClasses, numClasses, "expectedCalibrationError");
-  checkFinite(logits, numClasses, "expectedCalibrationError");
+  checkScoresAndLabels(logits, labels, numClasses, "expectedCalibrationError");
   const { confidence, correct } = topLabel(logits, labels, numClasses);
   const n = confidence.length;
   if (n === 0) return NaN;
@@ -134,9 +130,7 @@ export function expectedCalibrationError(
  * scikit-learn's `brier_score_loss(y, p1)`. NaN for zero rows.
  */
 export function brierScore(logits: ScoreArray, labels: Int32Array, numClasses: number): number {
-  const n = rowCount(logits, numClasses, "brierScore");
-  checkLabels(labels, n, numClasses, "brierScore");
-  checkFinite(logits, numClasses, "brierScore");
+  const n = checkScoresAndLabels(logits, labels, numClasses, "brierScore");
   if (n === 0) return NaN;
   const p = softmax64(logits, numClasses);
   let sum = 0;
@@ -154,8 +148,7 @@ export function scaleLogits(logits: ScoreArray, temperature: number): Float64Arr
   if (!(temperature > 0 && Number.isFinite(temperature))) {
     throw new Error(`scaleLogits: temperature must be positive and finite, got ${temperature}`);
   }
-  rowCount(logits, 1, "scaleLogits");
-  checkFinite(logits, 1, "scaleLogits");
+  checkScores(logits, 1, "scaleLogits");
   const out = new Float64Array(logits.length);
   for (let i = 0; i < logits.length; i++) out[i] = logits[i] / temperature;
   return out;
@@ -178,9 +171,7 @@ export const TEMPERATURE_RANGE: readonly [number, number] = [1e-3, 1e3];
  */
 export function fitTemperature(logits: ScoreArray, labels: Int32Array, numClasses: number): number {
   const [tMin, tMax] = TEMPERATURE_RANGE;
-  const n = rowCount(logits, numClasses, "fitTemperature");
-  checkLabels(labels, n, numClasses, "fitTemperature");
-  checkFinite(logits, numClasses, "fitTemperature");
+  const n = checkScoresAndLabels(logits, labels, numClasses, "fitTemperature");
   if (n === 0) throw new Error("fitTemperature: no rows to fit on");
   const slope = (beta: number) => {
     let s = 0;

@@ -8,11 +8,9 @@ import { accuracy, confusionMatrix, macroF1 } from "./classification.ts";
 import { aurocOvr, aurocTorchmetrics } from "./auroc.ts";
 import {
   argmax,
-  checkFinite,
-  checkLabels,
+  checkScoresAndLabels,
   crossEntropy,
   ovrLogOdds,
-  rowCount,
   type ScoreArray,
   type ScoreKind,
   sigmoid,
@@ -58,9 +56,7 @@ export function evaluateLogits(
   labels: Int32Array,
   numClasses: number,
 ): Metrics {
-  const n = rowCount(logits, numClasses, "evaluateLogits");
-  checkLabels(labels, n, numClasses, "evaluateLogits");
-  checkFinite(logits, numClasses, "evaluateLogits");
+  const n = checkScoresAndLabels(logits, labels, numClasses, "evaluateLogits");
   const pred = argmax(logits, numClasses);
   return {
     n,
@@ -100,9 +96,7 @@ export function referenceBatchMeanMetrics(
   numClasses: number,
   batchSize: number,
 ): BatchMeanMetrics {
-  const n = rowCount(logits, numClasses, "referenceBatchMeanMetrics");
-  checkLabels(labels, n, numClasses, "referenceBatchMeanMetrics");
-  checkFinite(logits, numClasses, "referenceBatchMeanMetrics");
+  const n = checkScoresAndLabels(logits, labels, numClasses, "referenceBatchMeanMetrics");
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new Error(`referenceBatchMeanMetrics: batchSize must be a positive integer`);
   }
@@ -138,9 +132,7 @@ export function aurocFromLogits(
   numClasses: number,
   kind: ScoreKind,
 ): number {
-  const n = rowCount(logits, numClasses, "aurocFromLogits");
-  checkLabels(labels, n, numClasses, "aurocFromLogits");
-  checkFinite(logits, numClasses, "aurocFromLogits");
+  checkScoresAndLabels(logits, labels, numClasses, "aurocFromLogits");
   if (kind === "softmax") return aurocOvr(ovrLogOdds(logits, numClasses), labels, numClasses);
   if (kind === "reference") return aurocTorchmetrics(sigmoid(logits), labels, numClasses);
   throw new Error(`aurocFromLogits: unknown score kind "${kind}" (softmax | reference)`);

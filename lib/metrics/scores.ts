@@ -12,6 +12,31 @@ export type ScoreArray = Float32Array | Float64Array | readonly number[];
 export type ScoreKind = "softmax" | "reference";
 
 /**
+ * The argument checks a metric of scores and labels starts with: `scores` is a row-major
+ * `n × numClasses` array of finite values and `labels` holds `n` classes in `[0, numClasses)`.
+ * Returns `n`; `what` (the calling function's name) begins every error message, which names the
+ * first offending row.
+ */
+export function checkScoresAndLabels(
+  scores: ScoreArray,
+  labels: Int32Array,
+  numClasses: number,
+  what: string,
+): number {
+  const n = rowCount(scores, numClasses, what);
+  checkLabels(labels, n, numClasses, what);
+  checkFinite(scores, numClasses, what);
+  return n;
+}
+
+/** The argument checks of a function of scores alone: `n × numClasses`, finite. Returns `n`. */
+export function checkScores(scores: ScoreArray, numClasses: number, what: string): number {
+  const n = rowCount(scores, numClasses, what);
+  checkFinite(scores, numClasses, what);
+  return n;
+}
+
+/**
  * Number of rows in a row-major array, or a clear error when its length is not `n × C`; `what`
  * (the calling function's name) begins the message.
  */
@@ -36,8 +61,7 @@ export function rowCount(values: ScoreArray, numClasses: number, what: string): 
  * float32 about 17) — so rankings use {@linkcode ovrLogOdds} instead.
  */
 export function softmax64(logits: ScoreArray, numClasses: number): Float64Array {
-  const n = rowCount(logits, numClasses, "softmax64");
-  checkFinite(logits, numClasses, "softmax64");
+  const n = checkScores(logits, numClasses, "softmax64");
   const out = new Float64Array(logits.length);
   for (let i = 0; i < n; i++) {
     const row = i * numClasses;
@@ -56,8 +80,7 @@ export function softmax64(logits: ScoreArray, numClasses: number): Float64Array 
 
 /** Row-wise softmax of row-major `n × numClasses` logits, as float32 probabilities. */
 export function softmax(logits: ScoreArray, numClasses: number): Float32Array {
-  rowCount(logits, numClasses, "softmax");
-  checkFinite(logits, numClasses, "softmax");
+  checkScores(logits, numClasses, "softmax");
   return Float32Array.from(softmax64(logits, numClasses));
 }
 
@@ -74,8 +97,7 @@ export function softmax(logits: ScoreArray, numClasses: number): Float32Array {
  * whose log-odds differ by less than float64 resolves (about 1e-16 relative) still tie.
  */
 export function ovrLogOdds(logits: ScoreArray, numClasses: number): Float64Array {
-  const n = rowCount(logits, numClasses, "ovrLogOdds");
-  checkFinite(logits, numClasses, "ovrLogOdds");
+  const n = checkScores(logits, numClasses, "ovrLogOdds");
   if (numClasses < 2) throw new Error(`ovrLogOdds: needs at least 2 classes, got ${numClasses}`);
   const out = new Float64Array(logits.length);
   const others = new Float64Array(numClasses - 1);
@@ -110,8 +132,7 @@ export function ovrLogOdds(logits: ScoreArray, numClasses: number): Float64Array
  * own float32 kernel may differ by one ulp right at a rounding boundary.
  */
 export function sigmoid(logits: ScoreArray): Float32Array {
-  rowCount(logits, 1, "sigmoid");
-  checkFinite(logits, 1, "sigmoid");
+  checkScores(logits, 1, "sigmoid");
   const out = new Float32Array(logits.length);
   for (let i = 0; i < logits.length; i++) {
     const x = Math.fround(logits[i]);
@@ -126,8 +147,7 @@ export function sigmoid(logits: ScoreArray): Float32Array {
  * `torch.max` / `numpy.argmax` do.
  */
 export function argmax(logits: ScoreArray, numClasses: number): Int32Array {
-  const n = rowCount(logits, numClasses, "argmax");
-  checkFinite(logits, numClasses, "argmax");
+  const n = checkScores(logits, numClasses, "argmax");
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const row = i * numClasses;
@@ -150,9 +170,7 @@ export function argmax(logits: ScoreArray, numClasses: number): Int32Array {
  * in float64 with the max subtracted so that large logits do not overflow.
  */
 export function crossEntropy(logits: ScoreArray, labels: Int32Array, numClasses: number): number {
-  const n = rowCount(logits, numClasses, "crossEntropy");
-  checkLabels(labels, n, numClasses, "crossEntropy");
-  checkFinite(logits, numClasses, "crossEntropy");
+  const n = checkScoresAndLabels(logits, labels, numClasses, "crossEntropy");
   if (n === 0) return NaN;
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -199,7 +217,7 @@ export function checkLabels(
 }
 
 /** Throws a clear error naming the row and column of the first NaN or infinite value. */
-export function checkFinite(values: ScoreArray, numClasses: number, what: string): void {
+function checkFinite(values: ScoreArray, numClasses: number, what: string): void {
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) {
       const row = Math.floor(i / numClasses);

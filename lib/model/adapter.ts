@@ -15,15 +15,49 @@ import {
   type Matrix,
   reluGrad,
 } from "./layers.ts";
-import { type Grads, linearSpecs, type ParamSpec, type ParamTensors } from "./params.ts";
+import {
+  type Grads,
+  type LinearLayer,
+  linearLayer,
+  linearNames,
+  linearSpecs,
+  type ParamSpec,
+  type ParamTensors,
+} from "./specs.ts";
+
+/** The two Linears' modules in the reference's `nn.Sequential` `fc` (Linear, ReLU, Linear, ReLU). */
+function modules(prefix: string): { down: string; up: string } {
+  return { down: `${prefix}.fc.0`, up: `${prefix}.fc.2` };
+}
+
+/** An adapter's two layers, as {@linkcode adapterLayout} gives them. */
+export interface AdapterLayout {
+  /** `<prefix>.fc.0`: mapDim → mapDim / r, no bias. */
+  readonly down: LinearLayer;
+  /** `<prefix>.fc.2`: mapDim / r → mapDim, no bias. */
+  readonly up: LinearLayer;
+}
+
+/** The layers of one adapter (`prefix` = `img_adapter` or `text_adapter`). */
+export function adapterLayout(prefix: string, head: HeadConfig): AdapterLayout {
+  const { down, up } = modules(prefix);
+  const hidden = head.mapDim / head.adapterReduction;
+  return {
+    down: linearLayer(down, head.mapDim, hidden, false),
+    up: linearLayer(up, hidden, head.mapDim, false),
+  };
+}
 
 /** Parameters of one adapter (`prefix` = `img_adapter` or `text_adapter`). */
 export function adapterSpecs(prefix: string, head: HeadConfig): ParamSpec[] {
-  const hidden = head.mapDim / head.adapterReduction;
-  return [
-    ...linearSpecs(`${prefix}.fc.0`, head.mapDim, hidden, false),
-    ...linearSpecs(`${prefix}.fc.2`, hidden, head.mapDim, false),
-  ];
+  const { down, up } = adapterLayout(prefix, head);
+  return [...linearSpecs(down), ...linearSpecs(up)];
+}
+
+/** The weights' names (the forward and backward passes take their widths from the tensors). */
+function weights(prefix: string): { down: string; up: string } {
+  const { down, up } = modules(prefix);
+  return { down: linearNames(down).weight, up: linearNames(up).weight };
 }
 
 /** What the backward pass needs from the forward pass. */
@@ -42,8 +76,9 @@ export function adapterForward(
   prefix: string,
   x: Matrix,
 ): { y: Matrix; tape: AdapterTape } {
-  const hidden = tf.relu(linearForward(x, params[`${prefix}.fc.0.weight`] as Matrix));
-  const y = tf.relu(linearForward(hidden, params[`${prefix}.fc.2.weight`] as Matrix));
+  const w = weights(prefix);
+  const hidden = tf.relu(linearForward(x, params[w.down] as Matrix));
+  const y = tf.relu(linearForward(hidden, params[w.up] as Matrix));
   return { y, tape: { x, hidden, y } };
 }
 
@@ -55,12 +90,10 @@ export function adapterBackward(
   dy: Matrix,
   grads: Grads,
 ): Matrix {
+  const w = weights(prefix);
   const dOut = reluGrad(dy, tape.y);
-  grads[`${prefix}.fc.2.weight`] = linearWeightGrad(dOut, tape.hidden);
-  const dHidden = reluGrad(
-    linearInputGrad(dOut, params[`${prefix}.fc.2.weight`] as Matrix),
-    tape.hidden,
-  );
-  grads[`${prefix}.fc.0.weight`] = linearWeightGrad(dHidden, tape.x);
-  return linearInputGrad(dHidden, params[`${prefix}.fc.0.weight`] as Matrix);
+  grads[w.up] = linearWeightGrad(dOut, tape.hidden);
+  const dHidden = reluGrad(linearInputGrad(dOut, params[w.up] as Matrix), tape.hidden);
+  grads[w.down] = linearWeightGrad(dHidden, tape.x);
+  return linearInputGrad(dHidden, params[w.down] as Matrix);
 }

@@ -11,7 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { HeadConfig } from "../config/mod.ts";
+import type { ClassifierKind, HeadConfig } from "../config/mod.ts";
 import {
   l2Normalize,
   l2NormalizeGrad,
@@ -22,26 +22,53 @@ import {
   type Matrix,
   type Normalized,
 } from "./layers.ts";
-import type { Grads, ParamSpec, ParamTensors } from "./params.ts";
+import {
+  type Grads,
+  type LinearLayer,
+  linearLayer,
+  linearNames,
+  linearSpecs,
+  type ParamSpec,
+  type ParamTensors,
+} from "./specs.ts";
+
+/** The reference's module name: `classifier.weight` (and, for the linear one, `classifier.bias`). */
+const MODULE = "classifier";
+
+/** The output layer, as {@linkcode classifierLayout} gives it. */
+export interface ClassifierLayout {
+  /** `cosine` (the reference's) or `linear` (ablation). */
+  readonly kind: ClassifierKind;
+  /** mapDim → numClasses; a bias only for the linear classifier. */
+  readonly linear: LinearLayer;
+  /** The cosine classifier's logit scale (30). */
+  readonly scale: number;
+}
+
+/** The output layer for `numClasses` classes. */
+export function classifierLayout(head: HeadConfig, numClasses: number): ClassifierLayout {
+  const linear = linearLayer(MODULE, head.mapDim, numClasses, head.classifier === "linear");
+  return { kind: head.classifier, linear, scale: head.scale };
+}
 
 /** Parameters of the output layer. */
-export function classifierSpecs(head: HeadConfig, numClasses: number): ParamSpec[] {
-  const shape = [numClasses, head.mapDim];
-  if (head.classifier === "cosine") {
-    return [{ name: "classifier.weight", shape, init: { kind: "unit-rows" } }];
+export function classifierSpecs(classifier: ClassifierLayout): ParamSpec[] {
+  if (classifier.kind === "cosine") {
+    return linearSpecs(classifier.linear, { weight: { kind: "unit-rows" } });
   }
-  return [
-    // kaiming_normal_ defaults: fan_in mode, gain √2 ⇒ std = √(2 / fan_in).
-    { name: "classifier.weight", shape, init: { kind: "normal", std: Math.sqrt(2 / head.mapDim) } },
-    { name: "classifier.bias", shape: [numClasses], init: { kind: "zeros" } },
-  ];
+  // kaiming_normal_ defaults: fan_in mode, gain √2 ⇒ std = √(2 / fan_in).
+  const std = Math.sqrt(2 / classifier.linear.inDim);
+  return linearSpecs(classifier.linear, {
+    weight: { kind: "normal", std },
+    bias: { kind: "zeros" },
+  });
 }
 
 /** What the backward pass needs from the forward pass. */
 export interface ClassifierTape {
   /** The classifier input. */
   readonly x: Matrix;
-  /** Cosine only: the normalised input and weight rows. */
+  /** Cosine only: the normalised input rows. */
   readonly nx: Normalized | null;
   /** Cosine only: the normalised weight rows. */
   readonly nw: Normalized | null;
@@ -53,9 +80,10 @@ export function classifierForward(
   head: HeadConfig,
   x: Matrix,
 ): { logits: Matrix; tape: ClassifierTape } {
-  const w = params["classifier.weight"] as Matrix;
+  const names = linearNames(MODULE);
+  const w = params[names.weight] as Matrix;
   if (head.classifier === "linear") {
-    const logits = linearForward(x, w, params["classifier.bias"] as tf.Tensor1D);
+    const logits = linearForward(x, w, params[names.bias] as tf.Tensor1D);
     return { logits, tape: { x, nx: null, nw: null } };
   }
   const nx = l2Normalize(x);
@@ -71,14 +99,15 @@ export function classifierBackward(
   dLogits: Matrix,
   grads: Grads,
 ): Matrix {
+  const names = linearNames(MODULE);
   if (head.classifier === "linear") {
-    grads["classifier.weight"] = linearWeightGrad(dLogits, tape.x);
-    grads["classifier.bias"] = linearBiasGrad(dLogits);
-    return linearInputGrad(dLogits, params["classifier.weight"] as Matrix);
+    grads[names.weight] = linearWeightGrad(dLogits, tape.x);
+    grads[names.bias] = linearBiasGrad(dLogits);
+    return linearInputGrad(dLogits, params[names.weight] as Matrix);
   }
   const nx = tape.nx!;
   const nw = tape.nw!;
   const dCos = tf.mul(dLogits, head.scale) as Matrix;
-  grads["classifier.weight"] = l2NormalizeGrad(linearWeightGrad(dCos, nx.y), nw);
+  grads[names.weight] = l2NormalizeGrad(linearWeightGrad(dCos, nx.y), nw);
   return l2NormalizeGrad(linearInputGrad(dCos, nw.y), nx);
 }

@@ -11,8 +11,10 @@
  * {@linkcode headForward} is the whole forward pass, top to bottom in one function; it returns
  * every stage's output (the tape), which {@linkcode headBackward} differentiates explicitly and
  * `headActivations` (inspect.ts) reads for the notebooks. Both run inside the caller's
- * `tf.tidy`. The `blas` backend trains with a fused kernel (lib/train) that computes the same
- * pass without tensors, checked against these two functions.
+ * `tf.tidy`. Each stage reads its layers and constants from its own `…Layout` function, which
+ * `headLayout` (layout.ts) gathers into one table; the `blas` backend's fused kernel (lib/train)
+ * builds from that table and computes the same pass without tensors, checked against these two
+ * functions.
  *
  * @module
  */
@@ -23,10 +25,14 @@ import { adapterBackward, adapterForward, type AdapterTape } from "./adapter.ts"
 import { classifierBackward, classifierForward, type ClassifierTape } from "./classifier.ts";
 import { fusionBackward, fusionForward, type FusionTape, usesImage, usesText } from "./fusion.ts";
 import type { Matrix } from "./layers.ts";
-import type { Grads, ParamTensors } from "./params.ts";
+import { BRANCH_MODULES, type BranchModules } from "./layout.ts";
 import { preOutputBackward, preOutputForward, type PreOutputTape } from "./pre_output.ts";
 import { projectionBackward, projectionForward, type ProjectionTape } from "./projection.ts";
 import { residualBackward, residualForward } from "./residual.ts";
+import type { Grads, ParamTensors } from "./specs.ts";
+
+/** The branches' module names in the reference: `image_map`, `img_adapter`; `text_map`, `text_adapter`. */
+const { image: IMAGE, text: TEXT } = BRANCH_MODULES;
 
 /** What one modality's branch computed: projection → adapter → residual mix. */
 export interface BranchTape {
@@ -74,16 +80,16 @@ export function headForward(
   // 1. Image branch: LinearProjection → Adapter → residual mix (α·adapted + (1 − α)·projected).
   let img: BranchTape | null = null;
   if (usesImage(head)) {
-    const projection = projectionForward(params, "image_map", head, need(image), dropout);
-    const adapter = adapterForward(params, "img_adapter", projection.y);
+    const projection = projectionForward(params, IMAGE.projection, head, need(image), dropout);
+    const adapter = adapterForward(params, IMAGE.adapter, projection.y);
     const mixed = residualForward(adapter.y, projection.y, head.ratio);
     img = { projection: projection.tape, projected: projection.y, adapter: adapter.tape, mixed };
   }
   // 2. Text branch: the same stages with their own weights.
   let txt: BranchTape | null = null;
   if (usesText(head)) {
-    const projection = projectionForward(params, "text_map", head, need(text), dropout);
-    const adapter = adapterForward(params, "text_adapter", projection.y);
+    const projection = projectionForward(params, TEXT.projection, head, need(text), dropout);
+    const adapter = adapterForward(params, TEXT.adapter, projection.y);
     const mixed = residualForward(adapter.y, projection.y, head.ratio);
     txt = { projection: projection.tape, projected: projection.y, adapter: adapter.tape, mixed };
   }
@@ -111,15 +117,15 @@ export function headForward(
 function branchBackward(
   params: ParamTensors,
   head: HeadConfig,
-  names: { map: string; adapter: string },
+  modules: BranchModules,
   tape: BranchTape,
   dy: Matrix,
   grads: Grads,
 ): void {
   const { dAdapted, dProjected } = residualBackward(dy, head.ratio);
-  const viaAdapter = adapterBackward(params, names.adapter, tape.adapter, dAdapted, grads);
+  const viaAdapter = adapterBackward(params, modules.adapter, tape.adapter, dAdapted, grads);
   const dProjection = tf.add(viaAdapter, dProjected) as Matrix;
-  projectionBackward(params, names.map, head, tape.projection, dProjection, grads);
+  projectionBackward(params, modules.projection, head, tape.projection, dProjection, grads);
 }
 
 /** Backward pass from the loss gradient `dLogits`: the gradient of every parameter. */
@@ -134,24 +140,10 @@ export function headBackward(
   const dFused = preOutputBackward(params, head, tape.preOutput, dPre, grads);
   const { dImage, dText } = fusionBackward(head, tape.fusion, dFused);
   if (tape.image && dImage) {
-    branchBackward(
-      params,
-      head,
-      { map: "image_map", adapter: "img_adapter" },
-      tape.image,
-      dImage,
-      grads,
-    );
+    branchBackward(params, head, IMAGE, tape.image, dImage, grads);
   }
   if (tape.text && dText) {
-    branchBackward(
-      params,
-      head,
-      { map: "text_map", adapter: "text_adapter" },
-      tape.text,
-      dText,
-      grads,
-    );
+    branchBackward(params, head, TEXT, tape.text, dText, grads);
   }
   return grads;
 }

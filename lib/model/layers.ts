@@ -65,10 +65,19 @@ export function reluGrad(dy: Matrix, y: Matrix): Matrix {
  */
 export function dropoutMask(rng: Rng, rows: number, cols: number, p: number): Matrix | null {
   if (p <= 0) return null;
-  const keep = Math.fround(1 / (1 - p));
   const mask = new Float32Array(rows * cols);
-  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < p ? 0 : keep;
+  drawDropoutMask(rng, mask, p);
   return tf.tensor2d(mask, [rows, cols]);
+}
+
+/**
+ * Fills `mask` with an inverted-dropout mask, one draw per element in order: what
+ * {@linkcode dropoutMask} wraps in a tensor, and what the fused kernel (lib/train) draws into its
+ * own buffers, so both see the same masks from the same stream.
+ */
+export function drawDropoutMask(rng: Rng, mask: Float32Array, p: number): void {
+  const keep = Math.fround(1 / (1 - p));
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < p ? 0 : keep;
 }
 
 /** Applies a dropout mask (or nothing when `mask` is null); its backward is the same product. */

@@ -1,7 +1,7 @@
 /**
- * The head's parameters: their PyTorch names, shapes and initialisations (gathered from the
- * stages), counting, seeded initialisation, and the plain-data {@linkcode HeadWeights} that the
- * trainer returns, `predictLogits` evaluates and `safetensors.ts` saves.
+ * The head's parameters: their PyTorch names, shapes and initialisations (read off the head's
+ * layout), counting, seeded initialisation, and the plain-data {@linkcode HeadWeights} that the
+ * trainer returns, `predictLogits` evaluates and `saveHead` (head_file.ts) saves.
  *
  * Names and layouts are the reference module's `state_dict` entries (`image_map.proj.0.weight`,
  * `[out, in]` for every Linear), so weights move between this suite and MemeCLIP's PyTorch code
@@ -12,35 +12,9 @@
 import * as tf from "@tensorflow/tfjs";
 import type { HeadConfig } from "../config/mod.ts";
 import { Rng } from "../util/mod.ts";
-import { adapterSpecs } from "./adapter.ts";
 import { classifierSpecs } from "./classifier.ts";
-import { usesImage, usesText } from "./fusion.ts";
-import { preOutputSpecs } from "./pre_output.ts";
-import { projectionSpecs } from "./projection.ts";
-
-/** How a parameter starts. */
-export type ParamInit =
-  /** PyTorch's `nn.Linear` default for weight and bias: `kaiming_uniform_(a=√5)` ⇒ U(±1/√fan_in). */
-  | { readonly kind: "uniform"; readonly bound: number }
-  /** `kaiming_normal_` (the reference's `LinearClassifier` weight): N(0, 2/fan_in). */
-  | { readonly kind: "normal"; readonly std: number }
-  /** Zeros (the reference's `LinearClassifier` bias). */
-  | { readonly kind: "zeros" }
-  /**
-   * The reference `Classifier` constructor: `uniform_(-1, 1).renorm_(2, 0, 1e-5).mul_(1e5)`, i.e.
-   * each row scaled by `1e-5/(‖row‖ + 1e-7)` then by `1e5` — rows of (almost exactly) unit norm.
-   */
-  | { readonly kind: "unit-rows" };
-
-/** One trainable tensor. */
-export interface ParamSpec {
-  /** The PyTorch `state_dict` name. */
-  readonly name: string;
-  /** PyTorch's shape (`[out, in]` for Linear weights). */
-  readonly shape: readonly number[];
-  /** Its initialisation. */
-  readonly init: ParamInit;
-}
+import { headLayout } from "./layout.ts";
+import { linearSpecs, type ParamSpec, type ParamTensors } from "./specs.ts";
 
 /** A trained (or initialised) head as plain data: copyable, transferable, saveable. */
 export interface HeadWeights {
@@ -52,38 +26,20 @@ export interface HeadWeights {
   readonly params: Readonly<Record<string, Float32Array>>;
 }
 
-/** A tensor of any rank: a parameter or its gradient. */
-export type AnyTensor = tf.Tensor;
-
-/** Parameter tensors of one forward/backward pass, by PyTorch name. */
-export type ParamTensors = Readonly<Record<string, AnyTensor>>;
-
-/** Gradients collected by the backward passes, by PyTorch name. */
-export type Grads = Record<string, AnyTensor>;
-
-/** The specs of a `nn.Linear(inDim, outDim, bias)` named `name` (`name.weight`, `name.bias`). */
-export function linearSpecs(name: string, inDim: number, outDim: number, bias = true): ParamSpec[] {
-  const init = { kind: "uniform", bound: 1 / Math.sqrt(inDim) } as const;
-  const specs: ParamSpec[] = [{ name: `${name}.weight`, shape: [outDim, inDim], init }];
-  if (bias) specs.push({ name: `${name}.bias`, shape: [outDim], init });
-  return specs;
-}
-
 /**
- * Every trainable tensor of the head, in data-flow order. Branches a modality ablation leaves
- * unused have no parameters (the reference would create and decay them without using them).
+ * Every trainable tensor of the head, read off {@linkcode headLayout}: both projections, both
+ * adapters, the pre-output block, the classifier. Branches a modality ablation leaves unused have
+ * no parameters (the reference would create and decay them without using them).
  */
 export function headParamSpecs(head: HeadConfig, numClasses: number): ParamSpec[] {
-  if (!Number.isInteger(numClasses) || numClasses < 2) {
-    throw new Error(`numClasses must be an integer ≥ 2, got ${numClasses}`);
-  }
-  const specs: ParamSpec[] = [];
-  if (usesImage(head)) specs.push(...projectionSpecs("image_map", head));
-  if (usesText(head)) specs.push(...projectionSpecs("text_map", head));
-  if (usesImage(head)) specs.push(...adapterSpecs("img_adapter", head));
-  if (usesText(head)) specs.push(...adapterSpecs("text_adapter", head));
-  specs.push(...preOutputSpecs(head), ...classifierSpecs(head, numClasses));
-  return specs;
+  const { image, text, preOutput, classifier } = headLayout(head, numClasses);
+  const branches = [image, text].filter((b) => b !== null);
+  const linears = [
+    ...branches.flatMap((b) => b.projection.linears),
+    ...branches.flatMap((b) => [b.adapter.down, b.adapter.up]),
+    ...preOutput.linears,
+  ];
+  return [...linears.flatMap((layer) => linearSpecs(layer)), ...classifierSpecs(classifier)];
 }
 
 /** Number of scalars in a shape. */
@@ -130,7 +86,9 @@ export function initHeadWeights(
           `${bad % head.mapDim} is ${classifierWeight[bad]}`,
       );
     }
-    params["classifier.weight"] = Float32Array.from(classifierWeight);
+    params[headLayout(head, numClasses).classifier.linear.weight] = Float32Array.from(
+      classifierWeight,
+    );
   }
   return { head, numClasses, params };
 }

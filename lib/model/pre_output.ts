@@ -18,20 +18,41 @@ import {
   linearWeightGrad,
   type Matrix,
   reluGrad,
+  type Vector,
 } from "./layers.ts";
-import { type Grads, linearSpecs, type ParamSpec, type ParamTensors } from "./params.ts";
+import {
+  type Grads,
+  type LinearLayer,
+  linearLayer,
+  linearSpecs,
+  type ParamSpec,
+  type ParamTensors,
+} from "./specs.ts";
 
-function linearName(k: number): string {
-  return `pre_output.${1 + 3 * k}`;
+/** The block's layers and dropouts, as {@linkcode preOutputLayout} gives them. */
+export interface PreOutputLayout {
+  /** p1, the Dropout on the block's input (the fused vector). */
+  readonly inputDropout: number;
+  /** Its Linears in order: `pre_output.1` (fusedDim → mapDim), `pre_output.4`, … (mapDim → mapDim). */
+  readonly linears: readonly LinearLayer[];
+  /** p2, the Dropout after each Linear's ReLU. */
+  readonly dropout: number;
+}
+
+/** The layers of the pre-output block. */
+export function preOutputLayout(head: HeadConfig): PreOutputLayout {
+  const linears: LinearLayer[] = [];
+  for (let k = 0; k < head.numPreOutputLayers; k++) {
+    // The k-th Linear's index in the reference's `nn.Sequential` (Dropout, Linear, ReLU, Dropout, …).
+    const inDim = k === 0 ? fusedDim(head) : head.mapDim;
+    linears.push(linearLayer(`pre_output.${1 + 3 * k}`, inDim, head.mapDim));
+  }
+  return { inputDropout: head.dropProbs[1], linears, dropout: head.dropProbs[2] };
 }
 
 /** Parameters of the pre-output block. */
 export function preOutputSpecs(head: HeadConfig): ParamSpec[] {
-  const specs: ParamSpec[] = [];
-  for (let k = 0; k < head.numPreOutputLayers; k++) {
-    specs.push(...linearSpecs(linearName(k), k === 0 ? fusedDim(head) : head.mapDim, head.mapDim));
-  }
-  return specs;
+  return preOutputLayout(head).linears.flatMap((layer) => linearSpecs(layer));
 }
 
 /** What the backward pass needs from the forward pass. */
@@ -53,22 +74,20 @@ export function preOutputForward(
   x: Matrix,
   dropout: Rng | null,
 ): { y: Matrix; tape: PreOutputTape } {
+  const layout = preOutputLayout(head);
   const [rows, cols] = x.shape;
-  const inputMask = dropout ? dropoutMask(dropout, rows, cols, head.dropProbs[1]) : null;
+  const inputMask = dropout ? dropoutMask(dropout, rows, cols, layout.inputDropout) : null;
   let h = applyMask(x, inputMask);
   const inputs: Matrix[] = [];
   const activations: Matrix[] = [];
   const masks: (Matrix | null)[] = [];
-  for (let k = 0; k < head.numPreOutputLayers; k++) {
+  for (const layer of layout.linears) {
     inputs.push(h);
-    const name = linearName(k);
-    const a = tf.relu(linearForward(
-      h,
-      params[`${name}.weight`] as Matrix,
-      params[`${name}.bias`] as tf.Tensor1D,
-    ));
+    const a = tf.relu(
+      linearForward(h, params[layer.weight] as Matrix, params[layer.bias!] as Vector),
+    );
     activations.push(a);
-    const mask = dropout ? dropoutMask(dropout, rows, head.mapDim, head.dropProbs[2]) : null;
+    const mask = dropout ? dropoutMask(dropout, rows, layer.outDim, layout.dropout) : null;
     masks.push(mask);
     h = applyMask(a, mask);
   }
@@ -83,13 +102,14 @@ export function preOutputBackward(
   dy: Matrix,
   grads: Grads,
 ): Matrix {
+  const { linears } = preOutputLayout(head);
   let d = dy;
-  for (let k = head.numPreOutputLayers - 1; k >= 0; k--) {
-    const name = linearName(k);
+  for (let k = linears.length - 1; k >= 0; k--) {
+    const layer = linears[k];
     const dz = reluGrad(applyMask(d, tape.masks[k]), tape.activations[k]);
-    grads[`${name}.weight`] = linearWeightGrad(dz, tape.inputs[k]);
-    grads[`${name}.bias`] = linearBiasGrad(dz);
-    d = linearInputGrad(dz, params[`${name}.weight`] as Matrix);
+    grads[layer.weight] = linearWeightGrad(dz, tape.inputs[k]);
+    grads[layer.bias!] = linearBiasGrad(dz);
+    d = linearInputGrad(dz, params[layer.weight] as Matrix);
   }
   return applyMask(d, tape.inputMask);
 }

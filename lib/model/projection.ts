@@ -18,23 +18,40 @@ import {
   linearWeightGrad,
   type Matrix,
   reluGrad,
+  type Vector,
 } from "./layers.ts";
-import { type Grads, linearSpecs, type ParamSpec, type ParamTensors } from "./params.ts";
+import {
+  type Grads,
+  type LinearLayer,
+  linearLayer,
+  linearSpecs,
+  type ParamSpec,
+  type ParamTensors,
+} from "./specs.ts";
 import * as tf from "@tensorflow/tfjs";
 
-/** The `nn.Sequential` index of the k-th Linear layer of the projection. */
-function linearName(prefix: string, k: number): string {
-  return `${prefix}.proj.${3 * k}`;
+/** A projection's layers and its dropout, as {@linkcode projectionLayout} gives them. */
+export interface ProjectionLayout {
+  /** Its Linears in order: `<prefix>.proj.0` (unmappedDim → mapDim), `.proj.3`, … (mapDim → mapDim). */
+  readonly linears: readonly LinearLayer[];
+  /** p0, the Dropout after each Linear. */
+  readonly dropout: number;
+}
+
+/** The layers of one projection (`prefix` = `image_map` or `text_map`). */
+export function projectionLayout(prefix: string, head: HeadConfig): ProjectionLayout {
+  const linears: LinearLayer[] = [];
+  for (let k = 0; k < head.numMappingLayers; k++) {
+    // The k-th Linear's index in the reference's `nn.Sequential` (Linear, Dropout, ReLU, …).
+    const inDim = k === 0 ? head.unmappedDim : head.mapDim;
+    linears.push(linearLayer(`${prefix}.proj.${3 * k}`, inDim, head.mapDim));
+  }
+  return { linears, dropout: head.dropProbs[0] };
 }
 
 /** Parameters of one projection (`prefix` = `image_map` or `text_map`). */
 export function projectionSpecs(prefix: string, head: HeadConfig): ParamSpec[] {
-  const specs: ParamSpec[] = [];
-  for (let k = 0; k < head.numMappingLayers; k++) {
-    const inDim = k === 0 ? head.unmappedDim : head.mapDim;
-    specs.push(...linearSpecs(linearName(prefix, k), inDim, head.mapDim));
-  }
-  return specs;
+  return projectionLayout(prefix, head).linears.flatMap((layer) => linearSpecs(layer));
 }
 
 /** What the backward pass needs from the forward pass. */
@@ -53,19 +70,15 @@ export function projectionForward(
   x: Matrix,
   dropout: Rng | null,
 ): { y: Matrix; tape: ProjectionTape } {
+  const layout = projectionLayout(prefix, head);
   const inputs: Matrix[] = [];
   const masks: (Matrix | null)[] = [];
   let h = x;
-  for (let k = 0; k < head.numMappingLayers; k++) {
+  for (const [k, layer] of layout.linears.entries()) {
     if (k > 0) h = tf.relu(h);
     inputs.push(h);
-    const name = linearName(prefix, k);
-    const z = linearForward(
-      h,
-      params[`${name}.weight`] as Matrix,
-      params[`${name}.bias`] as tf.Tensor1D,
-    );
-    const mask = dropout ? dropoutMask(dropout, z.shape[0], z.shape[1], head.dropProbs[0]) : null;
+    const z = linearForward(h, params[layer.weight] as Matrix, params[layer.bias!] as Vector);
+    const mask = dropout ? dropoutMask(dropout, z.shape[0], z.shape[1], layout.dropout) : null;
     masks.push(mask);
     h = applyMask(z, mask);
   }
@@ -81,15 +94,16 @@ export function projectionBackward(
   dy: Matrix,
   grads: Grads,
 ): void {
+  const { linears } = projectionLayout(prefix, head);
   let d = dy;
-  for (let k = head.numMappingLayers - 1; k >= 0; k--) {
-    const name = linearName(prefix, k);
+  for (let k = linears.length - 1; k >= 0; k--) {
+    const layer = linears[k];
     const dz = applyMask(d, tape.masks[k]);
-    grads[`${name}.weight`] = linearWeightGrad(dz, tape.inputs[k]);
-    grads[`${name}.bias`] = linearBiasGrad(dz);
+    grads[layer.weight] = linearWeightGrad(dz, tape.inputs[k]);
+    grads[layer.bias!] = linearBiasGrad(dz);
     // Layer 0's input is the frozen CLIP feature: its gradient is never needed.
     if (k > 0) {
-      d = reluGrad(linearInputGrad(dz, params[`${name}.weight`] as Matrix), tape.inputs[k]);
+      d = reluGrad(linearInputGrad(dz, params[layer.weight] as Matrix), tape.inputs[k]);
     }
   }
 }

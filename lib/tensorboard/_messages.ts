@@ -30,7 +30,7 @@ import {
   type ProtoField,
   ProtoWriter,
 } from "./_protobuf.ts";
-import type { HparamsSession, HparamValue, ScalarEvent, SessionStatus } from "./events.ts";
+import type { HparamsSession, HparamValue, ScalarEvent, SessionStatus } from "./types.ts";
 
 /** The version string of the first event of every file. */
 export const FILE_VERSION = "brain.Event:2";

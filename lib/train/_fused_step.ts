@@ -6,8 +6,11 @@
  *
  * It computes exactly what `headForward` + `headBackward` (lib/model) compute with tfjs ops — the
  * same stages in the same order, the same dropout masks drawn from the same stream in the same
- * order — without a tensor, an allocation or a kernel dispatch per operation. The tests check it
- * against those functions for every variant, and against PyTorch through the trainer.
+ * order — without a tensor, an allocation or a kernel dispatch per operation. Its layers (names,
+ * widths), dropout probabilities, residual ratio, fusion, classifier and normalisation epsilon
+ * all come from lib/model's `headLayout`, the table the stages themselves are declared in; what
+ * stays here is the arithmetic, held to `headForward` + `headBackward` by the tests for every
+ * variant, and to PyTorch through the trainer.
  *
  * Element-wise stages are fused into single passes: bias + ReLU + dropout after each Linear, the
  * residual mix with its normalisation, the ReLU masks in the backward pass with the products they
@@ -16,23 +19,22 @@
  *
  * @module
  */
-import type { HeadConfig } from "../config/mod.ts";
 import {
-  fusedDim,
+  type BranchLayout,
+  drawDropoutMask,
+  type FusionLayout,
+  headLayout,
   headParamSpecs,
   type HeadWeights,
+  type LinearLayer,
+  NORM_EPS,
   shapeSize,
-  usesImage,
-  usesText,
 } from "../model/mod.ts";
 import type { Rng } from "../util/mod.ts";
 import { AdamWBuffers, simdAvailable } from "./_adamw_simd.ts";
 import { type AdamWOptions, adamwUpdate } from "./_adamw.ts";
-import { sgemm } from "./blas_kernels.ts";
+import { sgemm } from "./_blas_kernels.ts";
 import { crossEntropyWithGradient } from "./_loss.ts";
-
-/** `F.normalize`'s epsilon, as `NORM_EPS` in lib/model. */
-const EPS = 1e-12;
 
 /** Milliseconds per part of a trainer's steps since the last reset. */
 export interface StepProfile {
@@ -60,6 +62,9 @@ export function emptyProfile(): StepProfile {
   return { steps: 0, gemm: 0, elementwise: 0, dropout: 0, loss: 0, readback: 0, adamw: 0 };
 }
 
+/** The parts of a step that are timed (`steps` counts them). */
+type TimedPart = Exclude<keyof StepProfile, "steps">;
+
 /** One Linear layer: views of its weight (`[out, in]`), bias and their gradients. */
 interface Linear {
   readonly w: Float32Array;
@@ -70,11 +75,17 @@ interface Linear {
   readonly outDim: number;
 }
 
-/** Buffers of one modality's branch, sized for the largest batch. */
+/** One modality's branch: its layers, its constants and its buffers, sized for the largest batch. */
 interface Branch {
   readonly proj: Linear[];
+  /** p0, the dropout after each projection Linear. */
+  readonly projDropout: number;
   readonly adapterDown: Linear;
   readonly adapterUp: Linear;
+  /** α of the residual mix. */
+  readonly ratio: number;
+  /** Width of the branch (mapDim). */
+  readonly dim: number;
   /** Input of each projection Linear (the features, then ReLU outputs). */
   readonly inputs: Float32Array[];
   /** Dropout mask after each projection Linear (null when p0 = 0). */
@@ -109,22 +120,24 @@ export class FusedStep {
   readonly weights: HeadWeights;
   readonly profile: StepProfile = emptyProfile();
   #t = 0;
-  readonly #head: HeadConfig;
-  readonly #classes: number;
   readonly #maxBatch: number;
   readonly #image: Branch | null;
   readonly #text: Branch | null;
+  readonly #fusion: FusionLayout;
   readonly #pre: Linear[];
+  /** p1 (on the pre-output block's input) and p2 (after each of its layers). */
+  readonly #preDropout: { readonly input: number; readonly layer: number };
   readonly #preInputMask: Float32Array | null;
   readonly #preInputs: Float32Array[];
   readonly #preActs: Float32Array[];
   readonly #preMasks: (Float32Array | null)[];
   readonly #preOut: Float32Array;
   readonly #fused: Float32Array;
-  readonly #dFused: Float32Array;
   readonly #dPre: Float32Array;
   readonly #dPre2: Float32Array;
   readonly #cls: Linear;
+  /** The cosine classifier's logit scale, or null for the linear classifier. */
+  readonly #cosineScale: number | null;
   /** Cosine classifier: normalised input rows and weight rows, and their norms. */
   readonly #nx: Float32Array;
   readonly #nxNorm: Float64Array;
@@ -137,16 +150,17 @@ export class FusedStep {
   readonly #dCos: Float32Array;
   /** Whether the last forward pass drew dropout masks (training mode). */
   #masked = false;
+  /** Milliseconds of the timed sections completed so far (what `#timed` subtracts when nested). */
+  #nestedMs = 0;
 
   /**
    * Copies `initial` into fresh buffers sized for batches of up to `maxBatch` rows. With
    * `evalOnly`, only {@linkcode forward} is usable: no gradient or optimizer buffers.
    */
   constructor(initial: HeadWeights, maxBatch: number, options: { evalOnly?: boolean } = {}) {
-    const head = (this.#head = initial.head);
-    const C = (this.#classes = initial.numClasses);
+    const { head, numClasses } = initial;
     this.#maxBatch = maxBatch;
-    const specs = headParamSpecs(head, C);
+    const specs = headParamSpecs(head, numClasses);
     const total = specs.reduce((s, p) => s + shapeSize(p.shape), 0);
     const training = !options.evalOnly;
     this.#simd = training && simdAvailable() ? new AdamWBuffers(total) : null;
@@ -164,29 +178,30 @@ export class FusedStep {
       params[spec.name].set(initial.params[spec.name]);
       offset += size;
     }
-    this.weights = { head, numClasses: C, params };
-    const linear = (name: string, inDim: number, outDim: number): Linear => ({
-      w: params[`${name}.weight`],
-      b: params[`${name}.bias`] ?? null,
-      dw: grads[`${name}.weight`],
-      db: grads[`${name}.bias`] ?? null,
-      inDim,
-      outDim,
+    this.weights = { head, numClasses, params };
+    const linear = (layer: LinearLayer): Linear => ({
+      w: params[layer.weight],
+      b: layer.bias ? params[layer.bias] : null,
+      dw: grads[layer.weight],
+      db: layer.bias ? grads[layer.bias] : null,
+      inDim: layer.inDim,
+      outDim: layer.outDim,
     });
-    const B = maxBatch, D = head.mapDim, U = head.unmappedDim;
-    const R = D / head.adapterReduction;
-    const p = head.dropProbs;
-    const branch = (map: string, adapter: string): Branch => {
-      const proj: Linear[] = [];
-      for (let k = 0; k < head.numMappingLayers; k++) {
-        proj.push(linear(`${map}.proj.${3 * k}`, k === 0 ? U : D, D));
-      }
+
+    const layout = headLayout(head, numClasses);
+    const B = maxBatch;
+    const branch = ({ projection, adapter, ratio }: BranchLayout): Branch => {
+      const proj = projection.linears.map(linear);
+      const D = adapter.up.outDim, R = adapter.down.outDim;
       return {
         proj,
-        adapterDown: linear(`${adapter}.fc.0`, D, R),
-        adapterUp: linear(`${adapter}.fc.2`, R, D),
-        inputs: proj.map((_, k) => new Float32Array(B * (k === 0 ? U : D))),
-        masks: proj.map(() => (p[0] > 0 ? new Float32Array(B * D) : null)),
+        projDropout: projection.dropout,
+        adapterDown: linear(adapter.down),
+        adapterUp: linear(adapter.up),
+        ratio,
+        dim: D,
+        inputs: proj.map((l) => new Float32Array(B * l.inDim)),
+        masks: proj.map((l) => (projection.dropout > 0 ? new Float32Array(B * l.outDim) : null)),
         projected: new Float32Array(B * D),
         hidden: new Float32Array(B * R),
         adapted: new Float32Array(B * D),
@@ -198,23 +213,29 @@ export class FusedStep {
         dHidden: new Float32Array(B * R),
       };
     };
-    this.#image = usesImage(head) ? branch("image_map", "img_adapter") : null;
-    this.#text = usesText(head) ? branch("text_map", "text_adapter") : null;
-    const F = fusedDim(head);
-    this.#pre = [];
-    for (let k = 0; k < head.numPreOutputLayers; k++) {
-      this.#pre.push(linear(`pre_output.${1 + 3 * k}`, k === 0 ? F : D, D));
-    }
+    this.#image = layout.image && branch(layout.image);
+    this.#text = layout.text && branch(layout.text);
+
+    this.#fusion = layout.fusion;
+    const F = layout.fusion.dim;
+    const { preOutput, classifier } = layout;
+    this.#pre = preOutput.linears.map(linear);
+    this.#preDropout = { input: preOutput.inputDropout, layer: preOutput.dropout };
     this.#fused = new Float32Array(B * F);
-    this.#dFused = new Float32Array(B * F);
-    this.#preInputMask = p[1] > 0 ? new Float32Array(B * F) : null;
+    this.#preInputMask = preOutput.inputDropout > 0 ? new Float32Array(B * F) : null;
     this.#preInputs = this.#pre.map((l) => new Float32Array(B * l.inDim));
-    this.#preActs = this.#pre.map(() => new Float32Array(B * D));
-    this.#preMasks = this.#pre.map(() => (p[2] > 0 ? new Float32Array(B * D) : null));
+    this.#preActs = this.#pre.map((l) => new Float32Array(B * l.outDim));
+    this.#preMasks = this.#pre.map((l) =>
+      preOutput.dropout > 0 ? new Float32Array(B * l.outDim) : null
+    );
+    const preWidth = Math.max(F, ...this.#pre.map((l) => l.outDim));
+    this.#dPre = new Float32Array(B * preWidth);
+    this.#dPre2 = new Float32Array(B * preWidth);
+
+    this.#cls = linear(classifier.linear);
+    this.#cosineScale = classifier.kind === "cosine" ? classifier.scale : null;
+    const { inDim: D, outDim: C } = this.#cls;
     this.#preOut = new Float32Array(B * D);
-    this.#dPre = new Float32Array(B * Math.max(F, D));
-    this.#dPre2 = new Float32Array(B * Math.max(F, D));
-    this.#cls = linear("classifier", D, C);
     this.#nx = new Float32Array(B * D);
     this.#nxNorm = new Float64Array(B);
     this.#nxActive = new Uint8Array(B);
@@ -248,149 +269,12 @@ export class FusedStep {
     dropout: Rng | null,
   ): Float32Array {
     if (b > this.#maxBatch) throw new Error(`fused step: batch ${b} > ${this.#maxBatch}`);
-    const head = this.#head;
-    const D = head.mapDim;
-    const p = head.dropProbs;
-    this.#masked = dropout !== null;
-    if (this.#image) this.#branchForward(this.#image, need(image, "image"), b, dropout);
-    if (this.#text) this.#branchForward(this.#text, need(text, "text"), b, dropout);
-
-    // Fusion of the normalised modalities.
-    let t0 = performance.now();
-    const F = fusedDim(head);
-    const fused = this.#fused.subarray(0, b * F);
-    const ni = this.#image?.normalized, nt = this.#text?.normalized;
-    if (ni && nt) {
-      if (head.fusion === "product") { for (let i = 0; i < b * D; i++) fused[i] = ni[i] * nt[i]; }
-      else if (head.fusion === "sum") { for (let i = 0; i < b * D; i++) fused[i] = ni[i] + nt[i]; }
-      else {
-        for (let r = 0; r < b; r++) {
-          fused.set(ni.subarray(r * D, (r + 1) * D), r * F);
-          fused.set(nt.subarray(r * D, (r + 1) * D), r * F + D);
-        }
-      }
-    } else fused.set((ni ?? nt)!.subarray(0, b * D));
-    this.profile.elementwise += performance.now() - t0;
-
-    // Pre-output: Dropout(p1), then [Linear → ReLU → Dropout(p2)] per layer.
-    let h = fused;
-    if (dropout && this.#preInputMask) {
-      const mask = this.#drawMask(dropout, this.#preInputMask, b * F, p[1]);
-      const x = this.#preInputs[0].subarray(0, b * F);
-      t0 = performance.now();
-      for (let i = 0; i < b * F; i++) x[i] = h[i] * mask[i];
-      this.profile.elementwise += performance.now() - t0;
-      h = x;
-    } else this.#preInputs[0].set(h);
-    // Each layer's output is written straight into the next layer's input buffer.
-    for (let k = 0; k < this.#pre.length; k++) {
-      const layer = this.#pre[k];
-      const input = this.#preInputs[k].subarray(0, b * layer.inDim);
-      const act = this.#preActs[k].subarray(0, b * D);
-      this.#linear(layer, input, act, b);
-      t0 = performance.now();
-      for (let i = 0; i < b * D; i++) if (act[i] < 0) act[i] = 0;
-      this.profile.elementwise += performance.now() - t0;
-      const mask = dropout && this.#preMasks[k]
-        ? this.#drawMask(dropout, this.#preMasks[k]!, b * D, p[2])
-        : null;
-      const out = k + 1 < this.#pre.length ? this.#preInputs[k + 1] : this.#preOut;
-      h = out.subarray(0, b * D);
-      t0 = performance.now();
-      if (mask) { for (let i = 0; i < b * D; i++) h[i] = act[i] * mask[i]; }
-      else h.set(act);
-      this.profile.elementwise += performance.now() - t0;
-    }
-
-    // Classifier.
-    const C = this.#classes;
-    const logits = this.#logits.subarray(0, b * C);
-    if (head.classifier === "linear") {
-      this.#linear(this.#cls, h, logits, b);
-      return logits;
-    }
-    t0 = performance.now();
-    const nx = this.#nx.subarray(0, b * D);
-    normalizeRows(h, nx, b, D, this.#nxNorm, this.#nxActive);
-    normalizeRows(this.#cls.w, this.#nw, C, D, this.#nwNorm, this.#nwActive);
-    this.profile.elementwise += performance.now() - t0;
-    this.#gemm(false, true, b, C, D, nx, this.#nw, 0, logits);
-    t0 = performance.now();
-    const scale = Math.fround(head.scale);
-    for (let i = 0; i < b * C; i++) logits[i] = logits[i] * scale;
-    this.profile.elementwise += performance.now() - t0;
-    return logits;
+    return this.#timed("elementwise", () => this.#forward(image, text, b, dropout));
   }
 
   /** Fills {@linkcode grad} with the gradient of the loss whose logit gradient is `dLogits`. */
   backward(dLogits: Float32Array, b: number): void {
-    const head = this.#head;
-    const D = head.mapDim;
-    const C = this.#classes;
-    let t0 = performance.now();
-    const h = this.#preOut.subarray(0, b * D);
-    let d = this.#dPre.subarray(0, b * D);
-    if (head.classifier === "linear") {
-      this.#linearBackward(this.#cls, h, dLogits, d, b);
-    } else {
-      const dCos = this.#dCos.subarray(0, b * C);
-      const scale = Math.fround(head.scale);
-      for (let i = 0; i < b * C; i++) dCos[i] = dLogits[i] * scale;
-      this.profile.elementwise += performance.now() - t0;
-      this.#gemm(true, false, C, D, b, dCos, this.#nx, 0, this.#dNw);
-      this.#gemm(false, false, b, D, C, dCos, this.#nw, 0, d);
-      t0 = performance.now();
-      normalizeGrad(this.#dNw, this.#nw, this.#nwNorm, this.#nwActive, C, D, this.#cls.dw);
-      normalizeGrad(d, this.#nx, this.#nxNorm, this.#nxActive, b, D, d);
-      this.profile.elementwise += performance.now() - t0;
-    }
-
-    // Pre-output, last layer first.
-    let other = this.#dPre2;
-    for (let k = this.#pre.length - 1; k >= 0; k--) {
-      const layer = this.#pre[k];
-      const act = this.#preActs[k];
-      const mask = this.#masked ? this.#preMasks[k] : null;
-      t0 = performance.now();
-      // ReLU and dropout backward in one pass: dz = d ⊙ mask ⊙ [act > 0].
-      for (let i = 0; i < b * D; i++) {
-        d[i] = act[i] > 0 ? (mask ? d[i] * mask[i] : d[i]) : 0;
-      }
-      this.profile.elementwise += performance.now() - t0;
-      const dIn = other.subarray(0, b * layer.inDim);
-      this.#linearBackward(layer, this.#preInputs[k].subarray(0, b * layer.inDim), d, dIn, b);
-      other = other === this.#dPre ? this.#dPre2 : this.#dPre;
-      d = dIn;
-    }
-    t0 = performance.now();
-    const F = fusedDim(head);
-    if (this.#masked && this.#preInputMask) {
-      const mask = this.#preInputMask;
-      for (let i = 0; i < b * F; i++) d[i] *= mask[i];
-    }
-    // Fusion backward into each branch's gradient buffer.
-    const img = this.#image, txt = this.#text;
-    if (img && txt) {
-      const di = img.d, dt = txt.d;
-      if (head.fusion === "product") {
-        const ni = img.normalized, nt = txt.normalized;
-        for (let i = 0; i < b * D; i++) {
-          di[i] = d[i] * nt[i];
-          dt[i] = d[i] * ni[i];
-        }
-      } else if (head.fusion === "sum") {
-        di.set(d.subarray(0, b * D));
-        dt.set(d.subarray(0, b * D));
-      } else {
-        for (let r = 0; r < b; r++) {
-          di.set(d.subarray(r * F, r * F + D), r * D);
-          dt.set(d.subarray(r * F + D, (r + 1) * F), r * D);
-        }
-      }
-    } else (img ?? txt)!.d.set(d.subarray(0, b * D));
-    this.profile.elementwise += performance.now() - t0;
-    if (img) this.#branchBackward(img, b);
-    if (txt) this.#branchBackward(txt, b);
+    this.#timed("elementwise", () => this.#backward(dLogits, b));
   }
 
   /**
@@ -406,132 +290,187 @@ export class FusedStep {
   ): number {
     const b = labels.length;
     const logits = this.forward(image, text, b, dropout);
-    let t0 = performance.now();
-    const ce = crossEntropyWithGradient(logits, labels, this.#classes);
-    this.profile.loss += performance.now() - t0;
-    this.backward(ce.dLogits, b);
-    t0 = performance.now();
+    const { loss, dLogits } = this.#timed(
+      "loss",
+      () => crossEntropyWithGradient(logits, labels, this.#cls.outDim),
+    );
+    this.backward(dLogits, b);
     this.#t++;
-    if (this.#simd) this.#simd.step(optimizer);
-    else adamwUpdate(this.flat, this.grad, { m: this.#m, v: this.#v }, this.#t, optimizer);
-    this.profile.adamw += performance.now() - t0;
+    this.#timed("adamw", () => {
+      if (this.#simd) this.#simd.step(optimizer);
+      else adamwUpdate(this.flat, this.grad, { m: this.#m, v: this.#v }, this.#t, optimizer);
+    });
     this.profile.steps++;
-    return ce.loss;
+    return loss;
+  }
+
+  #forward(
+    image: Float32Array | null,
+    text: Float32Array | null,
+    b: number,
+    dropout: Rng | null,
+  ): Float32Array {
+    this.#masked = dropout !== null;
+    const img = this.#image, txt = this.#text;
+    if (img) this.#branchForward(img, need(image, "image"), b, dropout);
+    if (txt) this.#branchForward(txt, need(text, "text"), b, dropout);
+
+    // Fusion of the normalised modalities.
+    const F = this.#fusion.dim;
+    const fused = this.#fused.subarray(0, b * F);
+    fuse(this.#fusion, img, txt, fused, b);
+
+    // Pre-output: Dropout(p1), then [Linear → ReLU → Dropout(p2)] per layer; each layer's output
+    // is written straight into the next layer's input buffer.
+    const inputMask = this.#drawMask(dropout, this.#preInputMask, b * F, this.#preDropout.input);
+    const x = this.#preInputs[0].subarray(0, b * F);
+    if (inputMask) { for (let i = 0; i < b * F; i++) x[i] = fused[i] * inputMask[i]; }
+    else x.set(fused);
+    let h = x;
+    for (let k = 0; k < this.#pre.length; k++) {
+      const layer = this.#pre[k];
+      const n = b * layer.outDim;
+      const act = this.#preActs[k].subarray(0, n);
+      this.#linear(layer, this.#preInputs[k].subarray(0, b * layer.inDim), act, b);
+      for (let i = 0; i < n; i++) if (act[i] < 0) act[i] = 0;
+      const mask = this.#drawMask(dropout, this.#preMasks[k], n, this.#preDropout.layer);
+      h = (k + 1 < this.#pre.length ? this.#preInputs[k + 1] : this.#preOut).subarray(0, n);
+      if (mask) { for (let i = 0; i < n; i++) h[i] = act[i] * mask[i]; }
+      else h.set(act);
+    }
+
+    // Classifier.
+    const cls = this.#cls;
+    const logits = this.#logits.subarray(0, b * cls.outDim);
+    const scale = this.#cosineScale;
+    if (scale === null) {
+      this.#linear(cls, h, logits, b);
+      return logits;
+    }
+    const D = cls.inDim, C = cls.outDim;
+    const nx = this.#nx.subarray(0, b * D);
+    normalizeRows(h, nx, b, D, this.#nxNorm, this.#nxActive);
+    normalizeRows(cls.w, this.#nw, C, D, this.#nwNorm, this.#nwActive);
+    this.#gemm(false, true, b, C, D, nx, this.#nw, 0, logits);
+    const s = Math.fround(scale);
+    for (let i = 0; i < b * C; i++) logits[i] = logits[i] * s;
+    return logits;
+  }
+
+  #backward(dLogits: Float32Array, b: number): void {
+    const cls = this.#cls;
+    const D = cls.inDim, C = cls.outDim;
+    const h = this.#preOut.subarray(0, b * D);
+    let d = this.#dPre.subarray(0, b * D);
+    const scale = this.#cosineScale;
+    if (scale === null) {
+      this.#linearBackward(cls, h, dLogits, d, b);
+    } else {
+      const dCos = this.#dCos.subarray(0, b * C);
+      const s = Math.fround(scale);
+      for (let i = 0; i < b * C; i++) dCos[i] = dLogits[i] * s;
+      this.#gemm(true, false, C, D, b, dCos, this.#nx, 0, this.#dNw);
+      this.#gemm(false, false, b, D, C, dCos, this.#nw, 0, d);
+      normalizeGrad(this.#dNw, this.#nw, this.#nwNorm, this.#nwActive, C, D, cls.dw);
+      normalizeGrad(d, this.#nx, this.#nxNorm, this.#nxActive, b, D, d);
+    }
+
+    // Pre-output, last layer first.
+    let other = this.#dPre2;
+    for (let k = this.#pre.length - 1; k >= 0; k--) {
+      const layer = this.#pre[k];
+      const act = this.#preActs[k];
+      const mask = this.#masked ? this.#preMasks[k] : null;
+      // ReLU and dropout backward in one pass: d ← d ⊙ mask ⊙ [act > 0].
+      for (let i = 0; i < b * layer.outDim; i++) {
+        d[i] = act[i] > 0 ? (mask ? d[i] * mask[i] : d[i]) : 0;
+      }
+      const dIn = other.subarray(0, b * layer.inDim);
+      this.#linearBackward(layer, this.#preInputs[k].subarray(0, b * layer.inDim), d, dIn, b);
+      other = other === this.#dPre ? this.#dPre2 : this.#dPre;
+      d = dIn;
+    }
+    const inputMask = this.#masked ? this.#preInputMask : null;
+    if (inputMask) { for (let i = 0; i < b * this.#fusion.dim; i++) d[i] *= inputMask[i]; }
+    // Fusion backward into each branch's gradient buffer.
+    unfuse(this.#fusion, this.#image, this.#text, d, b);
+    if (this.#image) this.#branchBackward(this.#image, b);
+    if (this.#text) this.#branchBackward(this.#text, b);
   }
 
   #branchForward(br: Branch, x: Float32Array, b: number, dropout: Rng | null): void {
-    const D = this.#head.mapDim;
-    const p0 = this.#head.dropProbs[0];
+    const D = br.dim;
     const L = br.proj.length;
     // Projection: Linear → Dropout, then [ReLU → Linear → Dropout] per extra layer.
-    let h = x.subarray(0, b * br.proj[0].inDim);
-    br.inputs[0].set(h);
+    br.inputs[0].set(x.subarray(0, b * br.proj[0].inDim));
     for (let k = 0; k < L; k++) {
-      const z = k + 1 < L ? br.inputs[k + 1].subarray(0, b * D) : br.projected.subarray(0, b * D);
+      const z = (k + 1 < L ? br.inputs[k + 1] : br.projected).subarray(0, b * D);
       this.#linear(br.proj[k], br.inputs[k].subarray(0, b * br.proj[k].inDim), z, b);
-      const mask = dropout && br.masks[k] ? this.#drawMask(dropout, br.masks[k]!, b * D, p0) : null;
-      const t0 = performance.now();
+      const mask = this.#drawMask(dropout, br.masks[k], b * D, br.projDropout);
       // Dropout, and the next layer's ReLU (the next Linear's input is relu(dropout(z))).
       const last = k + 1 === L;
       if (mask) {
         if (last) { for (let i = 0; i < b * D; i++) z[i] = z[i] * mask[i]; }
         else for (let i = 0; i < b * D; i++) z[i] = z[i] > 0 ? z[i] * mask[i] : 0;
       } else if (!last) { for (let i = 0; i < b * D; i++) if (z[i] < 0) z[i] = 0; }
-      this.profile.elementwise += performance.now() - t0;
-      h = z;
     }
     // Adapter: relu(relu(h·A0ᵀ)·A2ᵀ).
+    const h = br.projected.subarray(0, b * D);
     const R = br.adapterDown.outDim;
     const hidden = br.hidden.subarray(0, b * R);
     const adapted = br.adapted.subarray(0, b * D);
     this.#linear(br.adapterDown, h, hidden, b);
-    let t0 = performance.now();
     for (let i = 0; i < b * R; i++) if (hidden[i] < 0) hidden[i] = 0;
-    this.profile.elementwise += performance.now() - t0;
     this.#linear(br.adapterUp, hidden, adapted, b);
-    t0 = performance.now();
     for (let i = 0; i < b * D; i++) if (adapted[i] < 0) adapted[i] = 0;
-    // Residual mix and L2 normalisation in one pass per row.
-    const ratio = Math.fround(this.#head.ratio);
-    const keep = Math.fround(1 - this.#head.ratio);
-    const out = br.normalized;
-    for (let r = 0; r < b; r++) {
-      let sq = 0;
-      for (let i = r * D; i < (r + 1) * D; i++) {
-        const mix = Math.fround(Math.fround(adapted[i] * ratio) + Math.fround(h[i] * keep));
-        out[i] = mix;
-        sq += mix * mix;
-      }
-      const raw = Math.sqrt(sq);
-      const norm = raw > EPS ? raw : EPS;
-      br.norm[r] = norm;
-      br.active[r] = raw > EPS ? 1 : 0;
-      for (let i = r * D; i < (r + 1) * D; i++) out[i] = out[i] / norm;
-    }
-    this.profile.elementwise += performance.now() - t0;
+    mixAndNormalize(br, h, b);
   }
 
   /** Backward through normalisation, mix, adapter and projection, from `br.d`. */
   #branchBackward(br: Branch, b: number): void {
-    const D = this.#head.mapDim;
-    const ratio = this.#head.ratio;
-    const keep = 1 - ratio;
-    let t0 = performance.now();
+    const D = br.dim;
     const d = br.d.subarray(0, b * D);
-    normalizeGrad(d, br.normalized, br.norm, br.active, b, D, d);
-    // Residual mix: the adapter's output gets ratio·d (gated by its ReLU), the projection
-    // (1 − ratio)·d directly.
     const dAdapted = br.d2.subarray(0, b * D);
+    normalizeGrad(d, br.normalized, br.norm, br.active, b, D, d);
+    // Residual mix: the adapter's output gets α·d (gated by its ReLU), the projection (1 − α)·d.
+    const ratio = br.ratio, keep = 1 - br.ratio;
     const adapted = br.adapted;
     for (let i = 0; i < b * D; i++) {
       dAdapted[i] = adapted[i] > 0 ? d[i] * ratio : 0;
       d[i] = d[i] * keep;
     }
-    this.profile.elementwise += performance.now() - t0;
     const R = br.adapterDown.outDim;
     const dHidden = br.dHidden.subarray(0, b * R);
     const h = br.projected.subarray(0, b * D);
     const hidden = br.hidden.subarray(0, b * R);
     this.#gemm(true, false, D, R, b, dAdapted, hidden, 0, br.adapterUp.dw);
     this.#gemm(false, false, b, R, D, dAdapted, br.adapterUp.w, 0, dHidden);
-    t0 = performance.now();
     for (let i = 0; i < b * R; i++) if (!(hidden[i] > 0)) dHidden[i] = 0;
-    this.profile.elementwise += performance.now() - t0;
     this.#gemm(true, false, R, D, b, dHidden, h, 0, br.adapterDown.dw);
     // dProjected += dHidden·A0 (beta = 1 accumulates onto the residual path's share).
     this.#gemm(false, false, b, D, R, dHidden, br.adapterDown.w, 1, d);
 
-    const L = br.proj.length;
-    for (let k = L - 1; k >= 0; k--) {
+    for (let k = br.proj.length - 1; k >= 0; k--) {
       const layer = br.proj[k];
       const mask = br.masks[k];
-      if (mask && this.#masked) {
-        t0 = performance.now();
-        for (let i = 0; i < b * D; i++) d[i] *= mask[i];
-        this.profile.elementwise += performance.now() - t0;
-      }
+      if (mask && this.#masked) { for (let i = 0; i < b * D; i++) d[i] *= mask[i]; }
       const input = br.inputs[k].subarray(0, b * layer.inDim);
       // Layer 0's input is the frozen CLIP feature: its gradient is never needed.
       if (k === 0) this.#linearBackward(layer, input, d, null, b);
       else {
         const dIn = br.d2.subarray(0, b * D);
         this.#linearBackward(layer, input, d, dIn, b);
-        t0 = performance.now();
         // ReLU backward: the input of layer k is relu(·) of the previous layer's output.
         for (let i = 0; i < b * D; i++) d[i] = input[i] > 0 ? dIn[i] : 0;
-        this.profile.elementwise += performance.now() - t0;
       }
     }
   }
 
   /** `y = x·Wᵀ + b`. */
   #linear(layer: Linear, x: Float32Array, y: Float32Array, b: number): void {
-    if (layer.b) {
-      const t0 = performance.now();
-      for (let r = 0; r < b; r++) y.set(layer.b, r * layer.outDim);
-      this.profile.elementwise += performance.now() - t0;
-    }
-    this.#gemm(false, true, b, layer.outDim, layer.inDim, x, layer.w, layer.b ? 1 : 0, y);
+    const bias = layer.b;
+    if (bias) { for (let r = 0; r < b; r++) y.set(bias, r * layer.outDim); }
+    this.#gemm(false, true, b, layer.outDim, layer.inDim, x, layer.w, bias ? 1 : 0, y);
   }
 
   /** Weight and bias gradients of `y = x·Wᵀ + b` from `dy`, and `dx` unless null. */
@@ -544,15 +483,14 @@ export class FusedStep {
   ): void {
     const { inDim, outDim } = layer;
     this.#gemm(true, false, outDim, inDim, b, dy, x, 0, layer.dw);
-    if (layer.db) {
-      const t0 = performance.now();
-      const db = layer.db;
+    const db = layer.db;
+    if (db) {
+      // The bias gradient: the column sums of dy.
       for (let j = 0; j < outDim; j++) {
         let s = 0;
         for (let r = 0; r < b; r++) s += dy[r * outDim + j];
         db[j] = s;
       }
-      this.profile.elementwise += performance.now() - t0;
     }
     if (dx) this.#gemm(false, false, b, inDim, outDim, dy, layer.w, 0, dx);
   }
@@ -568,19 +506,123 @@ export class FusedStep {
     beta: number,
     C: Float32Array,
   ): void {
-    const t0 = performance.now();
-    sgemm(transA, transB, M, N, K, A, B, beta, C);
-    this.profile.gemm += performance.now() - t0;
+    this.#timed("gemm", () => sgemm(transA, transB, M, N, K, A, B, beta, C));
   }
 
-  /** Draws an inverted-dropout mask exactly as `dropoutMask` (lib/model) does. */
-  #drawMask(rng: Rng, buffer: Float32Array, n: number, p: number): Float32Array {
-    const t0 = performance.now();
-    const keep = Math.fround(1 / (1 - p));
+  /**
+   * In training mode (`rng` given) and where the stage drops anything (`buffer` allocated), draws
+   * an inverted-dropout mask of `n` elements into `buffer` exactly as lib/model does; else null.
+   */
+  #drawMask(
+    rng: Rng | null,
+    buffer: Float32Array | null,
+    n: number,
+    p: number,
+  ): Float32Array | null {
+    if (!rng || !buffer) return null;
     const mask = buffer.subarray(0, n);
-    for (let i = 0; i < n; i++) mask[i] = rng.next() < p ? 0 : keep;
-    this.profile.dropout += performance.now() - t0;
+    this.#timed("dropout", () => drawDropoutMask(rng, mask, p));
     return mask;
+  }
+
+  /**
+   * Runs `run` and adds the milliseconds it took to the profile's `part`, less those of the timed
+   * parts nested in it: a pass counts as element-wise work except for its products and masks.
+   */
+  #timed<T>(part: TimedPart, run: () => T): T {
+    const nestedBefore = this.#nestedMs;
+    const t0 = performance.now();
+    const result = run();
+    const ms = performance.now() - t0;
+    this.profile[part] += ms - (this.#nestedMs - nestedBefore);
+    this.#nestedMs = nestedBefore + ms;
+    return result;
+  }
+}
+
+// The larger element-wise passes. The small ones are loops in the methods above, on purpose: V8's
+// mid-tier compiler (Maglev) inlines a function this small into its caller, and a loop inlined
+// there is not moved to optimised code while it runs, as a loop written in the caller is; as
+// separate functions they made the element-wise part of a step about twice as slow.
+
+/**
+ * The residual mix `α·adapted + (1 − α)·projected` and its L2 normalisation, one pass per row,
+ * into `br.normalized`. Each product and the sum are rounded to float32, as tfjs computes them.
+ */
+function mixAndNormalize(br: Branch, projected: Float32Array, b: number): void {
+  const D = br.dim;
+  const adapted = br.adapted, out = br.normalized;
+  const ratio = Math.fround(br.ratio);
+  const keep = Math.fround(1 - br.ratio);
+  for (let r = 0; r < b; r++) {
+    let sq = 0;
+    for (let i = r * D; i < (r + 1) * D; i++) {
+      const mix = Math.fround(Math.fround(adapted[i] * ratio) + Math.fround(projected[i] * keep));
+      out[i] = mix;
+      sq += mix * mix;
+    }
+    const raw = Math.sqrt(sq);
+    const norm = raw > NORM_EPS ? raw : NORM_EPS;
+    br.norm[r] = norm;
+    br.active[r] = raw > NORM_EPS ? 1 : 0;
+    for (let i = r * D; i < (r + 1) * D; i++) out[i] = out[i] / norm;
+  }
+}
+
+/** The fused vector of `b` rows from the branches' normalised outputs (one of them may be absent). */
+function fuse(
+  fusion: FusionLayout,
+  image: Branch | null,
+  text: Branch | null,
+  out: Float32Array,
+  b: number,
+): void {
+  if (!image || !text) {
+    const one = (image ?? text)!;
+    out.set(one.normalized.subarray(0, b * one.dim));
+    return;
+  }
+  const D = image.dim, F = fusion.dim;
+  const ni = image.normalized, nt = text.normalized;
+  if (fusion.kind === "product") { for (let i = 0; i < b * D; i++) out[i] = ni[i] * nt[i]; }
+  else if (fusion.kind === "sum") { for (let i = 0; i < b * D; i++) out[i] = ni[i] + nt[i]; }
+  else {
+    for (let r = 0; r < b; r++) {
+      out.set(ni.subarray(r * D, (r + 1) * D), r * F);
+      out.set(nt.subarray(r * D, (r + 1) * D), r * F + D);
+    }
+  }
+}
+
+/** Backward of {@linkcode fuse}: the gradient `d` of the fused vector into each branch's `d`. */
+function unfuse(
+  fusion: FusionLayout,
+  image: Branch | null,
+  text: Branch | null,
+  d: Float32Array,
+  b: number,
+): void {
+  if (!image || !text) {
+    const one = (image ?? text)!;
+    one.d.set(d.subarray(0, b * one.dim));
+    return;
+  }
+  const D = image.dim, F = fusion.dim;
+  const di = image.d, dt = text.d;
+  if (fusion.kind === "product") {
+    const ni = image.normalized, nt = text.normalized;
+    for (let i = 0; i < b * D; i++) {
+      di[i] = d[i] * nt[i];
+      dt[i] = d[i] * ni[i];
+    }
+  } else if (fusion.kind === "sum") {
+    di.set(d.subarray(0, b * D));
+    dt.set(d.subarray(0, b * D));
+  } else {
+    for (let r = 0; r < b; r++) {
+      di.set(d.subarray(r * F, r * F + D), r * D);
+      dt.set(d.subarray(r * F + D, (r + 1) * F), r * D);
+    }
   }
 }
 
@@ -597,9 +639,9 @@ function normalizeRows(
     let sq = 0;
     for (let i = r * cols; i < (r + 1) * cols; i++) sq += x[i] * x[i];
     const raw = Math.sqrt(sq);
-    const norm = raw > EPS ? raw : EPS;
+    const norm = raw > NORM_EPS ? raw : NORM_EPS;
     norms[r] = norm;
-    active[r] = raw > EPS ? 1 : 0;
+    active[r] = raw > NORM_EPS ? 1 : 0;
     for (let i = r * cols; i < (r + 1) * cols; i++) y[i] = x[i] / norm;
   }
 }

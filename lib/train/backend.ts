@@ -3,7 +3,7 @@
  *
  * Preference order, best first: `tfjs-node-gpu` and `tfjs-node` (native TensorFlow; optional — only
  * where the user has added the package to `deno.json`, never a dependency of the suite), `blas`
- * (tfjs's cpu backend with OpenBLAS matMul kernels, see `blas_kernels.ts`), `wasm` (tfjs-wasm,
+ * (tfjs's cpu backend with OpenBLAS matMul kernels, see `_blas_kernels.ts`), `wasm` (tfjs-wasm,
  * SIMD, single-threaded here), `cpu` (plain JavaScript; slow, always works).
  *
  * Override with `--backend <name>` in the scripts or `MEMESENSE_BACKEND=<name>` in the
@@ -20,7 +20,7 @@ import {
   blasThreads,
   loadOpenBlas,
   registerBlasBackend,
-} from "./blas_kernels.ts";
+} from "./_blas_kernels.ts";
 
 export { BACKEND_NAMES, type BackendName };
 

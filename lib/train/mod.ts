@@ -32,7 +32,7 @@ export { type SplitData, TrainInputError } from "./split.ts";
 export { predictLogits } from "./predict.ts";
 export { BackendUnavailableError, describeBackend, initBackend, probeBackends } from "./backend.ts";
 export { type TrainJob, trainMany, type TrainManyOptions } from "./workers.ts";
-export { loadOpenBlas, sgemm } from "./blas_kernels.ts";
+export { loadOpenBlas, sgemm } from "./_blas_kernels.ts";
 // Types of other modules that appear in this module's signatures.
 export type {
   BackendName,

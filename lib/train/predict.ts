@@ -15,7 +15,7 @@ import {
   validateWeights,
 } from "../model/mod.ts";
 import { FusedStep } from "./_fused_step.ts";
-import { BLAS_BACKEND } from "./blas_kernels.ts";
+import { BLAS_BACKEND } from "./_blas_kernels.ts";
 
 /** Rows per forward pass when evaluating (large batches: evaluation has no gradients). */
 const EVAL_BATCH = 1024;

@@ -37,7 +37,7 @@ import { Progress, Rng } from "../util/mod.ts";
 import { emptyProfile, FusedStep, type StepProfile } from "./_fused_step.ts";
 import { AdamW } from "./_adamw.ts";
 import { type BackendName, describeBackend, initBackend } from "./backend.ts";
-import { BLAS_BACKEND, blasStats } from "./blas_kernels.ts";
+import { BLAS_BACKEND, blasStats } from "./_blas_kernels.ts";
 import { crossEntropyWithGradient } from "./_loss.ts";
 import { predictLogits } from "./predict.ts";
 import { type SplitData, TrainInputError, validateSplit } from "./split.ts";
