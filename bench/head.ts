@@ -21,6 +21,7 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   BACKEND_NAMES,
+  type BackendName,
   DEFAULT_CONFIG,
   defineFlags,
   makeConfig,
@@ -28,7 +29,6 @@ import {
 } from "../lib/config/mod.ts";
 import { countParams } from "../lib/model/mod.ts";
 import {
-  type BackendName,
   BackendUnavailableError,
   describeBackend,
   GRADIENT_METHODS,

@@ -17,7 +17,8 @@ import { fusionForward } from "../lib/model/fusion.ts";
 import { preOutputForward } from "../lib/model/pre_output.ts";
 import { projectionForward } from "../lib/model/projection.ts";
 import { residualForward } from "../lib/model/residual.ts";
-import { type BackendName, initBackend } from "../lib/train/mod.ts";
+import type { BackendName } from "../lib/config/mod.ts";
+import { initBackend } from "../lib/train/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
 /** The backends the stage checks run on: always cpu, plus blas and wasm where they start. */

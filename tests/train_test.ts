@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { DEFAULT_CONFIG, makeConfig, type MemeSenseConfig } from "../lib/config/mod.ts";
+import {
+  type BackendName,
+  DEFAULT_CONFIG,
+  makeConfig,
+  type MemeSenseConfig,
+} from "../lib/config/mod.ts";
 import { evaluateLogits } from "../lib/metrics/mod.ts";
 import { loadHeadWeights } from "../lib/model/head_file.ts";
 import {
-  type BackendName,
   HeadTrainer,
   initBackend,
   predictLogits,

@@ -40,5 +40,3 @@ export {
   writeTinyClip,
   type WrittenClip,
 } from "./tiny.ts";
-// Types of other modules that appear in this module's signatures.
-export type { ClipDevice, ImageMode, Preprocess } from "../config/mod.ts";

@@ -103,5 +103,3 @@ export {
   manualInstructions,
   PRIDEMM_URL,
 } from "./fetch.ts";
-// Types of other modules that appear in this module's signatures.
-export type { TaskName } from "../config/mod.ts";

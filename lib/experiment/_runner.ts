@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { type TaskName, TASKS } from "../config/mod.ts";
-import { type BackendName, trainMany, type TrainResult } from "../train/mod.ts";
+import { type BackendName, type TaskName, TASKS } from "../config/mod.ts";
+import { trainMany, type TrainResult } from "../train/mod.ts";
 import { ensureDir, Progress } from "../util/mod.ts";
 import { type Cell, cellKey, type CellResult } from "./cells.ts";
 import { encodeCellPredictions } from "./predictions.ts";

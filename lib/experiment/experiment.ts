@@ -8,6 +8,7 @@
 import { resolve } from "node:path";
 import {
   assertWritableDir,
+  type BackendName,
   backendSetting,
   makeConfig,
   type MemeSenseConfig,
@@ -16,7 +17,7 @@ import {
 } from "../config/mod.ts";
 import { BOOTSTRAP_REPLICATES, evaluateLogits } from "../metrics/mod.ts";
 import { writeReport } from "../report/mod.ts";
-import type { BackendName, TrainResult } from "../train/mod.ts";
+import type { TrainResult } from "../train/mod.ts";
 import {
   ensureDir,
   FileWriteError,

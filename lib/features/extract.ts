@@ -10,9 +10,14 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { classPrompt, type ImageMode, type Preprocess, TASKS } from "../config/mod.ts";
 import {
+  classPrompt,
   type ClipDevice,
+  type ImageMode,
+  type Preprocess,
+  TASKS,
+} from "../config/mod.ts";
+import {
   type ClipEncoder,
   type ClipModelFiles,
   clipSettings,

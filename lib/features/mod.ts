@@ -49,16 +49,3 @@ export {
 } from "./stats.ts";
 export { consolidatePrideMM, extractPrideMM, type PrideMMExtractOptions } from "./pridemm.ts";
 export type { ImageRecord } from "./_chunks.ts";
-// Types of other modules that appear in this module's signatures.
-export type { ClipDevice, ImageMode, Preprocess } from "../config/mod.ts";
-export type {
-  ClipEncoder,
-  ClipModelFiles,
-  EncodeImagesOptions,
-  ImageGeometry,
-  ImageInput,
-  PixelBatch,
-  TokenBatch,
-} from "../clip/mod.ts";
-export type { Meme, PrideMM, Split } from "../data/mod.ts";
-export type { Shard } from "../util/mod.ts";

@@ -51,17 +51,3 @@ export {
   type HeadActivations,
   headActivations,
 } from "./inspect.ts";
-// Types of other modules that appear in this module's signatures.
-export type {
-  ClassifierInit,
-  ClassifierKind,
-  ClipConfig,
-  Fusion,
-  HeadConfig,
-  ImageMode,
-  MemeSenseConfig,
-  Modality,
-  Preprocess,
-  TrainConfig,
-} from "../config/mod.ts";
-export type { Rng } from "../util/mod.ts";

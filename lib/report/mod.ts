@@ -82,5 +82,3 @@ export {
 export { type Report, type ReportSection, writeReport } from "./html.ts";
 export { display, displayMarkdown, type DisplayOptions } from "./notebook.ts";
 export { screenshotFigure, type ScreenshotFigureOptions } from "./screenshot.ts";
-// Types of other modules that appear in this module's signatures.
-export type { MeanStd, Metrics } from "../metrics/mod.ts";

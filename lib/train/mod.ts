@@ -33,20 +33,3 @@ export { predictLogits } from "./predict.ts";
 export { BackendUnavailableError, describeBackend, initBackend, probeBackends } from "./backend.ts";
 export { type TrainJob, trainMany, type TrainManyOptions } from "./workers.ts";
 export { loadOpenBlas, sgemm } from "./_blas_kernels.ts";
-// Types of other modules that appear in this module's signatures.
-export type {
-  BackendName,
-  ClassifierInit,
-  ClassifierKind,
-  ClipConfig,
-  Fusion,
-  HeadConfig,
-  ImageMode,
-  MemeSenseConfig,
-  Modality,
-  Preprocess,
-  TrainConfig,
-} from "../config/mod.ts";
-export type { HeadWeights } from "../model/mod.ts";
-export type { Metrics } from "../metrics/mod.ts";
-export type { Progress, ProgressOptions } from "../util/mod.ts";
