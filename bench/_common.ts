@@ -23,7 +23,8 @@ import {
   TASKS,
 } from "../lib/config/mod.ts";
 import { loadPrideMM, SPLITS } from "../lib/data/mod.ts";
-import { type ExperimentInputs, parseSeeds, WORKERS_FLAG } from "../lib/experiment/mod.ts";
+import { type ExperimentInputs } from "../lib/run/mod.ts";
+import { parseSeeds, WORKERS_FLAG } from "../lib/experiment/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
 /** Experiment inputs: PrideMM.csv and pairs it with seeded random features; exits 2 when the CSV is missing. */

@@ -8,12 +8,8 @@
  * @module
  */
 import { defineFlags, parseFlagsOrExit, TASK_NAMES } from "../lib/config/mod.ts";
-import {
-  DEFAULT_DEPTHS,
-  DEFAULT_RATIOS,
-  runExperiment,
-  sweepVariants,
-} from "../lib/experiment/mod.ts";
+import { DEFAULT_DEPTHS, DEFAULT_RATIOS, sweepVariants } from "../lib/run/mod.ts";
+import { runExperiment } from "../lib/experiment/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
 import { BENCH_RUN_FLAGS, benchRunSettings, cpuSeconds, loadAverage } from "./_common.ts";
 

@@ -14,7 +14,8 @@
  * @module
  */
 import { defineFlags, parseFlagsOrExit, TASK_NAMES } from "../lib/config/mod.ts";
-import { REFERENCE_VARIANT, runExperiment } from "../lib/experiment/mod.ts";
+import { REFERENCE_VARIANT } from "../lib/run/mod.ts";
+import { runExperiment } from "../lib/experiment/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
 import { BENCH_RUN_FLAGS, benchRunSettings, cpuSeconds, loadAverage } from "./_common.ts";
 

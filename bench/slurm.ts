@@ -13,7 +13,7 @@
  */
 import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
 import { readSubmissions, shardLogPath } from "../lib/cluster/mod.ts";
-import { cellPath, loadCellResults } from "../lib/experiment/mod.ts";
+import { cellPath, loadCellResults } from "../lib/run/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import {
   ablationArgs,

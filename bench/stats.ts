@@ -12,14 +12,16 @@
  */
 import { defineFlags, parseFlagsOrExit, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import {
-  ablationPairs,
   type CellPredictions,
   DEFAULT_DEPTHS,
   DEFAULT_RATIOS,
+  sweepVariants,
+} from "../lib/run/mod.ts";
+import {
+  ablationPairs,
   groupStats,
   pairedComparisons,
   runReplicates,
-  sweepVariants,
 } from "../lib/experiment/mod.ts";
 import { BOOTSTRAP_REPLICATES } from "../lib/metrics/mod.ts";
 import { Rng } from "../lib/util/mod.ts";

@@ -14,16 +14,21 @@ import {
   makeConfig,
   parseFlagsOrExit,
   resolveRunSettings,
+  resultsRootSetting,
   SettingError,
 } from "../lib/config/mod.ts";
 import {
-  CLUSTER_FLAGS,
   DEFAULT_DEPTHS,
   DEFAULT_RATIOS,
-  executeExperiment,
-  executionFromFlags,
   gridVariants,
   NAMED_ABLATIONS,
+  sweepVariants,
+  type Variant,
+} from "../lib/run/mod.ts";
+import {
+  CLUSTER_FLAGS,
+  executeExperiment,
+  executionFromFlags,
   parseSeeds,
   parseTasks,
   prepareFromFlags,
@@ -32,8 +37,6 @@ import {
   resumeHelp,
   runMain,
   scriptFlags,
-  sweepVariants,
-  type Variant,
 } from "../lib/experiment/mod.ts";
 
 const OWN_FLAGS = defineFlags([
@@ -95,7 +98,8 @@ if (import.meta.main) {
     if (flags.named) variants.push(...NAMED_ABLATIONS);
     const tasks = parseTasks(flags.tasks);
     const seeds = parseSeeds(flags.seeds, config.train.seed);
-    if (!flags.resume) await assertWritableDir(flags.out, "--out");
+    const resultsRoot = resultsRootSetting(flags.out).value;
+    if (!flags.resume) await assertWritableDir(resultsRoot, "--out");
     const inputs = await prepareFromFlags(flags, settings);
     console.error(
       `${variants.length} variants × ${tasks.length} task(s) × ${seeds.length} seed(s)`,
@@ -111,13 +115,13 @@ if (import.meta.main) {
         variants,
         baseConfig: config,
         inputs,
-        outRoot: flags.out,
+        outRoot: resultsRoot,
         resume: flags.resume,
         gallery: !flags["no-gallery"],
         backend: settings.backend,
         workers: settings.workers,
         script: "ablate",
-        extra: { flags },
+        flags,
       },
       execution,
       "ablate",

@@ -15,16 +15,18 @@
 import { defineFlags, type ParsedFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
 import {
   completeCells,
+  loadCellResults,
+  loadRunPredictions,
+  PROTOCOLS,
+  readRecordJson,
+  readRunRecord,
+} from "../lib/run/mod.ts";
+import {
   crossRunPairs,
   EXIT,
   exitCodeOf,
-  loadCellResults,
-  loadRunPredictions,
   pairedComparisons,
   pairedComparisonTable,
-  PROTOCOLS,
-  readRunConfig,
-  readRunRecord,
   runMain,
   runReplicates,
 } from "../lib/experiment/mod.ts";
@@ -94,7 +96,7 @@ async function compare(runs: readonly string[], flags: ParsedFlags<typeof FLAGS>
   const protocol = flags.protocol;
   const replicates = flags.replicates;
   if (replicates < 1) fail(`--replicates: expected a positive integer, got ${replicates}`);
-  const metas = await Promise.all(runs.map((dir) => readRunConfig(dir)));
+  const metas = await Promise.all(runs.map((dir) => readRecordJson(dir)));
   const out: string[] = [`A = ${runs[0]}`, `B = ${runs[1]}`, ""];
   const diff = configDiff(metas[0], metas[1]);
   out.push(

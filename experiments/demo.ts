@@ -16,29 +16,32 @@ import {
   parseFlagsOrExit,
   readEnvironment,
   resolveRunSettings,
+  resultsRootSetting,
   SettingError,
 } from "../lib/config/mod.ts";
 import {
-  BACKEND_FLAG,
-  CACHE_FLAG,
   describeResume,
-  type ExperimentOutcome,
-  type ExperimentSpec,
-  givenFlagNames,
   listRuns,
-  parseSeeds,
   prepareInputs,
-  printOutcome,
   readRunRecord,
   REFERENCE_VARIANT,
   resolveResume,
+  runPath,
+  sweepVariants,
+} from "../lib/run/mod.ts";
+import {
+  BACKEND_FLAG,
+  CACHE_FLAG,
+  type ExperimentOutcome,
+  type ExperimentSpec,
+  givenFlagNames,
+  parseSeeds,
+  printOutcome,
   restoreRecordedFlags,
-  RESULTS_ROOT,
+  RESULTS_FLAG,
   resumeHelp,
   runExperiment,
   runMain,
-  runPath,
-  sweepVariants,
   WORKERS_FLAG,
 } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
@@ -48,7 +51,7 @@ const FLAGS = defineFlags([
   { name: "count", type: "integer", default: 480, help: "synthetic memes to generate" },
   { name: "seeds", type: "string", default: "1", help: "number of seeds, or a comma list" },
   { name: "ablation", type: "boolean", default: true, help: "also run the short ablation" },
-  { name: "out", type: "string", default: RESULTS_ROOT, help: "results root" },
+  RESULTS_FLAG,
   BACKEND_FLAG,
   WORKERS_FLAG,
   CACHE_FLAG,
@@ -79,10 +82,11 @@ if (import.meta.main) {
     if (flags.resume !== undefined && flags.resume !== "latest") {
       throw new SettingError("--resume", flags.resume, "latest (the demo resumes its latest runs)");
     }
+    const resultsRoot = resultsRootSetting(flags.out).value;
     if (flags.resume !== undefined) {
       // The demo's settings are those its newest run recorded; flags given must agree.
       // The reproduce part's record: the ablation's config differs from the flags (fewer epochs).
-      const runs = await listRuns(flags.out);
+      const runs = await listRuns(resultsRoot);
       const newest = runs.find((r) => r.meta.name === "demo") ??
         runs.find((r) => r.meta.name === "demo-ablate");
       if (newest) {
@@ -104,7 +108,7 @@ if (import.meta.main) {
     const config = settings.config;
     if (flags.count < 1) throw new SettingError("--count", flags.count, "an integer ≥ 1");
     const seeds = parseSeeds(flags.seeds, config.train.seed);
-    if (flags.resume === undefined) await assertWritableDir(flags.out, "--out");
+    if (flags.resume === undefined) await assertWritableDir(resultsRoot, "--out");
     const memes = await ensureSyntheticMemes({ count: flags.count });
     console.error(`synthetic memes: ${memes.count} in ${memes.dir}`);
     const inputs = await prepareInputs({
@@ -119,13 +123,13 @@ if (import.meta.main) {
     const common = {
       baseConfig: config,
       inputs,
-      outRoot: flags.out,
+      outRoot: resultsRoot,
       backend: settings.backend,
       workers: settings.workers,
       script: "demo",
-      extra: { flags, demo: true },
+      flags,
     };
-    const reproduce = await runDemoPart(flags.out, flags.resume !== undefined, {
+    const reproduce = await runDemoPart(resultsRoot, flags.resume !== undefined, {
       ...common,
       name: "demo",
       title: "MemeSense demo: synthetic memes and tiny CLIP (not comparable with the paper)",
@@ -142,7 +146,7 @@ if (import.meta.main) {
     });
     if (reproduce) printOutcome(reproduce);
     if (flags.ablation) {
-      const ablation = await runDemoPart(flags.out, flags.resume !== undefined, {
+      const ablation = await runDemoPart(resultsRoot, flags.resume !== undefined, {
         ...common,
         name: "demo-ablate",
         // Stance, not hate: synthetic hate is learnt perfectly in one epoch by every variant.

@@ -13,14 +13,13 @@
 import { defineFlags, type ParsedFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
 import { loadClip } from "../lib/clip/mod.ts";
 import {
-  CACHE_FLAG,
   checkRunHeads,
-  readRunConfig,
+  readRunRecord,
   resumeCommand,
   RunIntegrityError,
-  runMain,
   runOfHeads,
-} from "../lib/experiment/mod.ts";
+} from "../lib/run/mod.ts";
+import { CACHE_FLAG, runMain } from "../lib/experiment/mod.ts";
 import { softmax } from "../lib/metrics/mod.ts";
 import { loadHead, SafetensorsError } from "../lib/model/mod.ts";
 import { initBackend, predictLogits } from "../lib/train/mod.ts";
@@ -64,7 +63,7 @@ async function predict(flags: ParsedFlags<typeof FLAGS>): Promise<void> {
   if (runDir) await checkRunHeads(runDir);
   const repair = async () =>
     runDir
-      ? `; to write the run's heads again: ${resumeCommand(runDir, await readRunConfig(runDir))}`
+      ? `; to write the run's heads again: ${resumeCommand(runDir, await readRunRecord(runDir))}`
       : "";
 
   const dirs = (await exists(`${headsArg}/head.json`))

@@ -14,9 +14,9 @@ import {
   loadCellResults,
   loadRunPredictions,
   predictionsCsv,
-  readRunConfig,
-  runMain,
-} from "../lib/experiment/mod.ts";
+  readRunRecord,
+} from "../lib/run/mod.ts";
+import { runMain } from "../lib/experiment/mod.ts";
 import { writeFileAtomic } from "../lib/util/mod.ts";
 
 const FLAGS = defineFlags([
@@ -32,7 +32,7 @@ if (import.meta.main) {
   const flags = parseFlagsOrExit(runDir ? Deno.args.slice(1) : Deno.args, FLAGS, USAGE);
   await runMain(async () => {
     if (!runDir) throw new UsageError(`the run directory is required\n\nusage: ${USAGE}`);
-    await readRunConfig(runDir);
+    await readRunRecord(runDir);
     // A damaged cell is named with the command that trains it again; unfinished ones are not
     // there yet, and the summary below counts what is.
     await loadCellResults(runDir);

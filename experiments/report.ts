@@ -35,6 +35,6 @@ if (import.meta.main) {
       throw new UsageError(`give exactly one run directory\n\nusage: ${USAGE}`);
     }
     const outcome = await reportRun(positional[0], undefined, { cacheDir: flags.cache });
-    printOutcome({ ...outcome, trained: 0, pending: 0 });
+    printOutcome(outcome);
   });
 }

@@ -13,7 +13,9 @@ import {
   defineFlags,
   parseFlagsOrExit,
   resolveRunSettings,
+  resultsRootSetting,
 } from "../lib/config/mod.ts";
+import { REFERENCE_VARIANT } from "../lib/run/mod.ts";
 import {
   checkPartialData,
   CLUSTER_FLAGS,
@@ -24,7 +26,6 @@ import {
   parseTasks,
   prepareFromFlags,
   printOutcome,
-  REFERENCE_VARIANT,
   resumeFromFlags,
   resumeHelp,
   runMain,
@@ -79,7 +80,8 @@ if (import.meta.main) {
     const execution = executionFromFlags(flags);
     const tasks = parseTasks(flags.tasks);
     const seeds = parseSeeds(flags.seeds, settings.config.train.seed);
-    if (!flags.resume) await assertWritableDir(flags.out, "--out");
+    const resultsRoot = resultsRootSetting(flags.out).value;
+    if (!flags.resume) await assertWritableDir(resultsRoot, "--out");
     const inputs = await prepareFromFlags(flags, settings);
     checkPartialData(inputs, flags["allow-missing"] === true);
     const notComparable = notComparableReason(inputs);
@@ -94,7 +96,7 @@ if (import.meta.main) {
         variants: [REFERENCE_VARIANT],
         baseConfig: settings.config,
         inputs,
-        outRoot: flags.out,
+        outRoot: resultsRoot,
         resume: flags.resume,
         gallery: !flags["no-gallery"],
         backend: settings.backend,
@@ -103,7 +105,7 @@ if (import.meta.main) {
         baselines: flags.baselines,
         saveHeads: true,
         script: "reproduce",
-        extra: { flags, protocolColumns: flags.protocol },
+        flags,
       },
       execution,
       "reproduce",

@@ -9,7 +9,8 @@
  */
 import { defineFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
 import { readSubmissions } from "../lib/cluster/mod.ts";
-import { CACHE_FLAG, runMain, type RunStatus, runStatus } from "../lib/experiment/mod.ts";
+import { type RunStatus, runStatus } from "../lib/run/mod.ts";
+import { CACHE_FLAG, runMain } from "../lib/experiment/mod.ts";
 
 const FLAGS = defineFlags([
   { name: "cells", type: "boolean", default: false, help: "list every cell with its state" },

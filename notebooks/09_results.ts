@@ -18,21 +18,23 @@
 // %%
 import { makeConfig, resultsRootSetting, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import {
-  analyseRunPredictions,
   type CellResult,
-  compareWithPaper,
-  comparisonTable,
   gridVariants,
   listRuns,
   loadCellResults,
+  REFERENCE_VARIANT,
+  type RunInfo,
+  type Variant,
+} from "../lib/run/mod.ts";
+import {
+  analyseRunPredictions,
+  compareWithPaper,
+  comparisonTable,
   loadPaperResults,
   prepareFromEnvironment,
-  REFERENCE_VARIANT,
   runExperiment,
-  type RunInfo,
   summarise,
   type SummaryRow,
-  type Variant,
 } from "../lib/experiment/mod.ts";
 import { barChart, display, displayMarkdown, heatmap, markdownTable } from "../lib/report/mod.ts";
 import { mcnemarExact } from "../lib/metrics/mod.ts";

@@ -2,7 +2,7 @@
  * What the experiment-run tests share: the synthetic memes' inputs prepared once per test file,
  * a directory listing, and a cell file without its timings for comparing two runs.
  */
-import { type ExperimentInputs, prepareInputs } from "../lib/experiment/mod.ts";
+import { type ExperimentInputs, prepareInputs } from "../lib/run/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 
 let cached: Promise<ExperimentInputs> | undefined;

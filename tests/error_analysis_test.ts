@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import sharp from "sharp";
 import type { TaskName } from "../lib/config/mod.ts";
 import type { Meme, PrideMM } from "../lib/data/mod.ts";
-import { type CellPredictions } from "../lib/experiment/mod.ts";
+import { type CellPredictions } from "../lib/run/mod.ts";
 import {
   analyseRun,
   confidentErrors,

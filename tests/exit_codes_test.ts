@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { EXIT, EXIT_CODES } from "../lib/experiment/mod.ts";
-import { lockRunDir } from "../lib/experiment/_lock.ts";
+import { lockRunDir } from "../lib/run/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { REPO_ROOT } from "../lib/util/mod.ts";
 import { listing } from "./_runs.ts";

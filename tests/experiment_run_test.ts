@@ -7,13 +7,15 @@ import { DEFAULT_DATA_DIR, makeConfig } from "../lib/config/mod.ts";
 import {
   type CellResult,
   type ExperimentInputs,
+  loadRunPredictions,
+  PROTOCOLS,
   REFERENCE_VARIANT,
-  runExperiment,
-} from "../lib/experiment/mod.ts";
+  taskData,
+} from "../lib/run/mod.ts";
+import { runExperiment } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { exists } from "../lib/util/mod.ts";
 import { evaluateLogits } from "../lib/metrics/mod.ts";
-import { loadRunPredictions, PROTOCOLS, taskData } from "../lib/experiment/mod.ts";
 import { syntheticInputs } from "./_runs.ts";
 import { runScript } from "./_script.ts";
 

@@ -1,16 +1,13 @@
 import assert from "node:assert/strict";
+import { type CellResult, gridVariants, NAMED_ABLATIONS, sweepVariants } from "../lib/run/mod.ts";
 import {
-  type CellResult,
   compareWithPaper,
   comparisonTable,
-  gridVariants,
   loadPaperResults,
-  NAMED_ABLATIONS,
   summarise,
-  sweepVariants,
   zeroShotLogits,
 } from "../lib/experiment/mod.ts";
-import { cellKey } from "../lib/experiment/cells.ts";
+import { cellKey } from "../lib/run/mod.ts";
 import { COMPARISON_TABLE_NOTE, comparisonTableData } from "../lib/experiment/tables.ts";
 import {
   concatFeatures,

@@ -12,18 +12,18 @@ import assert from "node:assert/strict";
 import { makeConfig } from "../lib/config/mod.ts";
 import {
   checkCells,
-  type ExperimentSpec,
   prepareInputs,
   readRunRecord,
   REFERENCE_VARIANT,
-  reportRun,
   RUN_LAYOUT,
-  runExperiment,
   RunIntegrityError,
   type RunLayoutEntry,
   runStatus,
-} from "../lib/experiment/mod.ts";
-import { lockPath, runFinished, RunRecordError } from "../lib/experiment/run_dir.ts";
+} from "../lib/run/mod.ts";
+import { type ExperimentSpec, reportRun, runExperiment } from "../lib/experiment/mod.ts";
+import { runFinished } from "../lib/run/integrity.ts";
+import { RunRecordError } from "../lib/run/mod.ts";
+import { lockPath } from "../lib/run/run_dir.ts";
 import {
   extractFeatures,
   type ExtractOptions,
@@ -222,7 +222,7 @@ async function docTable(file: string): Promise<string[][]> {
 
 Deno.test("the layout tables of run_dir.ts and store.ts are RUN_LAYOUT and STORE_LAYOUT", async () => {
   assert.deepEqual(
-    (await docTable("experiment/run_dir.ts")).map((r) => [r[0], r[1]]),
+    (await docTable("run/run_dir.ts")).map((r) => [r[0], r[1]]),
     RUN_LAYOUT.map((e) => [`\`${e.path}\``, e.kind]),
   );
   assert.deepEqual(

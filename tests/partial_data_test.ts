@@ -5,14 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { makeConfig } from "../lib/config/mod.ts";
+import { type ExperimentInputs, prepareInputs, REFERENCE_VARIANT } from "../lib/run/mod.ts";
 import {
   checkPartialData,
-  type ExperimentInputs,
   notComparableReason,
   PartialDataError,
-  prepareInputs,
   printOutcome,
-  REFERENCE_VARIANT,
   runExperiment,
 } from "../lib/experiment/mod.ts";
 import { splitUsage, usageLine } from "../lib/experiment/partial.ts";

@@ -5,13 +5,13 @@ import {
   loadRunPredictions,
   predictionsCsv,
   PredictionsError,
-} from "../lib/experiment/mod.ts";
+} from "../lib/run/mod.ts";
 import {
   decodeCellPredictions,
   encodeCellPredictions,
   splitProbabilities,
   writeCellPredictions,
-} from "../lib/experiment/predictions.ts";
+} from "../lib/run/predictions.ts";
 import { encodeSafetensors } from "../lib/util/mod.ts";
 
 function sample(seed = 1): CellPredictions {

@@ -27,7 +27,7 @@ import { chromiumSetting } from "../lib/config/mod.ts";
 import { renderedDom, screenshotHtml } from "../lib/report/screenshot.ts";
 import { htmlTable, parseMarkdownTable } from "../lib/report/table.ts";
 import { figureBundle, inJupyter } from "../lib/report/notebook.ts";
-import { createRunDir, runTimestamp, writeRunFile } from "../lib/experiment/run_dir.ts";
+import { createRunDir, runTimestamp, writeRunFile } from "../lib/run/run_dir.ts";
 import { evaluateLogits, meanStd } from "../lib/metrics/mod.ts";
 import type {
   Annotation,

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG, makeConfig } from "../lib/config/mod.ts";
-import { describeResume, resolveResume, ResumeError } from "../lib/experiment/mod.ts";
+import { describeResume, resolveResume, ResumeError } from "../lib/run/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { exists } from "../lib/util/mod.ts";
 import { listing, withoutTimings } from "./_runs.ts";

@@ -6,8 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { makeConfig } from "../lib/config/mod.ts";
-import { checkCells, REFERENCE_VARIANT, runExperiment, runStatus } from "../lib/experiment/mod.ts";
-import { runFinished } from "../lib/experiment/run_dir.ts";
+import { checkCells, REFERENCE_VARIANT, runStatus } from "../lib/run/mod.ts";
+import { runExperiment } from "../lib/experiment/mod.ts";
+import { runFinished } from "../lib/run/integrity.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { FileWriteError, injectWriteFaults } from "../lib/util/mod.ts";
 import { listing, smallCsv, syntheticInputs } from "./_runs.ts";

@@ -8,12 +8,8 @@ import assert from "node:assert/strict";
 import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { makeConfig } from "../lib/config/mod.ts";
-import {
-  parseSeeds,
-  prepareInputs,
-  REFERENCE_VARIANT,
-  runExperiment,
-} from "../lib/experiment/mod.ts";
+import { prepareInputs, REFERENCE_VARIANT } from "../lib/run/mod.ts";
+import { parseSeeds, runExperiment } from "../lib/experiment/mod.ts";
 import { absentClassesNote, clampedTemperatureNote } from "../lib/experiment/tables.ts";
 import type { GroupStats } from "../lib/experiment/uncertainty.ts";
 import { extractFeatures, type FeatureItem } from "../lib/features/mod.ts";

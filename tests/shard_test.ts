@@ -5,11 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { makeConfig } from "../lib/config/mod.ts";
-import { reportRun, runExperiment, runStatus, sweepVariants } from "../lib/experiment/mod.ts";
-import { lockRunDir, RunLockedError } from "../lib/experiment/_lock.ts";
-import { shardCells } from "../lib/experiment/_shard.ts";
-import { cellKey } from "../lib/experiment/cells.ts";
-import { experimentCells } from "../lib/experiment/experiment.ts";
+import { runStatus, sweepVariants } from "../lib/run/mod.ts";
+import { reportRun, runExperiment } from "../lib/experiment/mod.ts";
+import { cellKey, gridCells, lockRunDir, RunLockedError, shardCells } from "../lib/run/mod.ts";
 import { parseShard } from "../lib/util/mod.ts";
 import { listing, syntheticInputs, withoutTimings } from "./_runs.ts";
 import { runScript } from "./_script.ts";
@@ -150,7 +148,10 @@ Deno.test({
       const missing = listing(`${whole.runDir}/cells`)
         .find((name) => !listing(`${sharded}/cells`).includes(name))!.replace(/\.json$/, "");
       for (const index of [1, 2]) {
-        const owns = shardCells(experimentCells(spec), { index, count: 2 })
+        const owns = shardCells(gridCells({ ...spec, config: spec.baseConfig }), {
+          index,
+          count: 2,
+        })
           .some((cell) => cellKey(cell) === missing);
         const lock = await lockRunDir(sharded, { index, count: 2 }, () => {});
         try {

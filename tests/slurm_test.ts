@@ -164,12 +164,11 @@ Deno.test({
 
 /** The finished cells (file names) of `shard` of 4 in a run directory. */
 async function shardOfCells(runDir: string, cells: string[], shard: number): Promise<string[]> {
-  const { cellKey } = await import("../lib/experiment/cells.ts");
-  const { cellsInKeyOrder, shardOf } = await import("../lib/experiment/_shard.ts");
-  const { recordCells } = await import("../lib/experiment/run_record.ts");
-  const { readRunRecord } = await import("../lib/experiment/run_dir.ts");
+  const { cellKey, cellsInKeyOrder, gridCells, readRunRecord, shardOf } = await import(
+    "../lib/run/mod.ts"
+  );
   const record = await readRunRecord(runDir);
-  const ordered = cellsInKeyOrder(recordCells(record)).map(cellKey);
+  const ordered = cellsInKeyOrder(gridCells(record)).map(cellKey);
   return cells.filter((name) => shardOf(ordered.indexOf(name.replace(/\.json$/, "")), 4) === shard);
 }
 

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { CellResult } from "../lib/experiment/mod.ts";
+import type { CellResult } from "../lib/run/mod.ts";
 import { evaluateLogits } from "../lib/metrics/mod.ts";
 import { crc32c, maskedCrc32c } from "../lib/tensorboard/_crc32c.ts";
 import { encodeHparamsEvents, encodeScalarEvent } from "../lib/tensorboard/_messages.ts";

@@ -3,16 +3,15 @@
  * known, determinism under the seed, `deno task compare` with its config diff and refusals.
  */
 import assert from "node:assert/strict";
+import { type CellPredictions, gridVariants } from "../lib/run/mod.ts";
 import {
   analyseRunPredictions,
-  type CellPredictions,
-  gridVariants,
   type PairedComparison,
   type SummaryRow,
 } from "../lib/experiment/mod.ts";
 import { buildExperimentReport } from "../lib/experiment/_report.ts";
 import { seedMajority } from "../lib/experiment/uncertainty.ts";
-import { writeCellPredictions } from "../lib/experiment/predictions.ts";
+import { writeCellPredictions } from "../lib/run/predictions.ts";
 import { Rng } from "../lib/util/mod.ts";
 import { runScript } from "./_script.ts";
 

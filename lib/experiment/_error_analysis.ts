@@ -26,8 +26,7 @@ import {
   topLabel,
 } from "../metrics/mod.ts";
 import { escapeHtml } from "../report/mod.ts";
-import type { Protocol } from "./cells.ts";
-import { type CellPredictions, splitProbabilities } from "./predictions.ts";
+import { type CellPredictions, type Protocol, splitProbabilities } from "../run/mod.ts";
 
 /** Memes per gallery list (false positives, false negatives) by default. */
 export const GALLERY_SIZE = 12;

@@ -23,7 +23,7 @@ import {
   trainingCurvesFigure,
 } from "../report/mod.ts";
 import type { ComparisonRow, SummaryMetric, SummaryRow } from "./aggregate.ts";
-import type { CellResult, Protocol } from "./cells.ts";
+import type { CellResult, Protocol, Variant } from "../run/mod.ts";
 import type { BaselineResult } from "./baselines.ts";
 import {
   baselineTable,
@@ -31,7 +31,6 @@ import {
   comparisonTableData,
   summaryTableData,
 } from "./tables.ts";
-import type { Variant } from "./variants.ts";
 import { galleryHtml, type RunAnalysis } from "./_error_analysis.ts";
 import type { PairedComparison } from "./uncertainty.ts";
 

@@ -6,7 +6,7 @@
  */
 import { TASK_NAMES, type TaskName } from "../config/mod.ts";
 import { type MeanStd, meanStd } from "../metrics/mod.ts";
-import { type CellResult, type Protocol, PROTOCOLS, reportedMetrics } from "./cells.ts";
+import { type CellResult, type Protocol, PROTOCOLS, reportedMetrics } from "../run/mod.ts";
 import type { PaperResults } from "./paper.ts";
 
 /** The metrics summarised per cell group, in table order. */

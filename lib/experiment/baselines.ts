@@ -8,6 +8,7 @@
  */
 import type { TaskName } from "../config/mod.ts";
 import { evaluateLogits, type Metrics } from "../metrics/mod.ts";
+import type { ExperimentInputs, TaskData } from "../run/mod.ts";
 import { loadOpenBlas, sgemm } from "../train/mod.ts";
 import { Rng } from "../util/mod.ts";
 
@@ -326,4 +327,34 @@ export function stratifiedRandomBaseline(
     aurocReference: 0.5,
     confusion: counts.map((c) => pi.map((p) => c * p)),
   };
+}
+
+/**
+ * The baselines of one task: the majority class and stratified random (sanity floors, their
+ * expected metrics exact), zero-shot CLIP, and a linear probe on [image | text] features.
+ */
+export function runBaselines(
+  data: TaskData,
+  inputs: ExperimentInputs,
+  task: TaskName,
+): BaselineResult[] {
+  const C = data.numClasses;
+  const { train, val, test } = data.splits;
+  const zeroShot = zeroShotLogits(test.image, inputs.prompts[task].promptEmbeds, test.n, C);
+  const probe = linearProbe(
+    { x: concatFeatures(train.image, train.text, train.n), labels: train.labels, n: train.n },
+    { x: concatFeatures(val.image, val.text, val.n), labels: val.labels, n: val.n },
+    { x: concatFeatures(test.image, test.text, test.n), labels: test.labels, n: test.n },
+    { numClasses: C },
+  );
+  return [
+    { name: "majority class", task, test: majorityBaseline(train.labels, test.labels, C) },
+    {
+      name: "stratified random (expected)",
+      task,
+      test: stratifiedRandomBaseline(train.labels, test.labels, C),
+    },
+    { name: "zero-shot CLIP", task, test: evaluateLogits(zeroShot, test.labels, C) },
+    { name: "linear probe [image | text]", task, test: probe.test },
+  ];
 }

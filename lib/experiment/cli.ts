@@ -19,6 +19,7 @@ import {
   pridemmCsvSetting,
   pridemmImagesSetting,
   resolveRunSettings,
+  resultsRootSetting,
   type RunSettings,
   SettingError,
   show,
@@ -32,9 +33,14 @@ import { exists, formatDuration, isWriteFault } from "../util/mod.ts";
 import { EXIT, exitCodeOf } from "./exit.ts";
 import type { ExperimentOutcome } from "./experiment.ts";
 import { formatShard } from "../util/mod.ts";
-import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
-import { describeResume, resolveResume } from "./run_record.ts";
-import { RESULTS_ROOT, ResumeError, type RunRecord } from "./run_dir.ts";
+import {
+  describeResume,
+  type ExperimentInputs,
+  prepareInputs,
+  resolveResume,
+  ResumeError,
+  type RunRecord,
+} from "../run/mod.ts";
 import {
   baselineTable,
   calibrationTable,
@@ -63,6 +69,17 @@ export const CACHE_FLAG: TypedFlag<"cache", "string"> = {
   type: "string",
   help:
     "cache directory: models and feature stores (default: $MEMESENSE_CACHE, else <repo>/.cache)",
+};
+
+/**
+ * `--out`: the results root, each run in `<out>/<timestamp>-<name>/`; absent, it resolves as every
+ * results root does (`resultsRootSetting`: `$MEMESENSE_RESULTS`, else `<repo>/results`).
+ */
+export const RESULTS_FLAG: TypedFlag<"out", "string"> = {
+  name: "out",
+  type: "string",
+  help: "results root; each run gets <out>/<timestamp>-<name>/ (default: $MEMESENSE_RESULTS, " +
+    "else <repo>/results)",
 };
 
 /** `--workers`: parallel training workers (default one per core). */
@@ -105,7 +122,7 @@ export type CommonFlags = readonly [
   TypedFlag<"verify", "boolean">,
   TypedFlag<"offline", "boolean">,
   typeof CACHE_FLAG,
-  DefaultedFlag<"out", "string">,
+  typeof RESULTS_FLAG,
   TypedFlag<"name", "string">,
   typeof BACKEND_FLAG,
   typeof WORKERS_FLAG,
@@ -145,12 +162,7 @@ export const COMMON_FLAGS: CommonFlags = defineFlags([
     help: "never contact the model hub (default: $MEMESENSE_OFFLINE, else false)",
   },
   CACHE_FLAG,
-  {
-    name: "out",
-    type: "string",
-    default: RESULTS_ROOT,
-    help: "results root; each run gets <out>/<timestamp>-<name>/",
-  },
+  RESULTS_FLAG,
   { name: "name", type: "string", help: "run name (default: the script's name)" },
   BACKEND_FLAG,
   WORKERS_FLAG,
@@ -343,14 +355,17 @@ async function downloadPrideMM(
 
 /** Prints an experiment's table (restricted to one protocol if asked) and where it was written. */
 export function printOutcome(
-  outcome: ExperimentOutcome,
+  outcome: Omit<ExperimentOutcome, "timings" | "trained" | "pending"> & {
+    readonly trained?: number;
+    readonly pending?: number;
+  },
   protocol: "both" | "reference" | "clean" = "both",
 ): void {
   if (outcome.shard) {
     console.log(
       `shard ${formatShard(outcome.shard)}: ${outcome.trained} cells trained in ` +
         `${formatDuration(outcome.seconds)}; ` +
-        (outcome.pending > 0
+        ((outcome.pending ?? 0) > 0
           ? `${outcome.pending} cells of the run still pending in other shards. Once they are ` +
             `in: deno task report ${outcome.runDir}`
           : outcome.table === ""
@@ -483,7 +498,7 @@ export async function resumeFromFlags(
   if (flags.resume === undefined) return;
   try {
     const target = await resolveResume(flags.resume, {
-      outRoot: flags.out ?? RESULTS_ROOT,
+      outRoot: resultsRootSetting(flags.out).value,
       name,
     }, {
       data: flags.data,

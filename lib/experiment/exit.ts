@@ -14,11 +14,8 @@ import { SafetensorsError } from "../model/mod.ts";
 import { BackendUnavailableError, TrainInputError } from "../train/mod.ts";
 import { SlurmError } from "../cluster/mod.ts";
 import { isWriteFault } from "../util/mod.ts";
-import { RunLockedError } from "./_lock.ts";
+import { PredictionsError, RunIntegrityError, RunLockedError, RunRecordError } from "../run/mod.ts";
 import { PartialDataError } from "./partial.ts";
-import { PredictionsError } from "./predictions.ts";
-import { RunRecordError } from "./run_dir.ts";
-import { RunIntegrityError } from "./run_integrity.ts";
 
 /** One exit status of the scripts. */
 export interface ExitCode {

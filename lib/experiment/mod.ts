@@ -1,19 +1,13 @@
 /**
- * Experiments: cells (variant × task × seed), their parallel and resumable execution, aggregation
- * over seeds, the comparison with the paper, baselines, and result directories.
+ * Experiments: an experiment run end to end (its record, cells, outputs), submitted to Slurm or
+ * run here, and the glue of scripts (their flags, how they end) and notebooks (their inputs).
  *
  * ```ts
- * import {
- *   compareWithPaper,
- *   comparisonTable,
- *   listRuns,
- *   loadCellResults,
- *   loadPaperResults,
- *   REFERENCE_VARIANT,
- *   summarise,
- * } from "./mod.ts";
- * const [latest] = (await listRuns()).filter((run) => run.finished); // the newest finished run
- * const rows = summarise(await loadCellResults(latest.dir)); // mean ± std over seeds
+ * import { resultsRootSetting } from "../config/mod.ts";
+ * import { completeCells, listRuns, REFERENCE_VARIANT } from "../run/mod.ts";
+ * import { compareWithPaper, comparisonTable, loadPaperResults, summarise } from "./mod.ts";
+ * const [latest] = (await listRuns(resultsRootSetting().value)).filter((run) => run.finished);
+ * const rows = summarise(await completeCells(latest.dir)); // mean ± std over seeds
  * const paper = await loadPaperResults();
  * console.log(comparisonTable(compareWithPaper(rows, paper, REFERENCE_VARIANT.name)));
  * ```
@@ -29,9 +23,6 @@ export {
   type SummaryRow,
 } from "./aggregate.ts";
 export { type BaselineResult, zeroShotLogits } from "./baselines.ts";
-export { type Cell, type CellResult } from "./cells.ts";
-// The checkpoint protocols, one dimension of every cell's results.
-export { type Protocol, PROTOCOLS } from "../train/mod.ts";
 export {
   asModelError,
   BACKEND_FLAG,
@@ -47,6 +38,7 @@ export {
   prepareFromFlags,
   printOutcome,
   restoreRecordedFlags,
+  RESULTS_FLAG,
   RESUME_MAY_DIFFER,
   resumeFromFlags,
   resumeHelp,
@@ -56,72 +48,20 @@ export {
 } from "./cli.ts";
 export {
   type ExperimentOutcome,
+  experimentRecord,
   type ExperimentSpec,
   type PhaseTimings,
   runExperiment,
 } from "./experiment.ts";
 export {
-  type ExperimentInputs,
-  loadRunInputs,
-  prepareInputs,
-  type PrepareOptions,
-  type RecordedInputs,
-  StoreNotFoundError,
-  type TaskPrompts,
-} from "./inputs.ts";
+  type OutputTimings,
+  reportRun,
+  type RunOutputs,
+  type RunOutputsInput,
+  writeRunOutputs,
+} from "./outputs.ts";
 export { loadPaperResults, type PaperFigures, type PaperResults } from "./paper.ts";
 export { checkPartialData, notComparableReason, PartialDataError } from "./partial.ts";
-export {
-  type CellPredictions,
-  loadRunPredictions,
-  PREDICTION_SPLITS,
-  type PredictionRows,
-  predictionsCsv,
-  PredictionsError,
-  type PredictionsFilter,
-  type PredictionSplit,
-} from "./predictions.ts";
-export {
-  type CellState,
-  type CellStatus,
-  completeCells,
-  describeResume,
-  reportRun,
-  resolveResume,
-  type ResumeTarget,
-  type RunStatus,
-  runStatus,
-} from "./run_record.ts";
-export {
-  cellPath,
-  checkOutputs,
-  listRuns,
-  type OutputsCheck,
-  readRunConfig,
-  readRunRecord,
-  RESULTS_ROOT,
-  resumeCommand,
-  ResumeError,
-  RUN_FILES,
-  RUN_LAYOUT,
-  type RunFile,
-  type RunFileKind,
-  type RunInfo,
-  type RunLayoutEntry,
-  runPath,
-  type RunRecord,
-} from "./run_dir.ts";
-export {
-  type CellCheck,
-  type CellCondition,
-  checkCells,
-  checkRunHeads,
-  loadCellResults,
-  type OwnedFile,
-  RunIntegrityError,
-  runOfHeads,
-  type StoredCell,
-} from "./run_integrity.ts";
 export { EXIT, EXIT_CODES, type ExitCode, exitCodeOf, runMain } from "./exit.ts";
 export {
   type FeatureSample,
@@ -146,7 +86,6 @@ export {
   type SubmitExtractionSpec,
 } from "./submit.ts";
 export { comparisonTable, pairedComparisonTable } from "./tables.ts";
-export { type TaskData, taskData } from "./task_data.ts";
 export {
   ablationPairs,
   analyseRunPredictions,
@@ -163,12 +102,3 @@ export {
   type RunUncertainty,
   type SeedGroup,
 } from "./uncertainty.ts";
-export {
-  DEFAULT_DEPTHS,
-  DEFAULT_RATIOS,
-  gridVariants,
-  NAMED_ABLATIONS,
-  REFERENCE_VARIANT,
-  sweepVariants,
-  type Variant,
-} from "./variants.ts";

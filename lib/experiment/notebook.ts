@@ -17,13 +17,12 @@
  */
 import { type BackendName, type MemeSenseConfig, type TaskName, TASKS } from "../config/mod.ts";
 import { initBackend, type TrainOptions } from "../train/mod.ts";
-import type { ExperimentInputs } from "./inputs.ts";
+import { type ExperimentInputs, type TaskData, taskData } from "../run/mod.ts";
 import {
   type InputSources,
   prepareFromEnvironment,
   type ResolveInputSourcesOptions,
 } from "./sources.ts";
-import { type TaskData, taskData } from "./task_data.ts";
 
 /** The first training memes of a task: image and text features, `n × dim` row-major copies. */
 export interface FeatureSample {

@@ -7,7 +7,7 @@
  * @module
  */
 import { type Split, SPLITS } from "../data/mod.ts";
-import type { ExperimentInputs } from "./inputs.ts";
+import type { ExperimentInputs } from "../run/mod.ts";
 
 /** The largest share of a split's memes that may be lost before a comparison needs consent. */
 export const MAX_SPLIT_LOSS = 0.01;

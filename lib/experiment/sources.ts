@@ -24,7 +24,7 @@ import {
   taskSetting,
 } from "../config/mod.ts";
 import { ensureSyntheticMemes } from "../synthetic/mod.ts";
-import { type ExperimentInputs, prepareInputs } from "./inputs.ts";
+import { type ExperimentInputs, prepareInputs } from "../run/mod.ts";
 
 /** The resolved model and data. */
 export interface InputSources {

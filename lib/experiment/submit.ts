@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { listRunLocks } from "./_lock.ts";
 import {
   arraySpec,
   queueStates,
@@ -18,17 +17,22 @@ import {
   submitShards,
 } from "../cluster/mod.ts";
 import { REPO_ROOT } from "../util/mod.ts";
-import { cellKey } from "./cells.ts";
 import {
   type ExperimentOutcome,
   type ExperimentSpec,
   openRun,
   runExperiment,
 } from "./experiment.ts";
-import { createRunDir, RUN_FILES } from "./run_dir.ts";
-import { checkCells } from "./run_integrity.ts";
+import {
+  cellKey,
+  cellsInKeyOrder,
+  checkCells,
+  createRunDir,
+  listRunLocks,
+  RUN_FILES,
+  shardOf,
+} from "../run/mod.ts";
 import { parseShard, type Shard, ShardError } from "../util/mod.ts";
-import { cellsInKeyOrder, shardOf } from "./_shard.ts";
 import {
   cacheSetting,
   type DefaultedChoiceFlag,

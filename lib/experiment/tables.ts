@@ -20,7 +20,7 @@ import {
 } from "../report/mod.ts";
 import type { BaselineResult } from "./baselines.ts";
 import type { ComparisonRow, SummaryRow } from "./aggregate.ts";
-import { type CellResult, PROTOCOLS, reportedMetrics } from "./cells.ts";
+import { type CellResult, PROTOCOLS, reportedMetrics } from "../run/mod.ts";
 import { BOOTSTRAP_METRICS, type Interval } from "../metrics/mod.ts";
 import type { GroupStats, PairedComparison, RunUncertainty } from "./uncertainty.ts";
 

@@ -42,8 +42,7 @@ import {
   stratifiedResamples,
   topLabel,
 } from "../metrics/mod.ts";
-import { type Protocol, PROTOCOLS } from "./cells.ts";
-import { type CellPredictions, loadRunPredictions } from "./predictions.ts";
+import { type CellPredictions, loadRunPredictions, type Protocol, PROTOCOLS } from "../run/mod.ts";
 
 /** Settings of the bootstrap. */
 export interface BootstrapOptions {

@@ -4,10 +4,11 @@
  *
  * @module
  */
-import type { MemeSenseConfig, TaskName } from "../config/mod.ts";
+import { makeConfig, type MemeSenseConfig, type TaskName } from "../config/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import { type EpochRecord, type Protocol, PROTOCOLS } from "../train/mod.ts";
 import type { Split } from "../data/mod.ts";
+import type { Variant } from "./variants.ts";
 
 /** One training run to perform. */
 export interface Cell {
@@ -60,6 +61,33 @@ export interface CellResult {
 
 // The protocols are training's: it selects the epochs they report.
 export { type Protocol, PROTOCOLS };
+
+/** What a run's cells are made of: every variant × task × seed, each from one base config. */
+export interface CellGrid {
+  /** Head variants; the first is the main one. */
+  readonly variants: readonly Variant[];
+  /** Tasks trained. */
+  readonly tasks: readonly TaskName[];
+  /** Seeds of every (variant, task). */
+  readonly seeds: readonly number[];
+  /** The base config every variant's overrides apply to. */
+  readonly config: MemeSenseConfig;
+}
+
+/** Every cell of a grid: variant × task × seed, each with its complete config. */
+export function gridCells(grid: CellGrid): Cell[] {
+  return grid.variants.flatMap((variant) => {
+    const base = makeConfig(variant.overrides, grid.config);
+    return grid.tasks.flatMap((task) =>
+      grid.seeds.map((seed) => ({
+        variant: variant.name,
+        task,
+        seed,
+        config: makeConfig({ train: { seed } }, base),
+      }))
+    );
+  });
+}
 
 /** The file-name-safe key of a cell: `<variant>__<task>__seed<seed>`. */
 export function cellKey(cell: Pick<Cell, "variant" | "task" | "seed">): string {

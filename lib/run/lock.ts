@@ -5,7 +5,8 @@
  * disjoint cells and may work side by side; the same shard twice, shards of different splits,
  * or a whole-run process beside any shard may not. A lock left by a process that no longer runs
  * on this host is taken over with a message; one held on another host is reported with its
- * host and pid, since only that host can tell whether the process still runs.
+ * host and pid, since only that host can tell whether the process still runs. Once every cell of
+ * a sharded run is in, one shard claims the writing of its tables (`locks/aggregated`).
  *
  * @module
  */
@@ -218,4 +219,21 @@ export async function listRunLocks(
     out.push({ ...info, running });
   }
   return out;
+}
+
+/**
+ * Claims the writing of a run's tables and report for one process: the first to create
+ * `locks/aggregated` wins; others get false. `deno task report` does not need the claim.
+ */
+export async function claimAggregation(runDir: string): Promise<boolean> {
+  await ensureDir(runPath(runDir, "locks"));
+  try {
+    await writeFileAtomic(runPath(runDir, "aggregated"), `${Deno.pid}@${Deno.hostname()}\n`, {
+      exclusive: true,
+    });
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return false;
+    throw e;
+  }
 }

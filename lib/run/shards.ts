@@ -6,7 +6,7 @@
  * write) the same cell.
  *
  * ```ts
- * import { shardOf } from "./_shard.ts";
+ * import { shardOf } from "./mod.ts";
  * console.log(shardOf(5, 4)); // 2: cell 5 (0-based, in key order) is in shard 2 of 4
  * ```
  *

@@ -15,8 +15,8 @@ import { ensureDir, Progress } from "../util/mod.ts";
 import { type Cell, cellKey, type CellResult } from "./cells.ts";
 import { encodeCellPredictions } from "./predictions.ts";
 import { predictionsFile, runPath } from "./run_dir.ts";
-import { ownedFile, writeOwnedFile } from "./_seal.ts";
-import { checkCells, writeCellResult } from "./run_integrity.ts";
+import { ownedFile, writeOwnedFile } from "./owned_files.ts";
+import { checkCells, writeCellResult } from "./integrity.ts";
 import type { TaskData } from "./task_data.ts";
 
 /** Options for {@linkcode runCells}. */

@@ -31,7 +31,8 @@ import {
   writeFileAtomic,
 } from "../util/mod.ts";
 import { type Protocol, PROTOCOLS } from "./cells.ts";
-import { predictionsPath, resumeCommand, runPath } from "./run_dir.ts";
+import { resumeCommandOf } from "./record.ts";
+import { predictionsPath, runPath } from "./run_dir.ts";
 
 /** The splits whose predictions a cell keeps (train predictions are not kept). */
 export const PREDICTION_SPLITS = ["val", "test"] as const;
@@ -256,14 +257,10 @@ export async function loadRunPredictions(
     } catch (err) {
       if (!(err instanceof PredictionsError)) throw err;
       // The cell that owns the file is incomplete: say what trains it again.
-      let record: Record<string, unknown> = {};
-      try {
-        record = JSON.parse(await Deno.readTextFile(runPath(runDir, "config")));
-      } catch { /* the command is still the script's */ }
       throw new PredictionsError(
-        `${err.message}; the cell is incomplete: to train it again: ${
-          resumeCommand(runDir, record)
-        }`,
+        `${err.message}; the cell is incomplete: to train it again: ${await resumeCommandOf(
+          runDir,
+        )}`,
       );
     }
     if (filter.task !== undefined && p.task !== filter.task) continue;

@@ -13,13 +13,12 @@
  *
  * @module
  */
-import { cellKey, type CellResult } from "./cells.ts";
-import { readCellPredictions } from "./predictions.ts";
-import { cellPath, predictionsPath, resumeCommand, RUN_FILES, runPath } from "./run_dir.ts";
-import { type OwnedFile, ownedFileProblem } from "./_seal.ts";
 import { ensureDir, openSealedJson, SEAL, writeSealedJson } from "../util/mod.ts";
-
-export type { OwnedFile };
+import { cellKey, type CellResult, gridCells } from "./cells.ts";
+import { type OwnedFile, ownedFileProblem } from "./owned_files.ts";
+import { readCellPredictions } from "./predictions.ts";
+import { readRunRecord, resumeCommand, resumeCommandOf, type RunRecord } from "./record.ts";
+import { cellFile, cellPath, predictionsPath, RUN_FILES, runPath } from "./run_dir.ts";
 
 /** A cell's record as stored: its result, the files it owns, and the record's own checksum. */
 export interface StoredCell extends CellResult {
@@ -159,22 +158,9 @@ export async function loadCellResults(runDir: string): Promise<CellResult[]> {
   const checks = await checkCells(runDir);
   const bad = checks.filter((c) => c.condition !== "complete");
   if (bad.length > 0) {
-    let record: Record<string, unknown> = {};
-    try {
-      record = JSON.parse(await Deno.readTextFile(runPath(runDir, "config")));
-    } catch { /* the command is still the script's */ }
-    throw incompleteCellsError(runDir, bad, checks.length, resumeCommand(runDir, record));
+    throw incompleteCellsError(runDir, bad, checks.length, await resumeCommandOf(runDir));
   }
   return checks.map((c) => c.result!);
-}
-
-/** The key of each cell of `cells` that is not among the complete `checks`. */
-export function pendingKeys(
-  cells: readonly { variant: string; task: string; seed: number }[],
-  checks: readonly CellCheck[],
-): string[] {
-  const done = new Set(checks.filter((c) => c.condition === "complete").map((c) => c.key));
-  return cells.map((c) => cellKey(c as Parameters<typeof cellKey>[0])).filter((k) => !done.has(k));
 }
 
 /**
@@ -198,14 +184,116 @@ export async function checkRunHeads(runDir: string): Promise<void> {
     c.problems.filter((p) => p.startsWith(`${RUN_FILES.heads}/`))
   );
   if (bad.length === 0) return;
-  let record: Record<string, unknown> = {};
-  try {
-    record = JSON.parse(await Deno.readTextFile(runPath(runDir, "config")));
-  } catch { /* the command is still the script's */ }
   throw new RunIntegrityError(
-    `${runDir}: ${bad.join("; ")}; to write ${bad.length === 1 ? "it" : "them"} again: ${
-      resumeCommand(runDir, record)
-    }`,
+    `${runDir}: ${bad.join("; ")}; to write ${
+      bad.length === 1 ? "it" : "them"
+    } again: ${await resumeCommandOf(runDir)}`,
     bad.map((p) => p.slice(0, p.indexOf(": "))),
   );
+}
+
+/**
+ * The results of every cell of a run, after checking that each is complete (its record and
+ * every file it owns as written). Throws a {@linkcode RunIntegrityError} naming the files, what
+ * is wrong with each and the command that trains them again, when a cell is missing or not
+ * complete: every table, comparison and export is made from all of a run's seeds or not at all.
+ */
+export async function completeCells(
+  runDir: string,
+  record?: RunRecord,
+): Promise<CellResult[]> {
+  record ??= await readRunRecord(runDir);
+  const cells = gridCells(record);
+  const wanted = new Set(cells.map(cellKey));
+  const checks = (await checkCells(runDir)).filter((c) => wanted.has(c.key));
+  const command = resumeCommand(runDir, record);
+  const bad = checks.filter((c) => c.condition !== "complete");
+  if (bad.length > 0) throw incompleteCellsError(runDir, bad, cells.length, command);
+  const done = new Set(checks.map((c) => c.key));
+  const missing = cells.filter((c) => !done.has(cellKey(c)));
+  if (missing.length > 0) {
+    throw new RunIntegrityError(
+      `${runDir}: ${missing.length} of ${cells.length} cells have not finished ` +
+        `(${missing.slice(0, 3).map(cellKey).join(", ")}${missing.length > 3 ? ", …" : ""}); ` +
+        `to train them: ${command} (deno task status ${runDir} says where each stands)`,
+      missing.map((c) => cellFile(cellKey(c))),
+    );
+  }
+  return checks.map((c) => c.result!);
+}
+
+/**
+ * Whether the run has finished: its `metrics.json`, written last, is intact and every output it
+ * lists has its recorded size (see {@linkcode checkOutputs} for the full check).
+ */
+export async function runFinished(runDir: string): Promise<boolean> {
+  return (await checkOutputs(runDir, false)).complete;
+}
+
+/** The outputs `metrics.json` vouches for, and the cells its tables count, checked. */
+export interface OutputsCheck {
+  /** `metrics.json` is there, intact, and every output it lists is as written. */
+  readonly complete: boolean;
+  /** Whether `metrics.json` exists at all (the tables were written once). */
+  readonly written: boolean;
+  /** Each output's problem as `<path relative to the run>: <what is wrong>`. */
+  readonly problems: readonly string[];
+  /** Each problem of a cell the tables count (its record or a file it owns), likewise. */
+  readonly cellProblems: readonly string[];
+}
+
+/**
+ * Checks the run's outputs: `metrics.json` (sealed), each output it lists, and each cell its
+ * tables count — the cell's record and the files it owns. With `hash` false the files' sizes
+ * are compared, not their checksums (for listings of many runs).
+ */
+export async function checkOutputs(runDir: string, hash = true): Promise<OutputsCheck> {
+  const none = { complete: false, written: true, cellProblems: [] };
+  let text: string;
+  try {
+    text = await Deno.readTextFile(runPath(runDir, "metrics"));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { ...none, written: false, problems: [] };
+    return { ...none, problems: [`${RUN_FILES.metrics}: unreadable (${(e as Error).message})`] };
+  }
+  const opened = await openSealedJson(text);
+  if (!opened.value) return { ...none, problems: [`${RUN_FILES.metrics}: ${opened.problem}`] };
+  const problemOf = async (f: OwnedFile) => {
+    if (hash) return await ownedFileProblem(runDir, f);
+    const st = await Deno.stat(`${runDir}/${f.path}`).catch(() => null);
+    return !st ? "missing" : st.size !== f.size ? `${st.size} bytes, expected ${f.size}` : null;
+  };
+  const problems: string[] = [];
+  for (const f of (opened.value.outputs ?? []) as OwnedFile[]) {
+    const problem = await problemOf(f);
+    if (problem) problems.push(`${f.path}: ${problem}`);
+  }
+  // The tables count these cells: each must still be as it was, with every file it owns.
+  const cellProblems: string[] = [];
+  for (const cell of (opened.value.cells ?? []) as { key?: string }[]) {
+    if (typeof cell?.key !== "string") continue;
+    const file = cellFile(cell.key);
+    let record: string;
+    try {
+      record = await Deno.readTextFile(`${runDir}/${file}`);
+    } catch {
+      cellProblems.push(`${file}: missing`);
+      continue;
+    }
+    const cellRecord = await openSealedJson(record);
+    if (!cellRecord.value) {
+      cellProblems.push(`${file}: ${cellRecord.problem}`);
+      continue;
+    }
+    for (const f of (cellRecord.value.files ?? []) as OwnedFile[]) {
+      const problem = await problemOf(f);
+      if (problem) cellProblems.push(`${f.path}: ${problem}`);
+    }
+  }
+  return {
+    complete: problems.length === 0 && cellProblems.length === 0,
+    written: true,
+    problems,
+    cellProblems,
+  };
 }

@@ -1,0 +1,318 @@
+/**
+ * A run's outputs, written once every cell is in: baselines, the summary over seeds, the
+ * comparison with the paper, the test-set uncertainty, `table.md`, `metrics.csv`, `curves.json`,
+ * `report.html`, optionally `predictions.csv`, and last `metrics.json`, which lists every other
+ * output with its size and SHA-256 and so marks the run finished. The same function writes them
+ * at the end of a single-machine run and for `deno task report` on a run trained in shards.
+ *
+ * @module
+ */
+import { imagesBeside } from "../config/mod.ts";
+import { writeReport } from "../report/mod.ts";
+import {
+  type CellResult,
+  completeCells,
+  type ExperimentInputs,
+  loadRunInputs,
+  loadRunPredictions,
+  lockRunDir,
+  type OwnedFile,
+  ownedFile,
+  predictionsCsv,
+  predictionsFile,
+  readRunRecord,
+  REFERENCE_VARIANT,
+  resumeCommand,
+  RUN_FILES,
+  RunIntegrityError,
+  type RunLock,
+  RunLockedError,
+  runPath,
+  type RunRecord,
+  RunRecordError,
+  taskData,
+  writeRunFile,
+} from "../run/mod.ts";
+import { formatDuration, writeSealedJson } from "../util/mod.ts";
+import { compareWithPaper, type ComparisonRow, summarise, type SummaryRow } from "./aggregate.ts";
+import { type BaselineResult, runBaselines } from "./baselines.ts";
+import { analyseRun } from "./_error_analysis.ts";
+import { loadPaperResults } from "./paper.ts";
+import { notComparableReason, usageLine } from "./partial.ts";
+import { buildExperimentReport } from "./_report.ts";
+import {
+  absentClassesNote,
+  baselineTable,
+  comparisonTable,
+  metricsCsv,
+  summaryTable,
+  uncertaintyMarkdown,
+} from "./tables.ts";
+import { analyseRunPredictions, type RunUncertainty } from "./uncertainty.ts";
+
+/** What {@linkcode writeRunOutputs} aggregates. */
+export interface RunOutputsInput {
+  /** The run directory. */
+  readonly runDir: string;
+  /** Its record: the settings to aggregate under (title, tasks, variants, baselines, …). */
+  readonly record: RunRecord;
+  /** The inputs the run was trained on (dataset, features, prompts). */
+  readonly inputs: ExperimentInputs;
+  /** Every cell's result, in key order. */
+  readonly results: readonly CellResult[];
+  /** Wall-clock seconds to report for this invocation. */
+  readonly seconds: number;
+}
+
+/** Wall-clock seconds of the phases of {@linkcode writeRunOutputs}. */
+export interface OutputTimings {
+  /** The zero-shot and linear-probe baselines (0 when not run). */
+  readonly baselines: number;
+  /** Summaries, intervals and paired tests, tables, curves, `report.html`, `metrics.json`. */
+  readonly outputs: number;
+}
+
+/** What a run's outputs hold, as written. */
+export interface RunOutputs {
+  /** The run directory. */
+  readonly runDir: string;
+  /** Every finished cell of the run, in key order. */
+  readonly results: readonly CellResult[];
+  /** Summaries over seeds (empty while cells are pending). */
+  readonly summary: readonly SummaryRow[];
+  /** The main variant beside the paper (reproduce; empty otherwise). */
+  readonly comparison: readonly ComparisonRow[];
+  /** Baseline results. */
+  readonly baselines: readonly BaselineResult[];
+  /** Bootstrap intervals, paired comparisons, calibration and per-class detail. */
+  readonly uncertainty: RunUncertainty;
+  /** Wall-clock seconds of this invocation. */
+  readonly seconds: number;
+  /** The markdown table written to `table.md` ("" while cells are pending). */
+  readonly table: string;
+  /**
+   * Lines every table starts with: the memes used per split when some were lost, and why the
+   * run is not compared with the paper when it was asked to be.
+   */
+  readonly preface?: readonly string[];
+  /** Notes printed under the main table (a class absent from a test split). */
+  readonly tableNotes?: readonly string[];
+  /** Wall-clock seconds of the phases. */
+  readonly timings: OutputTimings;
+}
+
+/** The uncertainty of a run whose outputs are not written yet. */
+export const NO_UNCERTAINTY: RunUncertainty = {
+  bootstrap: { replicates: 0, seed: 0, level: 0.95 },
+  groups: [],
+  comparisons: [],
+  missing: [],
+};
+
+/**
+ * The one aggregation of a finished run, for a single-machine run and `deno task report` alike,
+ * under the settings its record holds:
+ * baselines, summary over seeds, the comparison with the paper, `table.md`, `metrics.csv`,
+ * `curves.json`, `report.html`, and last `metrics.json` (whose presence marks the run finished).
+ */
+export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutputs> {
+  const { record, inputs, runDir, results, seconds } = input;
+  const tBaselines = performance.now();
+  // Every output, so that metrics.json, written last, can vouch for each.
+  const written: string[] = [];
+  const main = record.variants[0]?.name ?? REFERENCE_VARIANT.name;
+  const baselines: BaselineResult[] = [];
+  if (record.baselines) {
+    for (const task of record.tasks) {
+      const data = taskData(inputs.dataset, inputs.features, task);
+      baselines.push(...runBaselines(data, inputs, task));
+    }
+    await writeRunFile(runDir, RUN_FILES.baselines, baselines);
+    written.push(RUN_FILES.baselines);
+  }
+  const tOutputs = performance.now();
+  const summary = summarise(results);
+  const uncertainty = await analyseRunPredictions(runDir, {
+    keys: results.map((r) => r.key),
+    reference: record.variants.length > 1 ? main : undefined,
+    // As recorded when the run started, so `deno task report` on shards computes the same.
+    replicates: record.bootstrap?.replicates,
+    seed: record.bootstrap?.seed,
+  });
+  if (uncertainty.missing.length > 0) {
+    // Every table counts the same seeds: a cell without its predictions stops the tables.
+    const files = uncertainty.missing.map(predictionsFile);
+    throw new RunIntegrityError(
+      `${runDir}: ${files.join(", ")} ${files.length === 1 ? "is" : "are"} missing, so the ` +
+        `tables would count fewer seeds for ${files.length === 1 ? "that cell" : "those cells"}` +
+        `; to train ${files.length === 1 ? "it" : "them"} again: ${resumeCommand(runDir, record)}`,
+      files,
+    );
+  }
+  const keys = new Set(results.map((r) => r.key));
+  const predictions = (await loadRunPredictions(runDir)).filter((p) => keys.has(p.key));
+  const paper = await loadPaperResults();
+  // Generated memes or the tiny model never stand beside the paper's numbers; partial data
+  // does only with consent (checked before training) and with its counts on every table.
+  const notComparable = record.compareWithPaper ? notComparableReason(inputs) : null;
+  const comparison = record.compareWithPaper && !notComparable
+    ? compareWithPaper(summary, paper, main)
+    : [];
+  const preface = [usageLine(inputs), notComparable && `${notComparable}.`]
+    .filter((l): l is string => !!l);
+  const testLabels = new Map(predictions.map((p) => [p.task, p.rows.test.labels]));
+  const tableNotes = [absentClassesNote(testLabels)].filter((l): l is string => !!l);
+  let table = `# ${record.title}\n\n${preface.map((l) => `${l}\n\n`).join("")}` +
+    (comparison.length > 0 ? `${comparisonTable(comparison)}\n` : `${summaryTable(summary)}\n`) +
+    tableNotes.map((l) => `\n${l}\n`).join("").replace(/^\n/, "");
+  if (baselines.length > 0) {
+    table += `\n## Baselines (test split)\n\n${baselineTable(baselines, summary, main)}\n`;
+  }
+  table += uncertainty.groups.length > 0 ? `\n${uncertaintyMarkdown(uncertainty)}` : "";
+  await writeRunFile(runDir, RUN_FILES.table, table);
+  await writeRunFile(runDir, RUN_FILES.metricsCsv, metricsCsv(results));
+  await writeRunFile(
+    runDir,
+    RUN_FILES.curves,
+    results.map((r) => ({ key: r.key, curves: r.curves })),
+  );
+  written.push(RUN_FILES.table, RUN_FILES.metricsCsv, RUN_FILES.curves);
+  const excluded = Object.entries(inputs.missingImages).filter(([, n]) => n > 0);
+  const analysis = await analyseRun(
+    predictions.filter((p) => p.variant === main),
+    inputs.dataset,
+    main,
+    { gallery: record.gallery ?? true },
+  );
+  const report = buildExperimentReport({
+    title: record.title,
+    subtitle: [
+      `${record.tasks.length} task(s) × ${record.seeds.length} seed(s) × ${record.variants.length} variant(s)`,
+      ...preface,
+    ].join(". "),
+    meta: {
+      commit: record.gitCommit,
+      backend: [...new Set(results.map((r) => r.backendDetail ?? r.backend))].join("; "),
+      "CLIP model": inputs.modelId,
+      "feature store": inputs.featureKey,
+      dataset: inputs.dataset.csvPath,
+      "wall time (this invocation)": formatDuration(seconds),
+    },
+    results,
+    summary,
+    pairedComparisons: uncertainty.comparisons,
+    comparison,
+    baselines,
+    variants: record.variants,
+    mainVariant: main,
+    analysis,
+    notes: excluded.length > 0
+      ? `Memes without a readable image were excluded (never silently): ${
+        excluded.map(([s, n]) => `${s} ${n}`).join(", ")
+      }; listed in ${inputs.featureDir}/missing-images.tsv.`
+      : undefined,
+  });
+  await writeReport(runPath(runDir, "report"), report);
+  written.push(RUN_FILES.report);
+  if (record.predictionsCsv) {
+    // Per-meme predictions of every cell, as `deno task predictions` exports them.
+    await writeRunFile(runDir, RUN_FILES.predictionsCsv, predictionsCsv(predictions));
+    written.push(RUN_FILES.predictionsCsv);
+  }
+  const outputs: OwnedFile[] = [];
+  for (const path of written) outputs.push(await ownedFile(runDir, path));
+  // metrics.json last: intact, with every output as written, it marks the run as finished.
+  await writeSealedJson(runPath(runDir, "metrics"), {
+    summary,
+    comparison,
+    baselines,
+    uncertainty,
+    cells: results.map((r) => ({
+      key: r.key,
+      reference: r.reference,
+      clean: r.clean,
+      seconds: r.seconds,
+    })),
+    wallSeconds: seconds,
+    outputs,
+  });
+  const timings = {
+    baselines: (tOutputs - tBaselines) / 1000,
+    outputs: (performance.now() - tOutputs) / 1000,
+  };
+  return {
+    runDir,
+    results,
+    summary,
+    comparison,
+    baselines,
+    uncertainty,
+    seconds,
+    table,
+    timings,
+    preface,
+    tableNotes,
+  };
+}
+
+/**
+ * Writes a run's tables and report from its finished cells, exactly as the run itself would
+ * once its last cell is in, from the feature store the run recorded (or the one in
+ * `options.cacheDir`), which it never extracts. Refuses, with a {@linkcode RunIntegrityError} naming the files and
+ * the command that trains them again, while cells are missing or incomplete (a file they own
+ * missing, cut short or altered); and while a process still trains in the directory.
+ */
+export async function reportRun(
+  runDir: string,
+  log: (line: string) => void = (l) => console.error(l),
+  options: { readonly cacheDir?: string } = {},
+): Promise<RunOutputs> {
+  const t0 = performance.now();
+  const record = await readRunRecord(runDir);
+  const lock = await lockWhenFree(runDir, log);
+  try {
+    const results = await completeCells(runDir, record);
+    // The store the run recorded, never extracted again.
+    const inputs = await loadRunInputs({
+      runDir,
+      dataset: record.dataset,
+      images: record.images ?? imagesBeside(record.dataset.csv),
+      clipModel: record.clipModel,
+      featureStore: record.featureStore,
+      featureStoreDir: record.featureStoreDir,
+    }, { cacheDir: options.cacheDir });
+    if (inputs.featureKey !== record.featureStore) {
+      throw new RunRecordError(
+        `${runDir}: its cells were trained on feature store ${record.featureStore}, but ` +
+          `${inputs.featureDir} is ${inputs.featureKey}; the report would not match`,
+      );
+    }
+    return await writeRunOutputs({
+      runDir,
+      record,
+      inputs,
+      results,
+      seconds: (performance.now() - t0) / 1000,
+    });
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * The whole-run lock, for the report. Under Slurm the report job starts once the array tasks
+ * have ended, which a cancelled task's process may outlive by a moment: there it waits up to a
+ * minute for the shards' processes to exit.
+ */
+async function lockWhenFree(runDir: string, log: (line: string) => void): Promise<RunLock> {
+  const deadline = performance.now() + (Deno.env.get("SLURM_JOB_ID") ? 60_000 : 0);
+  for (let said = false;; said = true) {
+    try {
+      return await lockRunDir(runDir, undefined, log);
+    } catch (e) {
+      if (!(e instanceof RunLockedError) || performance.now() > deadline) throw e;
+      if (!said) log(`${e.message.split(";")[0]}: waiting up to a minute for it to exit`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
