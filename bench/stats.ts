@@ -22,7 +22,7 @@ import {
   groupStats,
   pairedComparisons,
   runReplicates,
-} from "../lib/experiment/mod.ts";
+} from "../lib/analysis/mod.ts";
 import { BOOTSTRAP_REPLICATES } from "../lib/metrics/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 

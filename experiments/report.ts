@@ -11,7 +11,8 @@
  * @module
  */
 import { defineFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
-import { CACHE_FLAG, printOutcome, reportRun, runMain } from "../lib/experiment/mod.ts";
+import { aggregateRun } from "../lib/analysis/mod.ts";
+import { CACHE_FLAG, printOutcome, runMain } from "../lib/experiment/mod.ts";
 
 const FLAGS = defineFlags([
   CACHE_FLAG,
@@ -34,7 +35,7 @@ if (import.meta.main) {
     if (positional.length !== 1) {
       throw new UsageError(`give exactly one run directory\n\nusage: ${USAGE}`);
     }
-    const outcome = await reportRun(positional[0], undefined, { cacheDir: flags.cache });
+    const outcome = await aggregateRun(positional[0], undefined, { cacheDir: flags.cache });
     printOutcome(outcome);
   });
 }

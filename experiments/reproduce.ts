@@ -16,12 +16,11 @@ import {
   resultsRootSetting,
 } from "../lib/config/mod.ts";
 import { REFERENCE_VARIANT } from "../lib/run/mod.ts";
+import { checkPartialData, notComparableReason } from "../lib/analysis/mod.ts";
 import {
-  checkPartialData,
   CLUSTER_FLAGS,
   executeExperiment,
   executionFromFlags,
-  notComparableReason,
   parseSeeds,
   parseTasks,
   prepareFromFlags,

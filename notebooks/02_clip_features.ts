@@ -19,7 +19,8 @@ import { loadClip, zeroShotScores } from "../lib/clip/mod.ts";
 import { TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import { imagePath } from "../lib/data/mod.ts";
 import { taskData } from "../lib/run/mod.ts";
-import { prepareFromEnvironment, zeroShotLogits } from "../lib/experiment/mod.ts";
+import { zeroShotLogits } from "../lib/analysis/mod.ts";
+import { prepareFromEnvironment } from "../lib/experiment/mod.ts";
 import { cosineMatrix, describeValues, rowNorms } from "../lib/features/mod.ts";
 import { evaluateLogits, softmax } from "../lib/metrics/mod.ts";
 import {

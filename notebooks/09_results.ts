@@ -31,11 +31,10 @@ import {
   compareWithPaper,
   comparisonTable,
   loadPaperResults,
-  prepareFromEnvironment,
-  runExperiment,
   summarise,
   type SummaryRow,
-} from "../lib/experiment/mod.ts";
+} from "../lib/analysis/mod.ts";
+import { prepareFromEnvironment, runExperiment } from "../lib/experiment/mod.ts";
 import { barChart, display, displayMarkdown, heatmap, markdownTable } from "../lib/report/mod.ts";
 import { mcnemarExact } from "../lib/metrics/mod.ts";
 

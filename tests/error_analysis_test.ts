@@ -12,7 +12,7 @@ import {
   taskGallery,
   testSlices,
   THUMBNAIL_SIDE,
-} from "../lib/experiment/_error_analysis.ts";
+} from "../lib/analysis/_error_analysis.ts";
 
 /** Predictions of one cell whose test split holds `names` with these logits (val: the same). */
 function cell(

@@ -6,15 +6,15 @@ import {
   loadPaperResults,
   summarise,
   zeroShotLogits,
-} from "../lib/experiment/mod.ts";
+} from "../lib/analysis/mod.ts";
 import { cellKey } from "../lib/run/mod.ts";
-import { COMPARISON_TABLE_NOTE, comparisonTableData } from "../lib/experiment/tables.ts";
+import { COMPARISON_TABLE_NOTE, comparisonTableData } from "../lib/analysis/tables.ts";
 import {
   concatFeatures,
   linearProbe,
   majorityBaseline,
   stratifiedRandomBaseline,
-} from "../lib/experiment/baselines.ts";
+} from "../lib/analysis/baselines.ts";
 import { DEFAULT_CONFIG } from "../lib/config/mod.ts";
 import { type Metrics } from "../lib/metrics/mod.ts";
 import { accuracy, macroF1 } from "../lib/metrics/classification.ts";

@@ -20,7 +20,8 @@ import {
   type RunLayoutEntry,
   runStatus,
 } from "../lib/run/mod.ts";
-import { type ExperimentSpec, reportRun, runExperiment } from "../lib/experiment/mod.ts";
+import { aggregateRun } from "../lib/analysis/mod.ts";
+import { type ExperimentSpec, runExperiment } from "../lib/experiment/mod.ts";
 import { runFinished } from "../lib/run/integrity.ts";
 import { RunRecordError } from "../lib/run/mod.ts";
 import { lockPath } from "../lib/run/run_dir.ts";
@@ -270,7 +271,7 @@ Deno.test({
         };
         await assert.rejects(readRunRecord(dir), named);
         await assert.rejects(runStatus(dir), named);
-        await assert.rejects(reportRun(dir, quiet), named);
+        await assert.rejects(aggregateRun(dir, quiet), named);
         await assert.rejects(runExperiment({ ...f.spec, resume: dir }), named);
       }
     }
@@ -315,7 +316,7 @@ Deno.test({
         assert.equal(status.counts.finished, 0, `${stage}/${fault}: nothing counted finished`);
         assert.equal(status.reported, false);
         assert.equal(await runFinished(dir), false);
-        await assert.rejects(reportRun(dir, quiet), (e: Error) => {
+        await assert.rejects(aggregateRun(dir, quiet), (e: Error) => {
           assert.ok(e instanceof RunIntegrityError, String(e));
           assert.ok(e.message.endsWith(`deno task reproduce --resume ${dir}`), e.message);
           return true;
@@ -396,7 +397,7 @@ Deno.test({
       await Deno.mkdir(`${dir}/locks`, { recursive: true });
       await Deno.writeTextFile(`${dir}/${aggregated.path}`, `${Deno.pid}@${Deno.hostname()}\n`);
       await damage(`${dir}/${aggregated.path}`, fault);
-      await reportRun(dir, quiet);
+      await aggregateRun(dir, quiet);
       assert.deepEqual(await artefacts(dir), f.artefacts);
     }
   },

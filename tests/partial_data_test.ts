@@ -6,14 +6,9 @@
 import assert from "node:assert/strict";
 import { makeConfig } from "../lib/config/mod.ts";
 import { type ExperimentInputs, prepareInputs, REFERENCE_VARIANT } from "../lib/run/mod.ts";
-import {
-  checkPartialData,
-  notComparableReason,
-  PartialDataError,
-  printOutcome,
-  runExperiment,
-} from "../lib/experiment/mod.ts";
-import { splitUsage, usageLine } from "../lib/experiment/partial.ts";
+import { checkPartialData, notComparableReason, PartialDataError } from "../lib/analysis/mod.ts";
+import { printOutcome, runExperiment } from "../lib/experiment/mod.ts";
+import { splitUsage, usageLine } from "../lib/analysis/partial.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 
 async function syntheticInputs(): Promise<ExperimentInputs> {

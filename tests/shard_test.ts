@@ -1,12 +1,13 @@
 /**
  * Sharded runs: a deterministic split of the cells, per-cell results bit-identical to an
- * unsharded run, tables written once by the last shard (or `reportRun`), and run-directory locks
+ * unsharded run, tables written once by the last shard (or `aggregateRun`), and run-directory locks
  * that let different shards work side by side while refusing the same shard twice.
  */
 import assert from "node:assert/strict";
 import { makeConfig } from "../lib/config/mod.ts";
 import { runStatus, sweepVariants } from "../lib/run/mod.ts";
-import { reportRun, runExperiment } from "../lib/experiment/mod.ts";
+import { aggregateRun } from "../lib/analysis/mod.ts";
+import { runExperiment } from "../lib/experiment/mod.ts";
 import { cellKey, gridCells, lockRunDir, RunLockedError, shardCells } from "../lib/run/mod.ts";
 import { parseShard } from "../lib/util/mod.ts";
 import { listing, syntheticInputs, withoutTimings } from "./_runs.ts";
@@ -105,7 +106,7 @@ Deno.test({
       // `report` rewrites the same tables from the directory alone.
       await Deno.remove(`${sharded}/table.md`);
       await Deno.remove(`${sharded}/metrics.json`);
-      const reported = await reportRun(sharded, () => {});
+      const reported = await aggregateRun(sharded, () => {});
       assert.equal(reported.table, table);
       assert.equal(await Deno.readTextFile(`${sharded}/table.md`), table);
       assert.deepEqual(
@@ -117,7 +118,7 @@ Deno.test({
       // With a cell missing, report refuses and names the count.
       await Deno.remove(`${sharded}/cells/${listing(`${sharded}/cells`)[0]}`);
       await assert.rejects(
-        reportRun(sharded, () => {}),
+        aggregateRun(sharded, () => {}),
         new RegExp(
           `1 of 4 cells have not finished .*; to train them: deno task reproduce --resume ${sharded}`,
         ),

@@ -8,9 +8,9 @@ import {
   analyseRunPredictions,
   type PairedComparison,
   type SummaryRow,
-} from "../lib/experiment/mod.ts";
-import { buildExperimentReport } from "../lib/experiment/_report.ts";
-import { seedMajority } from "../lib/experiment/uncertainty.ts";
+} from "../lib/analysis/mod.ts";
+import { runReport } from "../lib/analysis/_run_report.ts";
+import { seedMajority } from "../lib/analysis/uncertainty.ts";
 import { writeCellPredictions } from "../lib/run/predictions.ts";
 import { Rng } from "../lib/util/mod.ts";
 import { runScript } from "./_script.ts";
@@ -201,7 +201,7 @@ Deno.test("ablation heatmaps mark the differences that hold after Holm's adjustm
     pHolm: holds ? 0.003 : 1,
     holds,
   });
-  const report = buildExperimentReport({
+  const report = runReport({
     title: "t",
     meta: {},
     results: [],

@@ -49,7 +49,7 @@ import {
   intervalTable,
   pairedComparisonTable,
   summaryTable,
-} from "./tables.ts";
+} from "../analysis/mod.ts";
 
 /** `--backend`: the training backend (default `$MEMESENSE_BACKEND`, else `auto`). */
 export const BACKEND_FLAG: ChoiceFlag<"backend", typeof BACKEND_CHOICES> = {

@@ -15,7 +15,7 @@ import { BackendUnavailableError, TrainInputError } from "../train/mod.ts";
 import { SlurmError } from "../cluster/mod.ts";
 import { isWriteFault } from "../util/mod.ts";
 import { PredictionsError, RunIntegrityError, RunLockedError, RunRecordError } from "../run/mod.ts";
-import { PartialDataError } from "./partial.ts";
+import { PartialDataError } from "../analysis/mod.ts";
 
 /** One exit status of the scripts. */
 export interface ExitCode {

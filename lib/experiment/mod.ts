@@ -3,26 +3,33 @@
  * run here, and the glue of scripts (their flags, how they end) and notebooks (their inputs).
  *
  * ```ts
- * import { resultsRootSetting } from "../config/mod.ts";
- * import { completeCells, listRuns, REFERENCE_VARIANT } from "../run/mod.ts";
- * import { compareWithPaper, comparisonTable, loadPaperResults, summarise } from "./mod.ts";
- * const [latest] = (await listRuns(resultsRootSetting().value)).filter((run) => run.finished);
- * const rows = summarise(await completeCells(latest.dir)); // mean ± std over seeds
- * const paper = await loadPaperResults();
- * console.log(comparisonTable(compareWithPaper(rows, paper, REFERENCE_VARIANT.name)));
+ * import { makeConfig } from "../config/mod.ts";
+ * import { prepareInputs, REFERENCE_VARIANT } from "../run/mod.ts";
+ * import { ensureSyntheticMemes } from "../synthetic/mod.ts";
+ * import { printOutcome, runExperiment } from "./mod.ts";
+ * const memes = await ensureSyntheticMemes({ count: 96 });
+ * const config = makeConfig({ clip: { model: "tiny" }, train: { epochs: 2 } });
+ * const inputs = await prepareInputs({
+ *   csv: memes.csvPath,
+ *   images: memes.imageDir,
+ *   model: "tiny",
+ *   offline: true,
+ * });
+ * const outcome = await runExperiment({
+ *   name: "example",
+ *   title: "An example",
+ *   tasks: ["hate"],
+ *   seeds: [1],
+ *   variants: [REFERENCE_VARIANT],
+ *   baseConfig: config,
+ *   inputs,
+ *   outRoot: await Deno.makeTempDir(),
+ * });
+ * printOutcome(outcome); // the table, and where the run's files are
  * ```
  *
  * @module
  */
-export {
-  compareWithPaper,
-  type ComparisonRow,
-  summarise,
-  SUMMARY_METRICS,
-  type SummaryMetric,
-  type SummaryRow,
-} from "./aggregate.ts";
-export { type BaselineResult, zeroShotLogits } from "./baselines.ts";
 export {
   asModelError,
   BACKEND_FLAG,
@@ -53,15 +60,6 @@ export {
   type PhaseTimings,
   runExperiment,
 } from "./experiment.ts";
-export {
-  type OutputTimings,
-  reportRun,
-  type RunOutputs,
-  type RunOutputsInput,
-  writeRunOutputs,
-} from "./outputs.ts";
-export { loadPaperResults, type PaperFigures, type PaperResults } from "./paper.ts";
-export { checkPartialData, notComparableReason, PartialDataError } from "./partial.ts";
 export { EXIT, EXIT_CODES, type ExitCode, exitCodeOf, runMain } from "./exit.ts";
 export {
   type FeatureSample,
@@ -85,20 +83,3 @@ export {
   submitExtraction,
   type SubmitExtractionSpec,
 } from "./submit.ts";
-export { comparisonTable, pairedComparisonTable } from "./tables.ts";
-export {
-  ablationPairs,
-  analyseRunPredictions,
-  type BootstrapOptions,
-  type ComparisonPair,
-  crossRunPairs,
-  type GroupCalibration,
-  type GroupStats,
-  groupStats,
-  type PairedComparison,
-  pairedComparisons,
-  type RunReplicates,
-  runReplicates,
-  type RunUncertainty,
-  type SeedGroup,
-} from "./uncertainty.ts";

@@ -1,5 +1,5 @@
 /**
- * The self-contained HTML report of an experiment: the table beside the paper, baselines,
+ * The self-contained HTML report of a run: the table beside the paper, baselines,
  * training curves, confusion matrices, and — for ablations — ratio × depth heatmaps and sweep
  * plots with error bars over seeds.
  *
@@ -34,8 +34,8 @@ import {
 import { galleryHtml, type RunAnalysis } from "./_error_analysis.ts";
 import type { PairedComparison } from "./uncertainty.ts";
 
-/** Everything a report shows. */
-export interface ExperimentReportInput {
+/** Everything a run's report shows. */
+export interface RunReportInput {
   /** Report title. */
   readonly title: string;
   /** A line under the title. */
@@ -71,8 +71,8 @@ const PROTOCOL_NOTE =
   "feeds sigmoid(logits) to torchmetrics instead; at scale 30 float32 sigmoid saturates to 1.0 " +
   `and ties many scores, so that variant is shown separately as '${SIGMOID_AUROC_NAME}'.`;
 
-/** Builds the report (render it with `writeReport` from `lib/report`). */
-export function buildExperimentReport(input: ExperimentReportInput): Report {
+/** Builds a run's report (render it with `writeReport` from `lib/report`). */
+export function runReport(input: RunReportInput): Report {
   const sections: ReportSection[] = [];
   const main = input.mainVariant ?? input.results[0]?.variant;
   if (input.comparison && input.comparison.length > 0) {

@@ -39,15 +39,8 @@ import { type BaselineResult, runBaselines } from "./baselines.ts";
 import { analyseRun } from "./_error_analysis.ts";
 import { loadPaperResults } from "./paper.ts";
 import { notComparableReason, usageLine } from "./partial.ts";
-import { buildExperimentReport } from "./_report.ts";
-import {
-  absentClassesNote,
-  baselineTable,
-  comparisonTable,
-  metricsCsv,
-  summaryTable,
-  uncertaintyMarkdown,
-} from "./tables.ts";
+import { runReport } from "./_run_report.ts";
+import { absentClassesNote, metricsCsv, runTableMarkdown } from "./tables.ts";
 import { analyseRunPredictions, type RunUncertainty } from "./uncertainty.ts";
 
 /** What {@linkcode writeRunOutputs} aggregates. */
@@ -110,10 +103,10 @@ export const NO_UNCERTAINTY: RunUncertainty = {
 };
 
 /**
- * The one aggregation of a finished run, for a single-machine run and `deno task report` alike,
- * under the settings its record holds:
- * baselines, summary over seeds, the comparison with the paper, `table.md`, `metrics.csv`,
- * `curves.json`, `report.html`, and last `metrics.json` (whose presence marks the run finished).
+ * The one aggregation of a finished run, for a single-machine run and {@linkcode aggregateRun}
+ * alike, under the settings its record holds: baselines, summary over seeds, the comparison with
+ * the paper, `table.md`, `metrics.csv`, `curves.json`, `report.html`, and last `metrics.json`
+ * (whose presence marks the run finished).
  */
 export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutputs> {
   const { record, inputs, runDir, results, seconds } = input;
@@ -162,13 +155,16 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
     .filter((l): l is string => !!l);
   const testLabels = new Map(predictions.map((p) => [p.task, p.rows.test.labels]));
   const tableNotes = [absentClassesNote(testLabels)].filter((l): l is string => !!l);
-  let table = `# ${record.title}\n\n${preface.map((l) => `${l}\n\n`).join("")}` +
-    (comparison.length > 0 ? `${comparisonTable(comparison)}\n` : `${summaryTable(summary)}\n`) +
-    tableNotes.map((l) => `\n${l}\n`).join("").replace(/^\n/, "");
-  if (baselines.length > 0) {
-    table += `\n## Baselines (test split)\n\n${baselineTable(baselines, summary, main)}\n`;
-  }
-  table += uncertainty.groups.length > 0 ? `\n${uncertaintyMarkdown(uncertainty)}` : "";
+  const table = runTableMarkdown({
+    title: record.title,
+    preface,
+    summary,
+    comparison,
+    tableNotes,
+    baselines,
+    mainVariant: main,
+    uncertainty,
+  });
   await writeRunFile(runDir, RUN_FILES.table, table);
   await writeRunFile(runDir, RUN_FILES.metricsCsv, metricsCsv(results));
   await writeRunFile(
@@ -184,7 +180,7 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
     main,
     { gallery: record.gallery ?? true },
   );
-  const report = buildExperimentReport({
+  const report = runReport({
     title: record.title,
     subtitle: [
       `${record.tasks.length} task(s) × ${record.seeds.length} seed(s) × ${record.variants.length} variant(s)`,
@@ -262,7 +258,7 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
  * the command that trains them again, while cells are missing or incomplete (a file they own
  * missing, cut short or altered); and while a process still trains in the directory.
  */
-export async function reportRun(
+export async function aggregateRun(
   runDir: string,
   log: (line: string) => void = (l) => console.error(l),
   options: { readonly cacheDir?: string } = {},

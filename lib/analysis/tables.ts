@@ -431,3 +431,41 @@ export function clampedTemperatureNote(stats: readonly GroupStats[]): string | n
   }
   return lines.length === 0 ? null : lines.join("\n");
 }
+
+/** What {@linkcode runTableMarkdown} puts in `table.md`. */
+export interface RunTableInput {
+  /** The run's title, the first heading. */
+  readonly title: string;
+  /** Lines before the main table (memes used per split, why there is no paper row). */
+  readonly preface: readonly string[];
+  /** Every (variant, task, protocol) summarised: the main table when there is no comparison. */
+  readonly summary: readonly SummaryRow[];
+  /** The main variant beside the paper: the main table when there is one. */
+  readonly comparison: readonly ComparisonRow[];
+  /** Notes under the main table. */
+  readonly tableNotes: readonly string[];
+  /** Baselines, with the main variant's head beside them. */
+  readonly baselines: readonly BaselineResult[];
+  /** The main variant. */
+  readonly mainVariant: string;
+  /** The test-set uncertainty sections. */
+  readonly uncertainty: RunUncertainty;
+}
+
+/**
+ * A run's `table.md`: its title and preface, the table beside the paper (or the summary of every
+ * variant) with its notes, the baselines, then the test-set uncertainty, paired comparisons,
+ * calibration and per-class tables.
+ */
+export function runTableMarkdown(input: RunTableInput): string {
+  const { preface, comparison, summary, tableNotes, baselines, uncertainty } = input;
+  let table = `# ${input.title}\n\n${preface.map((l) => `${l}\n\n`).join("")}` +
+    (comparison.length > 0 ? `${comparisonTable(comparison)}\n` : `${summaryTable(summary)}\n`) +
+    tableNotes.map((l) => `\n${l}\n`).join("").replace(/^\n/, "");
+  if (baselines.length > 0) {
+    table += `\n## Baselines (test split)\n\n${
+      baselineTable(baselines, summary, input.mainVariant)
+    }\n`;
+  }
+  return table + (uncertainty.groups.length > 0 ? `\n${uncertaintyMarkdown(uncertainty)}` : "");
+}

@@ -1,0 +1,80 @@
+/**
+ * Analysis of runs: aggregation over seeds and the comparison with the paper's numbers, baselines,
+ * test-set uncertainty and paired comparisons, error analysis, the rules for partial data, the
+ * tables and the report, and the writing of a run's outputs once its cells are in; two runs
+ * compared.
+ *
+ * ```ts
+ * import { resultsRootSetting } from "../config/mod.ts";
+ * import { completeCells, listRuns, REFERENCE_VARIANT } from "../run/mod.ts";
+ * import { compareWithPaper, comparisonTable, loadPaperResults, summarise } from "./mod.ts";
+ * const [latest] = (await listRuns(resultsRootSetting().value)).filter((run) => run.finished);
+ * const rows = summarise(await completeCells(latest.dir)); // mean ± std over seeds
+ * const paper = await loadPaperResults();
+ * console.log(comparisonTable(compareWithPaper(rows, paper, REFERENCE_VARIANT.name)));
+ * ```
+ *
+ * @module
+ */
+export {
+  compareWithPaper,
+  type ComparisonRow,
+  summarise,
+  SUMMARY_METRICS,
+  type SummaryMetric,
+  type SummaryRow,
+} from "./aggregate.ts";
+export { loadPaperResults, type PaperFigures, type PaperResults } from "./paper.ts";
+export { checkPartialData, notComparableReason, PartialDataError } from "./partial.ts";
+export { type BaselineResult, runBaselines, zeroShotLogits } from "./baselines.ts";
+export {
+  ablationPairs,
+  analyseRunPredictions,
+  type BootstrapOptions,
+  type ComparisonPair,
+  crossRunPairs,
+  type GroupCalibration,
+  type GroupStats,
+  groupStats,
+  type PairedComparison,
+  pairedComparisons,
+  type RunReplicates,
+  runReplicates,
+  type RunUncertainty,
+  type SeedGroup,
+} from "./uncertainty.ts";
+export {
+  baselineTable,
+  calibrationTable,
+  clampedTemperatureNote,
+  COMPARISON_TABLE_NOTE,
+  comparisonTable,
+  comparisonTableData,
+  intervalTable,
+  metricsCsv,
+  pairedComparisonTable,
+  perClassTable,
+  type RunTableInput,
+  runTableMarkdown,
+  summaryTable,
+  summaryTableData,
+  uncertaintyMarkdown,
+} from "./tables.ts";
+export {
+  aggregateRun,
+  NO_UNCERTAINTY,
+  type OutputTimings,
+  type RunOutputs,
+  type RunOutputsInput,
+  writeRunOutputs,
+} from "./outputs.ts";
+export {
+  compareRuns,
+  type CompareRunsOptions,
+  type RunComparison,
+  RunComparisonError,
+  runComparisonText,
+  runsAndSettingsText,
+  type SettingDifference,
+  settingDifferences,
+} from "./compare.ts";
