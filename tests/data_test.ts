@@ -19,7 +19,7 @@ import {
   writeMissingImagesReport,
 } from "../lib/data/_images.ts";
 import { memesOfSplit, parsePrideMM } from "../lib/data/pridemm.ts";
-import { normaliseText } from "../lib/data/text.ts";
+import { normaliseText } from "../lib/data/meme_text.ts";
 import { REPO_ROOT } from "../lib/util/mod.ts";
 
 const FIXTURES = join(REPO_ROOT, "tests", "fixtures", "data");

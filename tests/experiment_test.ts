@@ -8,7 +8,7 @@ import {
   zeroShotLogits,
 } from "../lib/analysis/mod.ts";
 import { cellKey } from "../lib/run/mod.ts";
-import { COMPARISON_TABLE_NOTE, comparisonTableData } from "../lib/analysis/tables.ts";
+import { COMPARISON_TABLE_NOTE, comparisonTableData } from "../lib/analysis/run_tables.ts";
 import {
   concatFeatures,
   linearProbe,

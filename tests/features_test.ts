@@ -15,7 +15,7 @@ import {
   loadFeatures,
   storedPrompts,
 } from "../lib/features/mod.ts";
-import { featuresBySplit } from "../lib/features/pridemm.ts";
+import { featuresBySplit } from "../lib/features/pridemm_features.ts";
 import { featureStoreDir, selectRows } from "../lib/features/store.ts";
 import { featureStoreKey } from "../lib/features/_key.ts";
 import { decodeSafetensors, encodeSafetensors, exists, REPO_ROOT } from "../lib/util/mod.ts";

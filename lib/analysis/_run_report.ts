@@ -30,7 +30,7 @@ import {
   COMPARISON_TABLE_NOTE,
   comparisonTableData,
   summaryTableData,
-} from "./tables.ts";
+} from "./run_tables.ts";
 import { galleryHtml, type RunAnalysis } from "./_error_analysis.ts";
 import type { PairedComparison } from "./uncertainty.ts";
 

@@ -17,7 +17,7 @@ import {
   readRecordJson,
   readRunRecord,
 } from "../run/mod.ts";
-import { pairedComparisonTable } from "./tables.ts";
+import { pairedComparisonTable } from "./run_tables.ts";
 import {
   crossRunPairs,
   type PairedComparison,

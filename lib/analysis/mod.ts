@@ -59,7 +59,7 @@ export {
   summaryTable,
   summaryTableData,
   uncertaintyMarkdown,
-} from "./tables.ts";
+} from "./run_tables.ts";
 export {
   aggregateRun,
   NO_UNCERTAINTY,

@@ -40,7 +40,7 @@ import { analyseRun } from "./_error_analysis.ts";
 import { loadPaperResults } from "./paper.ts";
 import { notComparableReason, usageLine } from "./partial.ts";
 import { runReport } from "./_run_report.ts";
-import { absentClassesNote, metricsCsv, runTableMarkdown } from "./tables.ts";
+import { absentClassesNote, metricsCsv, runTableMarkdown } from "./run_tables.ts";
 import { analyseRunPredictions, type RunUncertainty } from "./uncertainty.ts";
 
 /** What {@linkcode writeRunOutputs} aggregates. */

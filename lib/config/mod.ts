@@ -56,7 +56,7 @@ export {
   parseFlags,
   parseFlagsOrExit,
   type TypedFlag,
-} from "./cli.ts";
+} from "./flags.ts";
 export {
   BACKEND_CHOICES,
   BACKEND_NAMES,

@@ -16,7 +16,7 @@
  */
 import { basename, dirname, join, relative } from "node:path";
 import { exists, REPO_ROOT } from "../util/mod.ts";
-import { CONFIG_FLAGS, configFlagField } from "./cli.ts";
+import { CONFIG_FLAGS, configFlagField } from "./flags.ts";
 import {
   type ConfigOverrides,
   DEFAULT_CLIP_MODEL,

@@ -6,7 +6,7 @@
  * @module
  */
 import { parse } from "csv-parse/sync";
-import { DataError } from "./errors.ts";
+import { DataError } from "./data_error.ts";
 
 /** One data record and where it starts in the file. */
 export interface CsvRow {

@@ -7,7 +7,7 @@
  */
 import { parseCsv } from "./_csv.ts";
 import { type DatasetDescription, describe, fieldSteps, parseJsonText } from "./description.ts";
-import { DataError } from "./errors.ts";
+import { DataError } from "./data_error.ts";
 
 /** One record: its 1-based starting line and its fields (a row of cells, or a JSON object). */
 export interface AnnotationRecord {

@@ -23,8 +23,8 @@ import {
   SPLITS,
   type TaskDescription,
 } from "./description.ts";
-import { DataError } from "./errors.ts";
-import { normaliseText } from "./text.ts";
+import { DataError } from "./data_error.ts";
+import { normaliseText } from "./meme_text.ts";
 
 /** One meme of a loaded dataset, with where it came from. */
 export interface DatasetMeme {

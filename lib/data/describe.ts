@@ -11,7 +11,7 @@ import { decodeCsvBytes } from "./_csv.ts";
 import { fieldGetter, readRecords } from "./_records.ts";
 import { chooseSplits, type Dataset, datasetTaskView, loadDataset } from "./dataset.ts";
 import { type DatasetDescription, isCarved, type Split, SPLITS } from "./description.ts";
-import { DataError } from "./errors.ts";
+import { DataError } from "./data_error.ts";
 import { datasetPreset, PRESET_NAMES } from "./presets.ts";
 
 /** Where to look for one dataset. */

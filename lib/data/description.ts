@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { DataError } from "./errors.ts";
+import { DataError } from "./data_error.ts";
 
 /** A split as the pipeline uses it: train on one, select on one, test on one. */
 export type Split = "train" | "val" | "test";

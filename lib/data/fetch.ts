@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { ArchiveError, inspectArchive, unpackArchive } from "./_archive.ts";
 import { DownloadError, downloadResumable } from "./_download.ts";
-import { DataError } from "./errors.ts";
+import { DataError } from "./data_error.ts";
 import { checkImages } from "./_images.ts";
 import { DEFAULT_DATA_DIR, PRIDEMM_IMAGES_FOLDER } from "../config/mod.ts";
 import { loadPrideMM } from "./pridemm.ts";

@@ -26,7 +26,7 @@
  *
  * @module
  */
-export { DataError, type DataErrorLocation } from "./errors.ts";
+export { DataError, type DataErrorLocation } from "./data_error.ts";
 export {
   ANNOTATION_FORMATS,
   type AnnotationFormat,
@@ -86,7 +86,7 @@ export {
   type TaskView,
   taskView,
 } from "./pridemm.ts";
-export { textForClip } from "./text.ts";
+export { textForClip } from "./meme_text.ts";
 export {
   type DatasetSummary,
   formatSummary,

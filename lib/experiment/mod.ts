@@ -31,7 +31,6 @@
  * @module
  */
 export {
-  asModelError,
   BACKEND_FLAG,
   CACHE_FLAG,
   COMMON_FLAGS,
@@ -39,20 +38,21 @@ export {
   csvEncoding,
   EXTRACTION_FLAGS,
   type ExtractionFlags,
-  givenFlagNames,
   parseSeeds,
   parseTasks,
-  prepareFromFlags,
-  printOutcome,
-  restoreRecordedFlags,
   RESULTS_FLAG,
+  scriptFlags,
+  WORKERS_FLAG,
+} from "./script_flags.ts";
+export { asModelError, prepareFromFlags, SetupError } from "./prepare.ts";
+export {
+  givenFlagNames,
+  restoreRecordedFlags,
   RESUME_MAY_DIFFER,
   resumeFromFlags,
   resumeHelp,
-  scriptFlags,
-  SetupError,
-  WORKERS_FLAG,
-} from "./cli.ts";
+} from "./resume_flags.ts";
+export { printOutcome } from "./print_outcome.ts";
 export {
   type ExperimentOutcome,
   experimentRecord,
@@ -66,7 +66,7 @@ export {
   loadNotebookContext,
   type NotebookContext,
   type NotebookContextOptions,
-} from "./notebook.ts";
+} from "./notebook_context.ts";
 export {
   type InputSources,
   prepareFromEnvironment,

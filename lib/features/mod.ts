@@ -46,6 +46,10 @@ export {
   rowSums,
   type ValueSummary,
   zeroFraction,
-} from "./stats.ts";
-export { consolidatePrideMM, extractPrideMM, type PrideMMExtractOptions } from "./pridemm.ts";
+} from "./feature_stats.ts";
+export {
+  consolidatePrideMM,
+  extractPrideMM,
+  type PrideMMExtractOptions,
+} from "./pridemm_features.ts";
 export type { ImageRecord } from "./_chunks.ts";

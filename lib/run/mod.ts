@@ -90,7 +90,7 @@ export {
   type RunLock,
   RunLockedError,
 } from "./lock.ts";
-export { cellsInKeyOrder, shardCells, shardOf } from "./shards.ts";
+export { cellsInKeyOrder, shardCells, shardOf } from "./shard_cells.ts";
 export { runCells, type RunCellsOptions } from "./runner.ts";
 export {
   type CellPredictions,

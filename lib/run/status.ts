@@ -19,7 +19,7 @@ import { storeCandidates } from "./inputs.ts";
 import { checkCells, checkOutputs } from "./integrity.ts";
 import { listRunLocks, parseScope } from "./lock.ts";
 import { readRunRecord, resumeCommand, type RunRecord } from "./record.ts";
-import { cellsInKeyOrder, shardOf } from "./shards.ts";
+import { cellsInKeyOrder, shardOf } from "./shard_cells.ts";
 
 /**
  * Where a cell stands: `damaged` is a cell whose record exists but which is not complete (a file
