@@ -45,7 +45,7 @@ async function printStatus(status: RunStatus, cells: boolean): Promise<void> {
   const runDir = status.runDir;
   const c = status.counts;
   console.log(`${status.runDir} (${status.name}): ${c.finished}/${status.total} cells finished`);
-  const outputs = status.reported
+  const outputs = status.outputsIntact
     ? "written"
     : status.outputProblems.length > 0
     ? `damaged (${status.outputProblems.join("; ")})`
@@ -99,7 +99,7 @@ async function printStatus(status: RunStatus, cells: boolean): Promise<void> {
       `\nto train the missing and damaged cells: ${status.resumeCommand}` +
         (submissions.length > 0 ? " (with --executor slurm: only those shards are submitted)" : ""),
     );
-  } else if (!status.reported && c.running + c.queued === 0) {
-    console.log(`\nto write the tables and report: deno task report ${runDir}`);
+  } else if (!status.outputsIntact && c.running + c.queued === 0) {
+    console.log(`\nto write the tables and report: deno task aggregate ${runDir}`);
   }
 }

@@ -113,7 +113,7 @@ Deno.test({
             "wait for it to finish$",
         );
         oneLine(await runScript("reproduce", ["--resume", runDir], env), EXIT.locked, held);
-        oneLine(await runScript("report", [runDir], env), EXIT.locked, held);
+        oneLine(await runScript("aggregate", [runDir], env), EXIT.locked, held);
       } finally {
         await lock.release();
       }

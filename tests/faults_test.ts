@@ -3,7 +3,7 @@
  * store writes (`STORE_LAYOUT`) is deleted, cut short and altered after each stage that writes
  * it, and every write is failed with ENOSPC and with EIO (through the injectable file-writing
  * layer in lib/util). Each time: a named error (or status line) with its remedy; nothing
- * reported complete that is not; and the remedy — `--resume`, `deno task report`,
+ * reported complete that is not; and the remedy — `--resume`, `deno task aggregate`,
  * `deno task extract` — gives back exactly what an uninterrupted run gives: the same `table.md`,
  * `metrics.csv` (timings aside), heads, predictions and store bytes. What each fault does is
  * listed in docs/experiments.md ("Faults the suite injects").
@@ -200,7 +200,7 @@ async function resumeAndCompare(f: Fixture, dir: string, trained: number): Promi
   assert.equal(outcome.trained, trained, `${dir}: cells trained on resume`);
   assert.deepEqual(await artefacts(dir), f.artefacts);
   const status = await runStatus(dir);
-  assert.deepEqual([status.counts.finished, status.reported], [2, true]);
+  assert.deepEqual([status.counts.finished, status.outputsIntact], [2, true]);
   assert.equal(await runFinished(dir), true);
   assert.deepEqual(filesUnder(dir).filter((p) => p.endsWith(".tmp")), [], "no temporary file");
 }
@@ -314,7 +314,7 @@ Deno.test({
 
         const status = await runStatus(dir);
         assert.equal(status.counts.finished, 0, `${stage}/${fault}: nothing counted finished`);
-        assert.equal(status.reported, false);
+        assert.equal(status.outputsIntact, false);
         assert.equal(await runFinished(dir), false);
         await assert.rejects(aggregateRun(dir, quiet), (e: Error) => {
           assert.ok(e instanceof RunIntegrityError, String(e));
@@ -338,7 +338,7 @@ Deno.test({
       const dir = await atStage(f, "finished", `outputs-${fault}`);
       for (const e of outputs) await damage(`${dir}/${e.path}`, fault);
       const status = await runStatus(dir);
-      assert.equal(status.reported, false);
+      assert.equal(status.outputsIntact, false);
       assert.deepEqual(
         status.outputProblems.map((p) => p.slice(0, p.indexOf(": "))).sort(),
         outputs.map((e) => e.path).sort(),
@@ -353,7 +353,7 @@ Deno.test({
       const dir = await atStage(f, "finished", `metrics-${fault}`);
       await damage(`${dir}/metrics.json`, fault);
       const status = await runStatus(dir);
-      assert.equal(status.reported, false);
+      assert.equal(status.outputsIntact, false);
       if (fault === "delete") assert.equal(status.outputsWritten, false);
       else assert.match(status.outputProblems[0], /^metrics\.json: /);
       assert.equal(await runFinished(dir), false);

@@ -68,7 +68,7 @@ Deno.test({
       assert.equal(await runFinished(runDir), false);
       const status = await runStatus(runDir);
       assert.deepEqual([status.counts.finished, status.counts.missing], [3, 1]);
-      assert.equal(status.reported, false);
+      assert.equal(status.outputsIntact, false);
 
       // The space is back: resume trains the one cell again and writes its head.
       const resumed = await runExperiment({ ...s, resume: runDir });
@@ -229,7 +229,7 @@ Deno.test({
       const lost = "predictions/memeclip__hate__seed2.safetensors";
       await Deno.remove(`${runDir}/${lost}`);
 
-      const report = await runScript("report", [runDir]);
+      const report = await runScript("aggregate", [runDir]);
       assert.equal(report.code, 4, report.stderr);
       assert.equal(
         report.stderr,
@@ -243,7 +243,7 @@ Deno.test({
       const status = await runStatus(runDir);
       assert.deepEqual([status.counts.finished, status.counts.damaged], [3, 1]);
       assert.deepEqual(
-        [status.reported, status.outputsWritten],
+        [status.outputsIntact, status.outputsWritten],
         [false, true],
         "tables written once, of cells one of which is no longer complete",
       );
@@ -288,7 +288,7 @@ Deno.test({
       assert.match(status.stdout, /: 3\/4 cells finished\n/);
       assert.ok(status.stdout.includes(`damaged  memeclip__stance__seed1: ${cut}\n`));
       assert.ok(status.stdout.includes(`to train the missing and damaged cells: ${resume}\n`));
-      const report = await runScript("report", [runDir]);
+      const report = await runScript("aggregate", [runDir]);
       assert.equal(report.code, 4);
       assert.equal(
         report.stderr,
@@ -301,7 +301,7 @@ Deno.test({
       // A cell record cut short, and a head cut short.
       const cell = "cells/memeclip__hate__seed2.json";
       await truncate(`${runDir}/${cell}`);
-      const report2 = await runScript("report", [runDir]);
+      const report2 = await runScript("aggregate", [runDir]);
       assert.equal(report2.code, 4);
       assert.match(
         report2.stderr,
@@ -382,7 +382,7 @@ Deno.test({
       assert.equal(record.cache, cacheA);
 
       // Without the run's MEMESENSE_CACHE: the recorded store is read, nothing is extracted.
-      const report = await runScript("report", [runDir], env(cacheB));
+      const report = await runScript("aggregate", [runDir], env(cacheB));
       assert.equal(report.code, 0, report.stderr);
       assert.doesNotMatch(report.stderr, /extract/);
       await Deno.remove(`${runDir}/cells/memeclip__hate__seed2.json`);
@@ -395,7 +395,7 @@ Deno.test({
       // The store moved: one line saying where it was and how to point to it; then --cache.
       const moved = `${work}/moved`;
       await Deno.rename(cacheA, moved);
-      const lost = await runScript("report", [runDir], env(cacheB));
+      const lost = await runScript("aggregate", [runDir], env(cacheB));
       assert.equal(lost.code, 2, lost.stderr);
       assert.equal(
         lost.stderr,
@@ -409,7 +409,7 @@ Deno.test({
         status.stdout,
         /features: store .* not found \(recorded in .*\); the report needs it/,
       );
-      const pointed = await runScript("report", [runDir, "--cache", moved], env(cacheB));
+      const pointed = await runScript("aggregate", [runDir, "--cache", moved], env(cacheB));
       assert.equal(pointed.code, 0, pointed.stderr);
       const found = await runScript("status", [runDir, "--cache", moved], env(cacheB));
       assert.ok(found.stdout.includes(`features: ${moved}/features/${record.featureStore} (store`));

@@ -6,7 +6,7 @@
  */
 import { TASK_NAMES, type TaskName } from "../config/mod.ts";
 import { type MeanStd, meanStd } from "../metrics/mod.ts";
-import { type CellResult, type Protocol, PROTOCOLS, reportedMetrics } from "../run/mod.ts";
+import { type CellResult, type Protocol, PROTOCOLS, selectedTestMetrics } from "../run/mod.ts";
 import type { PaperResults } from "./paper.ts";
 
 /** The metrics summarised per cell group, in table order. */
@@ -42,7 +42,7 @@ export function summarise(results: readonly CellResult[]): SummaryRow[] {
   for (const cells of groups.values()) {
     cells.sort((a, b) => a.seed - b.seed);
     for (const protocol of PROTOCOLS) {
-      const ms = cells.map((c) => reportedMetrics(c, protocol));
+      const ms = cells.map((c) => selectedTestMetrics(c, protocol));
       const metrics = Object.fromEntries(
         SUMMARY_METRICS.map((m) => [m, meanStd(ms.map((x) => x[m]))]),
       ) as Record<SummaryMetric, MeanStd>;

@@ -3,7 +3,7 @@
  * comparison with the paper, the test-set uncertainty, `table.md`, `metrics.csv`, `curves.json`,
  * `report.html`, optionally `predictions.csv`, and last `metrics.json`, which lists every other
  * output with its size and SHA-256 and so marks the run finished. The same function writes them
- * at the end of a single-machine run and for `deno task report` on a run trained in shards.
+ * at the end of a single-machine run and for `deno task aggregate` on a run trained in shards.
  *
  * @module
  */
@@ -128,7 +128,7 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
   const uncertainty = await analyseRunPredictions(runDir, {
     keys: results.map((r) => r.key),
     reference: record.variants.length > 1 ? main : undefined,
-    // As recorded when the run started, so `deno task report` on shards computes the same.
+    // As recorded when the run started, so `deno task aggregate` on shards computes the same.
     replicates: record.bootstrap?.replicates,
     seed: record.bootstrap?.seed,
   });

@@ -20,7 +20,7 @@ import {
 } from "../report/mod.ts";
 import type { BaselineResult } from "./baselines.ts";
 import type { ComparisonRow, SummaryRow } from "./aggregate.ts";
-import { type CellResult, PROTOCOLS, reportedMetrics } from "../run/mod.ts";
+import { type CellResult, PROTOCOLS, selectedTestMetrics } from "../run/mod.ts";
 import { BOOTSTRAP_METRICS, type Interval } from "../metrics/mod.ts";
 import type { GroupStats, PairedComparison, RunUncertainty } from "./uncertainty.ts";
 
@@ -147,7 +147,7 @@ export function metricsCsv(results: readonly CellResult[]): string {
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
   const lines = results.flatMap((r) =>
     PROTOCOLS.map((p) => {
-      const m = reportedMetrics(r, p);
+      const m = selectedTestMetrics(r, p);
       const epoch = p === "reference" ? r.reference.epoch : r.clean.epoch;
       return [
         quote(r.variant),

@@ -179,7 +179,7 @@ export async function openRun(
 /**
  * Runs an experiment — or one shard of it — in its run directory, and writes the tables and
  * report once every cell has finished (for a sharded run: the shard that finishes last, or
- * `deno task report <run-dir>`).
+ * `deno task aggregate <run-dir>`).
  */
 export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOutcome> {
   const t0 = performance.now();

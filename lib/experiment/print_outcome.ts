@@ -30,7 +30,7 @@ export function printOutcome(
         `${formatDuration(outcome.seconds)}; ` +
         ((outcome.pending ?? 0) > 0
           ? `${outcome.pending} cells of the run still pending in other shards. Once they are ` +
-            `in: deno task report ${outcome.runDir}`
+            `in: deno task aggregate ${outcome.runDir}`
           : outcome.table === ""
           ? `another shard writes the tables into ${outcome.runDir}/`
           : "the last shard: tables and report follow"),

@@ -176,7 +176,7 @@ export async function submitExperiment(spec: SubmitExperimentSpec): Promise<Subm
       "--shard",
       `$SLURM_ARRAY_TASK_ID/${count}`,
     ],
-    reportCommand: [deno, "run", "--allow-all", `${REPO_ROOT}/experiments/report.ts`, runDir],
+    reportCommand: [deno, "run", "--allow-all", `${REPO_ROOT}/experiments/aggregate.ts`, runDir],
     options: spec.options,
   });
   return { runDir, submission, totalCells: cells.length, pendingCells };
@@ -187,7 +187,7 @@ export function describeSubmission(outcome: SubmitOutcome): string {
   const { runDir, submission: s } = outcome;
   if (!s) {
     return `${runDir}: all ${outcome.totalCells} cells have finished; nothing submitted ` +
-      `(tables: deno task report ${runDir})`;
+      `(tables: deno task aggregate ${runDir})`;
   }
   return [
     `submitted array job ${s.arrayJob}: shards ${arraySpec(s.shards)} of ${s.count}, ` +

@@ -1,7 +1,7 @@
 /**
  * Reporting: plotly figures as data, self-contained HTML reports (plotly.js inlined, no
  * network), Markdown/HTML tables and number formats, figures in Deno Jupyter notebooks, and PNG
- * screenshots with headless Chromium. (Run folders under `results/`: lib/experiment.)
+ * screenshots with headless Chromium. (Run folders under `results/`: lib/run.)
  *
  * ```ts
  * import { barChart, markdownTable, writeReport } from "./mod.ts";

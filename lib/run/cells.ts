@@ -95,7 +95,7 @@ export function cellKey(cell: Pick<Cell, "variant" | "task" | "seed">): string {
   return `${safe}__${cell.task}__seed${cell.seed}`;
 }
 
-/** The test metrics a protocol reports for a finished cell. */
-export function reportedMetrics(result: CellResult, protocol: Protocol): Metrics {
+/** The test metrics at the epoch a protocol selected, for a finished cell. */
+export function selectedTestMetrics(result: CellResult, protocol: Protocol): Metrics {
   return protocol === "reference" ? result.reference.test : result.clean.test;
 }

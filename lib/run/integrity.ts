@@ -6,7 +6,7 @@
  * and SHA-256 of every output and a checksum of itself.
  *
  * Everything that reads a run checks this first: `--resume` trains every cell that is not
- * complete again, `deno task status` counts it as damaged, and `deno task report` (and every
+ * complete again, `deno task status` counts it as damaged, and `deno task aggregate` (and every
  * reader of the cells) refuses with a {@linkcode RunIntegrityError} that names the files, what
  * is wrong with each, and the command that repairs them — so no table is ever made from part of
  * a run's seeds.

@@ -223,7 +223,7 @@ export async function listRunLocks(
 
 /**
  * Claims the writing of a run's tables and report for one process: the first to create
- * `locks/aggregated` wins; others get false. `deno task report` does not need the claim.
+ * `locks/aggregated` wins; others get false. `deno task aggregate` does not need the claim.
  */
 export async function claimAggregation(runDir: string): Promise<boolean> {
   await ensureDir(runPath(runDir, "locks"));

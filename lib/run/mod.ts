@@ -23,7 +23,7 @@ export {
   gridCells,
   type Protocol,
   PROTOCOLS,
-  reportedMetrics,
+  selectedTestMetrics,
 } from "./cells.ts";
 export {
   DEFAULT_DEPTHS,

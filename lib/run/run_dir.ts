@@ -74,7 +74,7 @@ export type RunFile = keyof typeof RUN_FILES;
  * - `cell`: owned by one cell, whose record lists it with its size and SHA-256; the cell is then
  *   incomplete, and `--resume` trains it again;
  * - `output`: a table or report, listed by `metrics.json`; the run's tables are then incomplete,
- *   and `deno task report` or `--resume` writes them again;
+ *   and `deno task aggregate` or `--resume` writes them again;
  * - `lock`: a marker of a process at work; one that does not read is taken over;
  * - `cluster`: the Slurm submissions' record, scripts and logs (lib/cluster).
  */

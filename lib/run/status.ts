@@ -54,7 +54,7 @@ export interface RunStatus {
   /** Cells per state. */
   readonly counts: Readonly<Record<CellState, number>>;
   /** Tables and report written and intact (`metrics.json` and every output it lists). */
-  readonly reported: boolean;
+  readonly outputsIntact: boolean;
   /** What is wrong with the tables and report, each as `<path>: <what>` (empty when intact). */
   readonly outputProblems: readonly string[];
   /** Whether tables were written once (`metrics.json` exists), intact or not. */
@@ -173,7 +173,7 @@ export async function runStatus(
     total: cells.length,
     cells: statuses,
     counts,
-    reported: outputs.complete,
+    outputsIntact: outputs.complete,
     outputProblems: outputs.problems,
     outputsWritten: outputs.written,
     resumeCommand: resumeCommand(runDir, record),

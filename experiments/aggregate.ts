@@ -1,9 +1,9 @@
 /**
- * `deno task report <run-dir>`: writes a run's tables and report from its finished cells —
+ * `deno task aggregate <run-dir>`: writes a run's tables and report from its finished cells —
  * the same aggregation a single-machine run ends with — for runs trained in shards (on several
  * machines, or as a Slurm array). Refuses while cells are missing or a shard still trains.
  *
- *   deno task report results/20260301-120000-ablate-grid [--cache DIR]
+ *   deno task aggregate results/20260301-120000-ablate-grid [--cache DIR]
  *
  * The features come from the store the run recorded (or the one under `--cache`): the report
  * never extracts them again.
@@ -18,7 +18,7 @@ const FLAGS = defineFlags([
   CACHE_FLAG,
   { name: "help", type: "boolean", help: "show this help" },
 ]);
-const USAGE = "deno task report <run-dir> [--cache DIR]";
+const USAGE = "deno task aggregate <run-dir> [--cache DIR]";
 
 if (import.meta.main) {
   const positional: string[] = [];
