@@ -18,9 +18,8 @@ export {
   extractFeatures,
   type ExtractOptions,
   type ExtractResult,
-  type FeatureItem,
-  MissingImagesError,
 } from "./extract.ts";
+export { type FeatureItem, MissingImagesError } from "./_inspect.ts";
 export {
   type ChunkEntry,
   featureStoreDir,

@@ -11,8 +11,8 @@ import {
   extractFeatures,
   type ExtractOptions,
   type ExtractResult,
-  type FeatureItem,
 } from "./extract.ts";
+import type { FeatureItem } from "./_inspect.ts";
 import { type FeatureTable, selectRows, type StoreManifest } from "./store.ts";
 
 /** The memes of a dataset as extraction items, in CSV order. */
