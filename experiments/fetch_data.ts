@@ -12,15 +12,8 @@
  */
 import { resolve } from "node:path";
 import { DEFAULT_DATA_DIR, defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
-import {
-  FetchError,
-  fetchPrideMM,
-  formatSummary,
-  loadPrideMM,
-  manualInstructions,
-  PRIDEMM_URL,
-  summary,
-} from "../lib/data/mod.ts";
+import { FetchError, fetchPrideMM, manualInstructions, PRIDEMM_URL } from "../lib/fetch/mod.ts";
+import { formatSummary, loadPrideMM, summary } from "../lib/data/mod.ts";
 import { EXIT, runMain } from "../lib/experiment/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
 

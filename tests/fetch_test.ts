@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import sharp from "sharp";
-import { FetchError, type FetchOptions, fetchPrideMM, loadPrideMM } from "../lib/data/mod.ts";
-import { downloadResumable, driveConfirmUrl } from "../lib/data/_download.ts";
-import { PRIDEMM_VIEW_URL } from "../lib/data/fetch.ts";
-import { ZipError, ZipReader } from "../lib/data/_zip.ts";
+import { FetchError, type FetchOptions, fetchPrideMM } from "../lib/fetch/mod.ts";
+import { loadPrideMM } from "../lib/data/mod.ts";
+import { downloadResumable, driveConfirmUrl } from "../lib/fetch/_download.ts";
+import { PRIDEMM_VIEW_URL } from "../lib/fetch/fetch.ts";
+import { ZipError, ZipReader } from "../lib/fetch/_zip.ts";
 import { REPO_ROOT } from "../lib/util/mod.ts";
 import { makeZip, type ZipInput } from "./fixtures/fetch/zip_writer.ts";
 

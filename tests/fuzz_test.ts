@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { DataError } from "../lib/data/mod.ts";
 import { decodeCsvBytes } from "../lib/data/_csv.ts";
 import { parsePrideMM } from "../lib/data/pridemm.ts";
-import { ZipError, ZipReader } from "../lib/data/_zip.ts";
+import { ZipError, ZipReader } from "../lib/fetch/_zip.ts";
 import { decodeSafetensors, encodeSafetensors, Rng, SafetensorsError } from "../lib/util/mod.ts";
 import { makeZip } from "./fixtures/fetch/zip_writer.ts";
 

@@ -3,8 +3,8 @@
  * format, image and text fields, splits, tasks with their label mappings, class and prompt names)
  * and loaded by one generic loader; presets for PrideMM, HarMeme and FHM; PrideMM's own loader
  * (the generic one with the `pridemm` preset), split and per-task views, text normalisation as
- * MemeCLIP does it, image paths, class-count summaries, and the PrideMM download
- * (`deno task fetch-data`).
+ * MemeCLIP does it, image paths and their presence, and class-count summaries. (The PrideMM
+ * download, `deno task fetch-data`: lib/fetch.)
  *
  * ```ts
  * import { pridemmCsvSetting } from "../config/mod.ts";
@@ -77,15 +77,18 @@ export {
   formatDatasetListings,
 } from "./describe.ts";
 export {
+  hasPrideMMColumns,
   imagePath,
   type LoadOptions,
   loadPrideMM,
   type Meme,
+  parsePrideMM,
   type PrideMM,
   PRIDEMM_COLUMNS,
   type TaskView,
   taskView,
 } from "./pridemm.ts";
+export { checkImages, type ImageCheck, missingImagesReport } from "./_images.ts";
 export { textForClip } from "./meme_text.ts";
 export {
   type DatasetSummary,
@@ -94,12 +97,3 @@ export {
   summary,
   type TaskSummary,
 } from "./summary.ts";
-export {
-  FetchError,
-  type FetchFailure,
-  type FetchOptions,
-  fetchPrideMM,
-  type FetchResult,
-  manualInstructions,
-  PRIDEMM_URL,
-} from "./fetch.ts";

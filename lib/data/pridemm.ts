@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import { imagesBeside, type TaskName, TASKS } from "../config/mod.ts";
+import { parseCsv } from "./_csv.ts";
 import { type Dataset, type DatasetMeme, loadDataset, parseDataset } from "./dataset.ts";
 import { type Split, SPLITS } from "./description.ts";
 import { datasetPreset } from "./presets.ts";
@@ -93,6 +94,20 @@ export function parsePrideMM(text: string, csvPath: string, imageDir: string): P
     sha256: createHash("sha256").update(text).digest("hex"),
   }], { root: dirname(csvPath), imageDir });
   return fromDataset(dataset, csvPath);
+}
+
+/**
+ * Whether CSV text has a header with every one of {@linkcode PRIDEMM_COLUMNS} (in any order);
+ * false for an empty or malformed CSV. `file` names it in the parser's errors, which are caught.
+ */
+export function hasPrideMMColumns(text: string, file: string): boolean {
+  let header: readonly string[];
+  try {
+    header = parseCsv(text, file).header;
+  } catch {
+    return false; // an empty or malformed CSV is simply not PrideMM's annotation file
+  }
+  return PRIDEMM_COLUMNS.every((c) => header.includes(c));
 }
 
 /** The preset's name for the annotation file. */

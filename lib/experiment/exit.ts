@@ -8,7 +8,8 @@
  * @module
  */
 import { UsageError } from "../config/mod.ts";
-import { DataError, FetchError } from "../data/mod.ts";
+import { DataError } from "../data/mod.ts";
+import { FetchError } from "../fetch/mod.ts";
 import { FeatureStoreError, MissingImagesError } from "../features/mod.ts";
 import { SafetensorsError } from "../model/mod.ts";
 import { BackendUnavailableError, TrainInputError } from "../train/mod.ts";

@@ -12,7 +12,7 @@ import {
   type RunSettings,
   UsageError,
 } from "../config/mod.ts";
-import { FetchError, fetchPrideMM, manualInstructions } from "../data/mod.ts";
+import { FetchError, fetchPrideMM, manualInstructions } from "../fetch/mod.ts";
 import { type ExperimentInputs, prepareInputs } from "../run/mod.ts";
 import { exists, isWriteFault } from "../util/mod.ts";
 import { EXIT, exitCodeOf } from "./exit.ts";

@@ -7,10 +7,8 @@
 import { join } from "node:path";
 import { ArchiveError, inspectArchive, unpackArchive } from "./_archive.ts";
 import { DownloadError, downloadResumable } from "./_download.ts";
-import { DataError } from "./data_error.ts";
-import { checkImages } from "./_images.ts";
 import { DEFAULT_DATA_DIR, PRIDEMM_IMAGES_FOLDER } from "../config/mod.ts";
-import { loadPrideMM } from "./pridemm.ts";
+import { checkImages, DataError, loadPrideMM } from "../data/mod.ts";
 import { ZipError, ZipReader } from "./_zip.ts";
 import { exists } from "../util/mod.ts";
 

@@ -11,9 +11,14 @@
 import { basename, dirname, join } from "node:path";
 import { PRIDEMM_IMAGES_FOLDER } from "../config/mod.ts";
 import { Progress, writeFileAtomic } from "../util/mod.ts";
-import { missingImagesReport } from "./_images.ts";
-import { type Meme, parsePrideMM, type PrideMM, PRIDEMM_COLUMNS } from "./pridemm.ts";
-import { parseCsv } from "./_csv.ts";
+import {
+  hasPrideMMColumns,
+  type Meme,
+  missingImagesReport,
+  parsePrideMM,
+  type PrideMM,
+  PRIDEMM_COLUMNS,
+} from "../data/mod.ts";
 import { type ZipEntry, type ZipReader } from "./_zip.ts";
 
 /** What an archive lacks: the annotation CSV, a unique one, or images the CSV names. */
@@ -62,13 +67,9 @@ export async function inspectArchive(zip: ZipReader, archive: string): Promise<A
   const candidates: { entry: ZipEntry; bytes: Uint8Array }[] = [];
   for (const entry of csvs) {
     const bytes = await zip.read(entry);
-    let header: readonly string[] = [];
-    try {
-      header = parseCsv(new TextDecoder().decode(bytes), entry.name).header;
-    } catch {
-      // an empty or malformed CSV is simply not the annotation file
+    if (hasPrideMMColumns(new TextDecoder().decode(bytes), entry.name)) {
+      candidates.push({ entry, bytes });
     }
-    if (PRIDEMM_COLUMNS.every((c) => header.includes(c))) candidates.push({ entry, bytes });
   }
   if (candidates.length === 0) {
     throw new ArchiveError(
