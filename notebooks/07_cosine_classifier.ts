@@ -303,6 +303,7 @@ await displayMarkdown("```ts\n" + forwardSource + "```");
 
 // %%
 import { headActivations, type HeadWeights } from "../lib/model/mod.ts";
+import { normaliseRows } from "../lib/util/mod.ts";
 
 function handWrittenLogits(
   weights: HeadWeights,
@@ -326,15 +327,7 @@ function handWrittenLogits(
     return y;
   };
   const relu = (x: Float32Array) => x.map((v) => Math.max(v, 0));
-  const normalize = (x: Float32Array, rows: number) => {
-    const y = new Float32Array(x.length);
-    for (let r = 0; r < rows; r++) {
-      let sq = 0;
-      for (let k = 0; k < D; k++) sq += x[r * D + k] ** 2;
-      for (let k = 0; k < D; k++) y[r * D + k] = x[r * D + k] / Math.max(Math.sqrt(sq), 1e-12);
-    }
-    return y;
-  };
+  const normalize = (x: Float32Array, rows: number) => normaliseRows(x.slice(), rows, D);
   const branch = (x: Float32Array, map: string, adapter: string) => {
     const projected = linear(x, `${map}.proj.0`, h.unmappedDim, D);
     const hidden = relu(linear(projected, `${adapter}.fc.0`, D, D / h.adapterReduction));

@@ -10,7 +10,7 @@ import type { TaskName } from "../config/mod.ts";
 import { evaluateLogits, type Metrics } from "../metrics/mod.ts";
 import type { ExperimentInputs, TaskData } from "../run/mod.ts";
 import { loadOpenBlas, sgemm } from "../train/mod.ts";
-import { Rng } from "../util/mod.ts";
+import { normaliseRows, Rng } from "../util/mod.ts";
 
 /** Rows per block of the probe's full-batch step (a block of 1536-wide rows is ~3 MB). */
 const PROBE_BLOCK = 512;
@@ -49,7 +49,7 @@ export function zeroShotLogits(
   if (imageEmbeds.length !== n * d) {
     throw new Error(`zeroShotLogits: image embeds are ${imageEmbeds.length / n}-d, prompts ${d}-d`);
   }
-  const prompts = normalisedRows(promptEmbeds, numClasses, d);
+  const prompts = normaliseRows(promptEmbeds.slice(), numClasses, d);
   const out = new Float32Array(n * numClasses);
   for (let i = 0; i < n; i++) {
     let norm = 0;
@@ -60,17 +60,6 @@ export function zeroShotLogits(
       for (let k = 0; k < d; k++) dot += imageEmbeds[i * d + k] * prompts[c * d + k];
       out[i * numClasses + c] = 100 * dot * inv;
     }
-  }
-  return out;
-}
-
-function normalisedRows(m: Float32Array, rows: number, d: number): Float32Array {
-  const out = new Float32Array(m.length);
-  for (let r = 0; r < rows; r++) {
-    let norm = 0;
-    for (let k = 0; k < d; k++) norm += m[r * d + k] ** 2;
-    const inv = 1 / Math.max(Math.sqrt(norm), 1e-12);
-    for (let k = 0; k < d; k++) out[r * d + k] = m[r * d + k] * inv;
   }
   return out;
 }

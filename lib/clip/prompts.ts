@@ -12,18 +12,8 @@
  * @module
  */
 import { classPrompt } from "../config/mod.ts";
+import { normaliseRows } from "../util/mod.ts";
 import type { ClipEncoder } from "./model.ts";
-
-/** Normalises each of the `rows` rows of `m` (width `cols`) to unit L2 norm, in place. */
-export function normalizeRows(m: Float32Array, rows: number, cols: number): Float32Array {
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += m[r * cols + c] ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let c = 0; c < cols; c++) m[r * cols + c] *= inv;
-  }
-  return m;
-}
 
 /**
  * The classifier initialisation from already computed prompt embeddings:
@@ -43,7 +33,7 @@ export function promptWeightsFrom(
   if (visualProjection.length !== hidden * dim) {
     throw new Error(`visual projection: ${visualProjection.length} values, want ${hidden}×${dim}`);
   }
-  const t = normalizeRows(new Float32Array(textEmbeds), classes, dim);
+  const t = normaliseRows(new Float32Array(textEmbeds), classes, dim);
   const out = new Float32Array(classes * hidden);
   for (let c = 0; c < classes; c++) {
     for (let h = 0; h < hidden; h++) {
@@ -52,7 +42,7 @@ export function promptWeightsFrom(
       out[c * hidden + h] = s;
     }
   }
-  return normalizeRows(out, classes, hidden);
+  return normaliseRows(out, classes, hidden);
 }
 
 /**
@@ -96,8 +86,8 @@ export function cosineScores(a: Float32Array, b: Float32Array, dim: number): Flo
     throw new Error(`embeddings of ${a.length} and ${b.length} values are not multiples of ${dim}`);
   }
   const n = a.length / dim, C = b.length / dim;
-  const x = normalizeRows(new Float32Array(a), n, dim);
-  const y = normalizeRows(new Float32Array(b), C, dim);
+  const x = normaliseRows(new Float32Array(a), n, dim);
+  const y = normaliseRows(new Float32Array(b), C, dim);
   const out = new Float32Array(n * C);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < C; c++) {

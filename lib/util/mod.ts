@@ -1,7 +1,7 @@
 /**
  * Small shared utilities: atomic writes (the one file-writing layer, with injectable faults),
  * sealed JSON records, hashing, the repository root, progress lines, seeded RNG, the safetensors
- * codec and cluster shards. `lib/util` is the bottom layer: it imports no other module of the
+ * codec, cluster shards and the row normalisation of matrices. `lib/util` is the bottom layer: it imports no other module of the
  * suite.
  *
  * ```ts
@@ -40,3 +40,4 @@ export {
   SafetensorsError,
 } from "./safetensors.ts";
 export { formatShard, parseShard, type Shard, ShardError, shardRange } from "./shard.ts";
+export { normaliseRows } from "./rows.ts";
