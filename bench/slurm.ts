@@ -21,8 +21,8 @@ import {
   slurmUnavailable,
   startLocalSlurm,
   waitForJobs,
-} from "../tests/_slurm.ts";
-import { runScript } from "../tests/_script.ts";
+} from "../scripts/slurm_local.ts";
+import { runScript } from "../scripts/run_script.ts";
 import { loadAverage } from "./_common.ts";
 
 const FLAGS = defineFlags([

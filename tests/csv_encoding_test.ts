@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { DataError, loadPrideMM } from "../lib/data/mod.ts";
 import { decodeCsvBytes } from "../lib/data/_csv.ts";
-import { runScript } from "./_script.ts";
+import { runScript } from "../scripts/run_script.ts";
 
 const HEADER = "name,hate,target,stance,humour,split,text\n";
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));

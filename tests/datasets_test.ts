@@ -29,7 +29,7 @@ import {
 } from "../lib/data/mod.ts";
 import { TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import { REPO_ROOT } from "../lib/util/mod.ts";
-import { runScript } from "./_script.ts";
+import { runScript } from "../scripts/run_script.ts";
 
 const FIXTURES = join(REPO_ROOT, "tests", "fixtures", "datasets");
 const fixture = (...parts: string[]) => join(FIXTURES, ...parts);

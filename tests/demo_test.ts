@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { parseMarkdownTable } from "../lib/report/table.ts";
-import { runScript } from "./_script.ts";
+import { runScript } from "../scripts/run_script.ts";
 
 Deno.test({
   name: "deno task demo learns the synthetic tasks and writes complete, parseable results",

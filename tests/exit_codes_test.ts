@@ -9,7 +9,7 @@ import { lockRunDir } from "../lib/run/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { REPO_ROOT } from "../lib/util/mod.ts";
 import { listing } from "./_runs.ts";
-import { runScript } from "./_script.ts";
+import { runScript } from "../scripts/run_script.ts";
 
 Deno.test("the README's exit-status table is EXIT_CODES, row for row", async () => {
   const readme = await Deno.readTextFile(`${REPO_ROOT}/README.md`);

@@ -17,7 +17,7 @@ import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { exists } from "../lib/util/mod.ts";
 import { evaluateLogits } from "../lib/metrics/mod.ts";
 import { syntheticInputs } from "./_runs.ts";
-import { runScript } from "./_script.ts";
+import { runScript } from "../scripts/run_script.ts";
 
 const script = (name: string, ...args: string[]) =>
   runScript(name, args, { MEMESENSE_PRIDEMM_CSV: "" });

@@ -9,7 +9,7 @@ import { describeResume, resolveResume, ResumeError } from "../lib/run/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { exists } from "../lib/util/mod.ts";
 import { listing, withoutTimings } from "./_runs.ts";
-import { runScript } from "./_script.ts";
+import { runScript } from "../scripts/run_script.ts";
 
 /** A run directory as a run leaves it: `config.json`, and `metrics.json` once finished. */
 async function fakeRun(

@@ -12,7 +12,7 @@ import { runFinished } from "../lib/run/integrity.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { FileWriteError, injectWriteFaults } from "../lib/util/mod.ts";
 import { listing, smallCsv, syntheticInputs } from "./_runs.ts";
-import { runScript } from "./_script.ts";
+import { runScript } from "../scripts/run_script.ts";
 
 const spec = async (out: string) => ({
   name: "owned",

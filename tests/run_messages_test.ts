@@ -15,7 +15,7 @@ import type { GroupStats } from "../lib/analysis/uncertainty.ts";
 import { extractFeatures, type FeatureItem } from "../lib/features/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { syntheticInputs } from "./_runs.ts";
-import { runScript } from "./_script.ts";
+import { runScript } from "../scripts/run_script.ts";
 
 /** CRC-32 of PNG chunks. */
 function crc32(bytes: Uint8Array): number {

@@ -35,7 +35,7 @@ import {
 } from "../lib/config/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { exists, REPO_ROOT } from "../lib/util/mod.ts";
-import { runScript } from "./_script.ts";
+import { runScript } from "../scripts/run_script.ts";
 
 const RUN = ["--tasks", "hate", "--seeds", "1", "--epochs", "1", "--baselines", "false"];
 

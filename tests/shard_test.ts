@@ -11,7 +11,7 @@ import { runExperiment } from "../lib/experiment/mod.ts";
 import { cellKey, gridCells, lockRunDir, RunLockedError, shardCells } from "../lib/run/mod.ts";
 import { parseShard } from "../lib/util/mod.ts";
 import { listing, syntheticInputs, withoutTimings } from "./_runs.ts";
-import { runScript } from "./_script.ts";
+import { runScript } from "../scripts/run_script.ts";
 
 Deno.test("shards partition the cells: each cell in exactly one shard, balanced, order-free", () => {
   const cells = [3, 1, 2].flatMap((seed) =>

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readSubmissions } from "../lib/cluster/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { listing, withoutTimings } from "./_runs.ts";
-import { runScript } from "./_script.ts";
+import { runScript } from "../scripts/run_script.ts";
 import {
   ablationArgs,
   type LocalSlurm,
@@ -18,7 +18,7 @@ import {
   slurmUnavailable,
   startLocalSlurm,
   waitForJobs,
-} from "./_slurm.ts";
+} from "../scripts/slurm_local.ts";
 
 const unavailable = slurmUnavailable();
 if (unavailable) console.error(`skipping the Slurm tests: ${unavailable}`);

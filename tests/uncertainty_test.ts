@@ -13,7 +13,7 @@ import { runReport } from "../lib/analysis/_run_report.ts";
 import { seedMajority } from "../lib/analysis/uncertainty.ts";
 import { writeCellPredictions } from "../lib/run/predictions.ts";
 import { Rng } from "../lib/util/mod.ts";
-import { runScript } from "./_script.ts";
+import { runScript } from "../scripts/run_script.ts";
 
 /** Two-class logits that are right on about `skill` of the rows. */
 function cell(variant: string, seed: number, skill: number, n = 240): CellPredictions {

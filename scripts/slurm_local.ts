@@ -1,7 +1,7 @@
 /**
- * A private one-node Slurm for the tests and the orchestration benchmark, started from
- * scripts/slurm_local.sh with its own state folder, munge socket and ports, and stopped by the
- * pid files it wrote; and the flags of the ablation both submit to it.
+ * A private one-node Slurm for the tests and the orchestration benchmark (`bench:slurm`), started
+ * from slurm_local.sh beside this file with its own state folder, munge socket and ports, and
+ * stopped by the pid files it wrote; and the flags of the ablation both submit to it.
  */
 import { REPO_ROOT } from "../lib/util/mod.ts";
 

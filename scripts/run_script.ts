@@ -1,4 +1,4 @@
-/** Runs an experiment script as a user does, for the end-to-end tests. */
+/** Runs an experiment script as a user does, for the end-to-end tests and the benchmarks. */
 import { REPO_ROOT } from "../lib/util/mod.ts";
 
 /** What a script run printed and how it ended. */
