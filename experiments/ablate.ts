@@ -98,9 +98,9 @@ if (import.meta.main) {
     if (flags.named) variants.push(...NAMED_ABLATIONS);
     const tasks = parseTasks(flags.tasks);
     const seeds = parseSeeds(flags.seeds, config.train.seed);
-    const resultsRoot = resultsRootSetting(flags.out).value;
-    if (!flags.resume) await assertWritableDir(resultsRoot, "--out");
-    const inputs = await prepareFromFlags(flags, settings);
+    const results = resultsRootSetting(flags.out);
+    if (!flags.resume) await assertWritableDir(results.value, "--out");
+    const { inputs, resolved } = await prepareFromFlags(flags, settings);
     console.error(
       `${variants.length} variants × ${tasks.length} task(s) × ${seeds.length} seed(s)`,
     );
@@ -115,13 +115,14 @@ if (import.meta.main) {
         variants,
         baseConfig: config,
         inputs,
-        outRoot: resultsRoot,
+        outRoot: results.value,
         resume: flags.resume,
         gallery: !flags["no-gallery"],
         backend: settings.backend,
         workers: settings.workers,
         script: "ablate",
         flags,
+        settings: { ...settings.resolved, ...resolved, results },
       },
       execution,
       "ablate",

@@ -10,6 +10,7 @@
  */
 import {
   assertWritableDir,
+  cacheSetting,
   CONFIG_FLAGS,
   defineFlags,
   makeConfig,
@@ -82,7 +83,8 @@ if (import.meta.main) {
     if (flags.resume !== undefined && flags.resume !== "latest") {
       throw new SettingError("--resume", flags.resume, "latest (the demo resumes its latest runs)");
     }
-    const resultsRoot = resultsRootSetting(flags.out).value;
+    const results = resultsRootSetting(flags.out);
+    const resultsRoot = results.value;
     if (flags.resume !== undefined) {
       // The demo's settings are those its newest run recorded; flags given must agree.
       // The reproduce part's record: the ablation's config differs from the flags (fewer epochs).
@@ -109,6 +111,7 @@ if (import.meta.main) {
     if (flags.count < 1) throw new SettingError("--count", flags.count, "an integer ≥ 1");
     const seeds = parseSeeds(flags.seeds, config.train.seed);
     if (flags.resume === undefined) await assertWritableDir(resultsRoot, "--out");
+    const cache = cacheSetting(flags.cache);
     const memes = await ensureSyntheticMemes({ count: flags.count });
     console.error(`synthetic memes: ${memes.count} in ${memes.dir}`);
     const inputs = await prepareInputs({
@@ -118,7 +121,7 @@ if (import.meta.main) {
       preprocess: config.clip.preprocess,
       imageMode: config.clip.imageMode,
       offline: true,
-      cacheDir: flags.cache,
+      cacheDir: cache.value,
     });
     const common = {
       baseConfig: config,
@@ -128,6 +131,12 @@ if (import.meta.main) {
       workers: settings.workers,
       script: "demo",
       flags,
+      settings: {
+        model: settings.resolved.model,
+        backend: settings.resolved.backend,
+        cache,
+        results,
+      },
     };
     const reproduce = await runDemoPart(resultsRoot, flags.resume !== undefined, {
       ...common,

@@ -79,9 +79,9 @@ if (import.meta.main) {
     const execution = executionFromFlags(flags);
     const tasks = parseTasks(flags.tasks);
     const seeds = parseSeeds(flags.seeds, settings.config.train.seed);
-    const resultsRoot = resultsRootSetting(flags.out).value;
-    if (!flags.resume) await assertWritableDir(resultsRoot, "--out");
-    const inputs = await prepareFromFlags(flags, settings);
+    const results = resultsRootSetting(flags.out);
+    if (!flags.resume) await assertWritableDir(results.value, "--out");
+    const { inputs, resolved } = await prepareFromFlags(flags, settings);
     checkPartialData(inputs, flags["allow-missing"] === true);
     const notComparable = notComparableReason(inputs);
     const outcome = await executeExperiment(
@@ -95,7 +95,7 @@ if (import.meta.main) {
         variants: [REFERENCE_VARIANT],
         baseConfig: settings.config,
         inputs,
-        outRoot: resultsRoot,
+        outRoot: results.value,
         resume: flags.resume,
         gallery: !flags["no-gallery"],
         backend: settings.backend,
@@ -105,6 +105,7 @@ if (import.meta.main) {
         saveHeads: true,
         script: "reproduce",
         flags,
+        settings: { ...settings.resolved, ...resolved, results },
       },
       execution,
       "reproduce",

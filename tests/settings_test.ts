@@ -543,7 +543,8 @@ Deno.test("a MEMESENSE_OPENBLAS that does not load is an error naming it, not an
 });
 
 Deno.test({
-  name: "the scripts: --backend auto beats MEMESENSE_BACKEND; MEMESENSE_PRIDEMM_IMAGES is honoured",
+  name:
+    "the scripts: --backend auto beats MEMESENSE_BACKEND; MEMESENSE_PRIDEMM_IMAGES and MEMESENSE_RESULTS are honoured; config.json records where each setting came from",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -564,21 +565,44 @@ Deno.test({
       // A variable naming a backend auto does not pick, so that the two cannot be confused.
       const named = best === "wasm" ? "blas" : "wasm";
       const common = ["--data", csv, "--model", "tiny", "--offline", ...RUN];
+      // The results root: --out in the first case, MEMESENSE_RESULTS in the second.
       const cases = [
-        { how: "--backend auto over the variable", args: ["--backend", "auto"], backend: best },
-        { how: "the variable over the default", args: [], backend: named },
+        {
+          how: "--backend auto over the variable",
+          args: ["--backend", "auto", "--out", `${tmp}/results-flag`],
+          out: `${tmp}/results-flag`,
+          backend: best,
+          sources: { backend: "flag", results: "flag" },
+        },
+        {
+          how: "the variable over the default",
+          args: [],
+          out: `${tmp}/results-env`,
+          backend: named,
+          sources: { backend: "environment", results: "environment" },
+        },
       ];
       for (const c of cases) {
-        const out = `${tmp}/results-${cases.indexOf(c)}`;
-        const run = await runScript("reproduce", [...common, "--out", out, ...c.args], {
+        const run = await runScript("reproduce", [...common, ...c.args], {
           MEMESENSE_BACKEND: named,
           MEMESENSE_PRIDEMM_IMAGES: memes.imageDir,
           MEMESENSE_PRIDEMM_CSV: "",
+          MEMESENSE_RESULTS: `${tmp}/results-env`,
         });
         assert.equal(run.code, 0, `${c.how}: ${run.stderr.slice(-2000)}`);
-        const dir = onlyRun(out);
+        const dir = onlyRun(c.out);
         const config = JSON.parse(await Deno.readTextFile(`${dir}/config.json`));
         assert.equal(config.images, memes.imageDir, `${c.how}: MEMESENSE_PRIDEMM_IMAGES`);
+        // Each setting as the run resolved it: its value and where the value came from.
+        assert.deepEqual(config.settings, {
+          model: { value: "tiny", source: "flag" },
+          offline: { value: true, source: "flag" },
+          backend: { value: c.args.includes("auto") ? "auto" : named, source: c.sources.backend },
+          data: { value: csv, source: "flag" },
+          images: { value: memes.imageDir, source: "environment" },
+          cache: cacheSetting(), // as the test's own environment resolves it
+          results: { value: c.out, source: c.sources.results },
+        }, c.how);
         const cell = JSON.parse(
           await Deno.readTextFile(`${dir}/cells/memeclip__hate__seed42.json`),
         );

@@ -394,6 +394,15 @@ export function configFromFlags(
   base: MemeSenseConfig = DEFAULT_CONFIG,
   env: Environment = readEnvironment(),
 ): MemeSenseConfig {
+  return configAndModel(flags, base, env).config;
+}
+
+/** {@linkcode configFromFlags}, and the CLIP model's setting as it was resolved. */
+function configAndModel(
+  flags: Partial<Record<string, unknown>>,
+  base: MemeSenseConfig,
+  env: Environment,
+): { config: MemeSenseConfig; model: Resolved<string> } {
   const overrides: Record<string, Record<string, unknown>> = { clip: {}, head: {}, train: {} };
   for (const f of CONFIG_FLAGS) {
     const [section, field] = configFlagField(f.name);
@@ -404,7 +413,7 @@ export function configFromFlags(
   });
   overrides.clip.model = model.value;
   try {
-    return makeConfig(overrides as ConfigOverrides, base);
+    return { config: makeConfig(overrides as ConfigOverrides, base), model };
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     const field = e.field.replace(/\[\d+\]$/, "");
@@ -441,6 +450,18 @@ export interface RunSettings {
   readonly backend: BackendName | "auto";
   /** Parallel training workers (`--workers`, an integer ≥ 1); undefined = one per core. */
   readonly workers?: number;
+  /**
+   * The settings above that a flag, a variable or a default gives, each with where its value came
+   * from: what a run records.
+   */
+  readonly resolved: {
+    /** The CLIP model ({@linkcode clipModelSetting}; the base config's when neither names one). */
+    readonly model: Resolved<string>;
+    /** {@linkcode offlineSetting}. */
+    readonly offline: Resolved<boolean>;
+    /** {@linkcode backendSetting}. */
+    readonly backend: Resolved<BackendName | "auto">;
+  };
 }
 
 /** Options of {@linkcode resolveRunSettings}. */
@@ -457,15 +478,18 @@ export interface ResolveOptions {
  */
 export function resolveRunSettings(flags: RunFlags, options: ResolveOptions = {}): RunSettings {
   const env = options.env ?? readEnvironment();
-  const config = configFromFlags(flags, options.base ?? DEFAULT_CONFIG, env);
+  const { config, model } = configAndModel(flags, options.base ?? DEFAULT_CONFIG, env);
   if (flags.workers !== undefined && !(Number.isInteger(flags.workers) && flags.workers >= 1)) {
     throw new SettingError("--workers", flags.workers, "an integer ≥ 1");
   }
+  const offline = offlineSetting(flags.offline, env);
+  const backend = backendSetting(flags.backend, env);
   return {
     config,
-    offline: offlineSetting(flags.offline, env).value,
-    backend: backendSetting(flags.backend, env).value,
+    offline: offline.value,
+    backend: backend.value,
     workers: flags.workers,
+    resolved: { model, offline, backend },
   };
 }
 
@@ -592,8 +616,9 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
   },
   {
     name: "MEMESENSE_RESULTS",
+    flag: "--out",
     resolver: "resultsRootSetting",
-    values: "the results root notebooks read runs from",
+    values: "the results root: the scripts write each run in a new folder there, notebooks read runs from it",
     default: code(inRepo(RESULTS_ROOT)),
   },
   {

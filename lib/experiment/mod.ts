@@ -44,7 +44,7 @@ export {
   scriptFlags,
   WORKERS_FLAG,
 } from "./script_flags.ts";
-export { asModelError, prepareFromFlags, SetupError } from "./prepare.ts";
+export { asModelError, type PreparedInputs, prepareFromFlags, SetupError } from "./prepare.ts";
 export {
   givenFlagNames,
   restoreRecordedFlags,

@@ -6,9 +6,11 @@
  * @module
  */
 import {
+  cacheSetting,
   DEFAULT_DATA_DIR,
   pridemmCsvSetting,
   pridemmImagesSetting,
+  type Resolved,
   type RunSettings,
   UsageError,
 } from "../config/mod.ts";
@@ -27,10 +29,26 @@ export class SetupError extends UsageError {
   }
 }
 
+/** A script's inputs, and the settings that located them as they were resolved. */
+export interface PreparedInputs {
+  /** The dataset, its features and the prompt embeddings. */
+  readonly inputs: ExperimentInputs;
+  /** The annotations, the images and the cache, each with where its value came from. */
+  readonly resolved: {
+    /** The PrideMM CSV ({@linkcode pridemmCsvSetting}; downloaded: the default folder's). */
+    readonly data: Resolved<string>;
+    /** The image folder ({@linkcode pridemmImagesSetting}). */
+    readonly images: Resolved<string>;
+    /** The cache root ({@linkcode cacheSetting}). */
+    readonly cache: Resolved<string>;
+  };
+}
+
 /**
  * Prepares the experiment inputs from the resolved settings: the data from `--data` / `--images`
  * (else `MEMESENSE_PRIDEMM_CSV`, else `data/PrideMM/`, downloaded unless offline), the features
- * of exactly the CLIP model `settings.config.clip.model` names.
+ * of exactly the CLIP model `settings.config.clip.model` names, in the cache `--cache` (else
+ * `MEMESENSE_CACHE`, else `<repo>/.cache`) names.
  */
 export async function prepareFromFlags(
   flags: {
@@ -42,11 +60,14 @@ export async function prepareFromFlags(
   },
   settings: RunSettings,
   log?: (line: string) => void,
-): Promise<ExperimentInputs> {
+): Promise<PreparedInputs> {
   const { config, offline } = settings;
   const encoding = csvEncoding(flags["csv-encoding"]); // a bad setting: before any download
-  const csv = pridemmCsvSetting(flags.data, undefined, { withImages: true }).value ??
-    await downloadPrideMM(offline, log);
+  const found = pridemmCsvSetting(flags.data, undefined, { withImages: true });
+  const data: Resolved<string> = found.value !== null
+    ? { value: found.value, source: found.source }
+    : { value: await downloadPrideMM(offline, log), source: "default" };
+  const csv = data.value;
   if (!(await exists(csv))) {
     throw new SetupError(
       `PrideMM annotations not found at ${csv}.\n` +
@@ -55,7 +76,8 @@ export async function prepareFromFlags(
         "  - or run the whole pipeline offline on generated memes: deno task demo",
     );
   }
-  const images = pridemmImagesSetting(flags.images, undefined, { csv }).value;
+  const imagesSetting = pridemmImagesSetting(flags.images, undefined, { csv });
+  const images = imagesSetting.value;
   if (!(await exists(images))) {
     throw new SetupError(
       `PrideMM images not found at ${images} (the CSV holds labels and text only).\n` +
@@ -65,8 +87,9 @@ export async function prepareFromFlags(
     );
   }
   const model = config.clip.model;
+  const cache = cacheSetting(flags.cache);
   try {
-    return await prepareInputs({
+    const inputs = await prepareInputs({
       csv,
       images,
       model,
@@ -75,9 +98,10 @@ export async function prepareFromFlags(
       offline,
       encoding,
       verify: flags.verify === true,
-      cacheDir: flags.cache,
+      cacheDir: cache.value,
       log,
     });
+    return { inputs, resolved: { data, images: imagesSetting, cache } };
   } catch (e) {
     throw asModelError(e, model);
   }
