@@ -266,3 +266,78 @@ Deno.test("the lib/ import graph holds the edges the source has", () => {
   assert.ok(graph.get("lib/experiment/experiment.ts")!.includes("lib/model/mod.ts"));
   assert.deepEqual(graph.get("lib/model/specs.ts"), []);
 });
+
+/**
+ * The modules of `lib/` from the bottom layer up, as the README's layout draws them: a file may
+ * import its own module and the modules of lower layers, never one of its own layer or above.
+ */
+const LIB_LAYERS: readonly (readonly string[])[] = [
+  ["util"],
+  ["config", "metrics", "cluster", "tensorboard"],
+  ["data", "model"],
+  ["clip", "synthetic", "fetch", "train", "report"],
+  ["features"],
+  ["run"],
+  ["analysis"],
+  ["experiment"],
+];
+
+/** The imports of `lib/` files that do not run downward, as `file → imported file`. */
+function upwardImports(graph: Map<string, string[]>): string[] {
+  const layer = new Map(LIB_LAYERS.flatMap((mods, i) => mods.map((m) => [m, i] as const)));
+  const moduleOf = (file: string) => file.split("/")[1];
+  const out: string[] = [];
+  for (const [file, targets] of graph) {
+    for (const target of targets) {
+      const from = moduleOf(file), to = moduleOf(target);
+      if (from !== to && !(layer.get(to)! < layer.get(from)!)) out.push(`${file} → ${target}`);
+    }
+  }
+  return out.sort();
+}
+
+Deno.test("lib/ is layered: every import runs down the layers of the README's layout", () => {
+  const modules = [...Deno.readDirSync(`${REPO_ROOT}/lib`)].filter((e) => e.isDirectory)
+    .map((e) => e.name).sort();
+  assert.deepEqual([...LIB_LAYERS.flat()].sort(), modules, "every module has its layer");
+  assert.deepEqual(upwardImports(libImportGraph()), []);
+  // The check itself: an import of a higher layer, and one of the same layer, are both found.
+  const graph = new Map([
+    ["lib/run/a.ts", ["lib/analysis/mod.ts", "lib/run/b.ts", "lib/util/mod.ts"]],
+    ["lib/data/c.ts", ["lib/model/mod.ts"]],
+  ]);
+  assert.deepEqual(upwardImports(graph), [
+    "lib/data/c.ts → lib/model/mod.ts",
+    "lib/run/a.ts → lib/analysis/mod.ts",
+  ]);
+});
+
+Deno.test("the README's layout names every lib/ module in its layer, and every script", async () => {
+  const readme = await Deno.readTextFile(`${REPO_ROOT}/README.md`);
+  const layout = readme.slice(
+    readme.indexOf("## Layout"),
+    readme.indexOf("\n## ", 10 + readme.indexOf("## Layout")),
+  );
+  for (const [i, mods] of LIB_LAYERS.entries()) {
+    for (const m of mods) {
+      assert.match(layout, new RegExp(`^ {2}${m}/ `, "m"), `lib/${m}/ in the layout`);
+    }
+    assert.match(layout, new RegExp(`^ {4}layer ${i}: ${mods.join(", ")}$`, "m"), `layer ${i}`);
+  }
+  for (const e of Deno.readDirSync(`${REPO_ROOT}/experiments`)) {
+    if (!e.name.endsWith(".ts")) continue;
+    assert.ok(layout.includes(e.name.replace(/\.ts$/, "")), `experiments/${e.name} in the layout`);
+  }
+});
+
+Deno.test("nothing outside tests/ imports from it: not bench/, scripts/, experiments/ or lib/", () => {
+  const found: string[] = [];
+  for (const dir of ["bench", "scripts", "experiments", "lib"]) {
+    for (const file of tsFiles(dir)) {
+      for (const specifier of importSpecifiers(Deno.readTextFileSync(`${REPO_ROOT}/${file}`))) {
+        if (/(^|\/)tests\//.test(specifier)) found.push(`${file}: ${specifier}`);
+      }
+    }
+  }
+  assert.deepEqual(found, []);
+});
