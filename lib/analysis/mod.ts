@@ -26,13 +26,12 @@ export {
 } from "./aggregate.ts";
 export { loadPaperResults, type PaperFigures, type PaperResults } from "./paper.ts";
 export { checkPartialData, notComparableReason, PartialDataError } from "./partial.ts";
-export { type BaselineResult, runBaselines, zeroShotLogits } from "./baselines.ts";
+export { type BaselineResult, zeroShotLogits } from "./baselines.ts";
 export {
   ablationPairs,
   analyseRunPredictions,
   type BootstrapOptions,
   type ComparisonPair,
-  crossRunPairs,
   type GroupCalibration,
   type GroupStats,
   groupStats,
@@ -53,12 +52,7 @@ export {
   intervalTable,
   metricsCsv,
   pairedComparisonTable,
-  perClassTable,
-  type RunTableInput,
-  runTableMarkdown,
   summaryTable,
-  summaryTableData,
-  uncertaintyMarkdown,
 } from "./run_tables.ts";
 export {
   aggregateRun,
@@ -76,5 +70,4 @@ export {
   runComparisonText,
   runsAndSettingsText,
   type SettingDifference,
-  settingDifferences,
 } from "./compare.ts";

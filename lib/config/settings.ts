@@ -618,7 +618,8 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     name: "MEMESENSE_RESULTS",
     flag: "--out",
     resolver: "resultsRootSetting",
-    values: "the results root: the scripts write each run in a new folder there, notebooks read runs from it",
+    values:
+      "the results root: the scripts write each run in a new folder there, notebooks read runs from it",
     default: code(inRepo(RESULTS_ROOT)),
   },
   {

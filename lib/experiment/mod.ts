@@ -48,14 +48,12 @@ export { asModelError, type PreparedInputs, prepareFromFlags, SetupError } from 
 export {
   givenFlagNames,
   restoreRecordedFlags,
-  RESUME_MAY_DIFFER,
   resumeFromFlags,
   resumeHelp,
 } from "./resume_flags.ts";
 export { printOutcome } from "./print_outcome.ts";
 export {
   type ExperimentOutcome,
-  experimentRecord,
   type ExperimentSpec,
   type PhaseTimings,
   runExperiment,
