@@ -15,6 +15,7 @@ import {
 } from "../config/mod.ts";
 import { describeResume, resolveResume, ResumeError, type RunRecord } from "../run/mod.ts";
 import { parseSeeds } from "./script_flags.ts";
+import { SBATCH_FLAG_NAMES } from "./submit.ts";
 
 /**
  * The flags that may differ from the record when a run is resumed: how and where the work runs
@@ -30,13 +31,7 @@ export const RESUME_MAY_DIFFER: readonly string[] = [
   "executor",
   "shard",
   "shards",
-  "partition",
-  "time",
-  "cpus-per-task",
-  "mem",
-  "gres",
-  "account",
-  "sbatch-extra",
+  ...SBATCH_FLAG_NAMES,
   "offline",
   "verify",
   "help",

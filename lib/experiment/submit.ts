@@ -45,10 +45,8 @@ import {
 /** The most tasks one array job gets (Slurm's default MaxArraySize is 1001). */
 export const MAX_ARRAY_TASKS = 1000;
 
-/** Flags that configure the submission itself; a shard's command line drops them. */
-export const SUBMISSION_FLAG_NAMES: readonly string[] = [
-  "executor",
-  "shards",
+/** The flags that are passed through to sbatch (each needs `--executor slurm`). */
+export const SBATCH_FLAG_NAMES = [
   "partition",
   "time",
   "cpus-per-task",
@@ -56,6 +54,13 @@ export const SUBMISSION_FLAG_NAMES: readonly string[] = [
   "gres",
   "account",
   "sbatch-extra",
+] as const;
+
+/** Flags that configure the submission itself; a shard's command line drops them. */
+export const SUBMISSION_FLAG_NAMES: readonly string[] = [
+  "executor",
+  "shards",
+  ...SBATCH_FLAG_NAMES,
   "resume",
   "shard",
   "out",

@@ -96,25 +96,21 @@ export async function resolveStore(
   }
   const modelHash = await modelContentHash(files, settings.cacheDir);
   const textEncoding = opts.textEncoding ?? "utf-8";
-  const key = featureStoreKey({
+  const keyed = {
     modelId: settings.model,
     modelHash,
     preprocess,
     imageMode,
     datasetHash: opts.datasetHash,
     textEncoding,
-  });
+  };
+  const key = featureStoreKey(keyed);
   return {
     dir: featureStoreDir(key, settings.cacheDir),
     identity: {
       format: FEATURE_STORE_FORMAT,
       key,
-      modelId: settings.model,
-      modelHash,
-      preprocess,
-      imageMode,
-      datasetHash: opts.datasetHash,
-      textEncoding,
+      ...keyed,
       count: opts.items.length,
       itemsHash,
     },
