@@ -18,7 +18,12 @@
 import { loadClip, zeroShotScores } from "../lib/clip/mod.ts";
 import { TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import { imagePath } from "../lib/data/mod.ts";
-import { prepareFromEnvironment, taskData, zeroShotLogits } from "../lib/experiment/mod.ts";
+import {
+  notebookSetUp,
+  prepareFromEnvironment,
+  taskData,
+  zeroShotLogits,
+} from "../lib/experiment/mod.ts";
 import { cosineMatrix, describeValues, rowNorms } from "../lib/features/mod.ts";
 import { evaluateLogits, softmax } from "../lib/metrics/mod.ts";
 import {
@@ -31,7 +36,7 @@ import {
 } from "../lib/report/mod.ts";
 
 // Extracts the whole dataset's features on first use (resumable), then reuses the store.
-const { sources, inputs } = await prepareFromEnvironment();
+const { sources, inputs } = await notebookSetUp(() => prepareFromEnvironment());
 const f = inputs.features;
 const okCount = f.imageOk.reduce((a, b) => a + b, 0);
 

@@ -101,6 +101,7 @@ export {
   loadNotebookContext,
   type NotebookContext,
   type NotebookContextOptions,
+  notebookSetUp,
 } from "./notebook.ts";
 export {
   type InputSources,
