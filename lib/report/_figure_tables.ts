@@ -30,13 +30,13 @@ export function plainLabel(text: string): string {
 }
 
 /**
- * A value as the table shows it: numbers exactly (whole numbers from 10,000 on with thousands
+ * A value as the table shows it: numbers exactly (whole numbers from 1,000 on with thousands
  * separators), `null` (a gap) as `–`, labels as plain text.
  */
 export function exactValue(value: unknown): string {
   if (value === null || value === undefined) return "–";
   if (typeof value === "number") {
-    if (Number.isInteger(value) && Math.abs(value) >= 10_000) return value.toLocaleString("en-US");
+    if (Number.isInteger(value) && Math.abs(value) >= 1_000) return value.toLocaleString("en-US");
     return String(value);
   }
   return plainLabel(String(value));
@@ -116,7 +116,9 @@ function seriesTable(figure: Figure, traces: readonly [Trace, number][], maxRows
   const [first] = traces[0];
   const n = Math.max(...traces.map(([t]) => (t.x ?? t.y ?? []).length));
   const xs = first.x ?? Array.from({ length: n }, (_, i) => i);
-  const headers = [axisTitle(figure, first.xaxis, "x") || "x"];
+  // Categories head their rows by themselves; numbers need to say what they are.
+  const numeric = xs.every((x) => typeof x === "number");
+  const headers = [axisTitle(figure, first.xaxis, "x") || (numeric ? "x" : "")];
   for (const [trace, i] of traces) {
     headers.push(traceName(trace, i));
     if (trace.error_y?.visible) headers.push("±");
@@ -129,8 +131,10 @@ function seriesTable(figure: Figure, traces: readonly [Trace, number][], maxRows
     }
     return row;
   });
+  const yTitle = axisTitle(figure, first.yaxis, "y");
   return {
-    caption: axisTitle(figure, first.yaxis, "y"),
+    // The y axis' title, unless the one column already says it.
+    caption: traces.length === 1 && yTitle === headers[1] ? "" : yTitle,
     headers,
     ...shorten(rows, maxRows),
   };
