@@ -35,8 +35,6 @@ const RUN_SECONDS = 420;
 
 const chromiumPath = await findChromium();
 const frontends = await findFrontends();
-const ONLY = Deno.env.get("DEBUG_FE");
-if (ONLY) frontends.splice(0, frontends.length, ...frontends.filter((f) => f.name === ONLY));
 const available = frontends.filter((f) => f.missing === null);
 if (!chromiumPath) {
   console.log("notebooks_browser_test: skipped: no Chromium (apt install chromium)");
