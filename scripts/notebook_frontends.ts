@@ -159,7 +159,7 @@ export interface JupyterServer {
   readonly base: string;
   /** The token every request needs (`?token=`). */
   readonly token: string;
-  /** The URL that opens `path` (relative to the server's root) in this frontend. */
+  /** A URL that opens `path` (relative to the server's root) alone in a page of this frontend. */
   notebookUrl(path: string): string;
   /** What the server printed so far. */
   log(): string;
@@ -267,10 +267,13 @@ export async function startJupyter(
       frontend,
       base,
       token,
+      // JupyterLab: a workspace of its own per page, or it reopens the notebooks of earlier pages
+      // beside this one (and "Run All" may run one of those).
       notebookUrl: (path) =>
         frontend === "notebook"
           ? `${base}/notebooks/${path}?token=${token}`
-          : `${base}/lab/tree/${path}?reset&token=${token}`,
+          : `${base}/lab/workspaces/${crypto.randomUUID().slice(0, 8)}/tree/${path}?reset` +
+            `&token=${token}`,
       log: () => printed,
       stop: () =>
         stopped ??= (async () => {

@@ -320,6 +320,8 @@ Deno.test({
           ...NO_SANITIZERS,
           fn: async (step) => {
             const started = performance.now();
+            // Screenshots of an earlier run must not pass for this one's.
+            await Deno.remove(`${OUT}/${frontend.name}`, { recursive: true }).catch(() => {});
             const ui = frontend.name === "notebook" ? CLASSIC : LAB;
             const server = await startJupyter(frontend.name, { env: notebookEnv() });
             const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -372,7 +374,10 @@ Deno.test({
                   `${frontend.name} ${nb}: Run All`,
                   RUN_SECONDS,
                   150,
-                );
+                ).catch(async (e) => {
+                  await shot(page, `${frontend.name}/${nb}-run-all-timeout`);
+                  throw e;
+                });
                 await settle(page, ui);
                 const errors = await page.$$eval(ui.errors, (els) => els.map((e) => e.textContent));
                 assert.deepEqual(errors, [], `${frontend.name} ${nb}: error output`);

@@ -96,7 +96,8 @@ let figureCounter = 0;
 /**
  * Builds the MIME bundle of a figure without displaying it: `application/vnd.plotly.v1+json`
  * (except while a figure with a `displayId` is being updated), `text/html` (data tables, replaced
- * by the plot where the page has plotly.js) and `text/plain` (title and tables).
+ * by the plot where the page has plotly.js) and `text/plain` (title and tables). `plotlyVersion`
+ * names the copy of plotly.js a figure looks for after a page reload (see `_notebook_html.ts`).
  */
 export function figureBundle(
   figure: Figure,
