@@ -47,11 +47,11 @@ import {
   TASK_NAMES,
   TASKS,
 } from "../lib/config/mod.ts";
-import { resolveInputSources } from "../lib/experiment/mod.ts";
+import { notebookSetUp, resolveInputSources } from "../lib/experiment/mod.ts";
 import { headParamSpecs, shapeSize } from "../lib/model/mod.ts";
 import { barChart, display, displayMarkdown, markdownTable } from "../lib/report/mod.ts";
 
-const sources = await resolveInputSources();
+const sources = await notebookSetUp(() => resolveInputSources());
 const settings = {
   offline: String(sources.offline),
   "CLIP model": sources.clipModel,
@@ -74,11 +74,12 @@ await displayMarkdown(environmentTable());
 // %% [markdown]
 // ## The pipeline
 //
-// Only the part below the encoders is trained. The diagram is drawn from the configuration, so it
-// follows any change to it (depth, ratio, fusion, scale).
+// Only the part below the encoders is trained. The diagram is drawn from the configuration and
+// names the CLIP model in use, so it follows any change to them (model, depth, ratio, fusion,
+// scale).
 
 // %%
-function pipelineDiagram(c: typeof config): string {
+function pipelineDiagram(c: typeof config, clipModel: string): string {
   const h = c.head;
   const [dropProjection, dropBeforePreOutput, dropPreOutput] = h.dropProbs;
   const projection = h.numMappingLayers === 1
@@ -93,10 +94,15 @@ function pipelineDiagram(c: typeof config): string {
   const mid = 22; // column of the shared trunk
   const both = (image: string, text: string) => `  ${image.padEnd(right - 2)}${text}`;
   const trunk = (line: string) => `${" ".repeat(mid)}${line}`;
+  const model = clipModel === "tiny"
+    ? "tiny (the generated test model: random weights, ViT-L/14's widths)"
+    : clipModel;
   return [
+    `  CLIP model: ${model}`,
+    "",
     both("image, 224×224 RGB", "text, ≤ 77 tokens"),
     both("│", "│"),
-    both(`CLIP ${c.clip.variant} image encoder (frozen)`, "CLIP text encoder (frozen)"),
+    both("CLIP image encoder (frozen)", "CLIP text encoder (frozen)"),
     both(`│ ${h.unmappedDim}`, `│ ${h.unmappedDim}`),
     both(`projection ${h.unmappedDim}→${h.mapDim}`, "projection (own weights)"),
     both(`│ ${projection}`, "│"),
@@ -118,7 +124,7 @@ function pipelineDiagram(c: typeof config): string {
     trunk(TASK_NAMES.map((t) => `${t} ${TASKS[t].classNames.length}`).join(" · ") + " classes"),
   ].join("\n");
 }
-console.log(pipelineDiagram(config));
+console.log(pipelineDiagram(config, sources.clipModel));
 
 // %% [markdown]
 // ## Configuration

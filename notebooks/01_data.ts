@@ -26,7 +26,7 @@ import {
   SPLITS,
   summary,
 } from "../lib/data/mod.ts";
-import { resolveInputSources } from "../lib/experiment/mod.ts";
+import { notebookSetUp, resolveInputSources } from "../lib/experiment/mod.ts";
 import { describeValues } from "../lib/features/mod.ts";
 import {
   barChart,
@@ -38,10 +38,13 @@ import {
 } from "../lib/report/mod.ts";
 import sharp from "sharp";
 
-const sources = await resolveInputSources();
-// Labels and texts come from the real annotations when present, else from the synthetic set.
-const labelsCsv = sources.pridemmCsv ?? sources.csv;
-const ds: PrideMM = await loadPrideMM(labelsCsv);
+const { sources, labelsCsv, ds } = await notebookSetUp(async () => {
+  const sources = await resolveInputSources();
+  // Labels and texts come from the real annotations when present, else from the synthetic set.
+  const labelsCsv = sources.pridemmCsv ?? sources.csv;
+  const ds: PrideMM = await loadPrideMM(labelsCsv);
+  return { sources, labelsCsv, ds };
+});
 const stats = summary(ds);
 await displayMarkdown(markdownTable(["setting", "value"], [
   ["labels and texts", labelsCsv],

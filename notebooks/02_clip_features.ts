@@ -20,7 +20,7 @@ import { TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import { imagePath } from "../lib/data/mod.ts";
 import { taskData } from "../lib/run/mod.ts";
 import { zeroShotLogits } from "../lib/analysis/mod.ts";
-import { prepareFromEnvironment } from "../lib/experiment/mod.ts";
+import { notebookSetUp, prepareFromEnvironment } from "../lib/experiment/mod.ts";
 import { cosineMatrix, describeValues, rowNorms } from "../lib/features/mod.ts";
 import { evaluateLogits, softmax } from "../lib/metrics/mod.ts";
 import {
@@ -33,7 +33,7 @@ import {
 } from "../lib/report/mod.ts";
 
 // Extracts the whole dataset's features on first use (resumable), then reuses the store.
-const { sources, inputs } = await prepareFromEnvironment();
+const { sources, inputs } = await notebookSetUp(() => prepareFromEnvironment());
 const f = inputs.features;
 const okCount = f.imageOk.reduce((a, b) => a + b, 0);
 

@@ -75,7 +75,7 @@ await display(
     { epoch: result.reference.epoch, label: "reference" },
     { epoch: result.clean.epoch, label: "clean" },
   ]),
-  { displayId, update: true },
+  { displayId, update: true, final: true },
 );
 const seconds = curves.reduce((s, r) => s + r.seconds, 0);
 console.log(

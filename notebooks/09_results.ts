@@ -34,7 +34,7 @@ import {
   summarise,
   type SummaryRow,
 } from "../lib/analysis/mod.ts";
-import { prepareFromEnvironment, runExperiment } from "../lib/experiment/mod.ts";
+import { notebookSetUp, prepareFromEnvironment, runExperiment } from "../lib/experiment/mod.ts";
 import { barChart, display, displayMarkdown, heatmap, markdownTable } from "../lib/report/mod.ts";
 import { mcnemarExact } from "../lib/metrics/mod.ts";
 
@@ -48,8 +48,8 @@ const isGrid = (run: RunInfo) => {
     new Set(coords.map((c) => c.depth)).size > 1;
 };
 const isMain = (run: RunInfo) => variantsOf(run)[0]?.name === REFERENCE_VARIANT.name;
-let mainRun = runs.find(isMain);
-let gridRun = runs.find(isGrid);
+const foundMain = runs.find(isMain);
+const foundGrid = runs.find(isGrid);
 console.log(
   `${runs.length} finished run(s) under ${root}` +
     (runs.length ? `: ${runs.map((r) => r.name).join(", ")}` : ""),
@@ -61,13 +61,17 @@ console.log(
 // Skipped when `results/` already has a finished reference run and a ratio × depth grid.
 
 // %%
-let scratch: string | null = null;
-if (!mainRun || !gridRun) {
+// A set-up step: if it fails, the later cells say so in one line each.
+const { mainRun, gridRun, scratch } = await notebookSetUp(async () => {
+  if (foundMain && foundGrid) {
+    console.log("using the runs found; nothing to run");
+    return { mainRun: foundMain, gridRun: foundGrid, scratch: null };
+  }
   const { sources, inputs } = await prepareFromEnvironment();
-  scratch = await Deno.makeTempDir({ prefix: "memesense-notebook-results-" });
+  const scratch = await Deno.makeTempDir({ prefix: "memesense-notebook-results-" });
   const common = { inputs, outRoot: scratch, workers: 2, log: () => {} };
   const t0 = performance.now();
-  if (!mainRun) {
+  if (!foundMain) {
     await runExperiment({
       ...common,
       name: "notebook-reproduce",
@@ -79,7 +83,7 @@ if (!mainRun || !gridRun) {
       compareWithPaper: true,
     });
   }
-  if (!gridRun) {
+  if (!foundGrid) {
     await runExperiment({
       ...common,
       name: "notebook-ablate",
@@ -91,16 +95,15 @@ if (!mainRun || !gridRun) {
     });
   }
   const fresh = (await listRuns(scratch)).filter((r) => r.finished);
-  mainRun ??= fresh.find(isMain);
-  gridRun ??= fresh.find(isGrid);
+  const mainRun = foundMain ?? fresh.find(isMain);
+  const gridRun = foundGrid ?? fresh.find(isGrid);
   console.log(
     `ran in ${((performance.now() - t0) / 1000).toFixed(1)} s into ${scratch} ` +
       `(${sources.data} data, CLIP ${inputs.modelId})`,
   );
-} else {
-  console.log("using the runs found; nothing to run");
-}
-if (!mainRun || !gridRun) throw new Error("no reference run or ratio × depth grid to show");
+  if (!mainRun || !gridRun) throw new Error("no reference run or ratio × depth grid to show");
+  return { mainRun, gridRun, scratch };
+}, "the cell that finds or runs the experiments");
 
 // %% [markdown]
 // ## Per-task results beside the paper

@@ -8,8 +8,11 @@
 # notebooks  core + Debian's jupyter-nbconvert / python3-nbclient (headless notebook runs)
 # report     core + Chromium (PNG screenshots of HTML reports; optional)
 # test       core + notebooks + report + Debian's python3-protobuf (a second reader of the
-#            TensorBoard event files); everything the test suite exercises (Slurm's packages are
-#            installed by its own test, which needs root)
+#            TensorBoard event files), Jupyter Notebook and python3-venv, then JupyterLab and
+#            plotly's JupyterLab extension with pip into .cache/jupyter/ (best effort: skipped,
+#            saying why, where no Python package index answers) — the frontends of the
+#            real-browser notebook test. Slurm's packages are installed by its own test, which
+#            needs root
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${1:-core}"
@@ -44,6 +47,8 @@ if [ "$profile" = report ] || [ "$profile" = test ]; then
 fi
 if [ "$profile" = test ]; then
   need python3-protobuf /usr/bin/python3 -c 'import google.protobuf'
+  need jupyter-notebook test -x /usr/bin/jupyter-notebook
+  need python3-venv /usr/bin/python3 -c 'import ensurepip, venv'
 fi
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
@@ -62,3 +67,9 @@ fi
 
 # --- npm dependencies, exactly as locked -------------------------------------------------------
 deno install --frozen --quiet
+
+# --- JupyterLab, project-local (pip; optional) ---------------------------------------------------
+if [ "$profile" = test ]; then
+  deno run --allow-all --frozen scripts/notebook_frontends.ts install >&2 ||
+    echo "bootstrap: JupyterLab not installed (the notebook browser test skips it)" >&2
+fi

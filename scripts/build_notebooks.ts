@@ -19,8 +19,9 @@
  * TASKS.hate.classNames
  * ```
  *
- * Generated notebooks carry no outputs and no execution counts, with the Deno kernelspec.
- * `--from-ipynb` brings edits made in Jupyter back into the source (outputs are dropped).
+ * Generated notebooks carry no outputs and no execution counts, with the Deno kernelspec, and
+ * are byte for byte what Jupyter writes back when it saves them. `--from-ipynb` brings edits made
+ * in Jupyter back into the source, then rewrites the notebook from it (outputs dropped).
  *
  * @module
  */
@@ -88,9 +89,27 @@ export function formatNotebookSource(cells: readonly SourceCell[], header = ""):
 export const DENO_KERNELSPEC = { display_name: "Deno", language: "typescript", name: "deno" };
 
 /**
- * The `.ipynb` JSON for `cells` (nbformat 4.5), output-free, formatted as Jupyter itself writes
- * notebooks (sorted keys, one-space indent, source as a list of lines), so opening and saving
- * one in Jupyter does not rewrite the whole file. Cell ids are `<stem>-<index>`.
+ * The notebook's `language_info` exactly as the Deno kernel reports it in its `kernel_info_reply`
+ * (Deno 2.9.6: TypeScript 6.0.3). JupyterLab and Jupyter Notebook copy the kernel's into the
+ * notebook when the kernel starts: any other value marks the notebook modified as soon as it is
+ * opened, and a save rewrites it. `tests/notebooks_test.ts` asks the kernel, so a Deno upgrade
+ * that changes it fails there (rebuild the notebooks after updating this).
+ */
+export const DENO_LANGUAGE_INFO = {
+  codemirror_mode: "typescript",
+  file_extension: ".ts",
+  mimetype: "text/x.typescript",
+  name: "typescript",
+  nbconvert_exporter: "script",
+  pygments_lexer: "typescript",
+  version: "6.0.3",
+};
+
+/**
+ * The `.ipynb` JSON for `cells` (nbformat 4.5), output-free, byte for byte what Jupyter writes
+ * back when the notebook is opened and saved (sorted keys, one-space indent, source as a list of
+ * lines, the kernel's own `language_info`), so that saving from JupyterLab or Jupyter Notebook
+ * changes nothing. Cell ids are `<stem>-<index>`.
  */
 export function notebookJson(cells: readonly SourceCell[], stem: string): string {
   const nb = {
@@ -103,11 +122,7 @@ export function notebookJson(cells: readonly SourceCell[], stem: string): string
     })),
     metadata: {
       kernelspec: DENO_KERNELSPEC,
-      language_info: {
-        file_extension: ".ts",
-        mimetype: "text/x.typescript",
-        name: "typescript",
-      },
+      language_info: DENO_LANGUAGE_INFO,
     },
     nbformat: 4,
     nbformat_minor: 5,
@@ -188,7 +203,9 @@ if (import.meta.main) {
         const cells = cellsFromNotebook(JSON.parse(await Deno.readTextFile(nbPath)), nbPath);
         const header = sourceHeader(await Deno.readTextFile(srcPath).catch(() => ""));
         await writeFileAtomic(srcPath, formatNotebookSource(cells, header));
-        console.log(`wrote ${srcPath} from ${nbPath}`);
+        // And the notebook from the source: what Jupyter added (outputs, its metadata) goes.
+        await buildNotebook(stem);
+        console.log(`wrote ${srcPath} from ${nbPath}, then ${nbPath} from it (outputs dropped)`);
       }
     } else {
       for (const stem of names.length > 0 ? names : await notebookSources()) {

@@ -13,10 +13,7 @@
  * @module
  */
 import { defineFlags, helpText, parseFlags, UsageError } from "../lib/config/mod.ts";
-import { type Figure, figureTitle, screenshotFigure } from "../lib/report/mod.ts";
-
-/** The MIME type notebooks display plotly figures with. */
-const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+import { type Figure, figureTitle, PLOTLY_MIME, screenshotFigure } from "../lib/report/mod.ts";
 
 /** Every plotly figure in an executed notebook (nbformat 4), in output order. */
 export function notebookFigures(notebook: unknown, file = "<notebook>"): Figure[] {

@@ -6,7 +6,7 @@
  * Each notebook runs through `scripts/run_notebook.py` (Debian's nbclient, tolerant of the Deno
  * kernel's late outputs) with the repository's kernelspec on `JUPYTER_PATH`, so nothing is
  * installed into the user's Jupyter. The executed copies go to `results/notebooks/`; a notebook
- * passes when every code cell ran, none produced an error, at least one plotly figure was
+ * passes when every code cell ran, none produced an error, at least one figure was
  * displayed, no cell left an empty result (a figure call whose value the kernel echoed) and no
  * table was printed as text instead of displayed as Markdown. `MEMESENSE_OFFLINE=1` is set unless the environment already sets it (or `--online`):
  * the notebooks then use the tiny CLIP model and the synthetic memes.
@@ -14,10 +14,8 @@
  * @module
  */
 import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { notebookOutputKind } from "../lib/report/mod.ts";
 import { formatDuration, REPO_ROOT, writeJsonAtomic } from "../lib/util/mod.ts";
-
-/** The MIME type notebooks display plotly figures with. */
-export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 /** Where the notebooks live. */
 export const NOTEBOOK_DIR = `${REPO_ROOT}/notebooks`;
 /** The directory to put on `JUPYTER_PATH` for the repository's Deno kernelspec. */
@@ -57,7 +55,7 @@ export interface NotebookRun {
   readonly seconds: number;
   /** Exit status of the Python runner. */
   readonly exitCode: number;
-  /** Number of plotly figures displayed. */
+  /** Number of figures displayed. */
   readonly figures: number;
   /** Everything wrong with the run; empty when it passed. */
   readonly problems: readonly string[];
@@ -67,8 +65,10 @@ export interface NotebookRun {
 
 /** What {@linkcode inspectExecutedNotebook} finds in an executed notebook. */
 export interface ExecutedNotebookReport {
-  /** Plotly figures displayed (outputs carrying {@linkcode PLOTLY_MIME}). */
+  /** Figures displayed (outputs of `display(figure)`: the plotly type or the figure's HTML). */
   readonly figures: number;
+  /** Outputs that brought plotly.js to the page: one per kernel session with figures. */
+  readonly plotlyOutputs: number;
   /** One line per error output: `cell 3: TypeError: …`. */
   readonly errors: readonly string[];
   /** 1-based indices of code cells with source that never ran. */
@@ -108,6 +108,7 @@ export function inspectExecutedNotebook(nb: unknown): ExecutedNotebookReport {
   const cells = (nb as NotebookJson)?.cells;
   if (!Array.isArray(cells)) throw new Error("not a notebook: no cells array");
   let figures = 0;
+  let plotlyOutputs = 0;
   const errors: string[] = [];
   const unexecuted: number[] = [];
   const emptyResults = new Set<number>();
@@ -121,7 +122,9 @@ export function inspectExecutedNotebook(nb: unknown): ExecutedNotebookReport {
       if (out.output_type === "error") {
         errors.push(`cell ${i + 1}: ${out.ename ?? "Error"}: ${stripAnsi(out.evalue ?? "")}`);
       }
-      if (out.data && PLOTLY_MIME in out.data) figures++;
+      const kind = out.data ? notebookOutputKind(out.data) : "other";
+      if (kind === "figure") figures++;
+      if (kind === "plotly.js") plotlyOutputs++;
       if (out.output_type === "execute_result") {
         const mimes = Object.keys(out.data ?? {});
         const plain = text(out.data?.["text/plain"] as string | string[] | undefined).trim();
@@ -135,6 +138,7 @@ export function inspectExecutedNotebook(nb: unknown): ExecutedNotebookReport {
   });
   return {
     figures,
+    plotlyOutputs,
     errors,
     unexecuted,
     emptyResults: [...emptyResults],
@@ -240,7 +244,10 @@ export async function runNotebook(
     if (report.unexecuted.length > 0 && code === 0) {
       problems.push(`code cells never ran: ${report.unexecuted.join(", ")}`);
     }
-    if (figures === 0) problems.push(`no plotly figure (${PLOTLY_MIME} output)`);
+    if (figures === 0) problems.push(`no figure (an output of display(figure))`);
+    else if (report.plotlyOutputs !== 1) {
+      problems.push(`plotly.js was sent ${report.plotlyOutputs} times, not once per session`);
+    }
     if (report.emptyResults.length > 0) {
       problems.push(
         `empty results under cells ${report.emptyResults.join(", ")} ` +

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import sharp from "sharp";
+import { env as transformersEnv } from "@huggingface/transformers";
 import {
   type ClipEncoder,
   ensureTinyClip,
@@ -245,6 +246,38 @@ Deno.test("loadClip: an uncached hub model offline is a clear error", async () =
       (e: Error) => e.message.includes("MEMESENSE_OFFLINE=1") && e.message.includes(cache),
     );
   } finally {
+    await Deno.remove(cache, { recursive: true });
+  }
+});
+
+Deno.test("loadClip: a hub that cannot be reached names every way out", async () => {
+  const cache = await Deno.makeTempDir();
+  // A closed loopback port: the download fails at once, as it does without network.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const remoteHost = transformersEnv.remoteHost;
+  transformersEnv.remoteHost = `http://127.0.0.1:${port}/`;
+  try {
+    await assert.rejects(
+      loadClip({ model: "Xenova/clip-vit-large-patch14", offline: false, cacheDir: cache }),
+      (e: Error) => {
+        assert.match(
+          e.message,
+          /^cannot load the CLIP tokenizer of Xenova\/clip-vit-large-patch14/,
+        );
+        for (
+          const way of [
+            "MEMESENSE_OFFLINE=1",
+            "MEMESENSE_CLIP_MODEL (or --model) to a local model directory",
+            "MEMESENSE_CLIP_MODEL=tiny",
+          ]
+        ) assert.ok(e.message.includes(way), `no "${way}" in: ${e.message}`);
+        return true;
+      },
+    );
+  } finally {
+    transformersEnv.remoteHost = remoteHost;
     await Deno.remove(cache, { recursive: true });
   }
 });

@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
 import {
   cellsFromNotebook,
+  DENO_LANGUAGE_INFO,
   formatNotebookSource,
   notebookJson,
   parseNotebookSource,
 } from "../scripts/build_notebooks.ts";
-import { checkCommittedNotebooks, checkNotebookText } from "../scripts/check_notebooks.ts";
+import {
+  cellDifference,
+  checkCommittedNotebooks,
+  checkNotebookText,
+} from "../scripts/check_notebooks.ts";
 import { installKernelSpec } from "../scripts/jupyter_install.ts";
 import {
   inspectExecutedNotebook,
@@ -103,6 +108,7 @@ Deno.test("executed notebooks: figures, errors and unexecuted cells are found", 
   const nb = JSON.parse(await Deno.readTextFile(`${FIXTURES}/executed.ipynb`));
   assert.deepEqual(inspectExecutedNotebook(nb), {
     figures: 1,
+    plotlyOutputs: 0,
     errors: ["cell 3: TypeError: Cannot read properties of null (reading 'x')"],
     unexecuted: [4],
     emptyResults: [],
@@ -161,9 +167,69 @@ Deno.test("the committed-notebook check flags outputs, execution counts and othe
   );
   await Deno.writeTextFile(`${dir}/b.ts`, SOURCE);
   assert.deepEqual(await checkCommittedNotebooks(dir), [
-    `${dir}/a.ipynb: differs from its source a.ts (run \`deno task notebooks:build\`)`,
+    `${dir}/a.ipynb: differs from its source a.ts: cell 1 (markdown) differs at its line 1 ` +
+    "(edited in Jupyter: `deno task notebooks:build --from-ipynb a`; edited the source: " +
+    "`deno task notebooks:build`)",
     `${dir}/b.ts: source without its notebook (run \`deno task notebooks:build\`)`,
   ]);
+  const sourceCells = parseNotebookSource(SOURCE);
+  assert.equal(cellDifference(sourceCells, sourceCells), null);
+  assert.equal(
+    cellDifference(sourceCells.slice(0, 2), sourceCells),
+    "cell 3 (code) is in the source only",
+  );
+  assert.equal(
+    cellDifference([sourceCells[0], { ...sourceCells[1], kind: "markdown" }], sourceCells),
+    "cell 2 is markdown in the notebook, code in the source",
+  );
+});
+
+Deno.test("the check ignores metadata Jupyter owns: an older save or an extension's passes", async () => {
+  const dir = `${tmp}/saved`;
+  await Deno.mkdir(dir);
+  await Deno.writeTextFile(`${dir}/a.ts`, SOURCE);
+  const nb = JSON.parse(notebookJson(parseNotebookSource(SOURCE), "a"));
+  // What the notebooks held before, and what other kernels' versions or extensions write.
+  nb.metadata.language_info = { name: "typescript", version: "5.9.2" };
+  nb.metadata.widgets = {};
+  nb.cells[1].metadata = { tags: ["parameters"], trusted: true };
+  nb.cells[2].id = "0c7f3c1e";
+  await Deno.writeTextFile(`${dir}/a.ipynb`, JSON.stringify(nb, null, 1) + "\n");
+  assert.deepEqual(await checkCommittedNotebooks(dir), []);
+  // A changed source line still fails, naming the cell.
+  nb.cells[2].source = ["const x = 2;"];
+  await Deno.writeTextFile(`${dir}/a.ipynb`, JSON.stringify(nb, null, 1));
+  assert.match(
+    (await checkCommittedNotebooks(dir))[0],
+    /a\.ipynb: differs from its source a\.ts: cell 3 \(code\) differs at its line 1 /,
+  );
+});
+
+Deno.test("built notebooks carry the language_info the Deno kernel reports", async () => {
+  await requireNbclient();
+  // JupyterLab and Jupyter Notebook copy it into the notebook when the kernel starts: another
+  // value marks a notebook modified on opening and makes a save rewrite it.
+  const script = "import json, jupyter_client.manager as m\n" +
+    "km, kc = m.start_new_kernel(kernel_name='deno')\n" +
+    "try:\n    print(json.dumps(kc.kernel_info(reply=True, timeout=60)['content']['language_info']))\n" +
+    "finally:\n    kc.stop_channels(); km.shutdown_kernel(now=True)";
+  const out = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", script],
+    env: notebookEnv(),
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const reported = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+  assert.deepEqual(
+    reported,
+    DENO_LANGUAGE_INFO,
+    "the kernel's language_info changed (a Deno upgrade?): update DENO_LANGUAGE_INFO in " +
+      "scripts/build_notebooks.ts, then `deno task notebooks:build`",
+  );
+  const nb = JSON.parse(notebookJson(parseNotebookSource(SOURCE), "demo"));
+  assert.deepEqual(nb.metadata.language_info, reported);
 });
 
 Deno.test("committed notebooks are output-free and match their sources", async () => {
@@ -201,11 +267,72 @@ Deno.test("a failing notebook fails the run and names the cell and its error", a
   assert.equal(run.problems.length, 2, run.problems.join("\n"));
   assert.match(run.problems[0], /cell 2 \(code cell 2 of 3\): const missing/);
   assert.match(run.problems[0], /TypeError: Cannot read properties of null \(reading 'x'\)/);
-  assert.equal(run.problems[1], "no plotly figure (application/vnd.plotly.v1+json output)");
+  assert.equal(run.problems[1], "no figure (an output of display(figure))");
   // The executed copy is still written, up to the failing cell.
   const executed = inspectExecutedNotebook(JSON.parse(await Deno.readTextFile(run.executed)));
   assert.equal(executed.errors.length, 1);
   assert.deepEqual(executed.unexecuted, [3]);
+});
+
+/** The set-up failure fixture, beside the repository's `lib/` as a notebook's cells see it. */
+const SETUP_FAILURE = `// %%
+import { notebookSetUp } from "../../../lib/experiment/mod.ts";
+const before = 1;
+const { inputs } = await notebookSetUp(async (): Promise<{ inputs: number }> => {
+  throw new Error("cannot load the CLIP tokenizer: fetch failed. Set MEMESENSE_OFFLINE=1.");
+});
+
+// %%
+console.log(inputs + before);
+
+// %%
+console.log("before:", before);
+
+// %%
+const none: { x: number } | null = null;
+none!.x;
+
+// %%
+const { again } = await notebookSetUp(async () => ({ again: 2 }));
+
+// %%
+console.log(inputs);
+`;
+
+Deno.test("after a failed set-up every later cell says so in one line, not a ReferenceError", async () => {
+  await requireNbclient();
+  const fixture = `${FIXTURES}/setup_failure.ipynb`;
+  assert.equal(
+    await Deno.readTextFile(fixture),
+    notebookJson(parseNotebookSource(SETUP_FAILURE), "setup_failure"),
+    "tests/fixtures/notebooks/setup_failure.ipynb is not built from SETUP_FAILURE",
+  );
+  const executed = `${tmp}/setup_failure.ipynb`;
+  // --allow-errors runs every cell, as JupyterLab's Run All does on the Deno kernel.
+  const out = await new Deno.Command("/usr/bin/python3", {
+    args: [`${REPO_ROOT}/scripts/run_notebook.py`, fixture, executed, "--allow-errors"],
+    env: notebookEnv(),
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 1, new TextDecoder().decode(out.stderr));
+  type Output = { output_type: string; traceback?: string[]; text?: string[] };
+  const cells = JSON.parse(await Deno.readTextFile(executed)).cells as { outputs: Output[] }[];
+  const shown = cells.map((c) =>
+    c.outputs.map((o) => o.output_type === "error" ? o.traceback!.join("\n") : o.text!.join(""))
+  );
+  assert.match(shown[0][0], /^Error: cannot load the CLIP tokenizer: fetch failed\. Set MEMESENSE/);
+  assert.deepEqual(shown[1], [
+    "set-up failed in the first code cell: cannot load the CLIP tokenizer: fetch failed. Fix it " +
+    "and run that cell again (here: inputs is not defined).",
+  ]);
+  assert.deepEqual(shown[2], ["before: 1\n"]);
+  // Other errors keep their trace.
+  assert.match(shown[3][0], /^TypeError: Cannot read properties of null \(reading 'x'\)\n {4}at /);
+  // A set-up that succeeds ends it: a missing name is a ReferenceError again.
+  assert.deepEqual(shown[4], []);
+  assert.match(shown[5][0], /^ReferenceError: inputs is not defined\n {4}at /);
 });
 
 Deno.test("every notebook runs headlessly without error and shows a plotly figure", async () => {

@@ -26,7 +26,7 @@ import { escapeScript, plotlySource, renderReport, renderReportHtml } from "../l
 import { chromiumSetting } from "../lib/config/mod.ts";
 import { renderedDom, screenshotHtml } from "../lib/report/screenshot.ts";
 import { htmlTable, parseMarkdownTable } from "../lib/report/table.ts";
-import { figureBundle, inJupyter } from "../lib/report/notebook.ts";
+import { inJupyter } from "../lib/report/notebook.ts";
 import { createRunDir, runTimestamp, writeRunFile } from "../lib/run/run_dir.ts";
 import { evaluateLogits, meanStd } from "../lib/metrics/mod.ts";
 import type {
@@ -420,30 +420,6 @@ Deno.test("lineChart, barChart, histogram: plain arrays, error bars, secondary a
   assert.equal(hist.layout.annotations![0].text, "77-token limit");
   // Everything survives JSON (what the report and Jupyter receive) unchanged.
   for (const f of [line, bars, hist]) assert.deepEqual(JSON.parse(JSON.stringify(f)), f);
-});
-
-Deno.test("a figure's MIME bundle: plotly JSON, an HTML and a text fallback", async () => {
-  const fig = barChart({
-    title: "<Class> counts",
-    categories: ["a", "b"],
-    series: [{ name: "n", values: [1, 2] }],
-  });
-  const bundle = await figureBundle(fig);
-  assert.deepEqual(Object.keys(bundle).sort(), [
-    "application/vnd.plotly.v1+json",
-    "text/html",
-    "text/plain",
-  ]);
-  assert.equal(bundle["application/vnd.plotly.v1+json"], fig);
-  const html = bundle["text/html"] as string;
-  assert.ok(html.includes("<strong>&lt;Class&gt; counts</strong>"));
-  assert.ok(html.includes("<td>n</td><td>bar</td><td>a, b</td><td>1, 2</td>"));
-  assert.doesNotMatch(html, /https?:\/\//); // loads nothing
-  assert.deepEqual(unbalancedTags(html), []);
-  assert.equal(bundle["text/plain"], "<Class> counts\n  n (bar): 1, 2");
-  // With plotly inlined the fallback draws offline, at the cost of ~4.8 MB.
-  const inline = await figureBundle(fig, { inlinePlotly: true });
-  assert.ok((inline["text/html"] as string).length > 1_000_000);
 });
 
 Deno.test("outside Jupyter display shows nothing and displayMarkdown prints the text", async () => {

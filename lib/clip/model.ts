@@ -211,6 +211,13 @@ const LAYOUT_HELP = "A CLIP model directory in transformers.js layout holds conf
   "onnx/vision_model.onnx (fp32), e.g. a copy of the Hugging Face repo " +
   `${DEFAULT_CLIP_MODEL}. \`deno task tiny-clip\` writes a small random one for testing.`;
 
+/** What to do when a hub model cannot be loaded, e.g. without network. */
+const HUB_WAYS_OUT = "Loading from the Hugging Face Hub failed. Without network: set " +
+  "MEMESENSE_OFFLINE=1 (the notebooks then use the tiny test model and the synthetic memes, as " +
+  "`deno task demo` does), set MEMESENSE_CLIP_MODEL (or --model) to a local model directory " +
+  "(a copy of the model downloaded elsewhere), or set MEMESENSE_CLIP_MODEL=tiny for the " +
+  "generated test model.";
+
 /**
  * Resolves a model name: `tiny` → the generated tiny model; an existing directory (or anything
  * that looks like a path) → local; otherwise a Hugging Face id. Local directories are checked for
@@ -328,10 +335,8 @@ export async function loadClip(opts: LoadClipOptions = {}): Promise<ClipEncoder>
   }
   const wrap = (what: string) => (e: unknown): never => {
     const msg = (e as Error)?.message ?? String(e);
-    const hint = source.kind === "hub" && !settings.offline
-      ? " Check the network connection to the Hugging Face Hub, or download the model elsewhere " +
-        `and pass its directory with --model (or MEMESENSE_CLIP_MODEL). \`deno task demo\` runs offline.`
-      : "";
+    // Without network this is the first thing a notebook or script hits: name every way out.
+    const hint = source.kind === "hub" && !settings.offline ? ` ${HUB_WAYS_OUT}` : "";
     throw new Error(`cannot load the CLIP ${what} of ${where}: ${msg}.${hint} ${LAYOUT_HELP}`);
   };
 

@@ -64,6 +64,7 @@ export {
   loadNotebookContext,
   type NotebookContext,
   type NotebookContextOptions,
+  notebookSetUp,
 } from "./notebook_context.ts";
 export {
   type InputSources,

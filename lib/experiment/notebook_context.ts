@@ -1,7 +1,10 @@
 /**
  * What the model notebooks start from, in one call: the model and data the environment names
  * (features extracted on first use), the training backend initialised, one task's splits, and
- * the first training memes as a sample to look at activations on.
+ * the first training memes as a sample to look at activations on. When the set-up fails (no
+ * network and no `MEMESENSE_OFFLINE=1`, say), the first cell shows the error and every later
+ * cell one line, `set-up failed in the first code cell: …`, instead of a `ReferenceError` for
+ * each name the set-up never defined ({@linkcode notebookSetUp}).
  *
  * ```ts
  * import { makeConfig } from "../config/mod.ts";
@@ -16,8 +19,10 @@
  * @module
  */
 import { type BackendName, type MemeSenseConfig, type TaskName, TASKS } from "../config/mod.ts";
+import { inJupyter } from "../report/mod.ts";
 import { initBackend, type TrainOptions } from "../train/mod.ts";
 import { type ExperimentInputs, type TaskData, taskData } from "../run/mod.ts";
+import { clearSetUpFailure, reportSetUpFailure } from "./_setup_failure.ts";
 import {
   type InputSources,
   prepareFromEnvironment,
@@ -68,13 +73,46 @@ export interface NotebookContextOptions extends ResolveInputSourcesOptions {
 }
 
 /**
+ * Runs a notebook's set-up step and returns what it gives. When it throws, the error is thrown
+ * on (the set-up cell shows it) and, inside the Jupyter kernel, a later cell that uses a name
+ * the set-up cell never defined shows one line instead of its `ReferenceError`:
+ * `set-up failed in <where>: <the error's first sentence> Fix it and run that cell again (here:
+ * inputs is not defined).` A later set-up that succeeds ends this. (The Deno kernel runs every
+ * cell of "Run All" even after one failed.)
+ *
+ * ```ts
+ * import { notebookSetUp, resolveInputSources } from "./mod.ts";
+ * const sources = await notebookSetUp(() => resolveInputSources());
+ * console.log(sources.clipModel);
+ * ```
+ */
+export async function notebookSetUp<T>(
+  setUp: () => Promise<T>,
+  where = "the first code cell",
+): Promise<T> {
+  try {
+    const value = await setUp();
+    clearSetUpFailure();
+    return value;
+  } catch (e) {
+    if (inJupyter()) reportSetUpFailure(e, where);
+    throw e;
+  }
+}
+
+/**
  * Prepares a notebook: resolves model and data from the `MEMESENSE_*` variables and loads
  * their features ({@linkcode prepareFromEnvironment}), initialises the best training backend
- * (or `MEMESENSE_BACKEND`) quietly, gathers the task's splits and copies the sample.
+ * (or `MEMESENSE_BACKEND`) quietly, gathers the task's splits and copies the sample — as a
+ * {@linkcode notebookSetUp} step.
  */
-export async function loadNotebookContext(
+export function loadNotebookContext(
   options: NotebookContextOptions = {},
 ): Promise<NotebookContext> {
+  return notebookSetUp(() => prepareContext(options));
+}
+
+async function prepareContext(options: NotebookContextOptions): Promise<NotebookContext> {
   const { sources, inputs } = await prepareFromEnvironment(options);
   const backend = await initBackend(undefined, { quiet: true });
   const task = options.task ?? sources.task;

@@ -80,5 +80,13 @@ export {
   type TableData,
 } from "./table.ts";
 export { type Report, type ReportSection, writeReport } from "./html.ts";
-export { display, displayMarkdown, type DisplayOptions } from "./notebook.ts";
+export {
+  display,
+  displayMarkdown,
+  type DisplayOptions,
+  inJupyter,
+  type NotebookOutputKind,
+  notebookOutputKind,
+  PLOTLY_MIME,
+} from "./notebook.ts";
 export { screenshotFigure, type ScreenshotFigureOptions } from "./screenshot.ts";

@@ -1,8 +1,8 @@
 /**
- * Figures and tables in Deno Jupyter notebooks. `display(figure)` emits a MIME bundle whose
- * `application/vnd.plotly.v1+json` entry JupyterLab (with plotly's renderer) and VS Code draw as
- * an interactive plot, with an HTML and a plain-text fallback for every other viewer;
- * `displayMarkdown(text)` renders Markdown, tables included.
+ * Figures and tables in Deno Jupyter notebooks. `display(figure)` shows an interactive plotly
+ * plot in JupyterLab and Jupyter Notebook with nothing extra installed, offline, and in VS Code;
+ * where scripts do not run (GitHub's preview, an untrusted notebook) the figure's data shows as
+ * small tables. `displayMarkdown(text)` renders Markdown, tables included.
  *
  * ```ts
  * import { display, displayMarkdown, lineChart, markdownTable } from "./mod.ts";
@@ -10,15 +10,43 @@
  * await displayMarkdown(markdownTable(["epoch", "loss"], [[1, 0.7], [2, 0.5]]));
  * ```
  *
+ * How a figure reaches each viewer (a `display_data` output's MIME bundle; each frontend draws
+ * the richest type it has a renderer for):
+ *
+ * - `application/vnd.plotly.v1+json`, the figure itself: VS Code and JupyterLab with plotly's own
+ *   extension (jupyterlab-plotly, which `pip install plotly` brings) draw this, and JupyterLab
+ *   then shows nothing else of the bundle;
+ * - `text/html`: the figure's data tables and a script that replaces them by the plot, drawn with
+ *   the page's plotly.js. Plain JupyterLab, Jupyter Notebook and an nbconvert HTML export show
+ *   this; GitHub and untrusted notebooks show it without running the script, i.e. the tables;
+ * - `text/plain`: the title and the same tables as text.
+ *
+ * plotly.js itself comes once per kernel session, in an HTML output of its own just before the
+ * session's first figure (every frontend runs it, plotly's extension or not); see
+ * `_notebook_html.ts` for how a figure finds it after a page reload. A figure redrawn in place
+ * (`displayId` and `update`) is HTML only while it changes — plotly's JupyterLab extension ignores
+ * updates of its own type — and takes the plotly type again with its last update (`final`).
+ *
  * @module
  */
 
 import { type Figure, figureTitle } from "./plotly.ts";
-import { escapeScript, plotlySource, scriptSafeJson } from "./html.ts";
-import { escapeHtml, htmlTable } from "./table.ts";
+import { plotlySource } from "./html.ts";
+import { escapeHtml } from "./table.ts";
+import { figureTablesHtml, figureTablesText, plainLabel } from "./_figure_tables.ts";
+import {
+  CARRIER_ID,
+  FIGURE_ID,
+  figureHtml,
+  plotlyCarrierHtml,
+  plotlyVersionOf,
+} from "./_notebook_html.ts";
 
 /** A Jupyter MIME bundle: MIME type → content. */
 export type MimeBundle = Record<string, unknown>;
+
+/** The MIME type of a plotly figure, as VS Code and plotly's JupyterLab extension draw it. */
+export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 /** The part of `Deno.jupyter` this module uses (the namespace exists only under `deno jupyter`). */
 interface JupyterApi {
@@ -47,85 +75,91 @@ export function inJupyter(): boolean {
 export interface DisplayOptions {
   /**
    * Names the output so that a later call with `update: true` and the same id redraws it in
-   * place, e.g. training curves refreshed every epoch.
+   * place, e.g. training curves refreshed every epoch. Such a figure is drawn by its HTML output
+   * (with `Plotly.react`, keeping zoom and the legend's state) until its `final` update.
    */
   readonly displayId?: string;
   /** Replace the output named `displayId` instead of adding a new one. */
   readonly update?: boolean;
   /**
-   * Embed plotly.js (about 4.8 MB) in the HTML fallback so that viewers without a plotly
-   * renderer (an nbconvert HTML export, GitHub's preview) draw the interactive figure offline.
-   * Off by default: the HTML fallback is then a title and a data table, and it upgrades itself
-   * to a live plot only where the page already has `window.Plotly`.
+   * The last update of a figure shown with `displayId`: it carries the plotly JSON again, as
+   * every figure not redrawn does, for VS Code and plotly's JupyterLab extension (which draw it
+   * themselves, also from a saved notebook) and for scripts that read figures from notebooks.
    */
-  readonly inlinePlotly?: boolean;
+  readonly final?: boolean;
 }
 
-const MAX_FALLBACK_ROWS = 12;
-
-/** A readable summary of each trace: its name and the first values. */
-function traceSummary(figure: Figure): { headers: string[]; rows: string[][] } {
-  const show = (values: unknown) => {
-    if (!Array.isArray(values)) return "";
-    const flat = values.flat();
-    const head = flat.slice(0, MAX_FALLBACK_ROWS).map((v) =>
-      typeof v === "number" ? String(Number(v.toPrecision(4))) : String(v)
-    );
-    return head.join(", ") + (flat.length > MAX_FALLBACK_ROWS ? `, … (${flat.length})` : "");
-  };
-  return {
-    headers: ["trace", "type", "x", "y / z"],
-    rows: figure.data.map((t, i) => [
-      t.name ?? `trace ${i + 1}`,
-      t.type,
-      show(t.x),
-      show(t.z ?? t.y),
-    ]),
-  };
-}
-
-let fallbackCounter = 0;
+/** Random per kernel session: keeps figures of two notebooks open in one page apart. */
+const SESSION = crypto.randomUUID().slice(0, 8);
+let figureCounter = 0;
 
 /**
- * Builds the MIME bundle for a figure without displaying it: `application/vnd.plotly.v1+json`
- * (the figure), `text/html` (a title and data table, upgraded to a live plot where `Plotly` is
- * loaded — or carrying plotly.js itself with `inlinePlotly`), and `text/plain`.
+ * Builds the MIME bundle of a figure without displaying it: `application/vnd.plotly.v1+json`
+ * (except while a figure with a `displayId` is being updated), `text/html` (data tables, replaced
+ * by the plot where the page has plotly.js) and `text/plain` (title and tables). `plotlyVersion`
+ * names the copy of plotly.js a figure looks for after a page reload (see `_notebook_html.ts`).
  */
-export async function figureBundle(
+export function figureBundle(
   figure: Figure,
   options: DisplayOptions = {},
-): Promise<MimeBundle> {
-  const title = figureTitle(figure) || "figure";
-  const summary = traceSummary(figure);
-  const id = `memesense-figure-${Date.now().toString(36)}-${fallbackCounter++}`;
-  const plotly = options.inlinePlotly
-    ? `<script>${escapeScript(await plotlySource())}</script>`
-    : "";
-  const html = `<div id="${id}" class="memesense-figure">
-<p><strong>${escapeHtml(title)}</strong></p>
-${htmlTable(summary.headers, summary.rows)}
-</div>${plotly}
-<script>(function () {
-  if (typeof Plotly === "undefined") return;
-  var fig = ${scriptSafeJson(figure)};
-  var el = document.getElementById(${JSON.stringify(id)});
-  el.innerHTML = "";
-  Plotly.newPlot(el, fig.data, fig.layout, { responsive: true, displaylogo: false });
-})();</script>`;
-  const plain = [
-    title,
-    ...summary.rows.map((r) => `  ${r[0]} (${r[1]}): ${r[3]}`),
-  ].join("\n");
-  return {
-    "application/vnd.plotly.v1+json": figure,
-    "text/html": html,
-    "text/plain": plain,
-  };
+  plotlyVersion = "unknown",
+): MimeBundle {
+  const title = plainLabel(figureTitle(figure)) || "figure";
+  const id = `${FIGURE_ID}${SESSION}-${figureCounter++}`;
+  const fallback = `<p><strong>${escapeHtml(title)}</strong></p>\n${figureTablesHtml(figure)}`;
+  // A figure with a display id keeps its key with its final state too, so that the last redraw
+  // reuses the plot; the plotly type is left out while it is being redrawn.
+  const liveKey = options.displayId === undefined ? undefined : `${SESSION}:${options.displayId}`;
+  const bundle: MimeBundle = {};
+  if (liveKey === undefined || options.final) bundle[PLOTLY_MIME] = figure;
+  bundle["text/html"] = figureHtml(id, figure, fallback, plotlyVersion, liveKey);
+  bundle["text/plain"] = `${title}\n\n${figureTablesText(figure)}`;
+  return bundle;
 }
 
 /**
- * Shows a figure in a Deno Jupyter notebook (as a `display_data` output). Outside Jupyter it
- * does nothing; {@linkcode figureBundle} builds the same bundle without showing it.
+ * What an output of an executed notebook is, from its MIME bundle: a figure {@linkcode display}
+ * showed (the plotly type or the figure's HTML), the output that brought plotly.js to the page,
+ * or something else.
+ */
+export function notebookOutputKind(data: Readonly<Record<string, unknown>>): NotebookOutputKind {
+  if (PLOTLY_MIME in data) return "figure";
+  const html = data["text/html"];
+  const text = Array.isArray(html) ? html.join("") : typeof html === "string" ? html : "";
+  if (text.startsWith(`<div id="${FIGURE_ID}`)) return "figure";
+  if (text.startsWith(`<script id="${CARRIER_ID}`)) return "plotly.js";
+  return "other";
+}
+
+/** What {@linkcode notebookOutputKind} tells apart. */
+export type NotebookOutputKind = "figure" | "plotly.js" | "other";
+
+let carrierSent: Promise<string> | undefined;
+
+/**
+ * Sends plotly.js to the page once per kernel session, as an HTML output of its own (every
+ * frontend renders it, whatever renders the figures), and resolves to its version.
+ */
+function sendPlotly(jupyter: JupyterApi): Promise<string> {
+  carrierSent ??= (async () => {
+    const source = await plotlySource();
+    const version = plotlyVersionOf(source);
+    await jupyter.display({
+      "text/html": plotlyCarrierHtml(`${CARRIER_ID}${SESSION}`, source, version),
+      "text/plain": `(plotly.js ${version}, loaded for the interactive figures of this session)`,
+    }, { raw: true });
+    return version;
+  })().catch((e) => {
+    carrierSent = undefined;
+    throw e;
+  });
+  return carrierSent;
+}
+
+/**
+ * Shows a figure in a Deno Jupyter notebook (as a `display_data` output); the session's first
+ * figure is preceded by an output carrying plotly.js. Outside Jupyter it does nothing;
+ * {@linkcode figureBundle} builds the same bundle without showing it.
  *
  * It resolves to `undefined`, which the kernel does not echo, so `await display(fig)` may end a
  * cell without an empty result under the figure.
@@ -133,7 +167,8 @@ ${htmlTable(summary.headers, summary.rows)}
 export async function display(figure: Figure, options: DisplayOptions = {}): Promise<void> {
   const jupyter = jupyterApi();
   if (!jupyter) return;
-  await jupyter.display(await figureBundle(figure, options), {
+  const version = await sendPlotly(jupyter);
+  await jupyter.display(figureBundle(figure, options, version), {
     raw: true,
     ...(options.displayId ? { display_id: options.displayId } : {}),
     ...(options.update ? { update: true } : {}),

@@ -754,6 +754,8 @@ export function confusionMatrixFigure(
     annotate: text,
     height: Math.max(380, 160 + 64 * classNames.length),
   });
+  // The name says what a cell holds, for the figure's data table: count, then colour value.
+  figure.data[0].name = "count (share of the true class)";
   figure.data[0].customdata = confusion.map((row) => [...row]);
   figure.data[0].hovertemplate =
     "true %{y}, predicted %{x}: %{customdata} (%{z:.1%})<extra></extra>";
