@@ -21,7 +21,7 @@ import {
   trainingCurvesFigure,
   writeReport,
 } from "../lib/report/mod.ts";
-import { BLUES } from "../lib/report/plotly.ts";
+import { BLUES } from "../lib/report/charts.ts";
 import { escapeScript, plotlySource, renderReport, renderReportHtml } from "../lib/report/html.ts";
 import { chromiumSetting } from "../lib/config/mod.ts";
 import { renderedDom, screenshotHtml } from "../lib/report/screenshot.ts";

@@ -23,20 +23,19 @@ export {
   barChart,
   type BarChartOptions,
   type BarSeries,
-  confusionMatrixFigure,
-  type EpochCurve,
-  type Figure,
-  figureTitle,
   heatmap,
   type HeatmapOptions,
   histogram,
   type HistogramOptions,
   type HistogramSeries,
-  type Layout,
   lineChart,
   type LineChartOptions,
   type LineSeries,
   PALETTE,
+} from "./charts.ts";
+export {
+  confusionMatrixFigure,
+  type EpochCurve,
   precisionRecallFigure,
   type PrecisionRecallSeries,
   type ReliabilityBinData,
@@ -44,10 +43,10 @@ export {
   rocFigure,
   type RocSeries,
   SIGMOID_AUROC_NAME,
-  type Trace,
   trainingCurvesFigure,
   type TrainingCurvesOptions,
-} from "./plotly.ts";
+} from "./figures.ts";
+export { type Figure, figureTitle, type Layout, type Trace } from "./plotly.ts";
 // The plotly.js attributes a figure may carry.
 export type {
   Annotation,
