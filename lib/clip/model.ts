@@ -6,7 +6,8 @@
  * - the model, `MEMESENSE_CLIP_MODEL` — model id or directory (default
  *   `Xenova/clip-vit-large-patch14`; `tiny` = the generated test model);
  * - the cache, `MEMESENSE_CACHE` — cache root (default `<repo>/.cache`): downloads go to
- *   `<cache>/hf`, and `<cache>/models/<id>/` is searched for manually placed copies of hub models;
+ *   `<cache>/hf`, `<cache>/models/<id>/` is searched for manually placed copies of hub models,
+ *   and the generated tiny model is written to `<cache>/models/tiny-clip`;
  * - offline, `MEMESENSE_OFFLINE=1` — never contact the hub;
  * - the device, `MEMESENSE_DEVICE` — `cpu` (default), `cuda` or `auto`.
  *
@@ -101,13 +102,17 @@ export function clipSettings(opts: LoadClipOptions = {}): ClipSettings {
 }
 
 /**
- * Resolves a model name: `tiny` → the generated tiny model; an existing directory (or anything
- * that looks like a path) → local; otherwise a Hugging Face id. Local directories are checked for
- * the transformers.js layout, with an error naming the missing files.
+ * Resolves a model name: `tiny` → the generated tiny model, written under `cacheDir` (by default
+ * the resolved cache) when absent; an existing directory (or anything that looks like a path) →
+ * local; otherwise a Hugging Face id. Local directories are checked for the transformers.js
+ * layout, with an error naming the missing files.
  */
-export async function resolveClipModel(model: string): Promise<ClipModelSource> {
+export async function resolveClipModel(
+  model: string,
+  cacheDir: string = cacheSetting().value,
+): Promise<ClipModelSource> {
   if (model === "tiny") {
-    return { modelId: "tiny", kind: "local", location: await ensureTinyClip() };
+    return { modelId: "tiny", kind: "local", location: await ensureTinyClip(cacheDir) };
   }
   const looksLikePath = model.startsWith(".") || isAbsolute(model) || model.startsWith("~") ||
     model.split("/").length > 2;
@@ -184,7 +189,7 @@ export function configureTransformers(settings: ClipSettings): void {
 export async function loadClip(opts: LoadClipOptions = {}): Promise<ClipEncoder> {
   const settings = clipSettings(opts);
   const log = opts.log ?? ((line: string) => console.error(line));
-  const source = await resolveClipModel(settings.model);
+  const source = await resolveClipModel(settings.model, settings.cacheDir);
   configureTransformers(settings);
   const where = source.kind === "hub"
     ? `${source.location} (cache ${settings.downloadDir}${settings.offline ? ", offline" : ""})`
