@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Axis, Layout } from "./plotly.ts";
+import type { Annotation, Axis, Layout, Shape } from "./plotly.ts";
 
 /** Copies numbers to a plain array (typed arrays serialise to objects, not arrays). */
 export function plain(values: ArrayLike<number>): number[] {
@@ -81,5 +81,42 @@ export function integerTicks(values: readonly number[]): Partial<Axis> {
     tick0: lo,
     dtick: Math.max(1, Math.ceil(span / 8)),
     tickformat: "d",
+  };
+}
+
+/** A labelled vertical line across the plot at `x`, e.g. a limit or a threshold. */
+export interface VerticalLine {
+  /** Where it stands on the x axis. */
+  readonly x: number;
+  /** Its label, written at the top right of the line. */
+  readonly label: string;
+}
+
+/** The shapes and annotations that draw `lines` as dashed vertical lines, labelled at the top. */
+export function verticalLines(
+  lines: readonly VerticalLine[],
+): { shapes: Shape[]; annotations: Annotation[] } {
+  return {
+    shapes: lines.map((m) => ({
+      type: "line",
+      xref: "x",
+      yref: "paper",
+      x0: m.x,
+      x1: m.x,
+      y0: 0,
+      y1: 1,
+      line: { color: "#D55E00", dash: "dash", width: 1.5 },
+    })),
+    annotations: lines.map((m) => ({
+      x: m.x,
+      y: 1,
+      xref: "x",
+      yref: "paper",
+      text: m.label,
+      showarrow: false,
+      xanchor: "left",
+      yanchor: "top",
+      font: { color: "#D55E00", size: 11 },
+    })),
   };
 }

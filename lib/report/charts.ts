@@ -9,7 +9,17 @@
  */
 
 import type { Annotation, Figure, Layout, Trace } from "./plotly.ts";
-import { axis, baseLayout, integerTicks, plain, wrapLabel } from "./_layout.ts";
+import {
+  axis,
+  baseLayout,
+  integerTicks,
+  plain,
+  type VerticalLine,
+  verticalLines,
+  wrapLabel,
+} from "./_layout.ts";
+
+export type { VerticalLine };
 
 /**
  * Okabe–Ito colours: distinguishable with the common colour-vision deficiencies and in greyscale
@@ -129,6 +139,8 @@ export interface LineChartOptions {
   readonly yRange?: [number, number];
   /** Treat x as categories (e.g. ablation settings) rather than numbers. */
   readonly categoricalX?: boolean;
+  /** Labelled vertical reference lines across the plot, e.g. a threshold. */
+  readonly verticalLines?: readonly VerticalLine[];
   /** Height in pixels (default 420). */
   readonly height?: number;
 }
@@ -172,6 +184,7 @@ export function lineChart(options: LineChartOptions): Figure {
   if (options.series.some((s) => s.yaxis === "y2")) {
     layout.yaxis2 = axis(options.y2Title, { overlaying: "y", side: "right", showgrid: false });
   }
+  if (options.verticalLines?.length) Object.assign(layout, verticalLines(options.verticalLines));
   return { data, layout };
 }
 
@@ -313,7 +326,7 @@ export interface HistogramOptions {
   /** Normalise each series to probabilities, so splits of different sizes compare. */
   readonly normalize?: boolean;
   /** Vertical reference lines, e.g. CLIP's 77-token limit. */
-  readonly markers?: readonly { readonly x: number; readonly label: string }[];
+  readonly markers?: readonly VerticalLine[];
   /** Height in pixels (default 400). */
   readonly height?: number;
 }
@@ -338,27 +351,7 @@ export function histogram(options: HistogramOptions): Figure {
       showlegend: options.series.length > 1,
       xaxis: axis(options.xTitle),
       yaxis: axis(options.yTitle ?? (options.normalize ? "probability" : "count")),
-      shapes: markers.map((m) => ({
-        type: "line",
-        xref: "x",
-        yref: "paper",
-        x0: m.x,
-        x1: m.x,
-        y0: 0,
-        y1: 1,
-        line: { color: "#D55E00", dash: "dash", width: 1.5 },
-      })),
-      annotations: markers.map((m) => ({
-        x: m.x,
-        y: 1,
-        xref: "x",
-        yref: "paper",
-        text: m.label,
-        showarrow: false,
-        xanchor: "left",
-        yanchor: "top",
-        font: { color: "#D55E00", size: 11 },
-      })),
+      ...verticalLines(markers),
     },
   };
 }

@@ -32,6 +32,7 @@ export {
   type LineChartOptions,
   type LineSeries,
   PALETTE,
+  type VerticalLine,
 } from "./charts.ts";
 export {
   confusionMatrixFigure,
@@ -69,6 +70,7 @@ export type {
 export {
   type Align,
   escapeHtml,
+  formatCount,
   formatMeanStd,
   type FormatMeanStdOptions,
   formatPct,
@@ -80,7 +82,19 @@ export {
 } from "./table.ts";
 export { type Report, type ReportSection, writeReport } from "./html.ts";
 export {
+  EXCERPT_CHARS,
+  type MemeCard,
+  memeCardHtml,
+  type MemeCardLine,
+  memeCardsHtml,
+  memeGridHtml,
+  textExcerpt,
+  THUMBNAIL_SIDE,
+  thumbnailDataUri,
+} from "./cards.ts";
+export {
   display,
+  displayHtml,
   displayMarkdown,
   type DisplayOptions,
   inJupyter,
