@@ -228,6 +228,19 @@ function rateAxis(text: string): Axis {
   return axis(text, { range: [-0.01, 1.01], dtick: 0.2, zeroline: false, constrain: "domain" });
 }
 
+/** The dashed grey diagonal from (0, 0) to (1, 1): chance for ROC, perfect calibration. */
+function diagonal(name: string): Trace {
+  return {
+    type: "scatter",
+    mode: "lines",
+    name,
+    x: [0, 1],
+    y: [0, 1],
+    line: { color: "#9e9e9e", dash: "dash", width: 1 },
+    hoverinfo: "skip",
+  };
+}
+
 /**
  * The legend inside the plot's bottom corner (ROC curves leave the bottom right empty,
  * precision–recall curves the bottom left), so that a legend of four long class names never
@@ -266,15 +279,7 @@ export function rocFigure(title: string, series: readonly RocSeries[], height = 
     line: { color: PALETTE[i % PALETTE.length], width: 2 },
     hovertemplate: `${s.name}: FPR %{x:.3f}, TPR %{y:.3f}<extra></extra>`,
   }));
-  data.push({
-    type: "scatter",
-    mode: "lines",
-    name: "chance",
-    x: [0, 1],
-    y: [0, 1],
-    line: { color: "#9e9e9e", dash: "dash", width: 1 },
-    hoverinfo: "skip",
-  });
+  data.push(diagonal("chance"));
   return {
     data,
     layout: {
@@ -400,15 +405,7 @@ export function reliabilityDiagram(
       marker: { color: PALETTE[1], size: 7, symbol: "diamond" },
       hoverinfo: "skip",
     },
-    {
-      type: "scatter",
-      mode: "lines",
-      name: "calibrated",
-      x: [0, 1],
-      y: [0, 1],
-      line: { color: "#9e9e9e", dash: "dash", width: 1 },
-      hoverinfo: "skip",
-    },
+    diagonal("calibrated"),
     {
       type: "bar",
       name: "share of predictions",

@@ -61,6 +61,7 @@ export type {
   Line,
   Margin,
   Marker,
+  Placement,
   Shape,
   Title,
   TraceType,

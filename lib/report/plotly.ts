@@ -249,10 +249,8 @@ export interface Shape {
   line?: Line;
 }
 
-/** The legend's placement and look. */
-export interface Legend {
-  /** `"h"` lays entries out in rows. */
-  orientation?: "h" | "v";
+/** Where a legend or a title sits: a position and which of its sides is there. */
+export interface Placement {
   /** Position, in `xref` units. */
   x?: number;
   /** Position, in `yref` units. */
@@ -261,10 +259,16 @@ export interface Legend {
   xref?: "container" | "paper";
   /** `"container"` places it relative to the whole figure, `"paper"` to the plot area. */
   yref?: "container" | "paper";
-  /** Which side of the legend sits at `x`. */
+  /** Which of its sides sits at `x`. */
   xanchor?: "auto" | "left" | "center" | "right";
-  /** Which side of the legend sits at `y`. */
+  /** Which of its sides sits at `y`. */
   yanchor?: "auto" | "top" | "middle" | "bottom";
+}
+
+/** The legend's placement and look. */
+export interface Legend extends Placement {
+  /** `"h"` lays entries out in rows. */
+  orientation?: "h" | "v";
   /** Background colour. */
   bgcolor?: Color;
   /** Border colour. */
@@ -288,21 +292,9 @@ export interface Margin {
 }
 
 /** The figure title. */
-export interface Title {
+export interface Title extends Placement {
   /** Title text. */
   text: string;
-  /** Position, in `xref` units. */
-  x?: number;
-  /** Position, in `yref` units. */
-  y?: number;
-  /** `"container"` places it relative to the whole figure. */
-  xref?: "container" | "paper";
-  /** `"container"` places it relative to the whole figure. */
-  yref?: "container" | "paper";
-  /** Which side of the title sits at `x`. */
-  xanchor?: "auto" | "left" | "center" | "right";
-  /** Which side of the title sits at `y`. */
-  yanchor?: "auto" | "top" | "middle" | "bottom";
   /** Padding around the title, in pixels. */
   pad?: Margin;
   /** Title font. */
