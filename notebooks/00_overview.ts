@@ -17,18 +17,20 @@
 //
 // Every notebook reads its inputs from environment variables in its first cell
 // (`resolveInputSources` in `lib/experiment`), so the same notebook runs on ViT-L/14 and
-// PrideMM or fully offline. `MEMESENSE_OFFLINE=1` is set by `deno task notebooks` (not with
-// `--online`); `MEMESENSE_DATA` and `MEMESENSE_TASK` concern the notebooks only. The table below
-// is `lib/config`'s list of every `MEMESENSE_*` variable, the flag that beats it and its default.
+// PrideMM, on any described dataset (`MEMESENSE_DATASET=harmeme`, or a description file), or
+// fully offline. `MEMESENSE_OFFLINE=1` is set by `deno task notebooks` (not with `--online`);
+// `MEMESENSE_TASK` concerns the notebooks only. The table below is `lib/config`'s list of every
+// `MEMESENSE_*` variable, the flag that beats it and its default.
 //
 // Label and text statistics (notebook 1) use the real PrideMM annotations whenever they are
 // found, even when image-dependent steps run on the synthetic set. For example:
 //
 // ```sh
 // deno task notebooks                                   # offline: tiny CLIP, synthetic memes
-// MEMESENSE_DATA=pridemm deno task notebooks --online   # ViT-L/14 (downloaded once) on PrideMM
+// MEMESENSE_DATASET=pridemm deno task notebooks --online   # ViT-L/14 (downloaded once) on PrideMM
 // MEMESENSE_CLIP_MODEL=/models/clip-vit-large-patch14 MEMESENSE_OFFLINE=1 \
-//   MEMESENSE_DATA=pridemm jupyter lab notebooks/        # a local copy, interactively
+//   MEMESENSE_DATASET=pridemm jupyter lab notebooks/        # a local copy, interactively
+// MEMESENSE_DATASET=harmeme MEMESENSE_DATA_DIR=/data/harmeme deno task notebooks   # HarMeme
 // ```
 //
 // In JupyterLab or VS Code, set the variables in the environment the kernel starts from (the
@@ -40,13 +42,7 @@
 // the synthetic one.
 
 // %%
-import {
-  cacheSetting,
-  DEFAULT_CONFIG,
-  environmentTable,
-  TASK_NAMES,
-  TASKS,
-} from "../lib/config/mod.ts";
+import { cacheSetting, DEFAULT_CONFIG, environmentTable } from "../lib/config/mod.ts";
 import { notebookSetUp, resolveInputSources } from "../lib/experiment/mod.ts";
 import { headParamSpecs, shapeSize } from "../lib/model/mod.ts";
 import { barChart, display, displayMarkdown, markdownTable } from "../lib/report/mod.ts";
@@ -55,14 +51,16 @@ const sources = await notebookSetUp(() => resolveInputSources());
 const settings = {
   offline: String(sources.offline),
   "CLIP model": sources.clipModel,
-  "data for image-dependent steps": `${sources.data} — ${sources.dataReason}`,
-  "annotations CSV": sources.csv,
+  "data for image-dependent steps":
+    `${sources.dataset.description.title} — ${sources.datasetReason}`,
+  "annotations": sources.source.data,
   images: sources.images,
   "PrideMM annotations (labels, texts)": sources.pridemmCsv ?? "not found",
   "task trained for illustration": sources.task,
   cache: cacheSetting().value,
 };
 const config = DEFAULT_CONFIG;
+const tasks = sources.dataset.tasks;
 
 await displayMarkdown(
   markdownTable(["setting", "value"], Object.entries(settings).map(([k, v]) => [k, String(v)])),
@@ -121,7 +119,7 @@ function pipelineDiagram(c: typeof config, clipModel: string): string {
     trunk(`${h.classifier} classifier (${h.classifierInit}-initialised)`),
     trunk(h.classifier === "cosine" ? `logits = ${h.scale} · cos(x, w)` : "logits = W·x + b"),
     trunk("│"),
-    trunk(TASK_NAMES.map((t) => `${t} ${TASKS[t].classNames.length}`).join(" · ") + " classes"),
+    trunk(tasks.map((t) => `${t.name} ${t.classes.length}`).join(" · ") + " classes"),
   ].join("\n");
 }
 console.log(pipelineDiagram(config, sources.clipModel));
@@ -168,15 +166,14 @@ function paramsPerStage(numClasses: number): number[] {
   }
   return counts;
 }
-const perTask = TASK_NAMES.map((t) => paramsPerStage(TASKS[t].classNames.length));
+const perTask = tasks.map((t) => paramsPerStage(t.classes.length));
 const totals = perTask.map((counts) => counts.reduce((a, b) => a + b, 0));
-if (totals[0] !== 3_675_136) {
-  throw new Error(`hate head has ${totals[0]} parameters, not 3,675,136`);
-}
+const binary = paramsPerStage(2).reduce((a, b) => a + b, 0);
+if (binary !== 3_675_136) throw new Error(`a binary head has ${binary} parameters, not 3,675,136`);
 
 const fmt = (n: number) => n.toLocaleString("en-US");
 await display(barChart({
-  title: `Trainable parameters per stage (hate head: ${fmt(totals[0])} in all)`,
+  title: `Trainable parameters per stage (${tasks[0].name} head: ${fmt(totals[0])} in all)`,
   categories: STAGES.map(([, label]) => label),
   series: [{ name: "parameters", values: perTask[0], text: perTask[0].map(fmt) }],
   yTitle: "parameters",
@@ -184,11 +181,11 @@ await display(barChart({
 }));
 await displayMarkdown(
   markdownTable(
-    ["stage", ...TASK_NAMES],
+    ["stage", ...tasks.map((t) => t.name)],
     [
       ...STAGES.map(([, label], s) => [label, ...perTask.map((counts) => fmt(counts[s]))]),
       ["total", ...totals.map(fmt)],
     ],
-    ["left", "right", "right", "right", "right"],
+    ["left", ...tasks.map(() => "right" as const)],
   ),
 );

@@ -1,8 +1,8 @@
 /**
  * What identifies a feature store: the model (id and a content hash of its ONNX graphs,
- * tokenizer and preprocessing config), the preprocessing and image modes, the dataset CSV's hash
- * and its text encoding. Any
- * change to one of them is a different store; the same inputs always find the same store.
+ * tokenizer and preprocessing config), the preprocessing and image modes, the dataset's identity
+ * (its description and annotation files) and their text encoding. Any change to one of them is a
+ * different store; the same inputs always find the same store.
  *
  * @module
  */
@@ -24,9 +24,9 @@ export interface FeatureStoreKeyParts {
   readonly preprocess: Preprocess;
   /** How image files were decoded: a `pillow` store is never read as a `managed` one. */
   readonly imageMode: ImageMode;
-  /** SHA-256 of the dataset CSV. */
+  /** The dataset's identity hash (`Dataset.identity.hash`). */
   readonly datasetHash: string;
-  /** How the CSV's bytes were decoded into text (default `utf-8`). */
+  /** How the annotation files were decoded into text (default `utf-8`). */
   readonly textEncoding?: string;
 }
 

@@ -76,9 +76,12 @@ export interface StoreIdentity {
   readonly preprocess: Preprocess;
   /** Image decoding mode. */
   readonly imageMode: ImageMode;
-  /** SHA-256 of the dataset's CSV. */
+  /**
+   * The dataset's identity hash (`Dataset.identity.hash`: its description and annotation files);
+   * in a store built before datasets were described, the SHA-256 of PrideMM's CSV.
+   */
   readonly datasetHash: string;
-  /** How the CSV's bytes were decoded into text. */
+  /** How the annotation files' bytes were decoded into text. */
   readonly textEncoding: string;
   /** Number of items (memes). */
   readonly count: number;
@@ -198,13 +201,16 @@ export interface LoadedFeatures extends FeatureTable {
   readonly preprocess: Preprocess;
   /** Image decoding mode. */
   readonly imageMode: ImageMode;
-  /** SHA-256 of the dataset's CSV. */
+  /**
+   * The dataset's identity hash (`Dataset.identity.hash`: its description and annotation files);
+   * in a store built before datasets were described, the SHA-256 of PrideMM's CSV.
+   */
   readonly datasetHash: string;
-  /** How the CSV's bytes were decoded into text (`utf-8` in stores written before it was kept). */
+  /** How the annotation files were decoded into text (`utf-8` in stores written before it was kept). */
   readonly textEncoding: string;
   /** Width of CLIP's vision transformer (the classifier initialisation's width). */
   readonly visionHidden: number;
-  /** Prompt embeddings per task name (the four PrideMM tasks unless extracted otherwise). */
+  /** Prompt embeddings per task name (the dataset's tasks). */
   readonly prompts: Readonly<Record<string, PromptEmbeddings>>;
   /** Per row: the image file that produced it, or why there was none. */
   readonly images: readonly ImageRecord[];
