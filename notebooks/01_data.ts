@@ -31,12 +31,15 @@ import { describeValues } from "../lib/features/mod.ts";
 import {
   barChart,
   display,
+  displayHtml,
   displayMarkdown,
-  escapeHtml,
   histogram,
   markdownTable,
+  type MemeCard,
+  memeCardsHtml,
+  textExcerpt,
+  thumbnailDataUri,
 } from "../lib/report/mod.ts";
-import sharp from "sharp";
 
 const { sources, labelsFrom, ds } = await notebookSetUp(async () => {
   const sources = await resolveInputSources();
@@ -186,30 +189,21 @@ const gridTask = gridSet.tasks.find((t) => t.name === sources.task)!;
 const picks = gridTask.classes.flatMap((_, c) =>
   gridSet.memes.filter((m) => m.labels[gridTask.name] === c).slice(0, 3)
 );
-const cards: string[] = [];
+const cards: MemeCard[] = [];
 for (const meme of picks) {
-  let img: string;
-  try {
-    const jpeg = await sharp(meme.image).resize(168, 168, { fit: "cover" })
-      .jpeg({ quality: 80 }).toBuffer();
-    img = `<img src="data:image/jpeg;base64,${jpeg.toString("base64")}" width="168" height="168">`;
-  } catch {
-    img = `<div style="width:168px;height:168px;background:#eee">image missing</div>`;
-  }
-  const labels = gridSet.tasks.map((t) => {
-    const y = meme.labels[t.name];
-    return `${escapeHtml(t.name)}: ${escapeHtml(y === null ? "–" : t.classes[y])}<br>`;
+  const label = (task: Dataset["tasks"][number]) => {
+    const y = meme.labels[task.name];
+    return y === null ? "–" : task.classes[y];
+  };
+  cards.push({
+    name: `${meme.name} · ${meme.split}`,
+    thumbnail: await thumbnailDataUri(meme.image).catch(() => null),
+    text: textExcerpt(meme.text),
+    lines: gridSet.tasks.map((task) => ({ label: task.name, value: label(task) })),
   });
-  const text = meme.text ?? "(no text)";
-  cards.push(
-    `<figure style="margin:4px;width:168px;font:11px sans-serif">${img}<figcaption>` +
-      `<b>${escapeHtml(meme.name)}</b> · ${escapeHtml(meme.split)}<br>${labels.join("")}` +
-      `<i>${escapeHtml(text.length > 70 ? text.slice(0, 70) + "…" : text)}</i>` +
-      `</figcaption></figure>`,
-  );
 }
-await Deno.jupyter.display({
+await displayHtml(
   // Three cards per row: one row per class of the task.
-  "text/html": `<div style="display:flex;flex-wrap:wrap;max-width:540px">${cards.join("")}</div>`,
-  "text/plain": picks.map((m) => `${m.name}: ${m.text}`).join("\n"),
-}, { raw: true });
+  `<div style="max-width:600px">${memeCardsHtml(cards)}</div>`,
+  picks.map((m) => `${m.name}: ${m.text}`).join("\n"),
+);

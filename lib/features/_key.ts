@@ -24,9 +24,15 @@ export interface FeatureStoreKeyParts {
   readonly preprocess: Preprocess;
   /** How image files were decoded: a `pillow` store is never read as a `managed` one. */
   readonly imageMode: ImageMode;
-  /** The dataset's identity hash (`Dataset.identity.hash`). */
+  /**
+   * The dataset's identity hash (`Dataset.identity.hash`: its description and annotation files);
+   * in a store built before datasets were described, the SHA-256 of PrideMM's CSV.
+   */
   readonly datasetHash: string;
-  /** How the annotation files were decoded into text (default `utf-8`). */
+  /**
+   * How the annotation files' bytes were decoded into text (default `utf-8`, as in stores written
+   * before it was kept).
+   */
   readonly textEncoding?: string;
 }
 

@@ -57,3 +57,4 @@ export {
   featuresBySplit,
 } from "./dataset_features.ts";
 export type { ImageRecord } from "./_chunks.ts";
+export type { FeatureStoreKeyParts } from "./_key.ts";
