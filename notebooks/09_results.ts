@@ -141,10 +141,10 @@ await displayMarkdown(
     `${mainRun.meta.dataset.description.title} \`${mainRun.meta.dataset.data}\`)
 
 ${
-    comparison.length > 0
-      ? comparisonTable(comparison, mainTasks)
-      : `No published reference for these tasks:\n\n${summaryTable(summary)}`
-  }`,
+      comparison.length > 0
+        ? comparisonTable(comparison, mainTasks)
+        : `No published reference for these tasks:\n\n${summaryTable(summary)}`
+    }`,
 );
 
 // %%
