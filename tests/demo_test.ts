@@ -107,7 +107,7 @@ Deno.test({
         assert.ok((await Deno.stat(`${demo}/heads/${task}/head.safetensors`)).size > 14_000_000);
       }
       // predict: every task's probabilities for one synthetic meme, from the saved heads.
-      const image = `${config.dataset.csv.replace(/PrideMM\.csv$/, "")}Images/img_1.png`;
+      const image = `${config.dataset.root}/Images/img_1.png`;
       const predict = (...extra: string[]) =>
         runScript("predict", ["--heads", `${demo}/heads`, "--image", image, ...extra], {
           MEMESENSE_OFFLINE: "1",
