@@ -19,8 +19,6 @@ import {
   pridemmCsvSetting,
   readEnvironment,
   resolveRunSettings,
-  TASK_NAMES,
-  TASKS,
 } from "../lib/config/mod.ts";
 import { loadPrideMM, SPLITS } from "../lib/data/mod.ts";
 import { type ExperimentInputs } from "../lib/run/mod.ts";
@@ -36,20 +34,20 @@ export async function randomFeatureInputs(script: string): Promise<ExperimentInp
     );
     Deno.exit(2);
   }
-  const dataset = await loadPrideMM(csv);
+  const { dataset } = await loadPrideMM(csv);
   const n = dataset.memes.length, dim = DEFAULT_CONFIG.head.unmappedDim;
   const rng = new Rng(0);
   const random = (len: number) => Float32Array.from({ length: len }, () => rng.normal());
-  const prompts = Object.fromEntries(TASK_NAMES.map((t) => {
-    const c = TASKS[t].classNames.length;
-    return [t, {
+  const prompts = Object.fromEntries(dataset.tasks.map((t) => {
+    const c = t.classes.length;
+    return [t.name, {
       promptEmbeds: random(c * dim),
       promptWeights: random(c * DEFAULT_CONFIG.head.mapDim),
     }];
   })) as ExperimentInputs["prompts"];
   return {
     dataset,
-    datasetSha256: "random-features",
+    source: { ref: "pridemm", data: csv, files: { "PrideMM.csv": csv } },
     features: {
       n,
       dim,
@@ -62,11 +60,12 @@ export async function randomFeatureInputs(script: string): Promise<ExperimentInp
     featureKey: "random-features",
     featureDir: "",
     modelId: "random-features",
+    // Random features: not CLIP's, never compared with the paper.
+    clipShape: null,
     prompts,
     missingImages: Object.fromEntries(SPLITS.map((s) => [s, 0])) as ExperimentInputs[
       "missingImages"
     ],
-    synthetic: true, // random features: never compared with the paper
   };
 }
 

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { defineFlags, parseFlagsOrExit, TASK_NAMES } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { PRIDEMM_TASKS } from "../lib/data/mod.ts";
 import { DEFAULT_DEPTHS, DEFAULT_RATIOS, sweepVariants } from "../lib/run/mod.ts";
 import { runExperiment } from "../lib/experiment/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
@@ -15,7 +16,7 @@ import { BENCH_RUN_FLAGS, benchRunSettings, cpuSeconds, loadAverage } from "./_c
 
 const FLAGS = defineFlags([
   ...BENCH_RUN_FLAGS,
-  { name: "task", type: "choice", choices: TASK_NAMES, default: "hate", help: "task to sweep" },
+  { name: "task", type: "choice", choices: PRIDEMM_TASKS, default: "hate", help: "task to sweep" },
   { name: "help", type: "boolean", help: "show this help" },
 ]);
 

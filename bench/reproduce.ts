@@ -13,7 +13,8 @@
  *
  * @module
  */
-import { defineFlags, parseFlagsOrExit, TASK_NAMES } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { PRIDEMM_TASKS } from "../lib/data/mod.ts";
 import { REFERENCE_VARIANT } from "../lib/run/mod.ts";
 import { runExperiment } from "../lib/experiment/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
@@ -31,7 +32,7 @@ const { config, backend, workers, seeds, inputs } = await benchRunSettings(
 );
 const out = await Deno.makeTempDir({ prefix: "memesense-bench-reproduce-" });
 console.error(
-  `bench:reproduce: ${TASK_NAMES.length} tasks × ${seeds.length} seeds × ${config.train.epochs} ` +
+  `bench:reproduce: ${PRIDEMM_TASKS.length} tasks × ${seeds.length} seeds × ${config.train.epochs} ` +
     `epochs, both protocols, baselines, report; backend ${backend}, ${workers} workers, ` +
     `${inputs.dataset.memes.length} memes; load average ${loadAverage()}`,
 );
@@ -42,7 +43,7 @@ try {
   outcome = await runExperiment({
     name: "bench-reproduce",
     title: "MemeSense: MemeCLIP head on PrideMM, beside the paper",
-    tasks: TASK_NAMES,
+    tasks: PRIDEMM_TASKS,
     seeds,
     variants: [REFERENCE_VARIANT],
     baseConfig: config,
@@ -64,7 +65,7 @@ const evalSeconds = epochs.reduce((s, e) => s + e.evalSeconds, 0);
 const trainSeconds = epochs.reduce((s, e) => s + e.seconds, 0) - evalSeconds;
 const t = outcome.timings;
 console.log(
-  `reproduce: ${outcome.results.length} cells (${TASK_NAMES.length} tasks × ${seeds.length} seeds, ` +
+  `reproduce: ${outcome.results.length} cells (${PRIDEMM_TASKS.length} tasks × ${seeds.length} seeds, ` +
     `${config.train.epochs} epochs) in ${formatDuration(seconds)} on ` +
     `${outcome.results[0].backend} with ${workers} workers`,
 );

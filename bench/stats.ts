@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { defineFlags, parseFlagsOrExit, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit } from "../lib/config/mod.ts";
+import { datasetPreset, PRIDEMM_TASKS } from "../lib/data/mod.ts";
 import {
   type CellPredictions,
   DEFAULT_DEPTHS,
@@ -39,8 +40,10 @@ const variants = sweepVariants(DEFAULT_RATIOS, DEFAULT_DEPTHS, { ratio: 0.2, dep
 const reference = variants[0].name;
 const rng = new Rng(1);
 const cells: CellPredictions[] = [];
-for (const task of TASK_NAMES) {
-  const C = TASKS[task].classNames.length;
+const pridemm = datasetPreset("pridemm");
+for (const task of PRIDEMM_TASKS) {
+  const classNames = pridemm.tasks.find((t) => t.name === task)!.classes;
+  const C = classNames.length;
   const [nTest, nVal] = SIZES[task];
   const labels = (n: number) => Int32Array.from({ length: n }, () => rng.int(C));
   const names = (split: string, n: number) =>
@@ -64,7 +67,7 @@ for (const task of TASK_NAMES) {
         variant: v.name,
         task,
         seed,
-        classNames: TASKS[task].classNames,
+        classNames,
         epochs: { reference: 1, clean: 1 },
         rows: {
           val: { names: names("v", nVal), labels: yVal },
@@ -77,15 +80,15 @@ for (const task of TASK_NAMES) {
 }
 
 const t0 = performance.now();
-const reps = runReplicates(cells, { replicates: B });
+const reps = runReplicates(cells, { replicates: B, tasks: PRIDEMM_TASKS });
 const t1 = performance.now();
-const stats = groupStats(cells, { replicates: B }, reps);
+const stats = groupStats(cells, { replicates: B, tasks: PRIDEMM_TASKS }, reps);
 const t2 = performance.now();
 const comparisons = pairedComparisons(ablationPairs(reps, reference));
 const t3 = performance.now();
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 console.log(
-  `intervals and paired tests of ${variants.length} variants × ${TASK_NAMES.length} tasks × ` +
+  `intervals and paired tests of ${variants.length} variants × ${PRIDEMM_TASKS.length} tasks × ` +
     `${S} seeds × 2 protocols, B = ${B} (plain TypeScript, one thread):`,
 );
 console.log(`  bootstrap replicates      ${s(t1 - t0)}`);

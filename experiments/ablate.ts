@@ -30,7 +30,6 @@ import {
   executeExperiment,
   executionFromFlags,
   parseSeeds,
-  parseTasks,
   prepareFromFlags,
   printOutcome,
   resumeFromFlags,
@@ -50,7 +49,11 @@ const OWN_FLAGS = defineFlags([
   { name: "ratios", type: "numbers", default: DEFAULT_RATIOS, help: "residual ratios α" },
   { name: "depths", type: "numbers", default: DEFAULT_DEPTHS, help: "mapping depths" },
   { name: "named", type: "boolean", default: true, help: "also run the named ablations" },
-  { name: "tasks", type: "list", default: ["hate"], help: "tasks to train" },
+  {
+    name: "tasks",
+    type: "list",
+    help: "tasks to train (default: the dataset's first: hate on PrideMM)",
+  },
   {
     name: "seeds",
     type: "string",
@@ -59,6 +62,11 @@ const OWN_FLAGS = defineFlags([
   },
 ]);
 const FLAGS = scriptFlags([...OWN_FLAGS, ...CLUSTER_FLAGS]);
+
+/** ` on HarMeme (Harm-C)` in an ablation's title: on PrideMM, nothing (as it always read). */
+function ablationDataset(description: { readonly name: string; readonly title: string }): string {
+  return description.name === "pridemm" ? "" : ` on ${description.title}`;
+}
 
 if (import.meta.main) {
   const flags = parseFlagsOrExit(
@@ -96,11 +104,13 @@ if (import.meta.main) {
     const ref = `ratio=${config.head.ratio},depth=${config.head.numMappingLayers}`;
     variants.sort((a, b) => Number(b.name === ref) - Number(a.name === ref));
     if (flags.named) variants.push(...NAMED_ABLATIONS);
-    const tasks = parseTasks(flags.tasks);
     const seeds = parseSeeds(flags.seeds, config.train.seed);
     const results = resultsRootSetting(flags.out);
     if (!flags.resume) await assertWritableDir(results.value, "--out");
-    const { inputs, resolved } = await prepareFromFlags(flags, settings);
+    const { inputs, tasks, resolved } = await prepareFromFlags(flags, settings, {
+      tasks: flags.tasks,
+      defaultTasks: "first",
+    });
     console.error(
       `${variants.length} variants × ${tasks.length} task(s) × ${seeds.length} seed(s)`,
     );
@@ -109,7 +119,7 @@ if (import.meta.main) {
         name: flags.name ?? `ablate-${mode}`,
         title: `MemeSense ablations (${mode}): residual ratio × mapping depth${
           flags.named ? " and named variants" : ""
-        }`,
+        }${ablationDataset(inputs.dataset.description)}`,
         tasks,
         seeds,
         variants,

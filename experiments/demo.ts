@@ -2,9 +2,12 @@
  * `deno task demo`: the whole pipeline end to end with no network — a generated meme set (labels
  * drawn as visible properties and caption words), the generated tiny CLIP, feature extraction,
  * the reproduce table on one seed, and a short ratio × depth ablation, each with its report.
- * Its numbers say whether the pipeline learns, not how MemeCLIP performs.
+ * Its numbers say whether the pipeline learns, not how MemeCLIP performs. `--dataset` runs the
+ * same on any described dataset found here (still offline, still the tiny model unless `--model`
+ * names another).
  *
  *   deno task demo [--count 480] [--seeds 1] [--epochs 10] [--out results]
+ *   deno task demo --dataset harmeme [--data data/harmeme]
  *
  * @module
  */
@@ -13,6 +16,7 @@ import {
   cacheSetting,
   CONFIG_FLAGS,
   defineFlags,
+  DEMO_DATASET,
   makeConfig,
   parseFlagsOrExit,
   readEnvironment,
@@ -21,6 +25,7 @@ import {
   SettingError,
 } from "../lib/config/mod.ts";
 import {
+  checkTaskSplits,
   describeResume,
   listRuns,
   prepareInputs,
@@ -33,6 +38,8 @@ import {
 import {
   BACKEND_FLAG,
   CACHE_FLAG,
+  DATASET_FLAGS,
+  datasetFromFlags,
   type ExperimentOutcome,
   type ExperimentSpec,
   givenFlagNames,
@@ -45,11 +52,24 @@ import {
   runMain,
   WORKERS_FLAG,
 } from "../lib/experiment/mod.ts";
-import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { formatDuration } from "../lib/util/mod.ts";
 
 const FLAGS = defineFlags([
-  { name: "count", type: "integer", default: 480, help: "synthetic memes to generate" },
+  ...DATASET_FLAGS.map((f) =>
+    f.name === "dataset"
+      ? {
+        ...f,
+        help: "the dataset: synthetic (generated), a preset or a description file .json " +
+          "(default: synthetic; MEMESENSE_DATASET does not apply)",
+      }
+      : f
+  ),
+  {
+    name: "count",
+    type: "integer",
+    default: 480,
+    help: "synthetic memes to generate (the synthetic dataset)",
+  },
   { name: "seeds", type: "string", default: "1", help: "number of seeds, or a comma list" },
   { name: "ablation", type: "boolean", default: true, help: "also run the short ablation" },
   RESULTS_FLAG,
@@ -112,11 +132,24 @@ if (import.meta.main) {
     const seeds = parseSeeds(flags.seeds, config.train.seed);
     if (flags.resume === undefined) await assertWritableDir(resultsRoot, "--out");
     const cache = cacheSetting(flags.cache);
-    const memes = await ensureSyntheticMemes({ count: flags.count });
-    console.error(`synthetic memes: ${memes.count} in ${memes.dir}`);
+    // Like the CLIP model, the demo's dataset is its own unless --dataset names one:
+    // MEMESENSE_DATASET usually names the data of real runs.
+    const loaded = await datasetFromFlags(flags, {
+      default: DEMO_DATASET,
+      env: { ...readEnvironment(), dataset: undefined },
+      offline: true,
+      syntheticCount: flags.count,
+      log: (line) => console.error(line),
+    });
+    const { dataset } = loaded;
+    const synthetic = dataset.description.name === "synthetic";
+    const tasks = dataset.tasks.map((t) => t.name);
+    // Stance on the synthetic set: its hate is learnt perfectly in one epoch by every variant.
+    const ablationTask = synthetic ? "stance" : tasks[0];
+    checkTaskSplits(dataset, null, tasks);
     const inputs = await prepareInputs({
-      csv: memes.csvPath,
-      images: memes.imageDir,
+      dataset,
+      source: loaded.source,
       model: config.clip.model,
       preprocess: config.clip.preprocess,
       imageMode: config.clip.imageMode,
@@ -134,6 +167,7 @@ if (import.meta.main) {
       settings: {
         model: settings.resolved.model,
         backend: settings.resolved.backend,
+        ...loaded.resolved,
         cache,
         results,
       },
@@ -141,8 +175,10 @@ if (import.meta.main) {
     const reproduce = await runDemoPart(resultsRoot, flags.resume !== undefined, {
       ...common,
       name: "demo",
-      title: "MemeSense demo: synthetic memes and tiny CLIP (not comparable with the paper)",
-      tasks: ["hate", "target", "stance", "humour"],
+      title: synthetic
+        ? "MemeSense demo: synthetic memes and tiny CLIP (not comparable with the paper)"
+        : `MemeSense demo on ${dataset.description.title}`,
+      tasks,
       seeds,
       variants: [REFERENCE_VARIANT],
       // Asked for, and declined by the experiment for generated memes and the tiny model: every
@@ -158,9 +194,10 @@ if (import.meta.main) {
       const ablation = await runDemoPart(resultsRoot, flags.resume !== undefined, {
         ...common,
         name: "demo-ablate",
-        // Stance, not hate: synthetic hate is learnt perfectly in one epoch by every variant.
-        title: "MemeSense demo ablation: residual ratio × mapping depth on synthetic stance",
-        tasks: ["stance"],
+        title: synthetic
+          ? "MemeSense demo ablation: residual ratio × mapping depth on synthetic stance"
+          : `MemeSense demo ablation: residual ratio × mapping depth on ${dataset.description.title} ${ablationTask}`,
+        tasks: [ablationTask],
         seeds,
         variants: sweepVariants([0, 0.2, 0.6, 1], [1, 2], { ratio: 0.2, depth: 1 }),
         baseConfig: makeConfig({ train: { epochs: Math.min(5, config.train.epochs) } }, config),

@@ -1,9 +1,10 @@
 /**
- * `deno task extract`: computes the CLIP features of a PrideMM CSV once and stores them under
+ * `deno task extract`: computes the CLIP features of a dataset's memes once and stores them under
  * `<cache>/features/<key>/` (resumable: re-run after an interruption to continue; re-run after
  * images changed to re-extract exactly those memes).
  *
- *   deno task extract [--data data/PrideMM/PrideMM.csv] [--images DIR] [--model ID|DIR|tiny]
+ *   deno task extract [--dataset pridemm|harmeme|…|file.json] [--data data/PrideMM/PrideMM.csv]
+ *                     [--images DIR] [--model ID|DIR|tiny]
  *                     [--preprocess squash|crop] [--image-mode pillow|managed] [--batch-size 16] [--threads N] [--cache DIR]
  *                     [--force] [--verify] [--max-missing 1] [--csv-encoding utf-8]
  *   deno task extract --shard K/N ...     one shard of the memes (e.g. one cluster job each)
@@ -20,8 +21,6 @@ import {
   MODEL_FLAG,
   offlineSetting,
   parseFlagsOrExit,
-  pridemmCsvSetting,
-  pridemmImagesSetting,
   SettingError,
   UsageError,
 } from "../lib/config/mod.ts";
@@ -29,26 +28,18 @@ import {
   asModelError,
   CACHE_FLAG,
   CLUSTER_FLAGS,
-  csvEncoding,
+  DATASET_FLAGS,
+  datasetFromFlags,
   executionFromFlags,
   EXTRACTION_FLAGS,
   runMain,
   submitExtraction,
 } from "../lib/experiment/mod.ts";
-import { consolidatePrideMM, extractPrideMM } from "../lib/features/mod.ts";
+import { consolidateDataset, extractDataset } from "../lib/features/mod.ts";
 import { formatDuration, parseShard, type Shard } from "../lib/util/mod.ts";
 
 const FLAGS = defineFlags([
-  {
-    name: "data",
-    type: "string",
-    help: "PrideMM CSV (default: $MEMESENSE_PRIDEMM_CSV, else data/PrideMM/ with its images)",
-  },
-  {
-    name: "images",
-    type: "string",
-    help: "image directory (default: $MEMESENSE_PRIDEMM_IMAGES, else Images/ beside the CSV)",
-  },
+  ...DATASET_FLAGS,
   MODEL_FLAG,
   ...EXTRACTION_FLAGS,
   { name: "batch-size", type: "integer", help: "memes per onnxruntime call", default: 16 },
@@ -82,13 +73,6 @@ const FLAGS = defineFlags([
     help: "largest percentage of images that may be missing or unreadable before it is an error",
   },
   {
-    name: "csv-encoding",
-    type: "string",
-    default: "utf-8",
-    help:
-      "text encoding of the CSV (utf-8 is checked strictly; e.g. windows-1252 for legacy files)",
-  },
-  {
     name: "shard",
     type: "string",
     help: "extract only shard K of N (K/N) into chunk files of its own; then --consolidate",
@@ -111,7 +95,6 @@ async function main(args: string[]): Promise<number> {
   if (flags.threads !== undefined && flags.threads < 1) {
     throw new SettingError("--threads", flags.threads, "an integer ≥ 1");
   }
-  const encoding = csvEncoding(flags["csv-encoding"]);
   const maxMissing = flags["max-missing"];
   if (!(maxMissing >= 0 && maxMissing <= 100)) {
     throw new SettingError("--max-missing", maxMissing, "a percentage 0–100");
@@ -130,23 +113,17 @@ async function main(args: string[]): Promise<number> {
   if (shard && flags.consolidate) {
     throw new UsageError("--consolidate runs once after every shard: not with --shard");
   }
-  const csv = pridemmCsvSetting(flags.data, undefined, { withImages: true }).value;
-  if (csv === null) {
-    throw new UsageError(
-      "no PrideMM dataset: download it with `deno task fetch-data`, or name its CSV with --data " +
-        "(or MEMESENSE_PRIDEMM_CSV)",
-    );
-  }
+  const offline = offlineSetting(flags.offline).value;
+  // Every row validated before anything is created; PrideMM is not downloaded here.
+  const { dataset } = await datasetFromFlags(flags, { download: false });
   const options = {
-    imageDir: pridemmImagesSetting(flags.images, undefined, { csv }).value,
-    encoding,
     model: clipModelSetting(flags.model).value,
     preprocess: flags.preprocess,
     imageMode: flags["image-mode"],
     batchSize: flags["batch-size"],
     threads: flags.threads,
     device: deviceSetting(flags.device).value,
-    offline: offlineSetting(flags.offline).value,
+    offline,
     cacheDir: flags.cache,
     force: flags.force === true,
     verify: flags.verify === true,
@@ -177,13 +154,13 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (flags.consolidate) {
-    const m = await consolidatePrideMM(csv, options).catch((e) => {
+    const m = await consolidateDataset(dataset, options).catch((e) => {
       throw asModelError(e, options.model);
     });
     console.log(`consolidated: ${m.count} memes, ${m.chunks.length} chunks (key ${m.key})`);
     return 0;
   }
-  const r = await extractPrideMM(csv, options).catch((e) => {
+  const r = await extractDataset(dataset, options).catch((e) => {
     throw asModelError(e, options.model);
   });
   const m = r.manifest;

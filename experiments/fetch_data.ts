@@ -66,7 +66,7 @@ if (import.meta.main) {
       console.error(`fetch-data: ${what[e.kind]}: ${e.message}\n\n${manualInstructions(outDir)}`);
       return EXIT.failure;
     }
-    console.log(formatSummary(summary(await loadPrideMM(r.csvPath))));
+    console.log(formatSummary(summary((await loadPrideMM(r.csvPath)).dataset)));
     console.log(
       `\n${r.images} of ${r.memes} images in ${r.imageDir}${
         r.missing ? ` (${r.missing} missing, see missing_images.csv)` : ""

@@ -6,7 +6,8 @@
  *   deno task predict --heads results/<run>/heads/hate --image meme.png --text ""
  *
  * A head directory holds `head.safetensors` (tensor names and [out, in] layouts of MemeCLIP's
- * PyTorch module) and `head.json` (config, task, class names, CLIP model, feature-store key).
+ * PyTorch module) and `head.json` (config, dataset, task, class names, CLIP model, feature-store
+ * key). `--dataset NAME|file.json` checks that the heads were trained on that dataset.
  *
  * @module
  */
@@ -19,7 +20,7 @@ import {
   RunIntegrityError,
   runOfHeads,
 } from "../lib/run/mod.ts";
-import { CACHE_FLAG, runMain } from "../lib/experiment/mod.ts";
+import { CACHE_FLAG, describedDataset, runMain } from "../lib/experiment/mod.ts";
 import { softmax } from "../lib/metrics/mod.ts";
 import { loadHead, SafetensorsError } from "../lib/model/mod.ts";
 import { initBackend, predictLogits } from "../lib/train/mod.ts";
@@ -27,6 +28,12 @@ import { exists } from "../lib/util/mod.ts";
 
 const FLAGS = defineFlags([
   { name: "heads", type: "string", help: "a head directory, or a folder of them (a run's heads/)" },
+  {
+    name: "dataset",
+    type: "string",
+    help: "the dataset the heads must have been trained on: a preset or a description file " +
+      "(default: whichever they were)",
+  },
   { name: "image", type: "string", help: "the meme's image file" },
   { name: "text", type: "string", default: "", help: 'the meme\'s text ("" = no text)' },
   {
@@ -93,6 +100,19 @@ async function predict(flags: ParsedFlags<typeof FLAGS>): Promise<void> {
     }
   }
 
+  if (flags.dataset !== undefined) {
+    const { description } = await describedDataset({ value: flags.dataset, source: "flag" });
+    for (const h of heads) {
+      // Heads saved before datasets were described were PrideMM's.
+      const trainedOn = h.meta.dataset ?? "pridemm";
+      if (trainedOn !== description.name) {
+        throw new UsageError(
+          `${h.dir}/head.json: this head was trained on ${trainedOn}, not ${description.name}; ` +
+            "its classes are another dataset's",
+        );
+      }
+    }
+  }
   const models = [...new Set(heads.map((h) => h.meta.clipModel))];
   const model = flags.model ?? models[0];
   for (const h of heads) {
@@ -129,12 +149,13 @@ async function predict(flags: ParsedFlags<typeof FLAGS>): Promise<void> {
     }
     if (flags.json) console.log(JSON.stringify(out, null, 2));
     else {
+      const width = Math.max(7, ...Object.keys(out).map((t) => t.length));
       for (const [task, probs] of Object.entries(out)) {
         const best = Object.entries(probs).sort((a, b) => b[1] - a[1])[0][0];
         const cols = Object.entries(probs).map(([c, p]) => `${c} ${(100 * p).toFixed(1)}%`).join(
           "  ",
         );
-        console.log(`${task.padEnd(7)} → ${best.padEnd(22)} (${cols})`);
+        console.log(`${task.padEnd(width)} → ${best.padEnd(22)} (${cols})`);
       }
     }
   } finally {

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { defineFlags, parseFlagsOrExit, TASK_NAMES, UsageError } from "../lib/config/mod.ts";
+import { defineFlags, parseFlagsOrExit, SettingError, UsageError } from "../lib/config/mod.ts";
 import {
   loadCellResults,
   loadRunPredictions,
@@ -20,7 +20,7 @@ import { runMain } from "../lib/experiment/mod.ts";
 import { writeFileAtomic } from "../lib/util/mod.ts";
 
 const FLAGS = defineFlags([
-  { name: "task", type: "choice", choices: TASK_NAMES, help: "only this task" },
+  { name: "task", type: "string", help: "only this task (a task of the run's dataset)" },
   { name: "variant", type: "string", help: "only this variant" },
   { name: "csv", type: "string", help: "write the predictions to this CSV file" },
   { name: "help", type: "boolean", help: "show this help" },
@@ -32,7 +32,10 @@ if (import.meta.main) {
   const flags = parseFlagsOrExit(runDir ? Deno.args.slice(1) : Deno.args, FLAGS, USAGE);
   await runMain(async () => {
     if (!runDir) throw new UsageError(`the run directory is required\n\nusage: ${USAGE}`);
-    await readRunRecord(runDir);
+    const record = await readRunRecord(runDir);
+    if (flags.task !== undefined && !record.tasks.includes(flags.task)) {
+      throw new SettingError("--task", flags.task, `a task of the run: ${record.tasks.join(", ")}`);
+    }
     // A damaged cell is named with the command that trains it again; unfinished ones are not
     // there yet, and the summary below counts what is.
     await loadCellResults(runDir);

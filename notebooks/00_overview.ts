@@ -17,18 +17,20 @@
 //
 // Every notebook reads its inputs from environment variables in its first cell
 // (`resolveInputSources` in `lib/experiment`), so the same notebook runs on ViT-L/14 and
-// PrideMM or fully offline. `MEMESENSE_OFFLINE=1` is set by `deno task notebooks` (not with
-// `--online`); `MEMESENSE_DATA` and `MEMESENSE_TASK` concern the notebooks only. The table below
-// is `lib/config`'s list of every `MEMESENSE_*` variable, the flag that beats it and its default.
+// PrideMM, on any described dataset (`MEMESENSE_DATASET=harmeme`, or a description file), or
+// fully offline. `MEMESENSE_OFFLINE=1` is set by `deno task notebooks` (not with `--online`);
+// `MEMESENSE_TASK` concerns the notebooks only. The table below is `lib/config`'s list of every
+// `MEMESENSE_*` variable, the flag that beats it and its default.
 //
 // Label and text statistics (notebook 1) use the real PrideMM annotations whenever they are
 // found, even when image-dependent steps run on the synthetic set. For example:
 //
 // ```sh
 // deno task notebooks                                   # offline: tiny CLIP, synthetic memes
-// MEMESENSE_DATA=pridemm deno task notebooks --online   # ViT-L/14 (downloaded once) on PrideMM
+// MEMESENSE_DATASET=pridemm deno task notebooks --online   # ViT-L/14 (downloaded once) on PrideMM
 // MEMESENSE_CLIP_MODEL=/models/clip-vit-large-patch14 MEMESENSE_OFFLINE=1 \
-//   MEMESENSE_DATA=pridemm jupyter lab notebooks/        # a local copy, interactively
+//   MEMESENSE_DATASET=pridemm jupyter lab notebooks/        # a local copy, interactively
+// MEMESENSE_DATASET=harmeme MEMESENSE_DATA_DIR=/data/harmeme deno task notebooks   # HarMeme
 // ```
 //
 // In JupyterLab or VS Code, set the variables in the environment the kernel starts from (the
@@ -40,13 +42,7 @@
 // the synthetic one.
 
 // %%
-import {
-  cacheSetting,
-  DEFAULT_CONFIG,
-  environmentTable,
-  TASK_NAMES,
-  TASKS,
-} from "../lib/config/mod.ts";
+import { cacheSetting, DEFAULT_CONFIG, environmentTable } from "../lib/config/mod.ts";
 import { notebookSetUp, resolveInputSources } from "../lib/experiment/mod.ts";
 import { headStageParams, pipelineDiagram } from "../lib/model/mod.ts";
 import {
@@ -61,8 +57,9 @@ const sources = await notebookSetUp(() => resolveInputSources());
 const settings = {
   offline: String(sources.offline),
   "CLIP model": sources.clipModel,
-  "data for image-dependent steps": `${sources.data} — ${sources.dataReason}`,
-  "annotations CSV": sources.csv,
+  "data for image-dependent steps":
+    `${sources.dataset.description.title} — ${sources.datasetReason}`,
+  "annotations": sources.source.data,
   images: sources.images,
   "PrideMM annotations (labels, texts)": sources.pridemmCsv ?? "not found",
   "task trained for illustration": sources.task,
@@ -85,7 +82,7 @@ await displayMarkdown(environmentTable());
 // scale).
 
 // %%
-const tasks = TASK_NAMES.map((name) => ({ name, numClasses: TASKS[name].classNames.length }));
+const tasks = sources.dataset.tasks.map((t) => ({ name: t.name, numClasses: t.classes.length }));
 console.log(pipelineDiagram(config.head, { clipModel: sources.clipModel, tasks }));
 
 // %% [markdown]
@@ -116,12 +113,11 @@ await displayMarkdown(markdownTable(["field", "value"], configRows));
 const perTask = tasks.map((t) => headStageParams(config.head, t.numClasses));
 const stages = perTask[0].map((s) => s.stage);
 const totals = perTask.map((counts) => counts.reduce((a, s) => a + s.count, 0));
-if (totals[0] !== 3_675_136) {
-  throw new Error(`hate head has ${totals[0]} parameters, not 3,675,136`);
-}
+const binary = headStageParams(config.head, 2).reduce((a, s) => a + s.count, 0);
+if (binary !== 3_675_136) throw new Error(`a binary head has ${binary} parameters, not 3,675,136`);
 
 await display(barChart({
-  title: `Trainable parameters per stage (hate head: ${formatCount(totals[0])} in all)`,
+  title: `Trainable parameters per stage (${tasks[0].name} head: ${formatCount(totals[0])} in all)`,
   categories: stages,
   series: [{
     name: "parameters",
@@ -133,7 +129,7 @@ await display(barChart({
 }));
 await displayMarkdown(
   markdownTable(
-    ["stage", ...TASK_NAMES],
+    ["stage", ...tasks.map((t) => t.name)],
     [
       ...stages.map((
         stage,
@@ -141,6 +137,6 @@ await displayMarkdown(
       ) => [stage, ...perTask.map((counts) => formatCount(counts[s].count))]),
       ["total", ...totals.map(formatCount)],
     ],
-    ["left", "right", "right", "right", "right"],
+    ["left", ...tasks.map(() => "right" as const)],
   ),
 );

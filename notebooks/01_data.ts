@@ -10,18 +10,18 @@
 // test split, which MemeCLIP and this suite both use as given.
 //
 // This notebook looks at the labels and the texts — computed from the real `PrideMM.csv`
-// wherever it is found, since they need no images — and shows a grid of memes from the dataset
-// the image-dependent notebooks run on (the synthetic set offline). *Content warning: PrideMM
-// memes, and so their texts quoted below, include hateful language.*
+// wherever it is found when the images come from the synthetic set, since they need no images;
+// from the dataset `MEMESENSE_DATASET` names otherwise, with its own tasks and classes — and
+// shows a grid of memes from the dataset the image-dependent notebooks run on (the synthetic set
+// offline). *Content warning: PrideMM memes, and so their texts quoted below, include hateful
+// language.*
 
 // %%
 import { clipTokenLowerBound, CONTEXT_LENGTH, loadClip } from "../lib/clip/mod.ts";
-import { TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import {
+  type Dataset,
   formatSummary,
-  imagePath,
   loadPrideMM,
-  type PrideMM,
   type Split,
   SPLITS,
   summary,
@@ -41,17 +41,20 @@ import {
   thumbnailDataUri,
 } from "../lib/report/mod.ts";
 
-const { sources, labelsCsv, ds } = await notebookSetUp(async () => {
+const { sources, labelsFrom, ds } = await notebookSetUp(async () => {
   const sources = await resolveInputSources();
-  // Labels and texts come from the real annotations when present, else from the synthetic set.
-  const labelsCsv = sources.pridemmCsv ?? sources.csv;
-  const ds: PrideMM = await loadPrideMM(labelsCsv);
-  return { sources, labelsCsv, ds };
+  // In place of the synthetic set's labels and texts, the real PrideMM annotations when present.
+  const real = sources.dataset.description.name === "synthetic" && sources.pridemmCsv !== null;
+  const ds: Dataset = real ? (await loadPrideMM(sources.pridemmCsv!)).dataset : sources.dataset;
+  return { sources, labelsFrom: real ? sources.pridemmCsv! : sources.source.data, ds };
 });
 const stats = summary(ds);
 await displayMarkdown(markdownTable(["setting", "value"], [
-  ["labels and texts", labelsCsv],
-  ["images (grid below)", `${sources.images} (${sources.data}: ${sources.dataReason})`],
+  ["labels and texts", `${ds.description.title}: ${labelsFrom}`],
+  [
+    "images (grid below)",
+    `${sources.images} (${sources.dataset.description.title}: ${sources.datasetReason})`,
+  ],
   ["tokenizer", `${sources.clipModel}${sources.clipModel === "tiny" ? " (see below)" : ""}`],
 ]));
 
@@ -65,12 +68,12 @@ await displayMarkdown(markdownTable(["setting", "value"], [
 // different sizes compare; val (228 memes) and test (507) follow train's shares closely.
 
 // %%
-console.log(formatSummary(stats, labelsCsv.endsWith("PrideMM.csv") ? "PrideMM" : "dataset"));
-for (const task of TASK_NAMES) {
-  const t = stats.tasks[task];
+console.log(formatSummary(stats, ds.description.title));
+for (const task of ds.tasks) {
+  const t = stats.tasks[task.name];
   await display(barChart({
-    title: `${TASKS[task].title}: class shares per split` +
-      (TASKS[task].hatefulOnly ? " (harmful memes only)" : ""),
+    title: `${task.title}: class shares per split` +
+      (task.rows ? ` (${task.rows.noun}s only)` : ""),
     categories: t.classNames,
     series: SPLITS.map((split) => ({
       name: `${split} (${t.examples[split]})`,
@@ -174,31 +177,33 @@ await display(histogram({
 // ## Sample memes
 //
 // A grid of memes from the dataset the image-dependent notebooks use, with their labels: one row
-// per stance class (neutral, support, oppose). Offline that is the synthetic set: the background's hue
+// per class of the task trained for illustration (on the synthetic set, stance: neutral,
+// support, oppose). Offline that is the synthetic set: the background's hue
 // encodes hate, the shape's kind and colour stance, the number of shapes the target, and the
 // caption carries one word per task (`lib/synthetic`) — every label is visible, so a working
 // pipeline must learn all four tasks even on the random tiny CLIP.
 
 // %%
-const gridSet = await loadPrideMM(sources.csv, { imageDir: sources.images });
-const picks = [0, 1, 2].flatMap((stance) =>
-  gridSet.memes.filter((m) => m.stance === stance).slice(0, 3)
+const gridSet = sources.dataset;
+const gridTask = gridSet.tasks.find((t) => t.name === sources.task)!;
+const picks = gridTask.classes.flatMap((_, c) =>
+  gridSet.memes.filter((m) => m.labels[gridTask.name] === c).slice(0, 3)
 );
 const cards: MemeCard[] = [];
 for (const meme of picks) {
-  const label = (task: (typeof TASK_NAMES)[number]) => {
-    const y = meme[task];
-    return y === null ? "–" : TASKS[task].classNames[y];
+  const label = (task: Dataset["tasks"][number]) => {
+    const y = meme.labels[task.name];
+    return y === null ? "–" : task.classes[y];
   };
   cards.push({
     name: `${meme.name} · ${meme.split}`,
-    thumbnail: await thumbnailDataUri(imagePath(gridSet, meme)).catch(() => null),
+    thumbnail: await thumbnailDataUri(meme.image).catch(() => null),
     text: textExcerpt(meme.text),
-    lines: TASK_NAMES.map((task) => ({ label: task, value: label(task) })),
+    lines: gridSet.tasks.map((task) => ({ label: task.name, value: label(task) })),
   });
 }
 await displayHtml(
-  // Three cards per row: one row per stance class.
+  // Three cards per row: one row per class of the task.
   `<div style="max-width:600px">${memeCardsHtml(cards)}</div>`,
   picks.map((m) => `${m.name}: ${m.text}`).join("\n"),
 );

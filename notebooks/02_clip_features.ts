@@ -15,9 +15,7 @@
 // so the numbers show the mechanics, not CLIP's knowledge.
 
 // %%
-import { loadClip, zeroShotScores } from "../lib/clip/mod.ts";
-import { TASK_NAMES, TASKS } from "../lib/config/mod.ts";
-import { imagePath } from "../lib/data/mod.ts";
+import { classPrompt, loadClip, zeroShotScores } from "../lib/clip/mod.ts";
 import { taskData } from "../lib/run/mod.ts";
 import { zeroShotLogits } from "../lib/analysis/mod.ts";
 import { notebookSetUp, prepareFromEnvironment } from "../lib/experiment/mod.ts";
@@ -36,6 +34,9 @@ import {
 const { sources, inputs } = await notebookSetUp(() => prepareFromEnvironment());
 const f = inputs.features;
 const okCount = f.imageOk.reduce((a, b) => a + b, 0);
+const tasks = inputs.dataset.tasks;
+// The dataset's first task (PrideMM: hate) stands for all in the per-meme figures.
+const first = tasks[0];
 
 // %% [markdown]
 // ## The feature store
@@ -51,7 +52,7 @@ await displayMarkdown(markdownTable(["", ""], [
   ["store key", inputs.featureKey],
   ["directory", inputs.featureDir],
   ["CLIP model", inputs.modelId],
-  ["dataset", `${inputs.dataset.csvPath} (${sources.data})`],
+  ["dataset", `${inputs.dataset.description.title} (${inputs.source.data})`],
   ["memes", String(f.names.length)],
   ["image features", `${f.names.length} × ${f.dim} (images read: ${okCount})`],
   ["text features", `${f.names.length} × ${f.text.length / f.names.length}`],
@@ -69,9 +70,9 @@ const memes = inputs.dataset.memes.filter((m) => m.split === "test" && f.imageOk
   .slice(0, 8);
 const n = memes.length;
 const clip = await loadClip({ model: sources.clipModel, offline: sources.offline, log: () => {} });
-const images = await clip.encodeImages(memes.map((m) => imagePath(inputs.dataset, m)));
+const images = await clip.encodeImages(memes.map((m) => m.image));
 const texts = await clip.encodeTexts(memes.map((m) => m.text));
-const hate = await zeroShotScores(clip, images.embeds, TASKS.hate.classNames);
+const firstScores = await zeroShotScores(clip, images.embeds, first.prompts);
 await clip.dispose();
 
 const maxDiff = (fresh: Float32Array, stored: Float32Array, dim: number) => {
@@ -173,34 +174,35 @@ console.log(
 // CLIP can classify without training by comparing an image with the embedding of a prompt per
 // class — MemeCLIP's prompt is `a photo of a {class}.` — and taking a softmax over
 // `100 · cosine` (CLIP's learned logit scale). The same prompts initialise the head's cosine
-// classifier (notebook 7). Below: the hate prompts for the eight memes, then zero-shot test
+// classifier (notebook 7). Below: the prompts of the dataset's first task (PrideMM: hate) for the
+// eight memes, then zero-shot test
 // metrics for every task from the stored features. On the random tiny CLIP the prompts carry no
 // meaning: an AUROC far from 50 only says that a random direction happens to follow (or oppose)
 // a synthetic label's colour, which a random encoder has no reason to get the right way round.
 
 // %%
-const C = TASKS.hate.classNames.length;
-const logits = Float32Array.from(hate, (c) => 100 * c);
+const C = first.classes.length;
+const logits = Float32Array.from(firstScores, (c) => 100 * c);
 const probs = softmax(logits, C);
 await display(heatmap({
-  title: "Zero-shot P(class) for the hate prompts (softmax of 100·cos)",
+  title: `Zero-shot P(class) for the ${first.name} prompts (softmax of 100·cos)`,
   z: Array.from({ length: n }, (_, i) => Array.from(probs.subarray(i * C, (i + 1) * C))),
-  x: TASKS.hate.classNames.map((c) => `a photo of a ${c}.`),
-  y: memes.map((m) => `${m.name} (${TASKS.hate.classNames[m.hate]})`),
+  x: first.prompts.map((c) => classPrompt(c)),
+  y: memes.map((m) => `${m.name} (${first.classes[m.labels[first.name]!]})`),
   zmin: 0,
   zmax: 1,
   format: (v) => v.toFixed(2),
 }));
 
-const zeroShot = TASK_NAMES.map((task) => {
+const zeroShot = tasks.map(({ name: task, title, classes }) => {
   const { test } = taskData(inputs.dataset, inputs.features, task).splits;
-  const k = TASKS[task].classNames.length;
+  const k = classes.length;
   const scores = zeroShotLogits(test.image, inputs.prompts[task].promptEmbeds, test.n, k);
-  return { task, n: test.n, metrics: evaluateLogits(scores, test.labels, k) };
+  return { task, title, n: test.n, metrics: evaluateLogits(scores, test.labels, k) };
 });
 await display(barChart({
   title: "Zero-shot CLIP on the test split (no training)",
-  categories: zeroShot.map((z) => TASKS[z.task].title),
+  categories: zeroShot.map((z) => z.title),
   series: [
     { name: "accuracy", values: zeroShot.map((z) => 100 * z.metrics.accuracy) },
     { name: "AUROC", values: zeroShot.map((z) => 100 * z.metrics.auroc) },

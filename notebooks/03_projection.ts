@@ -42,8 +42,9 @@ import {
 import { Rng } from "../lib/util/mod.ts";
 
 // 128 training memes are plenty to see distributions; the head runs in eval mode unless noted.
+// The sample is of the dataset's first task (PrideMM: hate), which covers every meme.
 const { inputs, sample: { n, image, text }, summary } = await loadNotebookContext({
-  task: "hate",
+  task: (tasks) => tasks[0].name,
   sampleSize: 128,
 });
 const D = inputs.features.dim;

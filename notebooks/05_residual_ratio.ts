@@ -14,7 +14,7 @@
 // initialisation and after training; then a quick α sweep trained on the cached features.
 
 // %%
-import { makeConfig, TASKS } from "../lib/config/mod.ts";
+import { makeConfig } from "../lib/config/mod.ts";
 import { loadNotebookContext } from "../lib/experiment/mod.ts";
 import { describeValues, pairedCosines } from "../lib/features/mod.ts";
 import { headActivations, type HeadWeights, initHeadWeights } from "../lib/model/mod.ts";
@@ -28,8 +28,7 @@ import {
 } from "../lib/report/mod.ts";
 import { trainMany } from "../lib/train/mod.ts";
 
-const { task, data, sample: { n, image, text }, summary, trainOptions } =
-  await loadNotebookContext();
+const { data, sample: { n, image, text }, summary, trainOptions } = await loadNotebookContext();
 console.log(summary);
 
 // %% [markdown]
@@ -50,9 +49,7 @@ console.log(
   `${ratios.length} runs × ${epochs} epochs in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
 await display(lineChart({
-  title: `${
-    TASKS[task].title
-  }: test metrics against α (clean protocol, one seed, ${epochs} epochs)`,
+  title: `${data.title}: test metrics against α (clean protocol, one seed, ${epochs} epochs)`,
   series: [
     { name: "AUROC", x: ratios, y: runs.map((r) => r.clean.test.auroc) },
     { name: "accuracy", x: ratios, y: runs.map((r) => r.clean.test.accuracy) },

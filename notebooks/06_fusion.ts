@@ -16,7 +16,7 @@
 // weights before the head discriminates.
 
 // %%
-import { type Fusion, makeConfig, TASKS } from "../lib/config/mod.ts";
+import { type Fusion, makeConfig } from "../lib/config/mod.ts";
 import { loadNotebookContext } from "../lib/experiment/mod.ts";
 import {
   cosineMatrix,
@@ -39,8 +39,7 @@ import {
 } from "../lib/report/mod.ts";
 import { trainMany } from "../lib/train/mod.ts";
 
-const { task, data, sample: { n, image, text }, summary, trainOptions } =
-  await loadNotebookContext();
+const { data, sample: { n, image, text }, summary, trainOptions } = await loadNotebookContext();
 const fusions: Fusion[] = ["product", "concat", "sum"];
 const configs = fusions.map((fusion) => makeConfig({ head: { fusion }, train: { epochs: 2 } }));
 const initial = configs.map((c) =>
@@ -179,7 +178,7 @@ await displayMarkdown(markdownTable(
   ]),
   ["left", "right", "right", "right", "right"],
 ));
-const classNames = TASKS[task].classNames;
+const classNames = data.classNames;
 const perClass = Math.max(2, Math.floor(24 / classNames.length));
 const rows = classNames.flatMap((_, c) =>
   Array.from(test.labels.keys()).filter((i) => test.labels[i] === c).slice(0, perClass)

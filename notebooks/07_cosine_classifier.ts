@@ -12,11 +12,10 @@
 // This notebook looks at the prompt-initialised rows, at how the scale of 30 turns cosines in
 // [−1, 1] into a sharp softmax, and at a caveat of the reference's evaluation: MemeCLIP computes
 // AUROC on `sigmoid(logits)`, and at scale 30 float32 sigmoid saturates to exactly 1.0, tying
-// the scores the AUROC is meant to rank. The trained head here is for the **hate** task, the one
-// the paper leads with.
+// the scores the AUROC is meant to rank. The trained head here is for the dataset's first
+// two-class task: on PrideMM the **hate** task, the one the paper leads with.
 
 // %%
-import { TASK_NAMES, TASKS } from "../lib/config/mod.ts";
 import { makeConfig } from "../lib/config/mod.ts";
 import { loadNotebookContext } from "../lib/experiment/mod.ts";
 import { cosineMatrix, describeValues, pairedCosines, rowNorms } from "../lib/features/mod.ts";
@@ -32,11 +31,17 @@ import {
 } from "../lib/report/mod.ts";
 import { HeadTrainer, predictLogits } from "../lib/train/mod.ts";
 
-// The head trained below is for the hate task, the one the paper leads with.
-const { sources, inputs, task, data } = await loadNotebookContext({ task: "hate" });
+// The head trained below is for the dataset's first two-class task: on PrideMM hate, the one the
+// paper leads with.
+const { inputs, task, data } = await loadNotebookContext({
+  task: (tasks) => (tasks.find((t) => t.classes.length === 2) ?? tasks[0]).name,
+});
 const config = makeConfig({ train: { epochs: 4 } });
 const scale = config.head.scale;
-console.log(`${sources.data} data, CLIP ${inputs.modelId}, scale ${scale}`);
+const tasks = inputs.dataset.tasks;
+console.log(
+  `${inputs.dataset.description.title}, task ${task}, CLIP ${inputs.modelId}, scale ${scale}`,
+);
 
 // %% [markdown]
 // ## Prompt-initialised weights
@@ -47,8 +52,8 @@ console.log(`${sources.data} data, CLIP ${inputs.modelId}, scale ${scale}`);
 // uniform and training separates the rows.
 
 // %%
-const initRows = TASK_NAMES.map((task) => {
-  const C = TASKS[task].classNames.length;
+const initRows = tasks.map(({ name: task, classes }) => {
+  const C = classes.length;
   const w = inputs.prompts[task].promptWeights;
   const cos = cosineMatrix(w, w, w.length / C);
   const off = Array.from(cos).filter((_, k) => Math.floor(k / C) !== k % C);
@@ -65,19 +70,22 @@ await displayMarkdown(markdownTable(
   initRows,
   ["left", "right", "right", "right", "right"],
 ));
-const target = inputs.prompts.target.promptWeights;
-const targetCos = cosineMatrix(target, target, target.length / 4);
+// The task with the most classes (PrideMM: target).
+const wide = tasks.reduce((a, b) => (b.classes.length > a.classes.length ? b : a));
+const K = wide.classes.length;
+const wideRows = inputs.prompts[wide.name].promptWeights;
+const wideCos = cosineMatrix(wideRows, wideRows, wideRows.length / K);
 await display(heatmap({
-  title: "Cosine between the prompt-initialised class rows (target task)",
-  z: [0, 1, 2, 3].map((i) => Array.from(targetCos.subarray(i * 4, i * 4 + 4))),
-  x: TASKS.target.classNames,
-  y: TASKS.target.classNames,
+  title: `Cosine between the prompt-initialised class rows (${wide.name} task)`,
+  z: wide.classes.map((_, i) => Array.from(wideCos.subarray(i * K, i * K + K))),
+  x: wide.prompts,
+  y: wide.prompts,
   format: (v) => v.toFixed(3),
   colorbarTitle: "cosine",
 }));
 
 // %% [markdown]
-// ## Training the hate head
+// ## Training a two-class head (PrideMM: hate)
 //
 // Four epochs of the reference head, driven epoch by epoch with `HeadTrainer` so that the
 // weights below are the last epoch's (on the synthetic set both checkpoint protocols would pick
@@ -103,11 +111,11 @@ const moved = pairedCosines(
 console.log(
   `test cosines in [${cosRange.min.toFixed(3)}, ${cosRange.max.toFixed(3)}]; ` +
     "cos(initial row, trained row): " +
-    TASKS[task].classNames.map((c, i) => `${c} ${moved[i].toFixed(3)}`).join(", "),
+    data.classNames.map((c, i) => `${c} ${moved[i].toFixed(3)}`).join(", "),
 );
 await display(histogram({
   title: "Test memes: cosine to each class row (logit / 30), last epoch",
-  series: TASKS[task].classNames.map((name, c) => ({
+  series: data.classNames.map((name, c) => ({
     name,
     values: Array.from(logits.filter((_, k) => k % C === c), (v) => v / scale),
   })),
@@ -220,7 +228,7 @@ await displayMarkdown(`${
     ],
     example.map(([c0, c1, y], i) => [
       i + 1,
-      TASKS.hate.classNames[y],
+      ["Benign Meme", "Harmful Meme"][y],
       c0.toFixed(2),
       c1.toFixed(2),
       exSigmoid[2 * i].toFixed(8),
@@ -245,7 +253,7 @@ const probs = sigmoid(logits);
 const saturated = probs.filter((v) => v === 1).length;
 const m = evaluateLogits(logits, test.labels, C);
 const batchMean = referenceBatchMeanMetrics(logits, test.labels, C, config.train.batchSize);
-await displayMarkdown(markdownTable(["hate head, last epoch, " + test.n + " test memes", "value"], [
+await displayMarkdown(markdownTable([`${task} head, last epoch, ${test.n} test memes`, "value"], [
   ["cosines", `${cosRange.min.toFixed(3)} … ${cosRange.max.toFixed(3)}`],
   ["sigmoid scores exactly 1.0", `${saturated} of ${probs.length}`],
   ["AUROC, softmax (reported)", formatPct(m.auroc)],

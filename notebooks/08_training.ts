@@ -18,7 +18,7 @@
 // bit-identical curves. The curves below redraw after every epoch.
 
 // %%
-import { DEFAULT_CONFIG, TASKS } from "../lib/config/mod.ts";
+import { DEFAULT_CONFIG } from "../lib/config/mod.ts";
 import { loadNotebookContext } from "../lib/experiment/mod.ts";
 import type { Metrics } from "../lib/metrics/mod.ts";
 import {
@@ -32,12 +32,15 @@ import {
 } from "../lib/report/mod.ts";
 import { describeBackend, type EpochRecord, trainHead } from "../lib/train/mod.ts";
 
-const { sources, inputs, backend, task, data, trainOptions } = await loadNotebookContext();
+const { inputs, backend, task, data, trainOptions } = await loadNotebookContext();
 const config = DEFAULT_CONFIG;
 const { train, val, test } = data.splits;
 await displayMarkdown(markdownTable(["", ""], [
-  ["task", `${task}: ${TASKS[task].title} (${TASKS[task].classNames.join(", ")})`],
-  ["data", `${sources.data}: train ${train.n}, val ${val.n}, test ${test.n} memes`],
+  ["task", `${task}: ${data.title} (${data.classNames.join(", ")})`],
+  [
+    "data",
+    `${inputs.dataset.description.title}: train ${train.n}, val ${val.n}, test ${test.n} memes`,
+  ],
   ["CLIP features", inputs.modelId],
   ["backend", describeBackend(backend)],
   [
@@ -55,7 +58,7 @@ await displayMarkdown(markdownTable(["", ""], [
 
 // %%
 const curves: EpochRecord[] = [];
-const title = `${TASKS[task].title}: training curves`;
+const title = `${data.title}: training curves`;
 const figure = (marks = [] as { epoch: number; label: string }[]) =>
   trainingCurvesFigure(curves, { title, marks, showSigmoidAuroc: true });
 const displayId = `training-curves-${task}`;
@@ -154,7 +157,7 @@ for (const protocol of ["clean", "reference"] as const) {
   const picked = result[protocol];
   await display(confusionMatrixFigure(
     picked.test.confusion,
-    TASKS[task].classNames,
-    `${TASKS[task].title}: test confusion, ${protocol} protocol (epoch ${picked.epoch})`,
+    data.classNames,
+    `${data.title}: test confusion, ${protocol} protocol (epoch ${picked.epoch})`,
   ));
 }

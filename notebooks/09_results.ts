@@ -16,7 +16,8 @@
 // Set `MEMESENSE_RESULTS` to read runs from another results root.
 
 // %%
-import { makeConfig, resultsRootSetting, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import { makeConfig, resultsRootSetting } from "../lib/config/mod.ts";
+import { PRIDEMM_TASKS, type TaskDescription } from "../lib/data/mod.ts";
 import {
   type CellResult,
   gridVariants,
@@ -32,6 +33,7 @@ import {
   loadPaperResults,
   summarise,
   type SummaryRow,
+  summaryTable,
 } from "../lib/analysis/mod.ts";
 import { notebookSetUp, prepareFromEnvironment, runExperiment } from "../lib/experiment/mod.ts";
 import {
@@ -54,6 +56,8 @@ const isGrid = (run: RunInfo) => {
     new Set(coords.map((c) => c.depth)).size > 1;
 };
 const isMain = (run: RunInfo) => variantsOf(run)[0]?.name === REFERENCE_VARIANT.name;
+/** A run's dataset's tasks, in its order. */
+const tasksOf = (run: RunInfo): readonly TaskDescription[] => run.meta.dataset.description.tasks;
 const foundMain = runs.find(isMain);
 const foundGrid = runs.find(isGrid);
 console.log(
@@ -81,8 +85,8 @@ const { mainRun, gridRun, scratch } = await notebookSetUp(async () => {
     await runExperiment({
       ...common,
       name: "notebook-reproduce",
-      title: `Notebook run on ${sources.data} data (not comparable with the paper)`,
-      tasks: TASK_NAMES,
+      title: `Notebook run on ${inputs.dataset.description.title} (not comparable with the paper)`,
+      tasks: inputs.dataset.tasks.map((t) => t.name),
       seeds: [1, 2],
       variants: [REFERENCE_VARIANT],
       baseConfig: makeConfig({ clip: { model: sources.clipModel }, train: { epochs: 3 } }),
@@ -93,7 +97,7 @@ const { mainRun, gridRun, scratch } = await notebookSetUp(async () => {
     await runExperiment({
       ...common,
       name: "notebook-ablate",
-      title: `Notebook ratio × depth grid on ${sources.data} data`,
+      title: `Notebook ratio × depth grid on ${inputs.dataset.description.title}`,
       tasks: [sources.task],
       seeds: [1],
       variants: gridVariants([0, 0.2, 0.6, 1], [1, 2]),
@@ -105,7 +109,7 @@ const { mainRun, gridRun, scratch } = await notebookSetUp(async () => {
   const gridRun = foundGrid ?? fresh.find(isGrid);
   console.log(
     `ran in ${((performance.now() - t0) / 1000).toFixed(1)} s into ${scratch} ` +
-      `(${sources.data} data, CLIP ${inputs.modelId})`,
+      `(${inputs.dataset.description.title}, CLIP ${inputs.modelId})`,
   );
   if (!mainRun || !gridRun) throw new Error("no reference run or ratio × depth grid to show");
   return { mainRun, gridRun, scratch };
@@ -125,21 +129,32 @@ const { mainRun, gridRun, scratch } = await notebookSetUp(async () => {
 // %%
 const mainCells: CellResult[] = await loadCellResults(mainRun.dir);
 const mainVariant = variantsOf(mainRun)[0].name;
-const summary: SummaryRow[] = summarise(mainCells);
-const comparison = compareWithPaper(summary, paper, mainVariant);
+const mainTasks = tasksOf(mainRun);
+const summary: SummaryRow[] = summarise(mainCells, mainTasks.map((t) => t.name));
+// The paper's table has PrideMM's tasks: another dataset's run is shown on its own.
+const onPrideMMTasks = mainTasks.every((t) =>
+  (PRIDEMM_TASKS as readonly string[]).includes(t.name)
+);
+const comparison = onPrideMMTasks ? compareWithPaper(summary, paper, mainVariant) : [];
 await displayMarkdown(
   `Run \`${mainRun.dir}\` (${mainCells.length} cells, CLIP \`${mainRun.meta.clipModel}\`, ` +
-    `dataset \`${mainRun.meta.dataset.csv}\`)
+    `${mainRun.meta.dataset.description.title} \`${mainRun.meta.dataset.data}\`)
 
-${comparisonTable(comparison)}`,
+${
+      comparison.length > 0
+        ? comparisonTable(comparison, mainTasks)
+        : `No published reference for these tasks:\n\n${summaryTable(summary)}`
+    }`,
 );
 
 // %%
-const tasks = TASK_NAMES.filter((t) => comparison.some((r) => r.task === t));
+const tasks = mainTasks.filter((t) => comparison.some((r) => r.task === t.name));
 for (const metric of ["accuracy", "auroc", "macroF1"] as const) {
   const label = { accuracy: "Accuracy", auroc: "AUROC", macroF1: "Macro-F1" }[metric];
   const ours = (protocol: "reference" | "clean") => {
-    const rows = tasks.map((t) => comparison.find((r) => r.task === t && r.protocol === protocol)!);
+    const rows = tasks.map((t) =>
+      comparison.find((r) => r.task === t.name && r.protocol === protocol)!
+    );
     return {
       name: `ours, ${protocol}`,
       values: rows.map((r) => 100 * r.ours[metric].mean),
@@ -148,10 +163,10 @@ for (const metric of ["accuracy", "auroc", "macroF1"] as const) {
   };
   await display(barChart({
     title: `${label}: ours (mean ± std over seeds) vs the paper`,
-    categories: tasks.map((t) => TASKS[t].title),
+    categories: tasks.map((t) => t.title),
     series: [ours("reference"), ours("clean"), {
       name: "paper",
-      values: tasks.map((t) => paper.tasks[t][metric]),
+      values: tasks.map((t) => paper.tasks[t.name as keyof typeof paper.tasks][metric]),
       color: "#999999",
     }],
     yTitle: `${label} (%)`,
@@ -170,12 +185,16 @@ for (const metric of ["accuracy", "auroc", "macroF1"] as const) {
 
 // %%
 const gridCells = await loadCellResults(gridRun.dir);
-const gridSummary = summarise(gridCells);
+const gridDatasetTasks = tasksOf(gridRun);
+const gridSummary = summarise(gridCells, gridDatasetTasks.map((t) => t.name));
 const gridVariantsRun = variantsOf(gridRun).filter((v) => v.coords);
 const ratios = [...new Set(gridVariantsRun.map((v) => v.coords!.ratio!))].sort((a, b) => a - b);
 const depths = [...new Set(gridVariantsRun.map((v) => v.coords!.depth!))].sort((a, b) => a - b);
 const seeds = [...new Set(gridCells.map((c) => c.seed))];
-const gridTasks = TASK_NAMES.filter((t) => gridCells.some((c) => c.task === t));
+const gridTasks = gridDatasetTasks.filter((t) => gridCells.some((c) => c.task === t.name))
+  .map((t) => t.name);
+const titleOf = (tasks: readonly TaskDescription[], task: string) =>
+  tasks.find((t) => t.name === task)?.title ?? task;
 console.log(
   `run ${gridRun.dir}: ${gridCells.length} cells, tasks ${gridTasks.join(", ")}, ` +
     `${seeds.length} seed(s), ratios ${ratios.join(", ")}, depths ${depths.join(", ")}`,
@@ -190,7 +209,7 @@ for (const task of gridTasks) {
   for (const metric of ["auroc", "accuracy", "macroF1"] as const) {
     const label = { auroc: "AUROC", accuracy: "accuracy", macroF1: "macro-F1" }[metric];
     await display(heatmap({
-      title: `${TASKS[task].title}: test ${label} (clean protocol, %), ratio × depth`,
+      title: `${titleOf(gridDatasetTasks, task)}: test ${label} (clean protocol, %), ratio × depth`,
       z: depths.map((d) => ratios.map((r) => 100 * (at(task, r, d)?.metrics[metric].mean ?? NaN))),
       x: ratios.map((r) => `α = ${r}`),
       y: depths.map((d) => `depth ${d}`),
@@ -262,7 +281,7 @@ if (cleanGroups.length === 0) {
     const s = summary.find((r) => r.task === g.task && r.protocol === "clean")!;
     const acc = g.interval.accuracy;
     return [
-      TASKS[g.task].title,
+      titleOf(mainTasks, g.task),
       g.n,
       g.seeds.length,
       (100 * g.point.accuracy).toFixed(1),

@@ -15,8 +15,8 @@
  * // Markdown, one `// ` comment line per line.
  *
  * // %%
- * import { TASKS } from "../lib/config/mod.ts";
- * TASKS.hate.classNames
+ * import { PRIDEMM_TASKS } from "../lib/data/mod.ts";
+ * PRIDEMM_TASKS
  * ```
  *
  * Generated notebooks carry no outputs and no execution counts, with the Deno kernelspec, and

@@ -3,6 +3,7 @@
  * a directory listing, and a cell file without its timings for comparing two runs.
  */
 import { type ExperimentInputs, prepareInputs } from "../lib/run/mod.ts";
+import { datasetFromFlags } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 
 let cached: Promise<ExperimentInputs> | undefined;
@@ -13,15 +14,34 @@ let cached: Promise<ExperimentInputs> | undefined;
  */
 export function syntheticInputs(): Promise<ExperimentInputs> {
   cached ??= ensureSyntheticMemes().then((memes) =>
-    prepareInputs({
-      csv: memes.csvPath,
-      images: memes.imageDir,
-      model: "tiny",
-      offline: true,
-      log: () => {},
-    })
+    csvInputs({ csv: memes.csvPath, images: memes.imageDir })
   );
   return cached;
+}
+
+/**
+ * The tiny CLIP's features (extracted on first use, offline) of annotations in PrideMM's layout,
+ * read as the `synthetic` dataset unless another is named.
+ */
+export async function csvInputs(opts: {
+  readonly csv: string;
+  readonly images: string;
+  readonly dataset?: string;
+  readonly cacheDir?: string;
+  readonly log?: (line: string) => void;
+}): Promise<ExperimentInputs> {
+  const { dataset, source } = await datasetFromFlags(
+    { dataset: opts.dataset ?? "synthetic", data: opts.csv, images: opts.images },
+    { offline: true, cwd: Deno.cwd(), log: () => {} },
+  );
+  return await prepareInputs({
+    dataset,
+    source,
+    model: "tiny",
+    offline: true,
+    cacheDir: opts.cacheDir,
+    log: opts.log ?? (() => {}),
+  });
 }
 
 /** The sorted names in `dir`; empty when it does not exist. */

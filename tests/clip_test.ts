@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import sharp from "sharp";
 import { env as transformersEnv } from "@huggingface/transformers";
 import {
+  classPrompt,
   type ClipEncoder,
   ensureTinyClip,
   loadClip,
@@ -15,7 +16,6 @@ import {
   writeTinyClip,
   zeroShotScores,
 } from "../lib/clip/mod.ts";
-import { classPrompt } from "../lib/config/mod.ts";
 import { cropPlan } from "../lib/clip/resample.ts";
 import { decodeRgb, loadImagePixels } from "../lib/clip/_image.ts";
 import { poolAt, tokenizeBatch } from "../lib/clip/text.ts";

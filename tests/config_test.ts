@@ -14,12 +14,10 @@ import {
   readEnvironment,
   resolveRunSettings,
   SettingError,
-  TASK_NAMES,
-  TASKS,
   validateConfig,
 } from "../lib/config/mod.ts";
 import { configToJson } from "../lib/config/config.ts";
-import { taskSpec } from "../lib/config/tasks.ts";
+import { datasetPreset, datasetTask, PRIDEMM_TASKS } from "../lib/data/mod.ts";
 
 Deno.test("defaults are MemeCLIP's reference values", () => {
   assert.equal(DEFAULT_CONFIG.clip.variant, "ViT-L/14");
@@ -44,19 +42,23 @@ Deno.test("defaults are MemeCLIP's reference values", () => {
   assert.ok(Object.isFrozen(DEFAULT_CONFIG.head.dropProbs));
 });
 
-Deno.test("TASKS carry the reference's class names in label order", () => {
-  assert.deepEqual(TASK_NAMES, ["hate", "target", "stance", "humour"]);
-  assert.deepEqual(TASKS.hate.classNames, ["Benign Meme", "Harmful Meme"]);
-  assert.deepEqual(TASKS.humour.classNames, ["No Humour", "Humour"]);
-  assert.deepEqual(TASKS.target.classNames, [
+Deno.test("PrideMM's tasks carry the reference's class names, also its prompt names, in label order", () => {
+  const pridemm = datasetPreset("pridemm");
+  assert.deepEqual(pridemm.tasks.map((t) => t.name), PRIDEMM_TASKS);
+  assert.deepEqual(PRIDEMM_TASKS, ["hate", "target", "stance", "humour"]);
+  const classes = (name: string) => datasetTask(pridemm, name).classes;
+  assert.deepEqual(classes("hate"), ["Benign Meme", "Harmful Meme"]);
+  assert.deepEqual(classes("humour"), ["No Humour", "Humour"]);
+  assert.deepEqual(classes("target"), [
     "No particular target",
     "Individual",
     "Community",
     "Organization",
   ]);
-  assert.deepEqual(TASKS.stance.classNames, ["Neutral", "Support", "Oppose"]);
-  assert.deepEqual(TASK_NAMES.filter((t) => TASKS[t].hatefulOnly), ["target"]);
-  assert.throws(() => taskSpec("sarcasm"), /unknown task "sarcasm"/);
+  assert.deepEqual(classes("stance"), ["Neutral", "Support", "Oppose"]);
+  for (const t of pridemm.tasks) assert.deepEqual(t.prompts, t.classes);
+  assert.deepEqual(pridemm.tasks.filter((t) => t.rows).map((t) => t.name), ["target"]);
+  assert.throws(() => datasetTask(pridemm, "sarcasm"), /pridemm has no task "sarcasm"/);
 });
 
 Deno.test("invalid values throw a ConfigError naming the field", () => {
@@ -159,13 +161,14 @@ Deno.test("every MEMESENSE_* variable is checked where it is read", () => {
   assert.equal(read({ MEMESENSE_OFFLINE: "" }).offline, undefined);
   assert.equal(read({ MEMESENSE_BLAS_THREADS: "2" }).blasThreads, 2);
   assert.equal(read({ MEMESENSE_TASK: "stance" }).task, "stance");
+  assert.equal(read({ MEMESENSE_DATASET: "harmeme" }).dataset, "harmeme");
   const bad: [Record<string, string>, string][] = [
     [{ MEMESENSE_OFFLINE: "yes" }, "MEMESENSE_OFFLINE=yes: expected 1, 0, true or false"],
     [{ MEMESENSE_DEVICE: "gpu" }, "MEMESENSE_DEVICE=gpu: expected one of cpu, cuda, auto"],
-    [{ MEMESENSE_DATA: "coco" }, "MEMESENSE_DATA=coco: expected one of pridemm, synthetic"],
     [
-      { MEMESENSE_TASK: "sarcasm" },
-      "MEMESENSE_TASK=sarcasm: expected one of hate, target, stance, humour",
+      { MEMESENSE_DATA: "pridemm" },
+      "MEMESENSE_DATA=pridemm: expected nothing: the setting is now MEMESENSE_DATASET " +
+      "(MEMESENSE_DATASET=pridemm)",
     ],
     [{ MEMESENSE_BLAS_THREADS: "0" }, "MEMESENSE_BLAS_THREADS=0: expected an integer ≥ 1"],
   ];

@@ -191,7 +191,7 @@ Deno.test("missing images are counted, listed in a report and never dropped sile
 });
 
 Deno.test("summary counts classes per split and task (hand-counted fixture)", async () => {
-  const s = summary(await loadPrideMM(fixture("valid.csv")));
+  const s = summary((await loadPrideMM(fixture("valid.csv"))).dataset);
   assert.deepEqual(s.memes, { train: 4, val: 1, test: 2, total: 7 });
   assert.deepEqual(s.tasks.hate.counts, {
     train: [2, 2],
@@ -235,7 +235,7 @@ Deno.test({
   async fn() {
     const ds = await loadPrideMM(REAL_CSV);
     assert.equal(ds.memes.length, 5063);
-    const s = summary(ds);
+    const s = summary(ds.dataset);
     assert.deepEqual(s.memes, { train: 4328, val: 228, test: 507, total: 5063 });
     assert.deepEqual(s.tasks.hate.counts.total, [2581, 2482]);
     assert.deepEqual(s.tasks.target.counts.total, [771, 249, 1164, 298]);

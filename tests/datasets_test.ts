@@ -27,7 +27,7 @@ import {
   TaskView,
   taskView,
 } from "../lib/data/mod.ts";
-import { TASK_NAMES, TASKS } from "../lib/config/mod.ts";
+import { PRIDEMM_TASKS } from "../lib/data/mod.ts";
 import { REPO_ROOT } from "../lib/util/mod.ts";
 import { runScript } from "../scripts/run_script.ts";
 
@@ -99,16 +99,30 @@ const line = (img: string, label?: string, text: string | null = "t") =>
 // Presets
 
 Deno.test("the presets: names, tasks, class and prompt names", () => {
-  assert.deepEqual(PRESET_NAMES, ["pridemm", "harmeme", "harmeme-p", "fhm"]);
+  assert.deepEqual(PRESET_NAMES, ["pridemm", "harmeme", "harmeme-p", "fhm", "synthetic"]);
   const pridemm = datasetPreset("pridemm");
-  // PrideMM's prompt names are the suite's class names, spelled exactly as MemeCLIP does.
-  assert.deepEqual(pridemm.tasks.map((t) => t.name), TASK_NAMES);
+  // PrideMM's prompt names are its class names, spelled exactly as MemeCLIP does.
+  assert.deepEqual(pridemm.tasks.map((t) => t.name), PRIDEMM_TASKS);
+  const reference: Record<string, [string, string[]]> = {
+    hate: ["Hate speech detection", ["Benign Meme", "Harmful Meme"]],
+    target: [
+      "Target identification",
+      ["No particular target", "Individual", "Community", "Organization"],
+    ],
+    stance: ["Stance classification", ["Neutral", "Support", "Oppose"]],
+    humour: ["Humour recognition", ["No Humour", "Humour"]],
+  };
   for (const task of pridemm.tasks) {
-    const spec = TASKS[task.name as keyof typeof TASKS];
-    assert.deepEqual(task.classes, spec.classNames);
-    assert.deepEqual(task.prompts, spec.classNames);
-    assert.equal(task.title, spec.title);
+    const [title, classes] = reference[task.name];
+    assert.deepEqual(task.classes, classes);
+    assert.deepEqual(task.prompts, classes);
+    assert.equal(task.title, title);
   }
+  // The generated set: PrideMM's layout and tasks under its own name.
+  const synthetic = datasetPreset("synthetic");
+  assert.equal(synthetic.title, "Synthetic memes");
+  assert.deepEqual(synthetic.tasks, pridemm.tasks);
+  assert.deepEqual(synthetic.splits, pridemm.splits);
   assert.deepEqual(pridemm.tasks[1].rows, { task: "hate", classes: [1], noun: "hateful meme" });
   const harmeme = datasetPreset("harmeme");
   assert.equal(harmeme.title, "HarMeme (Harm-C)");
@@ -135,7 +149,8 @@ Deno.test("the presets: names, tasks, class and prompt names", () => {
     () => datasetPreset("hateful"),
     (e: Error) =>
       e instanceof UsageError &&
-      e.message === 'unknown dataset "hateful": expected pridemm, harmeme, harmeme-p, fhm',
+      e.message ===
+        'unknown dataset "hateful": expected pridemm, harmeme, harmeme-p, fhm, synthetic',
   );
 });
 
@@ -199,15 +214,15 @@ Deno.test({
       assert.equal(m.split, r.split.trim());
       assert.equal(m.text, o.text);
       assert.equal(m.text, r.text === "None" || r.text.trim() === "" ? null : r.text);
-      for (const task of TASK_NAMES) {
+      for (const task of PRIDEMM_TASKS) {
         assert.equal(m.labels[task], o[task]);
         assert.equal(m.labels[task], r[task].trim() === "NA" ? null : Number(r[task]));
       }
     }
-    // The summary the suite prints, from the wrapper, is unchanged.
-    const s = summary(old);
+    // The summary the suite prints is unchanged.
+    const s = summary(old.dataset);
     assert.deepEqual(s.memes, { train: 4328, val: 228, test: 507, total: 5063 });
-    for (const task of TASK_NAMES) {
+    for (const task of PRIDEMM_TASKS) {
       for (const split of SPLITS) {
         const generic = datasetTaskView(ds, task, split);
         const view: TaskView = taskView(old, task, split);
@@ -416,7 +431,8 @@ Deno.test("resolveDatasetDescription: a preset name or a description file", asyn
   await rejects(
     resolveDatasetDescription("mami"),
     UsageError,
-    'unknown dataset "mami": expected pridemm, harmeme, harmeme-p, fhm or a description file (.json)',
+    'unknown dataset "mami": expected pridemm, harmeme, harmeme-p, fhm, synthetic or a ' +
+      "description file (.json)",
   );
   await rejects(
     resolveDatasetDescription("nowhere.json", "/tmp"),

@@ -66,6 +66,16 @@ Deno.test({
         "majority, stratified random, zero-shot and linear probe for 4 tasks",
       );
       const tableText = await Deno.readTextFile(`${demo}/table.md`);
+      // The same tables, byte for byte, as before datasets were described (the files in
+      // tests/fixtures/demo/ are the demo's, run on that code on this machine's CPUs).
+      const fixture = (name: string) =>
+        Deno.readTextFile(new URL(`./fixtures/demo/${name}`, import.meta.url));
+      assert.equal(tableText, await fixture("table.md"), "demo/table.md as before");
+      assert.equal(
+        await Deno.readTextFile(`${ablate}/table.md`),
+        await fixture("ablate_table.md"),
+        "demo-ablate/table.md as before",
+      );
       assert.match(tableText, /not compared with the paper: the memes are generated, not PrideMM/);
       assert.ok(!tableText.includes("on PrideMM"));
       const demoTables = tableText.split(/\n\s*\n/)
@@ -97,7 +107,7 @@ Deno.test({
         assert.ok((await Deno.stat(`${demo}/heads/${task}/head.safetensors`)).size > 14_000_000);
       }
       // predict: every task's probabilities for one synthetic meme, from the saved heads.
-      const image = `${config.dataset.csv.replace(/PrideMM\.csv$/, "")}Images/img_1.png`;
+      const image = `${config.dataset.root}/Images/img_1.png`;
       const predict = (...extra: string[]) =>
         runScript("predict", ["--heads", `${demo}/heads`, "--image", image, ...extra], {
           MEMESENSE_OFFLINE: "1",

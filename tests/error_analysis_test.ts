@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import type { TaskName } from "../lib/config/mod.ts";
-import type { Meme, PrideMM } from "../lib/data/mod.ts";
+import { type Dataset, datasetPreset, parseDataset, parsePrideMM } from "../lib/data/mod.ts";
 import { type CellPredictions } from "../lib/run/mod.ts";
 import {
   analyseRun,
@@ -16,7 +15,7 @@ import { THUMBNAIL_SIDE } from "../lib/report/mod.ts";
 
 /** Predictions of one cell whose test split holds `names` with these logits (val: the same). */
 function cell(
-  task: TaskName,
+  task: string,
   seed: number,
   classNames: string[],
   names: string[],
@@ -101,40 +100,39 @@ Deno.test("the gallery picks the most confident false positives and false negati
   assert.deepEqual(errors.falseNegatives.map((s) => s.name), ["s0", "s3", "s1"]);
 });
 
-function meme(
-  index: number,
-  name: string,
-  text: string | null,
-  hate: number,
-  target: number | null,
-) {
-  return {
-    index,
-    line: index + 2,
-    name,
-    text,
-    split: "test",
-    hate,
-    target,
-    stance: 0,
-    humour: 0,
-  } as Meme;
+/** One test meme of PrideMM's layout: name, text (null: none), hate and target. */
+type MemeRow = [name: string, text: string | null, hate: number, target: number | null];
+
+/** The memes as a PrideMM dataset (every one in the test split), images in `imageDir`. */
+function pridemmOf(rows: readonly MemeRow[], imageDir = "/nowhere"): Dataset {
+  const csv = [
+    "name,hate,target,stance,humour,split,text",
+    ...rows.map(([name, text, hate, target]) =>
+      [name, hate, target ?? "NA", 0, 0, "test", text === null ? "None" : text].join(",")
+    ),
+    // One train and one val meme, so that the file has every split.
+    "train.png,0,NA,0,0,train,x",
+    "val.png,0,NA,0,0,val,x",
+  ].join("\n");
+  return parsePrideMM(csv, `${imageDir}/PrideMM.csv`, imageDir).dataset;
 }
 
 Deno.test("slices: without text, with text, length quartiles, hateful memes by target", () => {
-  const memes = [
-    meme(0, "a", null, 0, null),
-    meme(1, "b", "  ", 0, null),
-    meme(2, "c", "x".repeat(10), 1, 1),
-    meme(3, "d", "x".repeat(20), 1, 1),
-    meme(4, "e", "x".repeat(30), 1, 2),
-    meme(5, "f", "x".repeat(40), 0, null),
-    meme(6, "g", "x".repeat(50), 1, 3),
-    meme(7, "h", "x".repeat(60), 0, null),
-    meme(8, "i", "x".repeat(70), 1, 0),
-    meme(9, "j", "x".repeat(80), 0, null),
-  ];
-  const slices = testSlices("hate", memes);
+  const ds = pridemmOf([
+    ["a", null, 0, null],
+    ["b", "  ", 0, null],
+    ["c", "x".repeat(10), 1, 1],
+    ["d", "x".repeat(20), 1, 1],
+    ["e", "x".repeat(30), 1, 2],
+    ["f", "x".repeat(40), 0, null],
+    ["g", "x".repeat(50), 1, 3],
+    ["h", "x".repeat(60), 0, null],
+    ["i", "x".repeat(70), 1, 0],
+    ["j", "x".repeat(80), 0, null],
+  ]);
+  const memes = ds.memes.filter((m) => m.split === "test");
+  const task = (name: string) => ds.tasks.find((t) => t.name === name)!;
+  const slices = testSlices(task("hate"), ds.tasks, memes);
   const byName = Object.fromEntries(slices.map((s) => [s.name, [...s.names].sort().join("")]));
   assert.deepEqual(byName, {
     "without text": "ab",
@@ -143,14 +141,44 @@ Deno.test("slices: without text, with text, length quartiles, hateful memes by t
     "text length Q2 (30–40 chars)": "ef",
     "text length Q3 (50–60 chars)": "gh",
     "text length Q4 (70–80 chars)": "ij",
-    "benign": "abfhj",
-    "hateful, target: No particular target": "i",
-    "hateful, target: Individual": "cd",
-    "hateful, target: Community": "e",
-    "hateful, target: Organization": "g",
+    "Benign Meme": "abfhj",
+    "hateful memes, target: No particular target": "i",
+    "hateful memes, target: Individual": "cd",
+    "hateful memes, target: Community": "e",
+    "hateful memes, target: Organization": "g",
   });
   // Stance has no target slices.
-  assert.equal(testSlices("stance", memes).length, 6);
+  assert.equal(testSlices(task("stance"), ds.tasks, memes).length, 6);
+  // HarMeme: its not-harmful memes, and its harmful memes by their target, the same way.
+  const harmeme = datasetPreset("harmeme");
+  const line = (id: string, labels: string[]) =>
+    JSON.stringify({ id, image: `${id}.png`, labels, text: id });
+  const texts = [
+    ["annotations/train.jsonl", [line("t", ["not harmful"])]],
+    ["annotations/val.jsonl", [line("v", ["not harmful"])]],
+    ["annotations/test.jsonl", [
+      line("p", ["not harmful"]),
+      line("q", ["very harmful", "society"]),
+      line("r", ["somewhat harmful", "society"]),
+      line("s", ["somewhat harmful", "individual"]),
+    ]],
+  ].map(([file, lines]) => ({
+    file: file as string,
+    path: `/h/${file}`,
+    text: (lines as string[]).join("\n"),
+    sha256: "",
+  }));
+  const hm = parseDataset(harmeme, texts, { root: "/h", imageDir: "/h/images" });
+  const byHarm = testSlices(
+    hm.tasks[0],
+    hm.tasks,
+    hm.memes.filter((m) => m.split === "test"),
+  ).filter((sl) => !sl.name.startsWith("with") && !sl.name.startsWith("text"));
+  assert.deepEqual(byHarm.map((sl) => [sl.name, [...sl.names].sort().join("")]), [
+    ["not harmful", "p.png"],
+    ["harmful memes, target: individual", "s.png"],
+    ["harmful memes, target: society", "q.pngr.png"],
+  ]);
 });
 
 Deno.test("slice metrics: the mean over seeds on the slice, an interval around it, one class → –", () => {
@@ -181,19 +209,15 @@ Deno.test("gallery: thumbnails embedded and bounded, collapsed behind a content 
     // One real image, 640 × 320: its thumbnail is at most THUMBNAIL_SIDE on the long side.
     await sharp({ create: { width: 640, height: 320, channels: 3, background: "#c03030" } })
       .png().toFile(`${dir}/m0.png`);
-    const dataset: PrideMM = {
-      csvPath: `${dir}/PrideMM.csv`,
-      imageDir: dir,
-      memes: names.map((n, i) =>
-        meme(
-          i,
-          n === "m0" ? "m0.png" : n,
-          n === "m0" ? "a <b>bold</b> claim" : null,
-          labels[i],
-          null,
-        )
-      ),
-    };
+    const dataset = pridemmOf(
+      names.map((n, i): MemeRow => [
+        n === "m0" ? "m0.png" : n,
+        n === "m0" ? "a <b>bold</b> claim" : null,
+        labels[i],
+        labels[i] === 1 ? 1 : null,
+      ]),
+      dir,
+    );
     const renamed = hateCells.map((c) => ({
       ...c,
       rows: {
@@ -214,7 +238,9 @@ Deno.test("gallery: thumbnails embedded and bounded, collapsed behind a content 
     assert.equal(first.predictedClass, "Harmful Meme");
     assert.ok(Math.abs(first.predictedProbability - sigmoid(3)) < 1e-6);
 
+    assert.equal(gallery.title, "Hate speech detection");
     const html = galleryHtml([gallery], "clean");
+    assert.ok(html.includes("<h3>Hate speech detection</h3>"), "the task's title");
     assert.match(html, /^<details class="gallery"><summary>Content warning/);
     assert.ok(!/<details[^>]*\bopen\b/.test(html), "collapsed by default");
     assert.ok(html.includes("a &lt;b&gt;bold&lt;/b&gt; claim"), "text is escaped");

@@ -211,7 +211,7 @@ async function checkSavedPredictions(
   assert.equal(bad.code, 2);
   assert.match(
     bad.stderr,
-    /^error: --task sarcasm: expected one of hate, target, stance, humour$/m,
+    /^error: --task sarcasm: expected a task of the run: hate, stance$/m,
   );
 }
 

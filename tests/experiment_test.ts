@@ -16,6 +16,7 @@ import {
   stratifiedRandomBaseline,
 } from "../lib/analysis/baselines.ts";
 import { DEFAULT_CONFIG } from "../lib/config/mod.ts";
+import { datasetPreset, PRIDEMM_TASKS } from "../lib/data/mod.ts";
 import { type Metrics } from "../lib/metrics/mod.ts";
 import { accuracy, macroF1 } from "../lib/metrics/classification.ts";
 import { Rng } from "../lib/util/mod.ts";
@@ -83,7 +84,7 @@ Deno.test("summaries over seeds: mean, sample std, t-based CI, and the differenc
     cell(0, metrics(0.70, 0.80, 0.60), metrics(0.60, 0.70, 0.50)),
     cell(1, metrics(0.80, 0.90, 0.70), metrics(0.70, 0.80, 0.60)),
   ];
-  const rows = summarise(results);
+  const rows = summarise(results, PRIDEMM_TASKS);
   assert.equal(rows.length, 2);
   const ref = rows.find((r) => r.protocol === "reference")!;
   assert.ok(Math.abs(ref.metrics.accuracy.mean - 0.75) < 1e-9);
@@ -97,7 +98,8 @@ Deno.test("summaries over seeds: mean, sample std, t-based CI, and the differenc
   assert.equal(clean.n, 2);
   // The table: per task the paper's row, then one row per protocol; ours beside Δ, with the
   // interval on a second line in the notation the note explains.
-  const table = comparisonTableData(comparison);
+  const tasks = datasetPreset("pridemm").tasks;
+  const table = comparisonTableData(comparison, tasks);
   assert.deepEqual(table.rows.map((r) => r[1]), [
     "paper (MemeCLIP)",
     "reference (test-selected)",
@@ -107,7 +109,10 @@ Deno.test("summaries over seeds: mean, sample std, t-based CI, and the differenc
   assert.equal(table.rows[2][3], "65.00 ± 7.07\n(CI ± 63.53)");
   assert.equal(table.rows[2][4], "-11.06");
   assert.match(COMPARISON_TABLE_NOTE, /\(CI ± x\)/);
-  assert.match(comparisonTable(comparison), /\| 65\.00 ± 7\.07 \(CI ± 63\.53\) \| -11\.06 \|/);
+  assert.match(
+    comparisonTable(comparison, tasks),
+    /\| 65\.00 ± 7\.07 \(CI ± 63\.53\) \| -11\.06 \|/,
+  );
 });
 
 Deno.test("zero-shot logits are 100 × cosine to each prompt", () => {

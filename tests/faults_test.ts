@@ -12,7 +12,6 @@ import assert from "node:assert/strict";
 import { makeConfig } from "../lib/config/mod.ts";
 import {
   checkCells,
-  prepareInputs,
   readRunRecord,
   REFERENCE_VARIANT,
   RUN_LAYOUT,
@@ -35,7 +34,7 @@ import {
 import { SlurmError } from "../lib/cluster/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { FileWriteError, injectWriteFaults, type WriteFaultCause } from "../lib/util/mod.ts";
-import { listing, smallCsv } from "./_runs.ts";
+import { csvInputs, listing, smallCsv } from "./_runs.ts";
 
 /** How a file is damaged after it was written. */
 type Fault = "delete" | "truncate" | "corrupt";
@@ -76,6 +75,7 @@ function matching(dir: string, pattern: string): string[] {
 
 const quiet = () => {};
 const KEY1 = "memeclip__hate__seed1", KEY2 = "memeclip__hate__seed2";
+const TRANSFER_TARGET = "pridemm-hate";
 
 /** The reference: an uninterrupted run and an uninterrupted store, and what they hold. */
 interface Fixture {
@@ -93,11 +93,13 @@ function setUp(): Promise<Fixture> {
   fixture ??= (async () => {
     const work = await Deno.makeTempDir({ prefix: "memesense-faults-" });
     const { csv, images } = await smallCsv(work);
-    const inputs = await prepareInputs({
+    const inputs = await csvInputs({ csv, images, cacheDir: `${work}/cache`, log: quiet });
+    // A transfer target too (the same memes read as PrideMM's layout), so that the run writes
+    // every file of the layout, transfer/<target>/<key>.safetensors included.
+    const target = await csvInputs({
       csv,
       images,
-      model: "tiny",
-      offline: true,
+      dataset: "pridemm",
       cacheDir: `${work}/cache`,
       log: quiet,
     });
@@ -116,6 +118,12 @@ function setUp(): Promise<Fixture> {
       predictionsCsv: true,
       gallery: false,
       bootstrap: { replicates: 20 },
+      transfer: [{
+        id: TRANSFER_TARGET,
+        inputs: target,
+        task: "hate",
+        classMap: { targetToSource: [0, 1], declaredBy: "the fault suite" },
+      }],
       log: quiet,
     };
     const { runDir } = await runExperiment(spec);
@@ -470,10 +478,8 @@ Deno.test({
         // The cells are in; the first seed's cell is trained again, and everything after it.
         const dir = await atStage(f, "cells", label);
         await Deno.remove(`${dir}/cells/${KEY1}.json`);
-        const target = e.path.replace("<key>", KEY1).replace("<task>", "hate").replace(
-          "<scope>",
-          "all",
-        );
+        const target = e.path.replace("<key>", KEY1).replace("<task>", "hate")
+          .replace("<target>", TRANSFER_TARGET).replace("<scope>", "all");
         const shard = e.path === "locks/aggregated" ? { index: 1, count: 1 } : undefined;
         const restore = injectWriteFaults((p) => p === `${dir}/${target}` ? cause : null);
         try {

@@ -6,16 +6,15 @@ import assert from "node:assert/strict";
 import sharp from "sharp";
 import { loadClip, promptClassifierInit } from "../lib/clip/mod.ts";
 import { cosineScores } from "../lib/clip/prompts.ts";
-import { TASKS } from "../lib/config/mod.ts";
-import { parsePrideMM } from "../lib/data/pridemm.ts";
+import { datasetPreset, datasetTask, loadPrideMM, parsePrideMM } from "../lib/data/mod.ts";
 import {
+  extractDataset,
   extractFeatures,
-  extractPrideMM,
   type FeatureItem,
+  featuresBySplit,
   loadFeatures,
   storedPrompts,
 } from "../lib/features/mod.ts";
-import { featuresBySplit } from "../lib/features/pridemm_features.ts";
 import { featureStoreDir, selectRows } from "../lib/features/store.ts";
 import { featureStoreKey } from "../lib/features/_key.ts";
 import { decodeSafetensors, encodeSafetensors, exists, REPO_ROOT } from "../lib/util/mod.ts";
@@ -306,12 +305,18 @@ Deno.test({
       assert.match(refused.stderr, /Images\/d\.png \(missing: no such file\)/);
       assert.equal(await exists(`${work}/cache/features`), false); // no store was started
       // An images folder holding none of the names gets a hint.
-      const wrongDir = await extract("--images", `${work}/cache`);
+      const wrongDir = await extract("--images", work);
       assert.equal(wrongDir.code, 2);
-      assert.match(
+      assert.ok(
+        wrongDir.stderr.includes(
+          `none of the 5 images was found under ${work}: is the images folder right`,
+        ),
         wrongDir.stderr,
-        /none of the 5 images was found under .*cache: is the images folder right/,
       );
+      // A folder that does not exist is named as such, before anything is looked for.
+      const noDir = await extract("--images", `${work}/nowhere`);
+      assert.equal(noDir.code, 2);
+      assert.match(noDir.stderr, /^error: PrideMM images not found at .*\/nowhere /);
 
       const { code, stdout, stderr } = await extract("--max-missing", "25");
       assert.equal(code, 0, stderr);
@@ -324,14 +329,16 @@ Deno.test({
       // The generated tiny CLIP lives in the cache given with --cache, as the features do.
       assert.ok(await exists(`${work}/cache/models/tiny-clip/onnx/vision_model.onnx`));
 
-      const r = await extractPrideMM(`${work}/PrideMM.csv`, {
+      const { dataset } = await loadPrideMM(`${work}/PrideMM.csv`);
+      const r = await extractDataset(dataset, {
         model: "tiny",
         cacheDir: `${work}/cache`,
         log: () => {},
       });
-      assert.equal(r.cached, true); // the CLI's store is found, keyed by the CSV's hash
+      assert.equal(r.cached, true); // the CLI's store is found, keyed by the dataset's identity
       const f = await loadFeatures(r.key, { cacheDir: `${work}/cache` });
-      const splits = featuresBySplit(f, r.dataset);
+      assert.equal(f.datasetHash, dataset.identity.hash);
+      const splits = featuresBySplit(f, dataset);
       assert.deepEqual(splits.train.names, ["a.png", "c.png", "e.png"]);
       assert.deepEqual(splits.val.names, ["d.png"]);
       assert.deepEqual([...splits.val.imageOk], [0]); // d.png is missing
@@ -340,14 +347,15 @@ Deno.test({
       assert.deepEqual(splits.train.text.subarray(768, 1536), f.text.subarray(2 * 768, 3 * 768));
       // Prompt embeddings and classifier inits are stored for the four tasks: no CLIP needed later.
       assert.deepEqual(Object.keys(f.prompts), ["hate", "target", "stance", "humour"]);
-      const target = storedPrompts(f, TASKS.target.classNames);
+      const prompts = (task: string) => datasetTask(datasetPreset("pridemm"), task).prompts;
+      const target = storedPrompts(f, prompts("target"));
       assert.equal(target.promptWeights.length, 4 * 1024);
       assert.equal(f.visionHidden, 1024);
       const clip = await loadClip({ model: "tiny", threads: 1, log: () => {} });
       try {
         assert.deepEqual(
           target.promptWeights,
-          await promptClassifierInit(clip, TASKS.target.classNames),
+          await promptClassifierInit(clip, prompts("target")),
         );
       } finally {
         await clip.dispose();
@@ -358,7 +366,7 @@ Deno.test({
       );
       const zeroShot = cosineScores(
         f.image,
-        storedPrompts(f, TASKS.hate.classNames).textEmbeds,
+        storedPrompts(f, prompts("hate")).textEmbeds,
         f.dim,
       );
       assert.equal(zeroShot.length, 5 * 2);
@@ -369,7 +377,7 @@ Deno.test({
         `${work}/other.csv`,
         `${work}/Images`,
       );
-      assert.throws(() => featuresBySplit(f, other), /row 4 is e\.png vs x\.png/);
+      assert.throws(() => featuresBySplit(f, other.dataset), /row 4 is e\.png vs x\.png/);
 
       const bad = await new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", "--frozen", "experiments/extract.ts", "--preprocess", "stretch"],
@@ -380,6 +388,64 @@ Deno.test({
         new TextDecoder().decode(bad.stderr),
         /^error: --preprocess stretch: expected one of squash, crop\n$/,
       );
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a PrideMM store built before datasets were described (keyed by the CSV) is found, used",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const work = await Deno.makeTempDir({ prefix: "memesense-former-store-" });
+    try {
+      await Deno.mkdir(`${work}/Images`);
+      for (const [i, n] of ["a", "b", "c", "d", "e"].entries()) {
+        await sharp({
+          create: { width: 20, height: 20, channels: 3, background: { r: 50 * i, g: 9, b: 90 } },
+        }).png().toFile(`${work}/Images/${n}.png`);
+      }
+      await Deno.writeTextFile(`${work}/PrideMM.csv`, CSV);
+      const { dataset } = await loadPrideMM(`${work}/PrideMM.csv`);
+      const csvSha = dataset.identity.files[0].sha256;
+      const cacheDir = `${work}/cache`;
+      const common = { model: "tiny", cacheDir, progress: null, log: () => {} };
+      // The store as the code before datasets were described made it: keyed by the CSV's
+      // SHA-256, with the four tasks' prompts.
+      const former = await extractFeatures({
+        ...common,
+        items: dataset.memes.map((m) => ({ name: m.name, imagePath: m.image, text: m.text })),
+        datasetHash: csvSha,
+        textEncoding: "utf-8",
+        imageDir: dataset.imageDir,
+        prompts: Object.fromEntries(dataset.tasks.map((t) => [t.name, t.prompts])),
+      });
+      assert.equal(former.computed, 5);
+      const lines: string[] = [];
+      const found = await extractDataset(dataset, { ...common, log: (l) => lines.push(l) });
+      assert.equal(found.cached, true, "nothing extracted again");
+      assert.equal(found.dir, former.dir);
+      assert.equal(found.key, former.key);
+      assert.deepEqual(lines, [
+        `extract: using the store built before datasets were described: ${former.dir}`,
+      ]);
+      const f = await loadFeatures(found.dir);
+      assert.deepEqual(f.names, dataset.memes.map((m) => m.name));
+      assert.equal(f.datasetHash, csvSha);
+      // The same CSV read as another dataset (the generated set's name): a store of its own.
+      const { loadDataset } = await import("../lib/data/mod.ts");
+      const other = await loadDataset(datasetPreset("synthetic"), work);
+      const own = await extractDataset(other, common);
+      assert.equal(own.cached, false);
+      assert.notEqual(own.dir, former.dir);
+      assert.equal((await loadFeatures(own.dir)).datasetHash, other.identity.hash);
+      // Without the former store: one keyed by the dataset's identity is extracted.
+      await Deno.remove(former.dir, { recursive: true });
+      const rebuilt = await extractDataset(dataset, common);
+      assert.equal(rebuilt.cached, false);
+      assert.equal((await loadFeatures(rebuilt.dir)).datasetHash, dataset.identity.hash);
     } finally {
       await Deno.remove(work, { recursive: true });
     }

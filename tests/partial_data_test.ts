@@ -5,32 +5,30 @@
  */
 import assert from "node:assert/strict";
 import { makeConfig } from "../lib/config/mod.ts";
-import { type ExperimentInputs, prepareInputs, REFERENCE_VARIANT } from "../lib/run/mod.ts";
+import { type ExperimentInputs, REFERENCE_VARIANT } from "../lib/run/mod.ts";
 import { checkPartialData, notComparableReason, PartialDataError } from "../lib/analysis/mod.ts";
 import { printOutcome, runExperiment } from "../lib/experiment/mod.ts";
 import { splitUsage, usageLine } from "../lib/analysis/partial.ts";
-import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
-
-async function syntheticInputs(): Promise<ExperimentInputs> {
-  const memes = await ensureSyntheticMemes();
-  return await prepareInputs({
-    csv: memes.csvPath,
-    images: memes.imageDir,
-    model: "tiny",
-    offline: true,
-    log: () => {},
-  });
-}
+import { syntheticInputs } from "./_runs.ts";
+import { CLIP_VIT_L_14 } from "../lib/clip/mod.ts";
+import { PRIDEMM_RELEASE_CONTENT } from "../lib/data/mod.ts";
 
 /** The same inputs as if they were ViT-L/14 features of PrideMM with some images lost. */
 function asPrideMM(
   inputs: ExperimentInputs,
   missing: ExperimentInputs["missingImages"],
 ): ExperimentInputs {
+  const { dataset } = inputs;
   return {
     ...inputs,
-    synthetic: false,
+    // PrideMM's released content and ViT-L/14's architecture: what the comparison checks.
+    dataset: {
+      ...dataset,
+      description: { ...dataset.description, name: "pridemm" },
+      identity: { ...dataset.identity, content: PRIDEMM_RELEASE_CONTENT },
+    },
     modelId: "openai/clip-vit-large-patch14",
+    clipShape: CLIP_VIT_L_14,
     missingImages: missing,
   };
 }
@@ -42,7 +40,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const synthetic = await syntheticInputs();
-    assert.equal(synthetic.synthetic, true);
+    assert.equal(synthetic.dataset.description.name, "synthetic");
     assert.equal(
       notComparableReason(synthetic),
       "not compared with the paper: the memes are generated, not PrideMM and the CLIP model is " +
@@ -74,7 +72,7 @@ Deno.test({
     try {
       const spec = {
         name: "partial",
-        tasks: ["hate" as const],
+        tasks: ["hate"],
         seeds: [1],
         variants: [REFERENCE_VARIANT],
         baseConfig: makeConfig({ clip: { model: "tiny" }, train: { epochs: 1 } }),

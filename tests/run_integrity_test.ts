@@ -402,7 +402,8 @@ Deno.test({
         `error: the features ${runDir} was trained on (store ${record.featureStore}) are not in ` +
           `${store} nor in ${cacheB}/features/${record.featureStore}; they were in ${store}: ` +
           "point to the cache that holds them with --cache DIR (or MEMESENSE_CACHE), or extract " +
-          `them again: deno task extract --data ${csv} --images ${images} --model tiny\n`,
+          `them again: deno task extract --dataset pridemm --data ${csv} --images ${images} ` +
+          "--model tiny\n",
       );
       const status = await runScript("status", [runDir], env(cacheB));
       assert.match(

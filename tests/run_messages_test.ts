@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { makeConfig } from "../lib/config/mod.ts";
-import { prepareInputs, REFERENCE_VARIANT } from "../lib/run/mod.ts";
+import { REFERENCE_VARIANT } from "../lib/run/mod.ts";
 import { parseSeeds, runExperiment } from "../lib/experiment/mod.ts";
 import { absentClassesNote, clampedTemperatureNote } from "../lib/analysis/run_tables.ts";
 import type { GroupStats } from "../lib/analysis/uncertainty.ts";
 import { extractFeatures, type FeatureItem } from "../lib/features/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
-import { syntheticInputs } from "./_runs.ts";
+import { csvInputs, syntheticInputs } from "./_runs.ts";
 import { runScript } from "../scripts/run_script.ts";
 
 /** CRC-32 of PNG chunks. */
@@ -194,12 +194,21 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
+    const hate = ["Benign Meme", "Harmful Meme"], stance = ["Neutral", "Support", "Oppose"];
     assert.equal(
-      absentClassesNote(new Map([["hate", [0, 1]], ["stance", [0, 2, 2]]])),
+      absentClassesNote(
+        new Map([
+          ["hate", { classNames: hate, labels: [0, 1] }],
+          ["stance", { classNames: stance, labels: [0, 2, 2] }],
+        ]),
+      ),
       "Macro-F1 averages every class of a task, so a class absent from the test split counts as " +
         'F1 = 0 in it: the test split of stance lacks "Support".',
     );
-    assert.equal(absentClassesNote(new Map([["hate", [1, 0]]])), null);
+    assert.equal(
+      absentClassesNote(new Map([["hate", { classNames: hate, labels: [1, 0] }]])),
+      null,
+    );
 
     // A run whose stance test split has no meme of one class.
     const work = await Deno.makeTempDir({ prefix: "memesense-absent-" });
@@ -215,14 +224,7 @@ Deno.test({
       ];
       const csv = `${work}/PrideMM.csv`;
       await Deno.writeTextFile(csv, [header, ...cut].join("\n") + "\n");
-      const inputs = await prepareInputs({
-        csv,
-        images: memes.imageDir,
-        model: "tiny",
-        offline: true,
-        cacheDir: `${work}/cache`,
-        log: () => {},
-      });
+      const inputs = await csvInputs({ csv, images: memes.imageDir, cacheDir: `${work}/cache` });
       const outcome = await runExperiment({
         name: "absent",
         title: "absent",

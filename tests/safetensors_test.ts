@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { DEFAULT_CONFIG, makeConfig, TASKS } from "../lib/config/mod.ts";
+import { DEFAULT_CONFIG, makeConfig } from "../lib/config/mod.ts";
+import { datasetPreset, datasetTask } from "../lib/data/mod.ts";
+
+const STANCE = datasetTask(datasetPreset("pridemm"), "stance").classes;
 import {
   headParamSpecs,
   initHeadWeights,
@@ -20,7 +23,7 @@ Deno.test("a saved head loads back identical, with its head.json", async () => {
     await saveHead(dir, weights, {
       config,
       task: "stance",
-      classNames: TASKS.stance.classNames,
+      classNames: STANCE,
       clipModel: config.clip.model,
       featureStoreKey: "abc123",
     });
@@ -180,7 +183,7 @@ Deno.test("saveHead refuses class names that do not match the head", async () =>
     saveHead("/nonexistent-never-created", weights, {
       config: DEFAULT_CONFIG,
       task: "stance",
-      classNames: TASKS.stance.classNames,
+      classNames: STANCE,
       clipModel: "x",
       featureStoreKey: null,
     }),

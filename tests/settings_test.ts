@@ -15,13 +15,16 @@ import {
   chromiumSetting,
   clipModelSetting,
   configFromFlags,
-  dataSetting,
-  type DataSourceContext,
+  dataDirSetting,
+  datasetSetting,
   DEFAULT_CLIP_MODEL,
+  defaultDatasetRoot,
+  DEMO_DATASET,
   deviceSetting,
   ENVIRONMENT_VARIABLES,
   imagesBeside,
   makeConfig,
+  type NotebookDatasetContext,
   offlineSetting,
   openBlasSetting,
   PRIDEMM_CSV_CANDIDATES,
@@ -30,8 +33,9 @@ import {
   readEnvironment,
   resolveRunSettings,
   resultsRootSetting,
+  RETIRED_VARIABLES,
+  SettingError,
   taskSetting,
-  UsageError,
 } from "../lib/config/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 import { exists, REPO_ROOT } from "../lib/util/mod.ts";
@@ -120,7 +124,7 @@ Deno.test({
         "reproduce",
         ["--tasks", "hate,sarcasm"],
         {},
-        /^error: --tasks hate,sarcasm: expected one or more of hate, target, stance, humour$/,
+        /^error: --tasks hate,sarcasm: expected one or more of pridemm's tasks: hate, target, stance, humour$/,
       ],
       ["reproduce", ["--seeds", "0"], {}, /^error: --seeds 0: expected a count ≥ 1 or a comma/],
       [
@@ -327,29 +331,35 @@ Deno.test("PrideMM's images: --images, then MEMESENSE_PRIDEMM_IMAGES, then Image
   });
 });
 
-Deno.test("the notebooks' data: given, then MEMESENSE_DATA, then synthetic unless PrideMM images are there", async () => {
+Deno.test("the dataset: given, then MEMESENSE_DATASET, then the script's, or the notebooks' by what is found", async () => {
+  const env = envOf({ MEMESENSE_DATASET: "harmeme" });
+  assert.deepEqual(datasetSetting("fhm", env), {
+    value: "fhm",
+    source: "flag",
+    reason: "--dataset fhm",
+  });
+  assert.deepEqual(datasetSetting(undefined, env), {
+    value: "harmeme",
+    source: "environment",
+    reason: "MEMESENSE_DATASET=harmeme",
+  });
+  assert.deepEqual(datasetSetting(undefined, NO_ENV), {
+    value: "pridemm",
+    source: "default",
+    reason: "the default",
+  });
+  assert.equal(datasetSetting(undefined, NO_ENV, { default: DEMO_DATASET }).value, "synthetic");
   const tmp = await Deno.makeTempDir({ prefix: "memesense-data-setting-" });
   try {
     await Deno.mkdir(`${tmp}/Images`);
     await Deno.mkdir(`${tmp}/Empty`);
     await Deno.writeFile(`${tmp}/Images/img_1.png`, new Uint8Array([1]));
-    const found: DataSourceContext = {
+    const found: NotebookDatasetContext = {
       offline: false,
       pridemmCsv: `${tmp}/PrideMM.csv`,
       pridemmImages: `${tmp}/Images`,
     };
-    const env = envOf({ MEMESENSE_DATA: "synthetic" });
-    assert.deepEqual(dataSetting("pridemm", env, found), {
-      value: "pridemm",
-      source: "flag",
-      reason: "data source pridemm",
-    });
-    assert.deepEqual(dataSetting(undefined, env, found), {
-      value: "synthetic",
-      source: "environment",
-      reason: "MEMESENSE_DATA=synthetic",
-    });
-    const byDefault = (context: typeof found) => dataSetting(undefined, NO_ENV, context);
+    const byDefault = (notebooks: typeof found) => datasetSetting(undefined, NO_ENV, { notebooks });
     assert.deepEqual(byDefault(found), {
       value: "pridemm",
       source: "default",
@@ -366,39 +376,57 @@ Deno.test("the notebooks' data: given, then MEMESENSE_DATA, then synthetic unles
       source: "default",
       reason: `no PrideMM images in ${tmp}/Empty`,
     });
-    assert.throws(
-      () =>
-        dataSetting(undefined, envOf({ MEMESENSE_DATA: "pridemm" }), {
-          ...found,
-          pridemmCsv: null,
-          pridemmImages: null,
-        }),
-      (e: unknown) =>
-        e instanceof UsageError && /^MEMESENSE_DATA=pridemm but no PrideMM\.csv/.test(e.message),
-    );
+    assert.equal(datasetSetting(undefined, env, { notebooks: found }).value, "harmeme");
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
 });
 
-Deno.test("the notebooks' task: given, then MEMESENSE_TASK, then hate on PrideMM, stance on synthetic", () => {
-  const env = envOf({ MEMESENSE_TASK: "humour" });
-  assert.deepEqual(taskSetting("target", env, { data: "pridemm" }), {
-    value: "target",
+Deno.test("a dataset's folder: given, then MEMESENSE_DATA_DIR (not for the generated set), then data/<name>/", () => {
+  const env = envOf({ MEMESENSE_DATA_DIR: "/data/hm" });
+  assert.deepEqual(dataDirSetting("/x", env, { dataset: "harmeme" }), {
+    value: "/x",
     source: "flag",
   });
-  assert.deepEqual(taskSetting(undefined, env, { data: "pridemm" }), {
+  assert.deepEqual(dataDirSetting(undefined, env, { dataset: "harmeme" }), {
+    value: "/data/hm",
+    source: "environment",
+  });
+  assert.deepEqual(dataDirSetting(undefined, NO_ENV, { dataset: "fhm" }), {
+    value: `${REPO_ROOT}/data/fhm`,
+    source: "default",
+  });
+  assert.equal(
+    dataDirSetting(undefined, env, { dataset: "synthetic" }).value,
+    defaultDatasetRoot("synthetic"),
+  );
+});
+
+Deno.test("the notebooks' task: given, then MEMESENSE_TASK, then hate on PrideMM, stance on synthetic, else the first", () => {
+  const pridemm = { dataset: "pridemm", tasks: ["hate", "target", "stance", "humour"] };
+  const env = envOf({ MEMESENSE_TASK: "humour" });
+  assert.deepEqual(taskSetting("target", env, pridemm), { value: "target", source: "flag" });
+  assert.deepEqual(taskSetting(undefined, env, pridemm), {
     value: "humour",
     source: "environment",
   });
-  assert.deepEqual(taskSetting(undefined, NO_ENV, { data: "pridemm" }), {
-    value: "hate",
-    source: "default",
-  });
-  assert.deepEqual(taskSetting(undefined, NO_ENV, { data: "synthetic" }), {
+  assert.deepEqual(taskSetting(undefined, NO_ENV, pridemm), { value: "hate", source: "default" });
+  assert.deepEqual(taskSetting(undefined, NO_ENV, { ...pridemm, dataset: "synthetic" }), {
     value: "stance",
     source: "default",
   });
+  const harmeme = { dataset: "harmeme", tasks: ["harmful", "harm-level", "target"] };
+  assert.deepEqual(taskSetting(undefined, NO_ENV, harmeme), {
+    value: "harmful",
+    source: "default",
+  });
+  assert.throws(
+    () => taskSetting(undefined, env, harmeme),
+    (e: unknown) =>
+      e instanceof SettingError &&
+      e.message === "MEMESENSE_TASK=humour: expected one of harmeme's tasks: harmful, " +
+          "harm-level, target",
+  );
 });
 
 Deno.test("the results root: given, then MEMESENSE_RESULTS, then <repo>/results", () => {
@@ -491,7 +519,11 @@ Deno.test("every variable of the table has its resolver, and readEnvironment rea
     asked.push(name);
     return undefined;
   });
-  assert.deepEqual(asked.sort(), ENVIRONMENT_VARIABLES.map((v) => v.name).sort());
+  // And the retired names, to refuse them.
+  assert.deepEqual(
+    asked.sort(),
+    [...ENVIRONMENT_VARIABLES.map((v) => v.name), ...Object.keys(RETIRED_VARIABLES)].sort(),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -598,6 +630,7 @@ Deno.test({
           model: { value: "tiny", source: "flag" },
           offline: { value: true, source: "flag" },
           backend: { value: c.args.includes("auto") ? "auto" : named, source: c.sources.backend },
+          dataset: { value: "pridemm", source: "default" },
           data: { value: csv, source: "flag" },
           images: { value: memes.imageDir, source: "environment" },
           cache: cacheSetting(), // as the test's own environment resolves it

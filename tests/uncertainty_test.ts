@@ -13,6 +13,7 @@ import { runReport } from "../lib/analysis/_run_report.ts";
 import { seedMajority } from "../lib/analysis/uncertainty.ts";
 import { writeCellPredictions } from "../lib/run/predictions.ts";
 import { Rng } from "../lib/util/mod.ts";
+import { datasetPreset } from "../lib/data/mod.ts";
 import { runScript } from "../scripts/run_script.ts";
 
 /** Two-class logits that are right on about `skill` of the rows. */
@@ -203,6 +204,7 @@ Deno.test("ablation heatmaps mark the differences that hold after Holm's adjustm
   });
   const report = runReport({
     title: "t",
+    tasks: datasetPreset("pridemm").tasks,
     meta: {},
     results: [],
     summary,

@@ -3,12 +3,11 @@
  * averaged over seeds, the most confident false positives and false negatives per task with
  * thumbnails for the report's gallery, one-vs-rest ROC and precision–recall curves per task,
  * and metrics on slices of the test memes (without text / with text, text-length quartiles and,
- * for hate, the target class of hateful memes).
+ * for a task another task's rows depend on — PrideMM's hate — that task's classes).
  *
  * @module
  */
-import { TASK_NAMES, type TaskName, TASKS } from "../config/mod.ts";
-import { imagePath, type Meme, type PrideMM } from "../data/mod.ts";
+import type { Dataset, DatasetMeme, TaskDescription } from "../data/mod.ts";
 import {
   BOOTSTRAP_METRICS,
   type BootstrapMetric,
@@ -158,7 +157,11 @@ export interface GalleryCard {
 /** The gallery of one task. */
 export interface TaskGallery {
   /** The task. */
-  readonly task: TaskName;
+  readonly task: string;
+  /** Its title. */
+  readonly title: string;
+  /** Its class names, in label order. */
+  readonly classNames: readonly string[];
   /** Seeds averaged. */
   readonly seeds: number;
   /** Test memes scored. */
@@ -176,21 +179,20 @@ export interface TaskGallery {
  */
 export async function taskGallery(
   cells: readonly CellPredictions[],
-  dataset: PrideMM,
+  dataset: Dataset,
   protocol: Protocol,
   count: number = GALLERY_SIZE,
 ): Promise<TaskGallery | null> {
   if (cells.length === 0) return null;
   const task = cells[0].task;
+  const title = dataset.tasks.find((t) => t.name === task)?.title ?? task;
   const classNames = cells[0].classNames;
   const scores = seedMeanScores(cells, protocol);
   const errors = confidentErrors(scores, count);
   const memes = new Map(dataset.memes.map((m) => [m.name, m]));
   const card = async (s: MemeScore): Promise<GalleryCard> => {
     const meme = memes.get(s.name);
-    const thumbnail = meme
-      ? await thumbnailDataUri(imagePath(dataset, meme)).catch(() => null)
-      : null;
+    const thumbnail = meme ? await thumbnailDataUri(meme.image).catch(() => null) : null;
     return {
       name: s.name,
       excerpt: textExcerpt(meme?.text ?? null),
@@ -208,6 +210,8 @@ export async function taskGallery(
   };
   return {
     task,
+    title,
+    classNames,
     seeds: cells.length,
     memes: scores.length,
     falsePositives: await cards(errors.falsePositives),
@@ -236,8 +240,8 @@ function memeCard(c: GalleryCard): MemeCard {
  */
 export function galleryHtml(galleries: readonly TaskGallery[], protocol: Protocol): string {
   const parts = galleries.map((g) => {
-    const [negative, positive] = TASKS[g.task].classNames;
-    const binary = TASKS[g.task].classNames.length === 2;
+    const [negative, positive] = g.classNames;
+    const binary = g.classNames.length === 2;
     const fpTitle = binary
       ? `False positives: true “${negative}”, predicted “${positive}”, most confident first`
       : "False positives: wrong classes predicted with the most confidence";
@@ -247,7 +251,7 @@ export function galleryHtml(galleries: readonly TaskGallery[], protocol: Protoco
     const list = (title: string, cards: GalleryCard[]) =>
       `<h4>${escapeHtml(title)} (${cards.length})</h4>` +
       (cards.length ? memeGridHtml(cards.map(memeCard)) : `<p>None.</p>`);
-    return `<h3>${escapeHtml(TASKS[g.task].title)}</h3>` +
+    return `<h3>${escapeHtml(g.title)}</h3>` +
       `<p class="gallery-note">${g.memes} test memes, probabilities averaged over ${g.seeds} ` +
       `seed(s), ${protocol} protocol.</p>` +
       list(fpTitle, g.falsePositives) + list(fnTitle, g.falseNegatives);
@@ -358,18 +362,24 @@ export interface Slice {
 /**
  * The slices of a task's test memes: without text, with text, the four quartiles of text length
  * (characters, memes with text; the edges are the quartiles of the test memes' lengths), and for
- * hate, hateful memes by their target class (and benign memes).
+ * a task whose classes choose another task's rows (PrideMM's hate, whose hateful memes have a
+ * target), the memes of each class outside those rows and those rows by the other task's class
+ * (`Benign Meme`, `hateful memes, target: Individual`, …). `tasks` are the dataset's.
  */
-export function testSlices(task: TaskName, memes: readonly Meme[]): Slice[] {
-  const hasText = (m: Meme) => m.text !== null && m.text.trim() !== "";
+export function testSlices(
+  task: TaskDescription,
+  tasks: readonly TaskDescription[],
+  memes: readonly DatasetMeme[],
+): Slice[] {
+  const hasText = (m: DatasetMeme) => m.text !== null && m.text.trim() !== "";
   const slices: Slice[] = [];
-  const add = (name: string, list: readonly Meme[]) => {
+  const add = (name: string, list: readonly DatasetMeme[]) => {
     if (list.length > 0) slices.push({ name, names: new Set(list.map((m) => m.name)) });
   };
   add("without text", memes.filter((m) => !hasText(m)));
   const withText = memes.filter(hasText);
   add("with text", withText);
-  const len = (m: Meme) => [...m.text!.trim()].length;
+  const len = (m: DatasetMeme) => [...m.text!.trim()].length;
   const lengths = withText.map(len).sort((a, b) => a - b);
   if (lengths.length >= 4) {
     // Quartile edges by rank: each quartile holds about a quarter of the memes; memes of equal
@@ -386,10 +396,16 @@ export function testSlices(task: TaskName, memes: readonly Meme[]): Slice[] {
       lower = upper;
     });
   }
-  if (task === "hate") {
-    add("benign", memes.filter((m) => m.hate === 0));
-    TASKS.target.classNames.forEach((className, c) => {
-      add(`hateful, target: ${className}`, memes.filter((m) => m.hate === 1 && m.target === c));
+  for (const inner of tasks.filter((t) => t.rows?.task === task.name)) {
+    const rows = inner.rows!;
+    task.classes.forEach((className, c) => {
+      if (!rows.classes.includes(c)) add(className, memes.filter((m) => m.labels[task.name] === c));
+    });
+    inner.classes.forEach((className, c) => {
+      add(
+        `${rows.noun}s, ${inner.name}: ${className}`,
+        memes.filter((m) => m.labels[inner.name] === c),
+      );
     });
   }
   return slices;
@@ -474,7 +490,9 @@ export function sliceMetrics(
 /** Everything the report shows about one task's test predictions. */
 export interface TaskAnalysis {
   /** The task. */
-  readonly task: TaskName;
+  readonly task: string;
+  /** Its title. */
+  readonly title: string;
   /** Seeds pooled or averaged. */
   readonly seeds: number;
   /** ROC and precision–recall curves per class. */
@@ -514,27 +532,29 @@ export interface AnalyseRunOptions {
  */
 export async function analyseRun(
   predictions: readonly CellPredictions[],
-  dataset: PrideMM,
+  dataset: Dataset,
   variant: string,
   options: AnalyseRunOptions = {},
 ): Promise<RunAnalysis> {
   const protocol: Protocol = "clean";
   const memes = new Map(dataset.memes.map((m) => [m.name, m]));
   const tasks: TaskAnalysis[] = [];
-  for (const task of TASK_NAMES) {
+  for (const description of dataset.tasks) {
+    const task = description.name;
     const cells = predictions.filter((p) => p.variant === variant && p.task === task);
     if (cells.length === 0) continue;
     const testMemes = cells[0].rows.test.names.map((name) => memes.get(name))
-      .filter((m): m is Meme => m !== undefined);
+      .filter((m): m is DatasetMeme => m !== undefined);
     const gallery = options.gallery === false
       ? undefined
       : await taskGallery(cells, dataset, protocol, options.gallerySize);
     tasks.push({
       task,
+      title: description.title,
       seeds: cells.length,
       curves: taskCurves(cells, protocol),
       reliability: taskReliability(cells, protocol),
-      slices: sliceMetrics(cells, testSlices(task, testMemes), protocol, {
+      slices: sliceMetrics(cells, testSlices(description, dataset.tasks, testMemes), protocol, {
         replicates: options.replicates,
       }),
       ...(gallery ? { gallery } : {}),

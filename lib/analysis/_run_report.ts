@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { TASK_NAMES, type TaskName, TASKS } from "../config/mod.ts";
+import type { TaskDescription } from "../data/mod.ts";
 import {
   barChart,
   confusionMatrixFigure,
@@ -38,6 +38,8 @@ import type { PairedComparison } from "./uncertainty.ts";
 export interface RunReportInput {
   /** Report title. */
   readonly title: string;
+  /** The dataset's tasks: their order, titles and class names. */
+  readonly tasks: readonly TaskDescription[];
   /** A line under the title. */
   readonly subtitle?: string;
   /** Facts shown under the title (commit, backend, model, …). */
@@ -60,6 +62,8 @@ export interface RunReportInput {
   readonly notes?: string;
   /** Per-class curves, calibration, slices and the error gallery (from per-meme predictions). */
   readonly analysis?: RunAnalysis;
+  /** A transfer run's section, shown after the main table. */
+  readonly transfer?: ReportSection;
 }
 
 const PROTOCOL_NOTE =
@@ -79,20 +83,21 @@ export function runReport(input: RunReportInput): Report {
     sections.push({
       heading: "Results beside the paper",
       text: COMPARISON_TABLE_NOTE,
-      table: comparisonTableData(input.comparison),
+      table: comparisonTableData(input.comparison, input.tasks),
       figures: (["accuracy", "auroc", "macroF1"] as const).map((m) =>
-        paperBars(input.comparison!, m)
+        paperBars(input.comparison!, m, input.tasks)
       ),
     });
   }
+  if (input.transfer) sections.push(input.transfer);
   if (input.baselines && input.baselines.length > 0) {
     sections.push({
       heading: "Baselines",
-      markdownTable: baselineTable(input.baselines, input.summary, main),
+      markdownTable: baselineTable(input.baselines, input.summary, main, input.tasks),
     });
   }
-  const tasks = TASK_NAMES.filter((t) =>
-    input.results.some((r) => r.task === t) || input.summary.some((r) => r.task === t)
+  const tasks = input.tasks.filter((t) =>
+    input.results.some((r) => r.task === t.name) || input.summary.some((r) => r.task === t.name)
   );
   const mainCells = input.results.filter((r) => r.variant === main);
   if (mainCells.length > 0) {
@@ -102,10 +107,11 @@ export function runReport(input: RunReportInput): Report {
         "First seed of each task. Validation solid, test dotted; metrics in percent. Vertical " +
         "lines mark the epoch each protocol selected.",
       figures: tasks.flatMap((task) => {
-        const cell = mainCells.filter((r) => r.task === task).sort((a, b) => a.seed - b.seed)[0];
+        const cell = mainCells.filter((r) => r.task === task.name)
+          .sort((a, b) => a.seed - b.seed)[0];
         if (!cell) return [];
         return [trainingCurvesFigure(cell.curves, {
-          title: `${TASKS[task].title}: seed ${cell.seed}`,
+          title: `${task.title}: seed ${cell.seed}`,
           marks: [
             { epoch: cell.reference.epoch, label: "reference" },
             { epoch: cell.clean.epoch, label: "clean" },
@@ -118,10 +124,10 @@ export function runReport(input: RunReportInput): Report {
       heading: `Confusion matrices (${main}, clean protocol)`,
       text: "Test-split counts summed over seeds.",
       figures: tasks.flatMap((task) => {
-        const cells = mainCells.filter((r) => r.task === task);
+        const cells = mainCells.filter((r) => r.task === task.name);
         if (cells.length === 0) return [];
         const sum = summedConfusion(cells.map((c) => c.clean.test.confusion));
-        return [confusionMatrixFigure(sum, TASKS[task].classNames, TASKS[task].title)];
+        return [confusionMatrixFigure(sum, task.classes, task.title)];
       }),
     });
   }
@@ -143,10 +149,11 @@ export function runReport(input: RunReportInput): Report {
 function paperBars(
   rows: readonly ComparisonRow[],
   metric: "accuracy" | "auroc" | "macroF1",
+  datasetTasks: readonly TaskDescription[],
 ): Figure {
-  const tasks = TASK_NAMES.filter((t) => rows.some((r) => r.task === t));
+  const tasks = datasetTasks.filter((t) => rows.some((r) => r.task === t.name));
   const pick = (p: Protocol) =>
-    tasks.map((t) => rows.find((r) => r.task === t && r.protocol === p));
+    tasks.map((t) => rows.find((r) => r.task === t.name && r.protocol === p));
   const ours = (p: Protocol) => ({
     name: `ours, ${p}`,
     values: pick(p).map((r) => (r ? 100 * r.ours[metric].mean : NaN)),
@@ -157,10 +164,10 @@ function paperBars(
   const label = { accuracy: "Accuracy", auroc: "AUROC", macroF1: "Macro-F1" }[metric];
   return barChart({
     title: `${label}: ours (mean ± std over seeds) vs the paper`,
-    categories: tasks.map((t) => TASKS[t].title),
+    categories: tasks.map((t) => t.title),
     series: [ours("reference"), ours("clean"), {
       name: "paper",
-      values: tasks.map((t) => rows.find((r) => r.task === t)!.paper[metric]),
+      values: tasks.map((t) => rows.find((r) => r.task === t.name)!.paper[metric]),
     }],
     yTitle: `${label} (%)`,
   });
@@ -177,7 +184,7 @@ function analysisSections(analysis: RunAnalysis): ReportSection[] {
   const where = `${analysis.variant}, ${analysis.protocol} protocol, test split`;
   const figures: Figure[] = [];
   for (const t of analysis.tasks) {
-    const title = TASKS[t.task].title;
+    const title = t.title;
     figures.push(rocFigure(
       `${title}: ROC, one-vs-rest`,
       t.curves.map((c) => ({
@@ -221,7 +228,7 @@ function analysisSections(analysis: RunAnalysis): ReportSection[] {
     for (const s of t.slices) {
       const m = s.metrics;
       rows.push([
-        TASKS[t.task].title,
+        t.title,
         s.slice,
         String(s.n),
         withInterval(m.accuracy.value, m.accuracy.interval.lo, m.accuracy.interval.hi),
@@ -274,19 +281,19 @@ const METRIC_LABEL: Record<SummaryMetric, string> = {
 function ablationSection(
   summary: readonly SummaryRow[],
   variants: readonly Variant[],
-  tasks: readonly TaskName[],
+  tasks: readonly TaskDescription[],
   paired: readonly PairedComparison[],
 ): ReportSection {
   const ratios = [...new Set(variants.map((v) => v.coords!.ratio!))].sort((a, b) => a - b);
   const depths = [...new Set(variants.map((v) => v.coords!.depth!))].sort((a, b) => a - b);
   const figures: Figure[] = [];
-  const cell = (task: TaskName, ratio: number, depth: number, metric: SummaryMetric) => {
+  const cell = (task: string, ratio: number, depth: number, metric: SummaryMetric) => {
     const v = variants.find((x) => x.coords!.ratio === ratio && x.coords!.depth === depth);
     const s = v &&
       summary.find((r) => r.variant === v.name && r.task === task && r.protocol === "clean");
     return s ? s.metrics[metric] : undefined;
   };
-  for (const task of tasks) {
+  for (const { name: task, title } of tasks) {
     for (const metric of ["auroc", "accuracy", "macroF1"] as const) {
       const z = depths.map((d) => ratios.map((r) => 100 * (cell(task, r, d, metric)?.mean ?? NaN)));
       // ▲ / ▼: better / worse than the reference point, holding after Holm's adjustment.
@@ -306,7 +313,7 @@ function ablationSection(
         z.flat().filter(Number.isFinite).length > ratios.length + depths.length - 1
       ) {
         figures.push(heatmap({
-          title: `${TASKS[task].title}: test ${METRIC_LABEL[metric]} (%)`,
+          title: `${title}: test ${METRIC_LABEL[metric]} (%)`,
           z,
           x: ratios,
           y: depths,
@@ -331,7 +338,7 @@ function ablationSection(
     });
     if (ratios.length > 1) {
       figures.push(lineChart({
-        title: `${TASKS[task].title}: ratio sweep (depth ${refDepth})`,
+        title: `${title}: ratio sweep (depth ${refDepth})`,
         series: (["auroc", "accuracy", "macroF1"] as const).map((m) =>
           metricSeries(m, ratios, (r) => cell(task, r, refDepth, m))
         ),
@@ -341,7 +348,7 @@ function ablationSection(
     }
     if (depths.length > 1) {
       figures.push(lineChart({
-        title: `${TASKS[task].title}: depth sweep (α = ${refRatio})`,
+        title: `${title}: depth sweep (α = ${refRatio})`,
         series: (["auroc", "accuracy", "macroF1"] as const).map((m) =>
           metricSeries(m, depths, (d) => cell(task, refRatio, d, m))
         ),

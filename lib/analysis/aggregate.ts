@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { TASK_NAMES, type TaskName } from "../config/mod.ts";
+import type { PrideMMTask } from "../data/mod.ts";
 import { type MeanStd, meanStd } from "../metrics/mod.ts";
 import { type CellResult, type Protocol, PROTOCOLS, selectedTestMetrics } from "../run/mod.ts";
 import type { PaperResults } from "./paper.ts";
@@ -19,7 +19,7 @@ export interface SummaryRow {
   /** Head variant name. */
   readonly variant: string;
   /** The task. */
-  readonly task: TaskName;
+  readonly task: string;
   /** Checkpoint-selection protocol. */
   readonly protocol: Protocol;
   /** Seeds summarised. */
@@ -30,8 +30,14 @@ export interface SummaryRow {
   readonly meanEpoch: number;
 }
 
-/** Groups results by (variant, task, protocol) and summarises each metric over seeds. */
-export function summarise(results: readonly CellResult[]): SummaryRow[] {
+/**
+ * Groups results by (variant, task, protocol) and summarises each metric over seeds; rows by
+ * variant, then in the order of `tasks` (the dataset's task names), then by protocol.
+ */
+export function summarise(
+  results: readonly CellResult[],
+  tasks: readonly string[],
+): SummaryRow[] {
   const groups = new Map<string, CellResult[]>();
   for (const r of results) {
     const k = `${r.variant}\u0000${r.task}`;
@@ -57,7 +63,7 @@ export function summarise(results: readonly CellResult[]): SummaryRow[] {
       });
     }
   }
-  const taskOrder = (t: TaskName) => TASK_NAMES.indexOf(t);
+  const taskOrder = (t: string) => tasks.indexOf(t);
   return rows.sort((a, b) =>
     a.variant.localeCompare(b.variant) || taskOrder(a.task) - taskOrder(b.task) ||
     PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol)
@@ -66,8 +72,8 @@ export function summarise(results: readonly CellResult[]): SummaryRow[] {
 
 /** One line of the results table beside the paper. */
 export interface ComparisonRow {
-  /** The task. */
-  readonly task: TaskName;
+  /** The task (PrideMM's). */
+  readonly task: PrideMMTask;
   /** Checkpoint-selection protocol. */
   readonly protocol: Protocol;
   /** Seeds behind our figures. */
@@ -82,21 +88,26 @@ export interface ComparisonRow {
   readonly diff: Readonly<Record<"accuracy" | "auroc" | "macroF1", number>>;
 }
 
-/** The per-task comparison with the paper for one variant (both protocols). */
+/**
+ * The per-task comparison with the paper for one variant (both protocols): PrideMM's tasks only,
+ * whose names the paper's table has.
+ */
 export function compareWithPaper(
   rows: readonly SummaryRow[],
   paper: PaperResults,
   variant: string,
 ): ComparisonRow[] {
   return rows.filter((r) => r.variant === variant).map((r) => {
-    const p = paper.tasks[r.task];
+    const task = r.task as PrideMMTask;
+    const p = paper.tasks[task];
+    if (p === undefined) throw new Error(`compareWithPaper: the paper has no task "${r.task}"`);
     const pick = <T>(f: (m: "accuracy" | "auroc" | "macroF1") => T) => ({
       accuracy: f("accuracy"),
       auroc: f("auroc"),
       macroF1: f("macroF1"),
     });
     return {
-      task: r.task,
+      task,
       protocol: r.protocol,
       n: r.seeds.length,
       ours: pick((m) => r.metrics[m]),

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import type { TaskName } from "../config/mod.ts";
 import { evaluateLogits, type Metrics } from "../metrics/mod.ts";
 import type { ExperimentInputs, TaskData } from "../run/mod.ts";
 import { loadOpenBlas, sgemm } from "../train/mod.ts";
@@ -30,7 +29,7 @@ export interface BaselineResult {
   /** e.g. `zero-shot CLIP`, `linear probe`. */
   readonly name: string;
   /** The task. */
-  readonly task: TaskName;
+  readonly task: string;
   /** Its metrics on the test split. */
   readonly test: Metrics;
 }
@@ -325,7 +324,7 @@ export function stratifiedRandomBaseline(
 export function runBaselines(
   data: TaskData,
   inputs: ExperimentInputs,
-  task: TaskName,
+  task: string,
 ): BaselineResult[] {
   const C = data.numClasses;
   const { train, val, test } = data.splits;

@@ -134,10 +134,13 @@ export async function compareRuns(
     );
   }
   // Each run whole, or not at all: a missing predictions file would thin its seeds.
+  let tasks: string[] | undefined;
   for (const dir of runs) {
     await loadCellResults(dir); // a damaged cell is named, with the command that repairs it
     const record = await readRunRecord(dir).catch(() => null); // older records lack fields
     if (record) await completeCells(dir, record);
+    // The first run's dataset orders the tasks and picks each one's resampling stream.
+    tasks ??= record?.dataset.description.tasks.map((t) => t.name);
   }
   const [cellsA, cellsB] = await Promise.all(runs.map((d) => loadRunPredictions(d)));
   const keyOf = (c: { variant: string; task: string }) => `${c.variant}\u0000${c.task}`;
@@ -151,7 +154,7 @@ export async function compareRuns(
   }
   let comparisons: PairedComparison[];
   try {
-    const bootstrap = { replicates, seed: options.seed ?? 0 };
+    const bootstrap = { replicates, seed: options.seed ?? 0, tasks };
     const repA = runReplicates(cellsA.filter((c) => common.has(keyOf(c))), bootstrap, a);
     const repB = runReplicates(cellsB.filter((c) => common.has(keyOf(c))), bootstrap, b);
     comparisons = pairedComparisons(crossRunPairs(repA, repB, ["A", "B"]));

@@ -9,9 +9,10 @@
  * import { completeCells, listRuns, REFERENCE_VARIANT } from "../run/mod.ts";
  * import { compareWithPaper, comparisonTable, loadPaperResults, summarise } from "./mod.ts";
  * const [latest] = (await listRuns(resultsRootSetting().value)).filter((run) => run.finished);
- * const rows = summarise(await completeCells(latest.dir)); // mean ± std over seeds
+ * const tasks = latest.meta.dataset.description.tasks; // the run's dataset's, in its order
+ * const rows = summarise(await completeCells(latest.dir), tasks.map((t) => t.name)); // over seeds
  * const paper = await loadPaperResults();
- * console.log(comparisonTable(compareWithPaper(rows, paper, REFERENCE_VARIANT.name)));
+ * console.log(comparisonTable(compareWithPaper(rows, paper, REFERENCE_VARIANT.name), tasks));
  * ```
  *
  * @module
@@ -25,7 +26,13 @@ export {
   type SummaryRow,
 } from "./aggregate.ts";
 export { loadPaperResults, type PaperFigures, type PaperResults } from "./paper.ts";
-export { checkPartialData, notComparableReason, PartialDataError } from "./partial.ts";
+export {
+  checkPartialData,
+  clipModelName,
+  notComparableReason,
+  PartialDataError,
+  reproduceTitle,
+} from "./partial.ts";
 export { type BaselineResult, zeroShotLogits } from "./baselines.ts";
 export {
   ablationPairs,
@@ -62,6 +69,15 @@ export {
   type RunOutputsInput,
   writeRunOutputs,
 } from "./outputs.ts";
+export {
+  analyseTransfer,
+  type TransferInput,
+  transferMarkdown,
+  type TransferResults,
+  type TransferRow,
+  transferTableData,
+  type TransferTargetSummary,
+} from "./transfer.ts";
 export {
   compareRuns,
   type CompareRunsOptions,

@@ -8,6 +8,7 @@
  * @module
  */
 import { imagesBeside } from "../config/mod.ts";
+import type { TaskDescription } from "../data/mod.ts";
 import { writeReport } from "../report/mod.ts";
 import {
   type CellResult,
@@ -42,6 +43,12 @@ import { notComparableReason, usageLine } from "./partial.ts";
 import { runReport } from "./_run_report.ts";
 import { absentClassesNote, metricsCsv, runTableMarkdown } from "./run_tables.ts";
 import { analyseRunPredictions, type RunUncertainty } from "./uncertainty.ts";
+import {
+  analyseTransfer,
+  transferMarkdown,
+  transferReportSection,
+  type TransferResults,
+} from "./transfer.ts";
 
 /** What {@linkcode writeRunOutputs} aggregates. */
 export interface RunOutputsInput {
@@ -69,6 +76,8 @@ export interface OutputTimings {
 export interface RunOutputs {
   /** The run directory. */
   readonly runDir: string;
+  /** The dataset's tasks: their order, titles and class names. */
+  readonly tasks: readonly TaskDescription[];
   /** Every finished cell of the run, in key order. */
   readonly results: readonly CellResult[];
   /** Summaries over seeds (empty while cells are pending). */
@@ -90,6 +99,8 @@ export interface RunOutputs {
   readonly preface?: readonly string[];
   /** Notes printed under the main table (a class absent from a test split). */
   readonly tableNotes?: readonly string[];
+  /** A transfer run's results on its targets. */
+  readonly transfer?: TransferResults;
   /** Wall-clock seconds of the phases. */
   readonly timings: OutputTimings;
 }
@@ -124,8 +135,11 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
     written.push(RUN_FILES.baselines);
   }
   const tOutputs = performance.now();
-  const summary = summarise(results);
+  const tasks = inputs.dataset.tasks;
+  const taskNames = tasks.map((t) => t.name);
+  const summary = summarise(results, taskNames);
   const uncertainty = await analyseRunPredictions(runDir, {
+    tasks: taskNames,
     keys: results.map((r) => r.key),
     reference: record.variants.length > 1 ? main : undefined,
     // As recorded when the run started, so `deno task aggregate` on shards computes the same.
@@ -153,10 +167,24 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
     : [];
   const preface = [usageLine(inputs), notComparable && `${notComparable}.`]
     .filter((l): l is string => !!l);
-  const testLabels = new Map(predictions.map((p) => [p.task, p.rows.test.labels]));
+  // Each task's test labels, in the dataset's task order.
+  const testLabels = new Map(
+    tasks.flatMap((t) => {
+      const p = predictions.find((c) => c.task === t.name);
+      return p ? [[t.name, { classNames: p.classNames, labels: p.rows.test.labels }]] : [];
+    }),
+  );
   const tableNotes = [absentClassesNote(testLabels)].filter((l): l is string => !!l);
+  const transfer = record.transfer === undefined ? undefined : await analyseTransfer({
+    runDir,
+    record,
+    results,
+    uncertainty,
+    mainVariant: main,
+  });
   const table = runTableMarkdown({
     title: record.title,
+    tasks,
     preface,
     summary,
     comparison,
@@ -164,6 +192,7 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
     baselines,
     mainVariant: main,
     uncertainty,
+    ...(transfer ? { transfer: transferMarkdown(transfer, uncertainty.bootstrap) } : {}),
   });
   await writeRunFile(runDir, RUN_FILES.table, table);
   await writeRunFile(runDir, RUN_FILES.metricsCsv, metricsCsv(results));
@@ -182,6 +211,7 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
   );
   const report = runReport({
     title: record.title,
+    tasks,
     subtitle: [
       `${record.tasks.length} task(s) × ${record.seeds.length} seed(s) × ${record.variants.length} variant(s)`,
       ...preface,
@@ -191,7 +221,7 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
       backend: [...new Set(results.map((r) => r.backendDetail ?? r.backend))].join("; "),
       "CLIP model": inputs.modelId,
       "feature store": inputs.featureKey,
-      dataset: inputs.dataset.csvPath,
+      dataset: `${inputs.dataset.description.title} (${inputs.source.data})`,
       "wall time (this invocation)": formatDuration(seconds),
     },
     results,
@@ -202,6 +232,7 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
     variants: record.variants,
     mainVariant: main,
     analysis,
+    ...(transfer ? { transfer: transferReportSection(transfer, uncertainty.bootstrap) } : {}),
     notes: excluded.length > 0
       ? `Memes without a readable image were excluded (never silently): ${
         excluded.map(([s, n]) => `${s} ${n}`).join(", ")
@@ -223,6 +254,7 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
     comparison,
     baselines,
     uncertainty,
+    ...(transfer ? { transfer } : {}),
     cells: results.map((r) => ({
       key: r.key,
       reference: r.reference,
@@ -238,6 +270,7 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
   };
   return {
     runDir,
+    tasks,
     results,
     summary,
     comparison,
@@ -248,6 +281,7 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
     timings,
     preface,
     tableNotes,
+    ...(transfer ? { transfer } : {}),
   };
 }
 
@@ -272,8 +306,9 @@ export async function aggregateRun(
     const inputs = await loadRunInputs({
       runDir,
       dataset: record.dataset,
-      images: record.images ?? imagesBeside(record.dataset.csv),
+      images: record.images ?? imagesBeside(record.dataset.data),
       clipModel: record.clipModel,
+      clipShape: record.clipShape,
       featureStore: record.featureStore,
       featureStoreDir: record.featureStoreDir,
     }, { cacheDir: options.cacheDir });

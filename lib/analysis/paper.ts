@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { TASK_NAMES, type TaskName } from "../config/mod.ts";
+import { PRIDEMM_TASKS, type PrideMMTask } from "../data/mod.ts";
 import { REPO_ROOT } from "../util/mod.ts";
 
 /** One task's published figures, in percent. */
@@ -22,7 +22,7 @@ export interface PaperResults {
   /** Where the figures are from (paper and table). */
   readonly source: string;
   /** The paper's figures per task. */
-  readonly tasks: Readonly<Record<TaskName, PaperFigures>>;
+  readonly tasks: Readonly<Record<PrideMMTask, PaperFigures>>;
 }
 
 /** Default location of the paper's numbers. */
@@ -31,7 +31,7 @@ export const PAPER_RESULTS_PATH = `${REPO_ROOT}/results/paper.json`;
 /** Reads and validates the paper's numbers. */
 export async function loadPaperResults(path: string = PAPER_RESULTS_PATH): Promise<PaperResults> {
   const raw = JSON.parse(await Deno.readTextFile(path));
-  for (const task of TASK_NAMES) {
+  for (const task of PRIDEMM_TASKS) {
     const t = raw?.tasks?.[task];
     for (const m of ["accuracy", "auroc", "macroF1"] as const) {
       if (typeof t?.[m] !== "number") {

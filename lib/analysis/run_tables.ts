@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { TASK_NAMES, type TaskName, TASKS } from "../config/mod.ts";
+import type { TaskDescription } from "../data/mod.ts";
 import { type MeanStd, TEMPERATURE_RANGE } from "../metrics/mod.ts";
 import {
   type Align,
@@ -23,6 +23,11 @@ import type { ComparisonRow, SummaryRow } from "./aggregate.ts";
 import { type CellResult, PROTOCOLS, selectedTestMetrics } from "../run/mod.ts";
 import { BOOTSTRAP_METRICS, type Interval } from "../metrics/mod.ts";
 import type { GroupStats, PairedComparison, RunUncertainty } from "./uncertainty.ts";
+
+/** The title of a task among a dataset's tasks (its name when it has none). */
+export function taskTitle(tasks: readonly TaskDescription[], name: string): string {
+  return tasks.find((t) => t.name === name)?.title ?? name;
+}
 
 /** Left-aligned text columns, then right-aligned numbers. */
 function textThenNumbers(columns: number, textColumns: number): Align[] {
@@ -46,9 +51,13 @@ export const COMPARISON_TABLE_NOTE: string =
  * then one row per protocol with accuracy / AUROC / macro-F1 as mean ± std over seeds and, on a
  * second line, the 95% CI half-width `(CI ± x)`; each metric followed by its difference from the
  * paper (Δ), and MemeCLIP's own sigmoid AUROC last. The paper's number sits in the same column
- * as ours, so they compare at a glance. Read it with {@linkcode COMPARISON_TABLE_NOTE}.
+ * as ours, so they compare at a glance. Read it with {@linkcode COMPARISON_TABLE_NOTE}. Tasks in
+ * the order of `tasks` (the dataset's), each under its title.
  */
-export function comparisonTableData(rows: readonly ComparisonRow[]): TableData {
+export function comparisonTableData(
+  rows: readonly ComparisonRow[],
+  tasks: readonly TaskDescription[],
+): TableData {
   const headers = [
     "Task",
     "Protocol",
@@ -67,12 +76,12 @@ export function comparisonTableData(rows: readonly ComparisonRow[]): TableData {
     return ci ? `${text}\n${ci}` : text;
   };
   const body: TableCell[][] = [];
-  for (const task of TASK_NAMES) {
-    const forTask = rows.filter((r) => r.task === task);
+  for (const { name, title } of tasks) {
+    const forTask = rows.filter((r) => r.task === name);
     if (forTask.length === 0) continue;
     const paper = forTask[0].paper;
     body.push([
-      TASKS[task].title,
+      title,
       "paper (MemeCLIP)",
       MISSING,
       paper.accuracy.toFixed(2),
@@ -85,7 +94,7 @@ export function comparisonTableData(rows: readonly ComparisonRow[]): TableData {
     ]);
     for (const r of forTask) {
       body.push([
-        TASKS[r.task].title,
+        title,
         PROTOCOL_LABEL[r.protocol],
         r.n,
         ours(r.ours.accuracy),
@@ -102,8 +111,11 @@ export function comparisonTableData(rows: readonly ComparisonRow[]): TableData {
 }
 
 /** {@linkcode comparisonTableData} as a Markdown table (`table.md`, the printed output). */
-export function comparisonTable(rows: readonly ComparisonRow[]): string {
-  const table = comparisonTableData(rows);
+export function comparisonTable(
+  rows: readonly ComparisonRow[],
+  tasks: readonly TaskDescription[],
+): string {
+  const table = comparisonTableData(rows, tasks);
   return markdownTable(table.headers, table.rows, table.align);
 }
 
@@ -176,16 +188,17 @@ export function baselineTable(
   baselines: readonly BaselineResult[],
   summary: readonly SummaryRow[],
   main: string | undefined,
+  datasetTasks: readonly TaskDescription[],
 ): string {
   const names = [...new Set(baselines.map((b) => b.name))];
-  const tasks = TASK_NAMES.filter((t) => baselines.some((b) => b.task === t));
+  const tasks = datasetTasks.filter((t) => baselines.some((b) => b.task === t.name));
   const rows: (string | number)[][] = [];
-  for (const task of tasks) {
+  for (const { name: task, title } of tasks) {
     for (const name of names) {
       const b = baselines.find((x) => x.name === name && x.task === task);
       if (!b) continue;
       rows.push([
-        TASKS[task].title,
+        title,
         name,
         formatPct(b.test.accuracy),
         formatPct(b.test.auroc),
@@ -198,7 +211,7 @@ export function baselineTable(
       );
       if (!s) continue;
       rows.push([
-        TASKS[task].title,
+        title,
         `${variant === main ? "MemeCLIP head" : `${variant} head`} (clean, mean)`,
         formatPct(s.metrics.accuracy.mean),
         formatPct(s.metrics.auroc.mean),
@@ -327,7 +340,7 @@ export function perClassTable(stats: readonly GroupStats[]): string {
         s.variant,
         s.task,
         s.protocol,
-        TASKS[s.task].classNames[k],
+        s.classNames[k],
         formatPct(c.precision),
         formatPct(c.recall),
         formatPct(c.f1),
@@ -388,17 +401,18 @@ export function uncertaintyMarkdown(u: RunUncertainty): string {
  * The note under a table with macro-F1 when a task's test split lacks some of its classes:
  * macro-F1 averages every class of the task, so an absent class counts as F1 = 0 there. The
  * values stay as they are; the note names the classes. Null when every test split has every
- * class. `testLabels` holds each task's test labels.
+ * class. `testLabels` holds each task's class names and test labels, in the dataset's order.
  */
 export function absentClassesNote(
-  testLabels: ReadonlyMap<TaskName, ArrayLike<number>>,
+  testLabels: ReadonlyMap<
+    string,
+    { readonly classNames: readonly string[]; readonly labels: ArrayLike<number> }
+  >,
 ): string | null {
   const parts: string[] = [];
-  for (const task of TASK_NAMES) {
-    const labels = testLabels.get(task);
-    if (!labels) continue;
+  for (const [task, { classNames, labels }] of testLabels) {
     const seen = new Set(Array.from(labels));
-    const absent = TASKS[task].classNames.filter((_, k) => !seen.has(k));
+    const absent = classNames.filter((_, k) => !seen.has(k));
     if (absent.length > 0) parts.push(`${task} lacks ${absent.map((c) => `"${c}"`).join(", ")}`);
   }
   return parts.length === 0 ? null : "Macro-F1 averages every class of a task, so a class " +
@@ -436,6 +450,8 @@ export function clampedTemperatureNote(stats: readonly GroupStats[]): string | n
 export interface RunTableInput {
   /** The run's title, the first heading. */
   readonly title: string;
+  /** The dataset's tasks: their order and titles. */
+  readonly tasks: readonly TaskDescription[];
   /** Lines before the main table (memes used per split, why there is no paper row). */
   readonly preface: readonly string[];
   /** Every (variant, task, protocol) summarised: the main table when there is no comparison. */
@@ -450,21 +466,26 @@ export interface RunTableInput {
   readonly mainVariant: string;
   /** The test-set uncertainty sections. */
   readonly uncertainty: RunUncertainty;
+  /** A transfer run's section (Markdown), after the main table. */
+  readonly transfer?: string;
 }
 
 /**
  * A run's `table.md`: its title and preface, the table beside the paper (or the summary of every
- * variant) with its notes, the baselines, then the test-set uncertainty, paired comparisons,
- * calibration and per-class tables.
+ * variant) with its notes, a transfer run's section, the baselines, then the test-set
+ * uncertainty, paired comparisons, calibration and per-class tables.
  */
 export function runTableMarkdown(input: RunTableInput): string {
   const { preface, comparison, summary, tableNotes, baselines, uncertainty } = input;
   let table = `# ${input.title}\n\n${preface.map((l) => `${l}\n\n`).join("")}` +
-    (comparison.length > 0 ? `${comparisonTable(comparison)}\n` : `${summaryTable(summary)}\n`) +
+    (comparison.length > 0
+      ? `${comparisonTable(comparison, input.tasks)}\n`
+      : `${summaryTable(summary)}\n`) +
     tableNotes.map((l) => `\n${l}\n`).join("").replace(/^\n/, "");
+  if (input.transfer !== undefined) table += `\n${input.transfer}`;
   if (baselines.length > 0) {
     table += `\n## Baselines (test split)\n\n${
-      baselineTable(baselines, summary, input.mainVariant)
+      baselineTable(baselines, summary, input.mainVariant, input.tasks)
     }\n`;
   }
   return table + (uncertainty.groups.length > 0 ? `\n${uncertaintyMarkdown(uncertainty)}` : "");

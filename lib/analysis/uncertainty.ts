@@ -13,7 +13,6 @@
  *
  * @module
  */
-import { TASK_NAMES, type TaskName } from "../config/mod.ts";
 import {
   argmax,
   balancedAccuracy,
@@ -42,7 +41,13 @@ import {
   stratifiedResamples,
   topLabel,
 } from "../metrics/mod.ts";
-import { type CellPredictions, loadRunPredictions, type Protocol, PROTOCOLS } from "../run/mod.ts";
+import {
+  type CellPredictions,
+  loadRunPredictions,
+  type Protocol,
+  PROTOCOLS,
+  readRunRecord,
+} from "../run/mod.ts";
 
 /** Settings of the bootstrap. */
 export interface BootstrapOptions {
@@ -52,6 +57,11 @@ export interface BootstrapOptions {
   readonly seed?: number;
   /** Interval level (default 0.95). */
   readonly level?: number;
+  /**
+   * The dataset's task names, in its order: a task's place picks its resampling stream and its
+   * place in the tables (default: the tasks in the order the cells first name them).
+   */
+  readonly tasks?: readonly string[];
 }
 
 /** Calibration of one group, means over seeds. */
@@ -83,7 +93,7 @@ export interface GroupStats {
   /** The head variant. */
   readonly variant: string;
   /** The task. */
-  readonly task: TaskName;
+  readonly task: string;
   /** The checkpoint-selection protocol. */
   readonly protocol: Protocol;
   /** The seeds averaged, ascending. */
@@ -94,6 +104,8 @@ export interface GroupStats {
   readonly point: Readonly<Record<BootstrapMetric, number>>;
   /** Stratified-bootstrap interval of the mean over seeds. */
   readonly interval: Readonly<Record<BootstrapMetric, Interval>>;
+  /** Class names in label order. */
+  readonly classNames: readonly string[];
   /** Per-class precision, recall, F1 (means over seeds) and support. */
   readonly perClass: readonly ClassScores[];
   /** Balanced accuracy, mean over seeds. */
@@ -107,13 +119,32 @@ export interface SeedGroup {
   /** The head variant. */
   readonly variant: string;
   /** The task. */
-  readonly task: TaskName;
+  readonly task: string;
   /** One per seed. */
   readonly cells: readonly CellPredictions[];
 }
 
-/** Groups cells by (variant, task), seeds sorted, checking that they score the same memes. */
-function groupCells(cells: readonly CellPredictions[], where: string): SeedGroup[] {
+/** The task order of `options`, or the order in which the cells first name their tasks. */
+function taskOrder(cells: readonly CellPredictions[], options: BootstrapOptions): string[] {
+  const order = [...(options.tasks ?? [])];
+  for (const c of cells) {
+    if (options.tasks !== undefined && !order.includes(c.task)) {
+      throw new Error(`cell ${c.key}: task ${c.task} is not one of ${order.join(", ")}`);
+    }
+    if (!order.includes(c.task)) order.push(c.task);
+  }
+  return order;
+}
+
+/**
+ * Groups cells by (variant, task), seeds sorted, checking that they score the same memes; in
+ * `order`'s task order, then by variant.
+ */
+function groupCells(
+  cells: readonly CellPredictions[],
+  where: string,
+  order: readonly string[],
+): SeedGroup[] {
   const map = new Map<string, CellPredictions[]>();
   for (const c of cells) {
     const k = `${c.variant}\u0000${c.task}`;
@@ -126,7 +157,7 @@ function groupCells(cells: readonly CellPredictions[], where: string): SeedGroup
   });
   for (const g of groups) sameMemes(g.cells, where);
   return groups.sort((a, b) =>
-    TASK_NAMES.indexOf(a.task) - TASK_NAMES.indexOf(b.task) || a.variant.localeCompare(b.variant)
+    order.indexOf(a.task) - order.indexOf(b.task) || a.variant.localeCompare(b.variant)
   );
 }
 
@@ -145,15 +176,15 @@ function sameMemes(cells: readonly CellPredictions[], where: string): void {
   }
 }
 
-/** The resampling seed of one task: the base seed's stream for that task. */
-function taskSeed(seed: number, task: TaskName): number {
-  return seed * 16 + TASK_NAMES.indexOf(task);
+/** The resampling seed of the task at `index` in the dataset's order: the base seed's stream. */
+function taskSeed(seed: number, index: number): number {
+  return seed * 16 + index;
 }
 
 /** Bootstrap replicates of every group and protocol, sharing resamples per task. */
 export interface RunReplicates {
   /** One set of stratified resamples per task. */
-  readonly resamples: ReadonlyMap<TaskName, Resamples>;
+  readonly resamples: ReadonlyMap<string, Resamples>;
   /** Per (variant, task): its cells and their replicates per protocol. */
   readonly groups: ReadonlyMap<
     string,
@@ -161,7 +192,7 @@ export interface RunReplicates {
   >;
 }
 
-function replicateKey(variant: string, task: TaskName): string {
+function replicateKey(variant: string, task: string): string {
   return `${variant}\u0000${task}`;
 }
 
@@ -173,16 +204,18 @@ export function runReplicates(
 ): RunReplicates {
   const B = options.replicates ?? BOOTSTRAP_REPLICATES;
   const seed = options.seed ?? 0;
-  const resamples = new Map<TaskName, Resamples>();
+  const resamples = new Map<string, Resamples>();
   const groups = new Map<
     string,
     { group: SeedGroup; boot: Record<Protocol, BootstrapReplicates> }
   >();
-  for (const g of groupCells(cells, where)) {
+  const order = taskOrder(cells, options);
+  for (const g of groupCells(cells, where, order)) {
     const C = g.cells[0].classNames.length;
     let res = resamples.get(g.task);
     if (!res) {
-      res = stratifiedResamples(g.cells[0].rows.test.labels, C, B, taskSeed(seed, g.task));
+      const stream = taskSeed(seed, order.indexOf(g.task));
+      res = stratifiedResamples(g.cells[0].rows.test.labels, C, B, stream);
       resamples.set(g.task, res);
     } else {
       sameMemes([cellsOfTask(groups, g.task)!, g.cells[0]], where);
@@ -197,7 +230,7 @@ export function runReplicates(
 
 function cellsOfTask(
   groups: Map<string, { group: SeedGroup }>,
-  task: TaskName,
+  task: string,
 ): CellPredictions | undefined {
   for (const { group } of groups.values()) if (group.task === task) return group.cells[0];
   return undefined;
@@ -287,6 +320,7 @@ export function groupStats(
         interval: Object.fromEntries(
           BOOTSTRAP_METRICS.map((m) => [m, percentileInterval(b.replicates[m], level)]),
         ) as Record<BootstrapMetric, Interval>,
+        classNames: group.cells[0].classNames,
         perClass,
         balancedAccuracy: mean(
           group.cells.map((c) =>
@@ -330,7 +364,7 @@ export function seedMajority(cells: readonly CellPredictions[], protocol: Protoc
 /** One paired comparison `a − b` of a metric, on the same test memes. */
 export interface PairedComparison {
   /** The task. */
-  readonly task: TaskName;
+  readonly task: string;
   /** The checkpoint-selection protocol. */
   readonly protocol: Protocol;
   /** The metric compared. */
@@ -357,7 +391,7 @@ export interface PairedComparison {
 /** Two groups to compare, by label and replicates. */
 export interface ComparisonPair {
   /** The task both sides were scored on. */
-  readonly task: TaskName;
+  readonly task: string;
   /** The first side (the difference is `a − b`). */
   readonly a: {
     readonly label: string;
@@ -500,8 +534,8 @@ export interface RunUncertainty {
 /**
  * Analyses the predictions saved in `runDir` for the cells `keys` (all by default): intervals,
  * calibration and per-class detail per group, and paired comparisons of every variant against
- * `reference` when given. Reads only files, so a run assembled from shards gives the same
- * result.
+ * `reference` when given. Reads only files (the task order is the one the run's record gives
+ * its dataset, unless `tasks` is given), so a run assembled from shards gives the same result.
  */
 export async function analyseRunPredictions(
   runDir: string,
@@ -521,7 +555,13 @@ export async function analyseRunPredictions(
   if (cells.length === 0) {
     return { bootstrap, groups: [], comparisons: [], reference: options.reference, missing };
   }
-  const reps = runReplicates(cells, bootstrap, runDir);
+  // The run's dataset orders its tasks (a directory without a readable record: the cells').
+  const tasks = options.tasks ??
+    await readRunRecord(runDir).then(
+      (r) => r.dataset.description.tasks.map((t) => t.name),
+      () => undefined,
+    );
+  const reps = runReplicates(cells, { ...bootstrap, tasks }, runDir);
   const groups = groupStats(cells, bootstrap, reps);
   const pairs = options.reference ? ablationPairs(reps, options.reference) : [];
   const comparisons = pairs.length > 0 ? pairedComparisons(pairs, bootstrap.level) : [];

@@ -32,7 +32,21 @@ export { pillowResize, type RgbImage } from "./resample.ts";
 export { CONTEXT_LENGTH, type TokenBatch } from "./text.ts";
 export type { ImageGeometry, ImageInput, PixelBatch } from "./_image.ts";
 export { clipTokenLowerBound } from "./pretokenize.ts";
-export { promptClassifierInit, promptWeightsFrom, zeroShotScores } from "./prompts.ts";
+export {
+  CLIP_VIT_L_14,
+  type ClipModelShape,
+  clipModelShape,
+  describeClipModel,
+  isClipViTL14,
+  readClipModelShape,
+} from "./architecture.ts";
+export {
+  type GraphOutline,
+  type OutlineNode,
+  type OutlineValue,
+  readGraphOutline,
+} from "./_onnx_outline.ts";
+export { classPrompt, promptClassifierInit, promptWeightsFrom, zeroShotScores } from "./prompts.ts";
 export {
   type ClipArchitecture,
   ensureTinyClip,

@@ -11,9 +11,16 @@
  *
  * @module
  */
-import { classPrompt } from "../config/mod.ts";
 import { normaliseRows } from "../util/mod.ts";
 import type { ClipEncoder } from "./model.ts";
+
+/**
+ * The CLIP prompt for a class's prompt name, as the reference writes it (underscores become
+ * spaces): `a photo of a {name}.`.
+ */
+export function classPrompt(name: string): string {
+  return `a photo of a ${name.replaceAll("_", " ")}.`;
+}
 
 /**
  * The classifier initialisation from already computed prompt embeddings:
@@ -46,18 +53,19 @@ export function promptWeightsFrom(
 }
 
 /**
- * MemeCLIP's cosine-classifier initialisation for `classNames`: `C × visionHidden` unit rows
+ * MemeCLIP's cosine-classifier initialisation for a task's prompt names (one per class; a
+ * task's class names unless its description gives others): `C × visionHidden` unit rows
  * (C × 1024 for ViT-L/14), in class order.
  */
 export async function promptClassifierInit(
   clip: ClipEncoder,
-  classNames: readonly string[],
+  promptNames: readonly string[],
 ): Promise<Float32Array> {
-  const { embeds } = await clip.encodeTexts(classNames.map(classPrompt));
+  const { embeds } = await clip.encodeTexts(promptNames.map(classPrompt));
   return promptWeightsFrom(
     embeds,
     await clip.visualProjection(),
-    classNames.length,
+    promptNames.length,
     clip.dim,
     clip.visionHidden,
   );
@@ -65,15 +73,16 @@ export async function promptClassifierInit(
 
 /**
  * Cosine similarity between image embeddings (`n × dim`, as returned by
- * {@linkcode ClipEncoder.encodeImages}) and the prompt embeddings of `classNames`: `n × C`,
- * CLIP's zero-shot classifier before its temperature. Zero rows (unreadable images) score 0.
+ * {@linkcode ClipEncoder.encodeImages}) and the prompt embeddings of a task's prompt names:
+ * `n × C`, CLIP's zero-shot classifier before its temperature. Zero rows (unreadable images)
+ * score 0.
  */
 export async function zeroShotScores(
   clip: ClipEncoder,
   imageEmbeds: Float32Array,
-  classNames: readonly string[],
+  promptNames: readonly string[],
 ): Promise<Float32Array> {
-  const { embeds } = await clip.encodeTexts(classNames.map(classPrompt));
+  const { embeds } = await clip.encodeTexts(promptNames.map(classPrompt));
   return cosineScores(imageEmbeds, embeds, clip.dim);
 }
 

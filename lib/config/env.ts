@@ -13,7 +13,6 @@
  * @module
  */
 import { SettingError } from "./errors.ts";
-import { TASK_NAMES, type TaskName } from "./tasks.ts";
 
 /** Where CLIP inference runs. `auto` = CUDA when onnxruntime-node's CUDA provider loads, else CPU. */
 export type ClipDevice = "cpu" | "cuda" | "auto";
@@ -33,10 +32,14 @@ export const BACKEND_NAMES: readonly BackendName[] = [
 /** What `--backend` and `MEMESENSE_BACKEND` accept: a backend, or `auto`. */
 export const BACKEND_CHOICES: readonly (BackendName | "auto")[] = ["auto", ...BACKEND_NAMES];
 
-/** The dataset the notebooks' image-dependent steps run on. */
-export type DataSource = "pridemm" | "synthetic";
-/** Every data source. */
-export const DATA_SOURCES: readonly DataSource[] = ["pridemm", "synthetic"];
+/**
+ * Variables that once held a setting now held by another: set, they are refused with the new
+ * name, never silently ignored. `MEMESENSE_DATA` (the notebooks' `pridemm` or `synthetic`) is
+ * `MEMESENSE_DATASET`.
+ */
+export const RETIRED_VARIABLES: Readonly<Record<string, string>> = {
+  MEMESENSE_DATA: "MEMESENSE_DATASET",
+};
 
 /** The `MEMESENSE_*` variables as read: absent ones are `undefined` (their default applies). */
 export interface Environment {
@@ -54,10 +57,12 @@ export interface Environment {
   readonly pridemmCsv?: string;
   /** `MEMESENSE_PRIDEMM_IMAGES`. */
   readonly pridemmImages?: string;
-  /** `MEMESENSE_DATA`. */
-  readonly data?: DataSource;
-  /** `MEMESENSE_TASK`. */
-  readonly task?: TaskName;
+  /** `MEMESENSE_DATASET`: a preset's name or a description file (checked when it is loaded). */
+  readonly dataset?: string;
+  /** `MEMESENSE_DATA_DIR`: the dataset's folder (datasets other than PrideMM). */
+  readonly dataDir?: string;
+  /** `MEMESENSE_TASK`: a task of the dataset (checked against the dataset's tasks). */
+  readonly task?: string;
   /** `MEMESENSE_RESULTS`. */
   readonly results?: string;
   /** `MEMESENSE_CHROMIUM`. */
@@ -93,6 +98,12 @@ export function readEnvironment(get: EnvReader = denoEnv): Environment {
   if (offline !== undefined && !["1", "0", "true", "false"].includes(offline)) {
     throw new SettingError("MEMESENSE_OFFLINE", offline, "1, 0, true or false");
   }
+  for (const [former, now] of Object.entries(RETIRED_VARIABLES)) {
+    const value = text(former);
+    if (value !== undefined) {
+      throw new SettingError(former, value, `nothing: the setting is now ${now} (${now}=${value})`);
+    }
+  }
   const threads = text("MEMESENSE_BLAS_THREADS");
   if (threads !== undefined && !(Number.isInteger(Number(threads)) && Number(threads) >= 1)) {
     throw new SettingError("MEMESENSE_BLAS_THREADS", threads, "an integer ≥ 1");
@@ -105,8 +116,9 @@ export function readEnvironment(get: EnvReader = denoEnv): Environment {
     backend: choice("MEMESENSE_BACKEND", BACKEND_CHOICES),
     pridemmCsv: text("MEMESENSE_PRIDEMM_CSV"),
     pridemmImages: text("MEMESENSE_PRIDEMM_IMAGES"),
-    data: choice("MEMESENSE_DATA", DATA_SOURCES),
-    task: choice("MEMESENSE_TASK", TASK_NAMES),
+    dataset: text("MEMESENSE_DATASET"),
+    dataDir: text("MEMESENSE_DATA_DIR"),
+    task: text("MEMESENSE_TASK"),
     results: text("MEMESENSE_RESULTS"),
     chromium: text("MEMESENSE_CHROMIUM"),
     openblas: text("MEMESENSE_OPENBLAS"),

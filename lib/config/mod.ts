@@ -1,14 +1,13 @@
 /**
- * Experiment configuration: the typed config with MemeCLIP's reference defaults, the four PrideMM
- * tasks with their class names, validation, the `MEMESENSE_*` environment variables, typed
- * command-line flags, and the settings. Every setting has one resolver here (`backendSetting`,
+ * Experiment configuration: the typed config with MemeCLIP's reference defaults, validation, the
+ * `MEMESENSE_*` environment variables, typed command-line flags, and the settings. Every setting has one resolver here (`backendSetting`,
  * `cacheSetting`, …): its flag, else its variable, else its default, with where the value came
  * from; every caller uses it, and no other module reads the variables or computes the defaults.
  *
  * ```ts
- * import { makeConfig, TASKS } from "./mod.ts";
+ * import { makeConfig } from "./mod.ts";
  * const config = makeConfig({ head: { ratio: 0.4 } });
- * console.log(config.head.mapDim, TASKS.hate.classNames); // 1024 ["Benign Meme", "Harmful Meme"]
+ * console.log(config.head.mapDim, config.head.ratio); // 1024 0.4
  * ```
  *
  * @module
@@ -36,7 +35,6 @@ export {
   type TrainConfig,
   validateConfig,
 } from "./config.ts";
-export { classPrompt, TASK_NAMES, type TaskName, TASKS, type TaskSpec } from "./tasks.ts";
 export {
   type ChoiceFlag,
   CONFIG_FLAGS,
@@ -63,11 +61,10 @@ export {
   type BackendName,
   CLIP_DEVICES,
   type ClipDevice,
-  DATA_SOURCES,
-  type DataSource,
   type Environment,
   type EnvReader,
   readEnvironment,
+  RETIRED_VARIABLES,
 } from "./env.ts";
 export { ConfigError, SettingError, show, UsageError } from "./errors.ts";
 export {
@@ -81,15 +78,17 @@ export {
   clipModelSetting,
   configFromFlags,
   DATA_ROOT,
-  dataSetting,
-  type DataSourceContext,
+  dataDirSetting,
+  datasetSetting,
   DEFAULT_BACKEND,
   DEFAULT_BLAS_THREADS,
   DEFAULT_CACHE_DIR,
   DEFAULT_CLIP_DEVICE,
   DEFAULT_DATA_DIR,
+  DEFAULT_DATASET,
   DEFAULT_OFFLINE,
   defaultDatasetRoot,
+  DEMO_DATASET,
   deviceSetting,
   ENVIRONMENT_VARIABLES,
   environmentTable,
@@ -97,6 +96,7 @@ export {
   imagesBeside,
   NOTEBOOK_OFFLINE_CLIP_MODEL,
   NOTEBOOK_TASKS,
+  type NotebookDatasetContext,
   offlineSetting,
   OPENBLAS_LIBRARIES,
   openBlasSetting,
@@ -106,7 +106,7 @@ export {
   pridemmCsvSetting,
   pridemmImagesSetting,
   type Resolved,
-  type ResolvedDataSource,
+  type ResolvedDataset,
   type ResolveOptions,
   resolveRunSettings,
   RESULTS_ROOT,

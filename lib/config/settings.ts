@@ -29,13 +29,10 @@ import {
   type BackendName,
   CLIP_DEVICES,
   type ClipDevice,
-  DATA_SOURCES,
-  type DataSource,
   type Environment,
   readEnvironment,
 } from "./env.ts";
-import { ConfigError, SettingError, UsageError } from "./errors.ts";
-import { TASK_NAMES, type TaskName } from "./tasks.ts";
+import { ConfigError, SettingError } from "./errors.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Resolution
@@ -90,8 +87,12 @@ export const DATA_ROOT: string = join(REPO_ROOT, "data");
 /** Where `fetch-data` puts the dataset: `<repo>/data/PrideMM`. */
 export const DEFAULT_DATA_DIR: string = join(DATA_ROOT, "PrideMM");
 
-/** Where a dataset's data goes by default: `<repo>/data/<name>` (PrideMM: `data/PrideMM`). */
+/**
+ * Where a dataset's data goes by default: `<repo>/data/<name>` (PrideMM: `data/PrideMM`; the
+ * generated meme set, `synthetic`: `<cache>/synthetic`).
+ */
 export function defaultDatasetRoot(name: string): string {
+  if (name === "synthetic") return join(cacheSetting().value, "synthetic");
   return name === "pridemm" ? DEFAULT_DATA_DIR : join(DATA_ROOT, name);
 }
 
@@ -107,12 +108,18 @@ export const PRIDEMM_CSV_CANDIDATES: readonly string[] = [
 /** The name of PrideMM's image folder, beside its CSV. */
 export const PRIDEMM_IMAGES_FOLDER = "Images";
 
+/** The dataset the scripts use when neither `--dataset` nor `MEMESENSE_DATASET` names one. */
+export const DEFAULT_DATASET = "pridemm";
+
+/** The dataset the offline demo uses when neither `--dataset` nor `MEMESENSE_DATASET` names one. */
+export const DEMO_DATASET = "synthetic";
+
 /**
- * The task the notebooks train when `MEMESENSE_TASK` is unset: `hate` on PrideMM; `stance` on the
- * synthetic set, whose hate label (a background colour) is learnt perfectly within one epoch and
- * so makes flat curves.
+ * The task the notebooks train when `MEMESENSE_TASK` is unset, per dataset: `hate` on PrideMM;
+ * `stance` on the synthetic set, whose hate label (a background colour) is learnt perfectly
+ * within one epoch and so makes flat curves; on other datasets their first task.
  */
-export const NOTEBOOK_TASKS: Readonly<Record<DataSource, TaskName>> = {
+export const NOTEBOOK_TASKS: Readonly<Record<string, string>> = {
   pridemm: "hate",
   synthetic: "stance",
 };
@@ -263,14 +270,29 @@ export function pridemmImagesSetting(
   return resolved(given, env.pridemmImages, () => imagesBeside(context.csv));
 }
 
-/** The notebooks' data source with the reason for it, in words. */
-export interface ResolvedDataSource extends Resolved<DataSource> {
-  /** Why the source is what it is, e.g. `no PrideMM images in …`. */
+/**
+ * A dataset's folder (`--data` for every dataset but PrideMM, whose CSV is
+ * {@linkcode pridemmCsvSetting}'s): `given`, else `MEMESENSE_DATA_DIR`, else `data/<name>/`
+ * ({@linkcode defaultDatasetRoot}). The generated set, `synthetic`, ignores the variable: its
+ * folder is the cache's unless a flag names one.
+ */
+export function dataDirSetting(
+  given: string | undefined,
+  env: Environment = readEnvironment(),
+  context: { readonly dataset: string },
+): Resolved<string> {
+  const fromEnv = context.dataset === "synthetic" ? undefined : env.dataDir;
+  return resolved(given, fromEnv, () => defaultDatasetRoot(context.dataset));
+}
+
+/** A dataset setting with the reason for it, in words. */
+export interface ResolvedDataset extends Resolved<string> {
+  /** Why the dataset is what it is, e.g. `no PrideMM images in …`. */
   readonly reason: string;
 }
 
-/** What decides the notebooks' default data source. */
-export interface DataSourceContext {
+/** What decides the notebooks' default dataset. */
+export interface NotebookDatasetContext {
   /** Downloads forbidden ({@linkcode offlineSetting}). */
   readonly offline: boolean;
   /** The PrideMM annotations found ({@linkcode pridemmCsvSetting}), or null. */
@@ -280,30 +302,30 @@ export interface DataSourceContext {
 }
 
 /**
- * The dataset the notebooks' image-dependent steps run on: `given`, else `MEMESENSE_DATA`, else
- * `synthetic` offline or without PrideMM images, else `pridemm`. Asking for `pridemm` without a
- * PrideMM CSV is a {@linkcode UsageError}.
+ * The dataset: `given` (`--dataset`), else `MEMESENSE_DATASET`, else the default — a preset's
+ * name or a description file (`.json`), checked when it is loaded. The default is `pridemm` for
+ * the scripts ({@linkcode DEFAULT_DATASET}), `options.default` where a script has its own (the
+ * demo: {@linkcode DEMO_DATASET}), and for the notebooks (`options.notebooks`) `synthetic`
+ * offline or without PrideMM images, else `pridemm`.
  */
-export function dataSetting(
-  given: DataSource | undefined,
+export function datasetSetting(
+  given: string | undefined,
   env: Environment = readEnvironment(),
-  context: DataSourceContext,
-): ResolvedDataSource {
-  const r = resolved(given, env.data, () => notebookDataDefault(context).value);
-  if (r.source !== "default") {
-    const named = r.source === "flag" ? `data source ${r.value}` : `MEMESENSE_DATA=${r.value}`;
-    if (r.value === "pridemm" && !context.pridemmCsv) {
-      throw new UsageError(
-        `${named} but no PrideMM.csv was found: set MEMESENSE_PRIDEMM_CSV or run ` +
-          "`deno task fetch-data`",
-      );
-    }
-    return { ...r, reason: named };
-  }
-  return { ...r, reason: notebookDataDefault(context).reason };
+  options: { readonly default?: string; readonly notebooks?: NotebookDatasetContext } = {},
+): ResolvedDataset {
+  const fallback = () =>
+    options.notebooks !== undefined
+      ? notebookDataDefault(options.notebooks)
+      : { value: options.default ?? DEFAULT_DATASET, reason: "the default" };
+  const r = resolved(given, env.dataset, () => fallback().value);
+  if (r.source === "default") return { ...r, reason: fallback().reason };
+  return {
+    ...r,
+    reason: r.source === "flag" ? `--dataset ${r.value}` : `MEMESENSE_DATASET=${r.value}`,
+  };
 }
 
-function notebookDataDefault(c: DataSourceContext): { value: DataSource; reason: string } {
+function notebookDataDefault(c: NotebookDatasetContext): { value: string; reason: string } {
   if (c.offline) return { value: "synthetic", reason: "offline (MEMESENSE_OFFLINE=1)" };
   if (!c.pridemmCsv) return { value: "synthetic", reason: "no PrideMM.csv found" };
   if (!hasFiles(c.pridemmImages!)) {
@@ -313,15 +335,29 @@ function notebookDataDefault(c: DataSourceContext): { value: DataSource; reason:
 }
 
 /**
- * The task the notebooks train: `given`, else `MEMESENSE_TASK`, else the data source's
- * ({@linkcode NOTEBOOK_TASKS}).
+ * The task the notebooks train: `given`, else `MEMESENSE_TASK`, else the dataset's
+ * ({@linkcode NOTEBOOK_TASKS}, else its first task). A task the dataset does not have is a
+ * {@linkcode SettingError} naming the variable (or `task`, for `given`) and the dataset's tasks.
  */
 export function taskSetting(
-  given: TaskName | undefined,
+  given: string | undefined,
   env: Environment = readEnvironment(),
-  context: { readonly data: DataSource },
-): Resolved<TaskName> {
-  return resolved(given, env.task, () => NOTEBOOK_TASKS[context.data]);
+  context: { readonly dataset: string; readonly tasks: readonly string[] },
+): Resolved<string> {
+  const r = resolved(given, env.task, () => {
+    const preferred = NOTEBOOK_TASKS[context.dataset];
+    return preferred !== undefined && context.tasks.includes(preferred)
+      ? preferred
+      : context.tasks[0];
+  });
+  if (!context.tasks.includes(r.value)) {
+    throw new SettingError(
+      r.source === "environment" ? "MEMESENSE_TASK" : "task",
+      r.value,
+      `one of ${context.dataset}'s tasks: ${context.tasks.join(", ")}`,
+    );
+  }
+  return r;
 }
 
 /** The results root runs are read from: `given`, else `MEMESENSE_RESULTS`, else `<repo>/results`. */
@@ -588,7 +624,7 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     name: "MEMESENSE_PRIDEMM_CSV",
     flag: "--data",
     resolver: "pridemmCsvSetting",
-    values: "the PrideMM annotations",
+    values: "PrideMM's annotations (`--data` with `--dataset pridemm`)",
     default: `the first that exists of ${
       PRIDEMM_CSV_CANDIDATES.map((p) => code(fromRepo(p))).join(", then ")
     } (scripts: with its images, else downloaded)`,
@@ -601,18 +637,30 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     default: `${code(`${PRIDEMM_IMAGES_FOLDER}/`)} beside the CSV`,
   },
   {
-    name: "MEMESENSE_DATA",
-    resolver: "dataSetting",
-    values: `the notebooks' dataset: ${DATA_SOURCES.map(code).join(" or ")}`,
-    default: `${code("synthetic")} offline or without PrideMM images, else ${code("pridemm")}`,
+    name: "MEMESENSE_DATASET",
+    flag: "--dataset",
+    resolver: "datasetSetting",
+    values: "the dataset: a preset's name (`deno task datasets` lists them) or a description " +
+      "file (`.json`)",
+    default: `${code(DEFAULT_DATASET)}; the demo: ${code(DEMO_DATASET)}; notebooks: ${
+      code("synthetic")
+    } offline or without PrideMM images, else ${code("pridemm")}`,
+  },
+  {
+    name: "MEMESENSE_DATA_DIR",
+    flag: "--data",
+    resolver: "dataDirSetting",
+    values: "a dataset's folder (every dataset but PrideMM, whose CSV is " +
+      "`MEMESENSE_PRIDEMM_CSV`, and the generated set)",
+    default: `${code("data/<name>/")} (the generated set: ${code("<cache>/synthetic")})`,
   },
   {
     name: "MEMESENSE_TASK",
     resolver: "taskSetting",
-    values: `the task notebooks train: ${codes(TASK_NAMES)}`,
+    values: "the task notebooks train: one of the dataset's tasks",
     default: `${code(NOTEBOOK_TASKS.pridemm)} on PrideMM, ${
       code(NOTEBOOK_TASKS.synthetic)
-    } on the synthetic set`,
+    } on the synthetic set, else the dataset's first task`,
   },
   {
     name: "MEMESENSE_RESULTS",

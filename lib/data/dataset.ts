@@ -88,6 +88,12 @@ export interface DatasetIdentity {
   readonly files: readonly { readonly file: string; readonly sha256: string }[];
   /** SHA-256 over both: equal hashes, equal memes, texts, splits and labels. */
   readonly hash: string;
+  /**
+   * SHA-256 of the data as loaded, whatever the files' names, format or bytes: each task's name,
+   * classes, prompt names and rows, and each meme's name, split, labels and text, in order
+   * ({@linkcode contentHash}). Equal for a renamed copy; different for one edited row.
+   */
+  readonly content: string;
 }
 
 /** Rows a task did not use because of its `ifMissing: skip` or `ifOutside: ignore`. */
@@ -100,7 +106,10 @@ export interface TaskDrops {
 
 /** A loaded, validated dataset. */
 export interface Dataset {
-  /** The description it was loaded with (its `use` as chosen at load time). */
+  /**
+   * The description it was loaded with: its `use` as chosen at load time, its `encoding` the one
+   * the files were decoded with.
+   */
   readonly description: DatasetDescription;
   /** The dataset's folder. */
   readonly root: string;
@@ -199,6 +208,7 @@ export async function loadDataset(
     imageDir: opts.imageDir ?? join(absoluteRoot, desc.image.dir),
     use,
     allowUnlabelled: opts.allowUnlabelled,
+    encoding: opts.encoding,
   });
 }
 
@@ -212,6 +222,8 @@ export interface ParseDatasetOptions {
   readonly use?: Readonly<Partial<Record<Split, string>>>;
   /** See {@linkcode LoadDatasetOptions.allowUnlabelled}. */
   readonly allowUnlabelled?: boolean;
+  /** The encoding the texts were decoded with, when not the description's. */
+  readonly encoding?: string;
 }
 
 /**
@@ -297,13 +309,18 @@ export function parseDataset(
       ...(carved === undefined ? {} : { carved }),
     });
   }
-  const description: DatasetDescription = Object.freeze({ ...desc, use: Object.freeze(use) });
+  const description: DatasetDescription = Object.freeze({
+    ...desc,
+    encoding: opts.encoding ?? desc.encoding,
+    use: Object.freeze(use),
+  });
+  const frozenMemes = Object.freeze(memes);
   return Object.freeze({
     description,
     root: opts.root,
     imageDir: opts.imageDir,
     tasks: desc.tasks,
-    memes: Object.freeze(memes),
+    memes: frozenMemes,
     splits: Object.freeze(splits),
     drops: Object.freeze(drops),
     identity: datasetIdentity(
@@ -312,6 +329,7 @@ export function parseDataset(
         file,
         sha256: texts.find((t) => t.file === file)!.sha256,
       })),
+      contentHash(desc.tasks, frozenMemes),
     ),
   });
 }
@@ -362,10 +380,14 @@ export function chooseSplits(
   return use;
 }
 
-/** The identity of a description with its splits chosen and the hashes of its files. */
+/**
+ * The identity of a description with its splits chosen, the hashes of its files and the hash of
+ * the content they gave ({@linkcode contentHash}).
+ */
 export function datasetIdentity(
   desc: DatasetDescription,
   files: readonly { file: string; sha256: string }[],
+  content: string,
 ): DatasetIdentity {
   const description = sha256Text(canonicalJson(withoutProse(desc)));
   const hash = sha256Text(canonicalJson({ format: IDENTITY_FORMAT, description, files }));
@@ -373,18 +395,52 @@ export function datasetIdentity(
     description,
     files: Object.freeze(files.map((f) => Object.freeze({ ...f }))),
     hash,
+    content,
   });
 }
 
 /** Version of what {@linkcode datasetIdentity} hashes; part of every hash. */
 const IDENTITY_FORMAT = "memesense-dataset/1";
 
-/** The description without what does not change the data: titles and notes. */
+/** Version of what {@linkcode contentHash} hashes; part of every content hash. */
+const CONTENT_FORMAT = "memesense-content/1";
+
+/**
+ * SHA-256 of a dataset's content as loaded: each task's name, classes, prompt names and rows, and
+ * each meme's name, split (train, val or test), label per task and text, in dataset order. It
+ * does not see file names, formats, column order, quoting or line ends: the same annotations in
+ * any file give the same hash, and any edited label, text, name or split another.
+ */
+export function contentHash(
+  tasks: readonly TaskDescription[],
+  memes: readonly Pick<DatasetMeme, "name" | "split" | "labels" | "text">[],
+): string {
+  const hash = createHash("sha256");
+  hash.update(canonicalJson({
+    format: CONTENT_FORMAT,
+    tasks: tasks.map((t) => ({
+      name: t.name,
+      classes: t.classes,
+      prompts: t.prompts,
+      rows: t.rows,
+    })),
+  }));
+  for (const m of memes) {
+    hash.update("\n");
+    hash.update(JSON.stringify([m.name, m.split, tasks.map((t) => m.labels[t.name]), m.text]));
+  }
+  return hash.digest("hex");
+}
+
+/**
+ * The description without what does not change the data: titles, notes and the class maps to
+ * other datasets' tasks.
+ */
 function withoutProse(desc: DatasetDescription): unknown {
   const { title: _title, about: _about, ...rest } = desc;
   return {
     ...rest,
-    tasks: desc.tasks.map(({ title: _t, about: _a, ...task }) => task),
+    tasks: desc.tasks.map(({ title: _t, about: _a, transfer: _m, ...task }) => task),
   };
 }
 
@@ -410,17 +466,25 @@ export interface DatasetTaskView {
 }
 
 /**
+ * The task of a description (a loaded dataset's: `ds.description`) named `name`. Throws
+ * `UsageError` listing the tasks it has when it has none of that name.
+ */
+export function datasetTask(desc: DatasetDescription, name: string): TaskDescription {
+  const task = desc.tasks.find((t) => t.name === name);
+  if (task === undefined) {
+    throw new UsageError(
+      `${desc.name} has no task "${name}" (its tasks: ${desc.tasks.map((t) => t.name).join(", ")})`,
+    );
+  }
+  return task;
+}
+
+/**
  * The memes of `split` that `task` uses (for a task with rows, those rows only) and their labels.
  * Throws `UsageError` for a task the dataset does not have.
  */
 export function datasetTaskView(ds: Dataset, task: string, split: Split): DatasetTaskView {
-  if (!ds.tasks.some((t) => t.name === task)) {
-    throw new UsageError(
-      `${ds.description.name} has no task "${task}" (its tasks: ${
-        ds.tasks.map((t) => t.name).join(", ")
-      })`,
-    );
-  }
+  datasetTask(ds.description, task);
   const memes = ds.memes.filter((m) => m.split === split && m.labels[task] !== null);
   return { memes, labels: Int32Array.from(memes, (m) => m.labels[task] as number) };
 }

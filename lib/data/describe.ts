@@ -5,24 +5,15 @@
  *
  * @module
  */
-import { dirname, join, relative } from "node:path";
-import { defaultDatasetRoot, pridemmCsvSetting, UsageError } from "../config/mod.ts";
+import { join, relative } from "node:path";
+import { UsageError } from "../config/mod.ts";
 import { decodeCsvBytes } from "./_csv.ts";
 import { fieldGetter, readRecords } from "./_records.ts";
 import { chooseSplits, type Dataset, datasetTaskView, loadDataset } from "./dataset.ts";
 import { type DatasetDescription, isCarved, type Split, SPLITS } from "./description.ts";
 import { DataError } from "./data_error.ts";
+import { type DatasetLocation, defaultLocation } from "./location.ts";
 import { datasetPreset, PRESET_NAMES } from "./presets.ts";
-
-/** Where to look for one dataset. */
-export interface DatasetLocation {
-  /** The dataset's folder. */
-  readonly root: string;
-  /** Annotation files not under the root, by their path in the description. */
-  readonly files?: Readonly<Record<string, string>>;
-  /** The images folder, when not the description's under the root. */
-  readonly imageDir?: string;
-}
 
 /** One annotation file of a description, as found here. */
 export interface FileListing {
@@ -73,19 +64,6 @@ export interface DescribeOptions {
   readonly locations?: Readonly<Record<string, DatasetLocation>>;
   /** Check that every image exists (a `stat` each); default true. */
   readonly checkImages?: boolean;
-}
-
-/**
- * Where a preset is looked for by default: `data/<name>/` in the repository; for PrideMM the CSV
- * `pridemmCsvSetting` finds, with `Images/` beside it.
- */
-export function defaultLocation(name: string): DatasetLocation {
-  if (name === "pridemm") {
-    const csv = pridemmCsvSetting().value;
-    if (csv !== null) return { root: dirname(csv), files: { "PrideMM.csv": csv } };
-    return { root: defaultDatasetRoot("pridemm") };
-  }
-  return { root: defaultDatasetRoot(name) };
 }
 
 /** Lists datasets: the presets by default, each where it is looked for by default. */

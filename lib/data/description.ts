@@ -119,6 +119,13 @@ export interface TaskDescription {
   readonly ifOutside: "refuse" | "ignore";
   /** Free text: where the labels come from, how they were binarised. */
   readonly about?: string;
+  /**
+   * Which class of another dataset's task each class of this one is, for cross-dataset
+   * evaluation: keyed `<dataset>:<task>` (e.g. `pridemm:hate`), one class index of that task per
+   * class of this one, in this task's class order. Several classes may name one class there
+   * (`[0, 1, 1]`: two harmful levels are both "harmful"). Not part of the data's identity.
+   */
+  readonly transfer?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** A validated dataset description, every default filled in. */
@@ -184,6 +191,7 @@ export interface DatasetDescriptionInput {
     ifMissing?: "refuse" | "skip";
     ifOutside?: "refuse" | "ignore";
     about?: string;
+    transfer?: Record<string, number[]>;
   }[];
   /** See {@linkcode DatasetDescription.about}. */
   about?: string;
@@ -343,6 +351,7 @@ export function parseDatasetDescription(json: unknown, file: string): DatasetDes
       "ifMissing",
       "ifOutside",
       "about",
+      "transfer",
     ]);
     const taskName = v.string(t.name, `${at}.name`, { pattern: NAME_PATTERN, what: NAME_WHAT });
     if (tasks.some((o) => o.name === taskName)) v.fail(`${at}.name`, `task "${taskName}" twice`);
@@ -419,6 +428,19 @@ export function parseDatasetDescription(json: unknown, file: string): DatasetDes
     if (t.ifOutside !== undefined && t.ifOutside !== "refuse" && rows === undefined) {
       v.fail(`${at}.ifOutside`, "only a task with rows has rows outside them");
     }
+    let transfer: Record<string, readonly number[]> | undefined;
+    if (t.transfer !== undefined) {
+      transfer = {};
+      for (const [other, raw] of Object.entries(v.object(t.transfer, `${at}.transfer`, null))) {
+        const key = `${at}.transfer.${other}`;
+        v.string(other, key, { pattern: TASK_REF_PATTERN, what: "a task of a dataset: name:task" });
+        const list = v.array(raw, key).map((c, k) => v.integer(c, `${key}[${k}]`, 0));
+        if (list.length !== classes.length) {
+          v.fail(key, `expected ${classes.length} class indices, one per class of ${taskName}`);
+        }
+        transfer[other] = Object.freeze(list);
+      }
+    }
     tasks.push(Object.freeze({
       name: taskName,
       title: t.title === undefined ? taskName : v.string(t.title, `${at}.title`),
@@ -435,6 +457,7 @@ export function parseDatasetDescription(json: unknown, file: string): DatasetDes
         ? "refuse"
         : v.choice(t.ifOutside, `${at}.ifOutside`, ["refuse", "ignore"] as const),
       ...(t.about === undefined ? {} : { about: v.string(t.about, `${at}.about`) }),
+      ...(transfer === undefined ? {} : { transfer: Object.freeze(transfer) }),
     }));
   });
 
@@ -543,6 +566,8 @@ function countNewlines(text: string, end: number): number {
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 const NAME_WHAT = "lower-case letters, digits, - and _ (e.g. harmeme-p)";
+/** A task of a dataset, `<dataset>:<task>`, as a transfer map names it. */
+const TASK_REF_PATTERN = /^[a-z0-9][a-z0-9_-]*:[a-z0-9][a-z0-9_-]*$/;
 
 /** JSON-format field references: a key, then `[n]` or `.key` steps. */
 const JSON_FIELD = /^[^[\].]+(\[\d+\]|\.[^[\].]+)*$/;

@@ -11,7 +11,7 @@
  * import { formatSummary, loadPrideMM, summary, taskView } from "./mod.ts";
  * const ds = await loadPrideMM(pridemmCsvSetting().value!);
  * const { memes, labels } = taskView(ds, "target", "train"); // hateful memes only
- * console.log(formatSummary(summary(ds)));
+ * console.log(formatSummary(summary(ds.dataset)), memes.length, labels);
  * ```
  *
  * Any dataset, from a preset's name or a description file:
@@ -48,10 +48,12 @@ export {
   type AnnotationText,
   type CarveRecord,
   chooseSplits,
+  contentHash,
   type Dataset,
   type DatasetIdentity,
   type DatasetMeme,
   type DatasetSplit,
+  datasetTask,
   type DatasetTaskView,
   datasetTaskView,
   filesInUse,
@@ -63,14 +65,22 @@ export {
 } from "./dataset.ts";
 export {
   datasetPreset,
+  isPresetName,
   PRESET_NAMES,
   type PresetName,
+  PRIDEMM_TASKS,
+  type PrideMMTask,
   resolveDatasetDescription,
 } from "./presets.ts";
 export {
-  type DatasetListing,
+  annotationFiles,
   type DatasetLocation,
   defaultLocation,
+  locateDataset,
+} from "./location.ts";
+export { type ClassMap, classMap, type TaskOfDataset, taskRef } from "./transfer.ts";
+export {
+  type DatasetListing,
   describeDatasets,
   type DescribeOptions,
   type FileListing,
@@ -79,12 +89,14 @@ export {
 export {
   hasPrideMMColumns,
   imagePath,
+  isPrideMMRelease,
   type LoadOptions,
   loadPrideMM,
   type Meme,
   parsePrideMM,
   type PrideMM,
   PRIDEMM_COLUMNS,
+  PRIDEMM_RELEASE_CONTENT,
   type TaskView,
   taskView,
 } from "./pridemm.ts";

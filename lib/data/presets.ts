@@ -1,12 +1,13 @@
 /**
  * Descriptions of the published meme datasets, by name: `pridemm` (the released CSV), `harmeme`
- * (Harm-C) and `harmeme-p` (Harm-P) in MMF's memes layout, and `fhm` (Facebook's Hateful Memes).
+ * (Harm-C) and `harmeme-p` (Harm-P) in MMF's memes layout, and `fhm` (Facebook's Hateful Memes);
+ * and `synthetic`, the generated meme set of the offline demo, in PrideMM's layout.
  * `docs/datasets.md` explains each, with the binarisations and prompt names chosen.
  *
  * @module
  */
 import { resolve } from "node:path";
-import { TASKS, UsageError } from "../config/mod.ts";
+import { UsageError } from "../config/mod.ts";
 import {
   type DatasetDescription,
   type DatasetDescriptionInput,
@@ -15,7 +16,7 @@ import {
 } from "./description.ts";
 
 /** The names of the presets. */
-export type PresetName = "pridemm" | "harmeme" | "harmeme-p" | "fhm";
+export type PresetName = "pridemm" | "harmeme" | "harmeme-p" | "fhm" | "synthetic";
 
 /** The presets' names, in listing order. */
 export const PRESET_NAMES: readonly PresetName[] = Object.freeze([
@@ -23,39 +24,83 @@ export const PRESET_NAMES: readonly PresetName[] = Object.freeze([
   "harmeme",
   "harmeme-p",
   "fhm",
+  "synthetic",
 ]);
 
-const pridemm: DatasetDescriptionInput = {
-  name: "pridemm",
-  title: "PrideMM",
-  about: "The PrideMM release (PrideMM.csv and Images/), as MemeCLIP reads it. Class and prompt " +
-    "names are MemeCLIP's, spelled exactly so: they set the classifier's initialisation.",
-  format: "csv",
-  image: { field: "name", dir: "Images", folders: false },
-  text: "text",
-  splits: {
-    train: { file: "PrideMM.csv", field: "split", value: "train" },
-    val: { file: "PrideMM.csv", field: "split", value: "val" },
-    test: { file: "PrideMM.csv", field: "split", value: "test" },
+/** PrideMM's four tasks, in the order the paper reports them (also its CSV columns). */
+export type PrideMMTask = "hate" | "target" | "stance" | "humour";
+
+/** PrideMM's tasks in the paper's order: hate, target, stance, humour. */
+export const PRIDEMM_TASKS: readonly PrideMMTask[] = Object.freeze([
+  "hate",
+  "target",
+  "stance",
+  "humour",
+]);
+
+/**
+ * PrideMM's tasks as MemeCLIP names them: the class names are also the prompt names, spelled
+ * exactly as the reference prompts them (`a photo of a {class name}.`), since changing one
+ * changes the prompt-initialised classifier.
+ */
+const PRIDEMM_TASK_NAMES: Readonly<Record<PrideMMTask, { title: string; classes: string[] }>> = {
+  hate: { title: "Hate speech detection", classes: ["Benign Meme", "Harmful Meme"] },
+  target: {
+    title: "Target identification",
+    classes: ["No particular target", "Individual", "Community", "Organization"],
   },
-  tasks: [
-    { ...pridemmTask("hate"), values: "index" },
-    {
-      ...pridemmTask("target"),
-      values: "index",
-      // The target is annotated on hateful memes only; the others hold NA.
-      missing: ["NA", ""],
-      rows: { task: "hate", classes: [1], noun: "hateful meme" },
-    },
-    { ...pridemmTask("stance"), values: "index" },
-    { ...pridemmTask("humour"), values: "index" },
-  ],
+  stance: { title: "Stance classification", classes: ["Neutral", "Support", "Oppose"] },
+  humour: { title: "Humour recognition", classes: ["No Humour", "Humour"] },
 };
 
-function pridemmTask(name: keyof typeof TASKS) {
-  const spec = TASKS[name];
-  return { name, title: spec.title, field: name, classes: spec.classNames };
+/** PrideMM's layout (`PrideMM.csv` and `Images/`) and tasks, under a name and title. */
+function pridemmLayout(name: string, title: string, about: string): DatasetDescriptionInput {
+  return {
+    name,
+    title,
+    about,
+    format: "csv",
+    image: { field: "name", dir: "Images", folders: false },
+    text: "text",
+    splits: {
+      train: { file: "PrideMM.csv", field: "split", value: "train" },
+      val: { file: "PrideMM.csv", field: "split", value: "val" },
+      test: { file: "PrideMM.csv", field: "split", value: "test" },
+    },
+    tasks: [
+      { ...pridemmTask("hate"), values: "index" },
+      {
+        ...pridemmTask("target"),
+        values: "index",
+        // The target is annotated on hateful memes only; the others hold NA.
+        missing: ["NA", ""],
+        rows: { task: "hate", classes: [1], noun: "hateful meme" },
+      },
+      { ...pridemmTask("stance"), values: "index" },
+      { ...pridemmTask("humour"), values: "index" },
+    ],
+  };
 }
+
+function pridemmTask(name: PrideMMTask) {
+  const { title, classes } = PRIDEMM_TASK_NAMES[name];
+  return { name, title, field: name, classes };
+}
+
+const pridemm = pridemmLayout(
+  "pridemm",
+  "PrideMM",
+  "The PrideMM release (PrideMM.csv and Images/), as MemeCLIP reads it. Class and prompt " +
+    "names are MemeCLIP's, spelled exactly so: they set the classifier's initialisation.",
+);
+
+const synthetic = pridemmLayout(
+  "synthetic",
+  "Synthetic memes",
+  "The generated meme set of the offline demo (lib/synthetic): PrideMM's layout and tasks, " +
+    "labels drawn as visible properties and caption words. Its numbers say whether the " +
+    "pipeline learns, not how a model performs on memes.",
+);
 
 /** HarMeme's three harmfulness levels, as its annotations spell them. */
 const HARM_LEVELS = ["not harmful", "somewhat harmful", "very harmful"];
@@ -90,6 +135,7 @@ function harmeme(
         about:
           "Two classes: somewhat harmful and very harmful are both harmful (the binarisation " +
           "used by the HarMeme and MOMENTA papers and those comparing with them).",
+        transfer: { "pridemm:hate": [0, 1], "fhm:hateful": [0, 1] },
       },
       {
         name: "harm-level",
@@ -98,6 +144,8 @@ function harmeme(
         values: Object.fromEntries(HARM_LEVELS.map((level, c) => [level, c])),
         classes: HARM_LEVELS,
         prompts: HARM_LEVELS.map((level) => `${level} meme`),
+        // Both harmful levels are harmful, as in the binary task.
+        transfer: { "pridemm:hate": [0, 1, 1], "fhm:hateful": [0, 1, 1] },
       },
       {
         name: "target",
@@ -141,6 +189,7 @@ const fhm: DatasetDescriptionInput = {
       values: "index",
       classes: ["not hateful", "hateful"],
       prompts: ["not hateful meme", "hateful meme"],
+      transfer: { "pridemm:hate": [0, 1] },
     },
   ],
 };
@@ -150,6 +199,7 @@ const PRESETS: Readonly<Record<PresetName, DatasetDescriptionInput>> = {
   harmeme: harmeme("harmeme", "HarMeme (Harm-C)", "COVID-19 (Harm-C)"),
   "harmeme-p": harmeme("harmeme-p", "HarMeme (Harm-P)", "US politics (Harm-P)"),
   fhm,
+  synthetic,
 };
 
 const validated = new Map<PresetName, DatasetDescription>();

@@ -6,11 +6,11 @@
  */
 import { createHash } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
-import { imagesBeside, type TaskName, TASKS } from "../config/mod.ts";
+import { imagesBeside } from "../config/mod.ts";
 import { parseCsv } from "./_csv.ts";
 import { type Dataset, type DatasetMeme, loadDataset, parseDataset } from "./dataset.ts";
 import { type Split, SPLITS } from "./description.ts";
-import { datasetPreset } from "./presets.ts";
+import { datasetPreset, type PrideMMTask } from "./presets.ts";
 
 export { type Split, SPLITS };
 
@@ -55,6 +55,8 @@ export interface PrideMM {
   readonly imageDir: string;
   /** Every meme, in CSV order. */
   readonly memes: readonly Meme[];
+  /** The same memes as the generic loader gives them (the `pridemm` preset). */
+  readonly dataset: Dataset;
 }
 
 /** Options for {@linkcode loadPrideMM}. */
@@ -110,12 +112,30 @@ export function hasPrideMMColumns(text: string, file: string): boolean {
   return PRIDEMM_COLUMNS.every((c) => header.includes(c));
 }
 
+/**
+ * The content hash (`DatasetIdentity.content`) of PrideMM's released annotations as MemeCLIP
+ * reads them: the `PrideMM.csv` of the authors' release with its own split, loaded with the
+ * `pridemm` preset's tasks and prompt names. Only data with this hash is compared with the
+ * paper's numbers.
+ */
+export const PRIDEMM_RELEASE_CONTENT =
+  "dd1493b53109a0199b9324fcc196255e34eb8fd820ff59f6f5ab962f4788b56c";
+
+/**
+ * Whether a loaded dataset is PrideMM's released annotations with their split, recognised by
+ * content ({@linkcode PRIDEMM_RELEASE_CONTENT}) whatever the file is called: a renamed copy is,
+ * a copy with one edited row is not.
+ */
+export function isPrideMMRelease(ds: Dataset): boolean {
+  return ds.identity.content === PRIDEMM_RELEASE_CONTENT;
+}
+
 /** The preset's name for the annotation file. */
 const PRIDEMM_CSV = "PrideMM.csv";
 
 /** PrideMM's memes as the suite's `Meme` records (one field per task). */
 function fromDataset(dataset: Dataset, csvPath: string): PrideMM {
-  const label = (m: DatasetMeme, task: TaskName) => m.labels[task];
+  const label = (m: DatasetMeme, task: PrideMMTask) => m.labels[task];
   const memes = dataset.memes.map((m): Meme =>
     Object.freeze({
       index: m.index,
@@ -129,7 +149,12 @@ function fromDataset(dataset: Dataset, csvPath: string): PrideMM {
       humour: label(m, "humour")!,
     })
   );
-  return Object.freeze({ csvPath, imageDir: dataset.imageDir, memes: Object.freeze(memes) });
+  return Object.freeze({
+    csvPath,
+    imageDir: dataset.imageDir,
+    memes: Object.freeze(memes),
+    dataset,
+  });
 }
 
 /** The memes of one split, in CSV order. */
@@ -149,8 +174,8 @@ export interface TaskView {
  * The examples of `task` in `split`, as the reference builds them: the split's rows in CSV order,
  * and for `target` only the rows with hate = 1 (the others have no target).
  */
-export function taskView(ds: PrideMM, task: TaskName, split: Split): TaskView {
-  const memes = memesOfSplit(ds, split).filter((m) => !TASKS[task].hatefulOnly || m.hate === 1);
+export function taskView(ds: PrideMM, task: PrideMMTask, split: Split): TaskView {
+  const memes = memesOfSplit(ds, split).filter((m) => task !== "target" || m.hate === 1);
   return { memes, labels: Int32Array.from(memes, (m) => m[task] as number) };
 }
 

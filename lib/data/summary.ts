@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { TASK_NAMES, type TaskName, TASKS } from "../config/mod.ts";
-import { type PrideMM, type Split, SPLITS, taskView } from "./pridemm.ts";
+import { type Dataset, datasetTaskView } from "./dataset.ts";
+import { type Split, SPLITS } from "./description.ts";
 
 /** A split, or all splits together. */
 export type SplitOrTotal = Split | "total";
@@ -13,7 +13,7 @@ export type SplitOrTotal = Split | "total";
 export interface TaskSummary {
   /** Class names in label order. */
   readonly classNames: readonly string[];
-  /** `counts[split][c]`: examples of class `c` (for `target`: hateful memes only). */
+  /** `counts[split][c]`: examples of class `c` (for a task with rows: those rows only). */
   readonly counts: Readonly<Record<SplitOrTotal, readonly number[]>>;
   /** `examples[split]`: examples of the task (the sum of `counts[split]`). */
   readonly examples: Readonly<Record<SplitOrTotal, number>>;
@@ -23,21 +23,24 @@ export interface TaskSummary {
 export interface DatasetSummary {
   /** Memes per split and in total. */
   readonly memes: Readonly<Record<SplitOrTotal, number>>;
-  /** Class counts per task. */
-  readonly tasks: Readonly<Record<TaskName, TaskSummary>>;
+  /** Class counts per task, in the dataset's task order. */
+  readonly tasks: Readonly<Record<string, TaskSummary>>;
+  /** For each task with rows, what its `all` row counts (`hate = 1`). */
+  readonly rowsOf: Readonly<Record<string, string>>;
 }
 
 /** Counts memes per split and classes per split and task. */
-export function summary(ds: PrideMM): DatasetSummary {
+export function summary(ds: Dataset): DatasetSummary {
   const memes = { train: 0, val: 0, test: 0, total: ds.memes.length };
   for (const m of ds.memes) memes[m.split]++;
-  const tasks = {} as Record<TaskName, TaskSummary>;
-  for (const task of TASK_NAMES) {
-    const k = TASKS[task].classNames.length;
+  const tasks: Record<string, TaskSummary> = {};
+  const rowsOf: Record<string, string> = {};
+  for (const task of ds.tasks) {
+    const k = task.classes.length;
     const counts = { total: new Array<number>(k).fill(0) } as Record<SplitOrTotal, number[]>;
     const examples = { total: 0 } as Record<SplitOrTotal, number>;
     for (const split of SPLITS) {
-      const { labels } = taskView(ds, task, split);
+      const { labels } = datasetTaskView(ds, task.name, split);
       counts[split] = new Array<number>(k).fill(0);
       for (const y of labels) {
         counts[split][y]++;
@@ -46,9 +49,10 @@ export function summary(ds: PrideMM): DatasetSummary {
       examples[split] = labels.length;
       examples.total += labels.length;
     }
-    tasks[task] = { classNames: TASKS[task].classNames, counts, examples };
+    tasks[task.name] = { classNames: task.classes, counts, examples };
+    if (task.rows) rowsOf[task.name] = `${task.rows.task} = ${task.rows.classes.join(" or ")}`;
   }
-  return { memes, tasks };
+  return { memes, tasks, rowsOf };
 }
 
 /**
@@ -57,11 +61,13 @@ export function summary(ds: PrideMM): DatasetSummary {
  */
 export function formatSummary(s: DatasetSummary, title = "PrideMM"): string {
   const columns: SplitOrTotal[] = [...SPLITS, "total"];
+  const names = Object.keys(s.tasks);
   const classWidth = Math.max(
-    ...TASK_NAMES.flatMap((t) => s.tasks[t].classNames.map((c) => c.length)),
+    ...names.flatMap((t) => s.tasks[t].classNames.map((c) => c.length)),
   );
+  const taskWidth = Math.max(8, ...names.map((t) => t.length + 2));
   const row = (task: string, cls: string, values: readonly (number | string)[]) =>
-    `${task.padEnd(8)}${cls.padEnd(classWidth + 2)}${
+    `${task.padEnd(taskWidth)}${cls.padEnd(classWidth + 2)}${
       values.map((v) => String(v).padStart(7)).join("")
     }`;
   const lines = [
@@ -69,14 +75,13 @@ export function formatSummary(s: DatasetSummary, title = "PrideMM"): string {
     "",
     row("task", "class", columns),
   ];
-  for (const task of TASK_NAMES) {
+  for (const task of names) {
     const t = s.tasks[task];
     t.classNames.forEach((cls, c) => {
       lines.push(row(c === 0 ? task : "", cls, columns.map((col) => t.counts[col][c])));
     });
-    lines.push(
-      row("", task === "target" ? "all (hate = 1)" : "all", columns.map((col) => t.examples[col])),
-    );
+    const all = s.rowsOf[task] === undefined ? "all" : `all (${s.rowsOf[task]})`;
+    lines.push(row("", all, columns.map((col) => t.examples[col])));
   }
   return lines.join("\n");
 }

@@ -12,9 +12,8 @@ import {
   backendSetting,
   type MemeSenseConfig,
   type Resolved,
-  type TaskName,
-  TASKS,
 } from "../config/mod.ts";
+import { datasetTask } from "../data/mod.ts";
 import { BOOTSTRAP_REPLICATES } from "../metrics/mod.ts";
 import {
   type Cell,
@@ -22,11 +21,14 @@ import {
   checkCells,
   checkTaskSplits,
   claimAggregation,
+  encodeTransferPredictions,
   type ExperimentInputs,
   gridCells,
   headFolder,
   lockRunDir,
   openRunDir,
+  recordedDataset,
+  recordedTransferTarget,
   REFERENCE_VARIANT,
   resumeCommand,
   runCells,
@@ -34,9 +36,13 @@ import {
   shardCells,
   type TaskData,
   taskData,
+  transferPredictionsFile,
+  type TransferTarget,
+  transferTest,
   type Variant,
+  writeOwnedFile,
 } from "../run/mod.ts";
-import type { TrainResult } from "../train/mod.ts";
+import { initBackend, type TrainResult } from "../train/mod.ts";
 import { ensureDir, FileWriteError, formatShard, REPO_ROOT, type Shard } from "../util/mod.ts";
 import { NO_UNCERTAINTY, type RunOutputs, writeRunOutputs } from "../analysis/mod.ts";
 
@@ -46,8 +52,8 @@ export interface ExperimentSpec {
   readonly name: string;
   /** Report title. */
   readonly title: string;
-  /** Tasks to train. */
-  readonly tasks: readonly TaskName[];
+  /** Tasks to train (tasks of the inputs' dataset). */
+  readonly tasks: readonly string[];
   /** Seeds of every (variant, task). */
   readonly seeds: readonly number[];
   /** Head variants; the first one is the main variant compared with the paper. */
@@ -78,6 +84,11 @@ export interface ExperimentSpec {
   readonly gallery?: boolean;
   /** Also write every cell's per-meme predictions as `predictions.csv` (the demo). */
   readonly predictionsCsv?: boolean;
+  /**
+   * A transfer run: every cell's two selected heads are also tested on each target's test split
+   * (`deno task transfer`); the run's one task is the source task the targets' classes map to.
+   */
+  readonly transfer?: readonly TransferTarget[];
   /**
    * The script that runs it (`reproduce`, `ablate`, `demo`): recorded, and named in the command
    * that resumes or repairs the run.
@@ -140,11 +151,12 @@ export async function experimentRecord(spec: ExperimentSpec): Promise<RunRecord>
     variants: spec.variants,
     backend: backendSetting(spec.backend).value,
     clipModel: spec.inputs.modelId,
+    clipShape: spec.inputs.clipShape,
     featureStore: spec.inputs.featureKey,
     // Where the store is, so that aggregation, status and resume read it and never extract.
     featureStoreDir: resolve(spec.inputs.featureDir),
     cache: resolve(spec.inputs.featureDir, "..", ".."),
-    dataset: { csv: spec.inputs.dataset.csvPath, sha256: spec.inputs.datasetSha256 },
+    dataset: recordedDataset(spec.inputs),
     images: resolve(spec.inputs.dataset.imageDir),
     compareWithPaper: spec.compareWithPaper ?? false,
     baselines: spec.baselines ?? false,
@@ -152,6 +164,9 @@ export async function experimentRecord(spec: ExperimentSpec): Promise<RunRecord>
     predictionsCsv: spec.predictionsCsv ?? false,
     gallery: spec.gallery ?? true,
     excludedWithoutImage: spec.inputs.missingImages,
+    ...(spec.transfer === undefined ? {} : {
+      transfer: { targets: spec.transfer.map((t) => recordedTransferTarget(transferTest(t))) },
+    }),
     bootstrap: {
       replicates: spec.bootstrap?.replicates ?? BOOTSTRAP_REPLICATES,
       seed: spec.bootstrap?.seed ?? 0,
@@ -172,6 +187,9 @@ export async function openRun(
   const record = await experimentRecord(spec);
   // Every split each task needs, before anything is created: a worker never meets an empty one.
   checkTaskSplits(spec.inputs.dataset, spec.inputs.features, spec.tasks);
+  for (const t of spec.transfer ?? []) {
+    checkTaskSplits(t.inputs.dataset, t.inputs.features, [t.task], ["test"]);
+  }
   const opened = await openRunDir({ record, resultsRoot: spec.outRoot, resume: spec.resume });
   return { ...opened, cells: gridCells(opened.record) };
 }
@@ -192,14 +210,17 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
   let trained = 0;
   const tCells = performance.now();
   try {
-    const data: Partial<Record<TaskName, TaskData>> = {};
+    const data: Record<string, TaskData> = {};
     for (const task of spec.tasks) {
       data[task] = taskData(spec.inputs.dataset, spec.inputs.features, task);
     }
     const promptWeights = Object.fromEntries(
       spec.tasks.map((t) => [t, spec.inputs.prompts[t].promptWeights]),
-    ) as Partial<Record<TaskName, Float32Array>>;
+    );
     const main = spec.variants[0]?.name ?? REFERENCE_VARIANT.name;
+    const tests = (spec.transfer ?? []).map(transferTest);
+    // The targets' logits are computed here, on the backend the workers train on.
+    if (tests.length > 0) await initBackend(spec.backend, { quiet: true });
     await runCells({
       cells: shardCells(cells, spec.shard),
       data,
@@ -210,8 +231,14 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
       log,
       ownFiles: async (cell: Cell, result: TrainResult) => {
         trained++;
-        if (!spec.saveHeads || cell.variant !== main || cell.seed !== spec.seeds[0]) return [];
-        return await saveTrainedHead(runDir, cell, result, spec.inputs);
+        const files: string[] = [];
+        for (const test of tests) {
+          const path = transferPredictionsFile(test.target.id, cellKey(cell));
+          const bytes = encodeTransferPredictions(cell, result, data[cell.task], test);
+          files.push((await writeOwnedFile(runDir, path, bytes)).path);
+        }
+        if (!spec.saveHeads || cell.variant !== main || cell.seed !== spec.seeds[0]) return files;
+        return [...files, ...await saveTrainedHead(runDir, cell, result, spec.inputs)];
       },
     });
   } catch (e) {
@@ -236,6 +263,7 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
     : true;
   if (pending > 0 || !claimed) {
     const none = {
+      tasks: spec.inputs.dataset.tasks,
       summary: [],
       comparison: [],
       baselines: [],
@@ -276,7 +304,8 @@ async function saveTrainedHead(
   await saveHead(dir, trained.heads.clean, {
     config: cell.config,
     task: cell.task,
-    classNames: TASKS[cell.task].classNames,
+    dataset: inputs.dataset.description.name,
+    classNames: datasetTask(inputs.dataset.description, cell.task).classes,
     clipModel: inputs.modelId,
     featureStoreKey: inputs.featureKey,
   });

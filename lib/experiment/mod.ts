@@ -5,16 +5,11 @@
  * ```ts
  * import { makeConfig } from "../config/mod.ts";
  * import { prepareInputs, REFERENCE_VARIANT } from "../run/mod.ts";
- * import { ensureSyntheticMemes } from "../synthetic/mod.ts";
- * import { printOutcome, runExperiment } from "./mod.ts";
- * const memes = await ensureSyntheticMemes({ count: 96 });
+ * import { datasetFromFlags, printOutcome, runExperiment } from "./mod.ts";
+ * // The generated memes (a described dataset: `synthetic`), or any other: `harmeme`, a .json.
+ * const { dataset, source } = await datasetFromFlags({ dataset: "synthetic" });
  * const config = makeConfig({ clip: { model: "tiny" }, train: { epochs: 2 } });
- * const inputs = await prepareInputs({
- *   csv: memes.csvPath,
- *   images: memes.imageDir,
- *   model: "tiny",
- *   offline: true,
- * });
+ * const inputs = await prepareInputs({ dataset, source, model: "tiny", offline: true });
  * const outcome = await runExperiment({
  *   name: "example",
  *   title: "An example",
@@ -36,15 +31,30 @@ export {
   COMMON_FLAGS,
   type CommonFlags,
   csvEncoding,
+  DATASET_FLAGS,
+  type DatasetFlags,
   EXTRACTION_FLAGS,
   type ExtractionFlags,
   parseSeeds,
+  parseSplits,
   parseTasks,
   RESULTS_FLAG,
   scriptFlags,
   WORKERS_FLAG,
 } from "./script_flags.ts";
-export { asModelError, type PreparedInputs, prepareFromFlags, SetupError } from "./prepare.ts";
+export {
+  asModelError,
+  callerDir,
+  type DatasetFlagValues,
+  datasetFromFlags,
+  type DatasetFromFlagsOptions,
+  describedDataset,
+  type PreparedInputs,
+  prepareFromFlags,
+  type PrepareFromFlagsOptions,
+  type ScriptDataset,
+  SetupError,
+} from "./prepare.ts";
 export {
   givenFlagNames,
   restoreRecordedFlags,
@@ -52,6 +62,15 @@ export {
   resumeHelp,
 } from "./resume_flags.ts";
 export { printOutcome } from "./print_outcome.ts";
+export {
+  parseNamedPairs,
+  parseTaskRef,
+  type PreparedTransfer,
+  prepareTransfer,
+  resumeTransferFlags,
+  type TaskRef,
+  type TransferFlagValues,
+} from "./transfer.ts";
 export {
   type ExperimentOutcome,
   type ExperimentSpec,

@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { type BackendName, type MemeSenseConfig, type TaskName, TASKS } from "../config/mod.ts";
+import type { BackendName, MemeSenseConfig } from "../config/mod.ts";
+import { datasetTask, type TaskDescription } from "../data/mod.ts";
 import { inJupyter } from "../report/mod.ts";
 import { initBackend, type TrainOptions } from "../train/mod.ts";
 import { type ExperimentInputs, type TaskData, taskData } from "../run/mod.ts";
@@ -48,7 +49,7 @@ export interface NotebookContext {
   /** The training backend in use. */
   readonly backend: BackendName;
   /** The task of {@linkcode NotebookContext.data}. */
-  readonly task: TaskName;
+  readonly task: string;
   /** That task's train / val / test splits. */
   readonly data: TaskData;
   /** The first `sampleSize` training memes of the task (fewer when the split is smaller). */
@@ -64,8 +65,12 @@ export interface NotebookContext {
 
 /** Options of {@linkcode loadNotebookContext}. */
 export interface NotebookContextOptions extends ResolveInputSourcesOptions {
-  /** The task (default: the environment's, see `resolveInputSources`). */
-  readonly task?: TaskName;
+  /**
+   * The task (default: the environment's, see `resolveInputSources`), or a choice among the
+   * dataset's tasks (a notebook that needs two classes picks a two-class one); a task the dataset
+   * does not have is an error.
+   */
+  readonly task?: string | ((tasks: readonly TaskDescription[]) => string);
   /** Training memes in the sample (default 256). */
   readonly sampleSize?: number;
   /** Status lines of the feature extraction (default: none). */
@@ -115,7 +120,10 @@ export function loadNotebookContext(
 async function prepareContext(options: NotebookContextOptions): Promise<NotebookContext> {
   const { sources, inputs } = await prepareFromEnvironment(options);
   const backend = await initBackend(undefined, { quiet: true });
-  const task = options.task ?? sources.task;
+  const task = typeof options.task === "function"
+    ? options.task(inputs.dataset.tasks)
+    : options.task ?? sources.task;
+  const { title } = datasetTask(inputs.dataset.description, task);
   const data = taskData(inputs.dataset, inputs.features, task);
   const dim = inputs.features.dim;
   const { train } = data.splits;
@@ -125,8 +133,8 @@ async function prepareContext(options: NotebookContextOptions): Promise<Notebook
     image: train.image.slice(0, n * dim),
     text: train.text.slice(0, n * dim),
   };
-  const summary = `task ${task} (${TASKS[task].title}), ${n} training memes from ` +
-    `${sources.data} data, ${dim}-d features`;
+  const summary = `task ${task} (${title}), ${n} training memes from ` +
+    `${inputs.dataset.description.title}, ${dim}-d features`;
   const promptWeights = inputs.prompts[task].promptWeights;
   const trainOptions = (config: MemeSenseConfig): TrainOptions => ({
     config,

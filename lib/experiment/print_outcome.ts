@@ -12,6 +12,7 @@ import {
   intervalTable,
   pairedComparisonTable,
   summaryTable,
+  transferMarkdown,
 } from "../analysis/mod.ts";
 import { formatDuration, formatShard } from "../util/mod.ts";
 import type { ExperimentOutcome } from "./experiment.ts";
@@ -40,15 +41,20 @@ export function printOutcome(
   for (const line of outcome.preface ?? []) console.log(`${line}\n`);
   if (outcome.comparison.length > 0) {
     const rows = outcome.comparison.filter((r) => protocol === "both" || r.protocol === protocol);
-    console.log(comparisonTable(rows));
+    console.log(comparisonTable(rows, outcome.tasks));
   } else {
     console.log(summaryTable(outcome.summary));
   }
   for (const note of outcome.tableNotes ?? []) console.log(`\n${note}`);
+  if (outcome.transfer) {
+    console.log(`\n${transferMarkdown(outcome.transfer, outcome.uncertainty.bootstrap).trimEnd()}`);
+  }
   if (outcome.baselines.length > 0) {
     const main = outcome.results[0]?.variant;
     console.log(
-      `\nBaselines (test split):\n${baselineTable(outcome.baselines, outcome.summary, main)}`,
+      `\nBaselines (test split):\n${
+        baselineTable(outcome.baselines, outcome.summary, main, outcome.tasks)
+      }`,
     );
   }
   const u = outcome.uncertainty;

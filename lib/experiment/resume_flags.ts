@@ -66,14 +66,15 @@ export function givenFlagNames(args: readonly string[], specs: readonly FlagSpec
 
 /**
  * With `--resume`: finds the run (`latest`: the newest unfinished run named `name`) and makes
- * `flags` the run's own: every flag not given takes the value its `config.json` records (data,
- * images and CLIP model included), and a flag given with another value than the record's stops
+ * `flags` the run's own: every flag not given takes the value its `config.json` records (dataset,
+ * data, images and CLIP model included), and a flag given with another value than the record's stops
  * the script with one line naming the flag and both values (exit status 2), unless it is one of
  * {@linkcode RESUME_MAY_DIFFER}. `latest` is replaced by the run directory, and the first line
  * says which run is resumed. Nothing to resume: one line, exit status 2.
  */
 export async function resumeFromFlags(
   flags: Record<string, unknown> & {
+    dataset?: string;
     data?: string;
     images?: string;
     model?: string;
@@ -91,6 +92,7 @@ export async function resumeFromFlags(
       outRoot: resultsRootSetting(flags.out).value,
       name,
     }, {
+      dataset: flags.dataset,
       data: flags.data,
       images: flags.images,
       model: flags.model,
@@ -100,6 +102,7 @@ export async function resumeFromFlags(
     // The store is where the run recorded it unless --cache points elsewhere: a resume never
     // extracts the features again into another cache.
     if (!given.has("cache") && target.record.cache) flags.cache = target.record.cache;
+    flags.dataset = target.dataset;
     flags.data = target.data;
     flags.images = target.images;
     flags.model = target.model;
@@ -114,8 +117,8 @@ export async function resumeFromFlags(
 
 /**
  * Sets each flag of `specs` not in `given` to the value the run recorded, and checks each given
- * one against it (see {@linkcode resumeFromFlags}); `--data`, `--images` and `--model` are
- * checked by `resolveResume`. Throws {@linkcode ResumeError} for a given flag that differs.
+ * one against it (see {@linkcode resumeFromFlags}); `--dataset`, `--data`, `--images` and
+ * `--model` are checked by `resolveResume`. Throws {@linkcode ResumeError} for a given flag that differs.
  */
 export function restoreRecordedFlags(
   flags: Record<string, unknown>,
@@ -134,7 +137,9 @@ export function restoreRecordedFlags(
   };
   for (const spec of specs) {
     const flag = spec.name;
-    if (RESUME_MAY_DIFFER.includes(flag) || ["data", "images", "model"].includes(flag)) continue;
+    if (
+      RESUME_MAY_DIFFER.includes(flag) || ["dataset", "data", "images", "model"].includes(flag)
+    ) continue;
     if (configFlags.has(flag)) {
       // A config flag is compared with the config the run recorded, whatever set it then.
       if (given.has(flag)) {

@@ -16,10 +16,9 @@ import {
   IMAGE_MODES,
   PREPROCESS_MODES,
   SettingError,
-  TASK_NAMES,
-  type TaskName,
   type TypedFlag,
 } from "../config/mod.ts";
+import type { Dataset, Split } from "../data/mod.ts";
 
 /** `--backend`: the training backend (default `$MEMESENSE_BACKEND`, else `auto`). */
 export const BACKEND_FLAG: ChoiceFlag<"backend", typeof BACKEND_CHOICES> = {
@@ -84,11 +83,57 @@ export const EXTRACTION_FLAGS: ExtractionFlags = defineFlags([
   },
 ]);
 
-/** The specs of {@linkcode COMMON_FLAGS}, with their literal names, types and choices. */
-export type CommonFlags = readonly [
+/** The specs of {@linkcode DATASET_FLAGS}, with their literal names and types. */
+export type DatasetFlags = readonly [
+  TypedFlag<"dataset", "string">,
   TypedFlag<"data", "string">,
   TypedFlag<"images", "string">,
-  DefaultedFlag<"csv-encoding", "string">,
+  TypedFlag<"splits", "list">,
+  TypedFlag<"csv-encoding", "string">,
+];
+
+/**
+ * Which data a script reads: `--dataset` (a preset or a description file), `--data` (its folder;
+ * PrideMM: its CSV), `--images`, `--splits` (other splits for train, val or test) and
+ * `--csv-encoding`.
+ */
+export const DATASET_FLAGS: DatasetFlags = defineFlags([
+  {
+    name: "dataset",
+    type: "string",
+    help: "the dataset: a preset (pridemm, harmeme, harmeme-p, fhm, synthetic; deno task " +
+      "datasets lists them) or a description file .json (default: $MEMESENSE_DATASET, else " +
+      "pridemm)",
+  },
+  {
+    name: "data",
+    type: "string",
+    help: "the dataset's folder, or PrideMM's CSV (default: data/<name>/; PrideMM: " +
+      "$MEMESENSE_PRIDEMM_CSV, else data/PrideMM/, downloaded if missing)",
+  },
+  {
+    name: "images",
+    type: "string",
+    help: "the images folder (default: the description's under the dataset's folder; PrideMM: " +
+      "$MEMESENSE_PRIDEMM_IMAGES, else Images/ beside the CSV)",
+  },
+  {
+    name: "splits",
+    type: "list",
+    help: "other splits for train, val or test: role=split pairs (e.g. " +
+      "val=val_from_train,test=dev_seen; default: the description's)",
+  },
+  {
+    name: "csv-encoding",
+    type: "string",
+    help: "text encoding of the annotation files (default: the description's, utf-8 for the " +
+      "presets, checked strictly; e.g. windows-1252 for legacy files)",
+  },
+]);
+
+/** The specs of {@linkcode COMMON_FLAGS}, with their literal names, types and choices. */
+export type CommonFlags = readonly [
+  ...DatasetFlags,
   TypedFlag<"verify", "boolean">,
   TypedFlag<"offline", "boolean">,
   typeof CACHE_FLAG,
@@ -103,24 +148,7 @@ export type CommonFlags = readonly [
 
 /** Data, output and execution flags common to the experiment scripts. */
 export const COMMON_FLAGS: CommonFlags = defineFlags([
-  {
-    name: "data",
-    type: "string",
-    help:
-      "PrideMM.csv (default: $MEMESENSE_PRIDEMM_CSV, else data/PrideMM/, downloaded if missing)",
-  },
-  {
-    name: "images",
-    type: "string",
-    help: "image directory (default: $MEMESENSE_PRIDEMM_IMAGES, else Images/ beside the CSV)",
-  },
-  {
-    name: "csv-encoding",
-    type: "string",
-    default: "utf-8",
-    help:
-      "text encoding of the CSV (utf-8 is checked strictly; e.g. windows-1252 for legacy files)",
-  },
+  ...DATASET_FLAGS,
   {
     name: "verify",
     type: "boolean",
@@ -150,16 +178,46 @@ export const COMMON_FLAGS: CommonFlags = defineFlags([
   { name: "help", type: "boolean", help: "show this help" },
 ]);
 
-/** Parses a comma-separated task list, checking each name. */
-export function parseTasks(list: readonly string[]): TaskName[] {
-  const allowed = `one or more of ${TASK_NAMES.join(", ")}`;
+/**
+ * The tasks `--tasks` names, each checked against the dataset's; absent, `fallback`: every task
+ * of the dataset (`all`) or its first (`first`). In the dataset's order, each once.
+ */
+export function parseTasks(
+  list: readonly string[] | undefined,
+  dataset: Pick<Dataset, "tasks" | "description">,
+  fallback: "all" | "first" = "all",
+): string[] {
+  const names = dataset.tasks.map((t) => t.name);
+  if (list === undefined) return fallback === "all" ? names : [names[0]];
+  const allowed = `one or more of ${dataset.description.name}'s tasks: ${names.join(", ")}`;
   if (list.length === 0) throw new SettingError("--tasks", "", allowed);
   for (const t of list) {
-    if (!(TASK_NAMES as readonly string[]).includes(t)) {
-      throw new SettingError("--tasks", list, allowed);
-    }
+    if (!names.includes(t)) throw new SettingError("--tasks", list, allowed);
   }
-  return list as TaskName[];
+  const twice = list.find((t, i) => list.indexOf(t) !== i);
+  if (twice !== undefined) throw new SettingError("--tasks", list, `${allowed}, each once`);
+  return [...list];
+}
+
+/**
+ * The splits `--splits` chooses: `role=split` pairs for train, val or test. Throws
+ * {@linkcode SettingError} for a pair that is not one (the splits themselves are checked against
+ * the description when it is loaded).
+ */
+export function parseSplits(list: readonly string[] | undefined): Partial<Record<Split, string>> {
+  const use: Partial<Record<Split, string>> = {};
+  for (const pair of list ?? []) {
+    const m = /^(train|val|test)=([a-z0-9][a-z0-9_-]*)$/.exec(pair.trim());
+    if (m === null || use[m[1] as Split] !== undefined) {
+      throw new SettingError(
+        "--splits",
+        list,
+        "role=split pairs, each role (train, val, test) once, e.g. test=dev_seen",
+      );
+    }
+    use[m[1] as Split] = m[2];
+  }
+  return use;
 }
 
 /**
@@ -197,15 +255,15 @@ export function scriptFlags<const O extends readonly FlagSpec[]>(
 }
 
 /**
- * The `--csv-encoding` setting checked: a WHATWG encoding label (default `utf-8`), else a
- * {@linkcode SettingError} naming the flag.
+ * The `--csv-encoding` setting checked: a WHATWG encoding label, else a
+ * {@linkcode SettingError} naming the flag; absent, undefined (the description's encoding).
  */
-export function csvEncoding(value: string | undefined): string {
-  const encoding = value ?? "utf-8";
+export function csvEncoding(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
   try {
-    new TextDecoder(encoding);
+    new TextDecoder(value);
   } catch {
-    throw new SettingError("--csv-encoding", encoding, "a known encoding (e.g. windows-1252)");
+    throw new SettingError("--csv-encoding", value, "a known encoding (e.g. windows-1252)");
   }
-  return encoding;
+  return value;
 }

@@ -1,30 +1,30 @@
 /**
  * Where interactive work (the notebooks) takes its model and data from, read from the
  * `MEMESENSE_*` variables (each resolved in `lib/config/settings.ts`) so the same notebook runs on
- * ViT-L/14 and PrideMM or fully offline: `MEMESENSE_OFFLINE`, `MEMESENSE_CLIP_MODEL` (`tiny`
- * when offline and unset), `MEMESENSE_DATA`, `MEMESENSE_PRIDEMM_CSV`, `MEMESENSE_PRIDEMM_IMAGES`
- * and `MEMESENSE_TASK`.
+ * ViT-L/14 and PrideMM, on any described dataset, or fully offline: `MEMESENSE_OFFLINE`,
+ * `MEMESENSE_CLIP_MODEL` (`tiny` when offline and unset), `MEMESENSE_DATASET` (a preset or a
+ * description file; `synthetic` offline or without PrideMM images), `MEMESENSE_PRIDEMM_CSV`,
+ * `MEMESENSE_PRIDEMM_IMAGES` and `MEMESENSE_TASK`.
  *
- * Label- and text-only analyses use the real PrideMM annotations whenever they are found, even
- * when the images (and so every image-dependent step) come from the synthetic set.
+ * Label- and text-only analyses of PrideMM use the real PrideMM annotations whenever they are
+ * found, even when the images (and so every image-dependent step) come from the synthetic set.
  *
  * @module
  */
 import { resolve } from "node:path";
 import {
   clipModelSetting,
-  dataSetting,
-  type DataSource,
+  datasetSetting,
   type EnvReader,
   offlineSetting,
   pridemmCsvSetting,
   pridemmImagesSetting,
   readEnvironment,
-  type TaskName,
   taskSetting,
 } from "../config/mod.ts";
-import { ensureSyntheticMemes } from "../synthetic/mod.ts";
-import { type ExperimentInputs, prepareInputs } from "../run/mod.ts";
+import type { Dataset } from "../data/mod.ts";
+import { type DatasetSource, type ExperimentInputs, prepareInputs } from "../run/mod.ts";
+import { datasetFromFlags } from "./prepare.ts";
 
 /** The resolved model and data. */
 export interface InputSources {
@@ -32,22 +32,22 @@ export interface InputSources {
   readonly offline: boolean;
   /** CLIP model: hub id, directory, or `tiny`. */
   readonly clipModel: string;
-  /** The dataset image-dependent steps (features, training) use. */
-  readonly data: DataSource;
-  /** That dataset's annotation CSV (PrideMM layout). */
-  readonly csv: string;
-  /** That dataset's image directory. */
+  /** The dataset image-dependent steps (features, training) use, loaded and validated. */
+  readonly dataset: Dataset;
+  /** Where it was read from. */
+  readonly source: DatasetSource;
+  /** Its images folder. */
   readonly images: string;
+  /** Why the dataset is the one it is, in words (`MEMESENSE_DATASET=harmeme`, `offline …`). */
+  readonly datasetReason: string;
   /** The real PrideMM annotations, for label and text statistics; null when not found. */
   readonly pridemmCsv: string | null;
-  /** Why `data` is what it is, in words. */
-  readonly dataReason: string;
   /**
    * The task to train when one is trained for illustration: `MEMESENSE_TASK`, else `hate` on
-   * PrideMM and `stance` on the synthetic set (whose hate label, a background colour, is learnt
-   * perfectly within one epoch and so makes flat curves).
+   * PrideMM, `stance` on the synthetic set (whose hate label, a background colour, is learnt
+   * perfectly within one epoch and so makes flat curves), else the dataset's first task.
    */
-  readonly task: TaskName;
+  readonly task: string;
 }
 
 /** Options of {@linkcode resolveInputSources}. */
@@ -57,9 +57,10 @@ export interface ResolveInputSourcesOptions {
 }
 
 /**
- * Resolves model and data from the environment (see the module doc), generating the synthetic
- * meme set when it is chosen and not cached yet. Throws when `MEMESENSE_DATA` names an unknown
- * source, `pridemm` while no PrideMM CSV is found, or an unknown task.
+ * Resolves model and data from the environment (see the module doc) and loads the dataset,
+ * generating the synthetic meme set when it is chosen and not cached yet. Throws when
+ * `MEMESENSE_DATASET` names no preset or description file, when the dataset is not found or does
+ * not validate, or for a task the dataset does not have.
  */
 export async function resolveInputSources(
   options: ResolveInputSourcesOptions = {},
@@ -72,34 +73,30 @@ export async function resolveInputSources(
   const pridemmImages = pridemmCsv === null
     ? null
     : resolve(pridemmImagesSetting(undefined, env, { csv: pridemmCsv }).value);
-  const { value: data, reason: dataReason } = dataSetting(undefined, env, {
-    offline,
-    pridemmCsv,
-    pridemmImages,
+  const notebooks = { offline, pridemmCsv, pridemmImages };
+  const chosen = datasetSetting(undefined, env, { notebooks });
+  // The notebooks' PrideMM is the one the variables name, found without its images too.
+  const pridemm = chosen.value === "pridemm" && pridemmCsv !== null
+    ? { data: pridemmCsv, images: pridemmImages! }
+    : {};
+  const loaded = await datasetFromFlags(pridemm, {
+    env,
+    notebooks,
+    offline: true,
+    cwd: Deno.cwd(),
+    log: () => {},
   });
-  const task = taskSetting(undefined, env, { data }).value;
-  if (data === "pridemm") {
-    return {
-      offline,
-      clipModel,
-      data,
-      csv: pridemmCsv!,
-      images: pridemmImages!,
-      pridemmCsv,
-      dataReason,
-      task,
-    };
-  }
-  const synthetic = await ensureSyntheticMemes({ progress: false });
+  const tasks = loaded.dataset.tasks.map((t) => t.name);
+  const task = taskSetting(undefined, env, { dataset: loaded.dataset.description.name, tasks });
   return {
     offline,
     clipModel,
-    data,
-    csv: synthetic.csvPath,
-    images: synthetic.imageDir,
+    dataset: loaded.dataset,
+    source: loaded.source,
+    images: loaded.resolved.images.value,
+    datasetReason: loaded.reason,
     pridemmCsv,
-    dataReason,
-    task,
+    task: task.value,
   };
 }
 
@@ -112,8 +109,8 @@ export async function prepareFromEnvironment(
 ): Promise<{ sources: InputSources; inputs: ExperimentInputs }> {
   const sources = await resolveInputSources(options);
   const inputs = await prepareInputs({
-    csv: sources.csv,
-    images: sources.images,
+    dataset: sources.dataset,
+    source: sources.source,
     model: sources.clipModel,
     offline: sources.offline,
     log: options.log ?? (() => {}),

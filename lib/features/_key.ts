@@ -1,8 +1,8 @@
 /**
  * What identifies a feature store: the model (id and a content hash of its ONNX graphs,
- * tokenizer and preprocessing config), the preprocessing and image modes, the dataset CSV's hash
- * and its text encoding. Any
- * change to one of them is a different store; the same inputs always find the same store.
+ * tokenizer and preprocessing config), the preprocessing and image modes, the dataset's identity
+ * (its description and annotation files) and their text encoding. Any change to one of them is a
+ * different store; the same inputs always find the same store.
  *
  * @module
  */
@@ -24,11 +24,14 @@ export interface FeatureStoreKeyParts {
   readonly preprocess: Preprocess;
   /** How image files were decoded: a `pillow` store is never read as a `managed` one. */
   readonly imageMode: ImageMode;
-  /** SHA-256 of the dataset CSV. */
+  /**
+   * The dataset's identity hash (`Dataset.identity.hash`: its description and annotation files);
+   * in a store built before datasets were described, the SHA-256 of PrideMM's CSV.
+   */
   readonly datasetHash: string;
   /**
-   * How the CSV's bytes were decoded into text (default `utf-8`, as in stores written before it
-   * was kept).
+   * How the annotation files' bytes were decoded into text (default `utf-8`, as in stores written
+   * before it was kept).
    */
   readonly textEncoding?: string;
 }

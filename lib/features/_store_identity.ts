@@ -14,7 +14,7 @@ import {
   locateModelFiles,
   resolveClipModel,
 } from "../clip/mod.ts";
-import { ensureDir, writeFileAtomic } from "../util/mod.ts";
+import { ensureDir, exists, writeFileAtomic } from "../util/mod.ts";
 import { FEATURE_STORE_FORMAT, featureStoreKey, modelContentHash } from "./_key.ts";
 import type { FeatureItem } from "./_inspect.ts";
 import { featureStoreDir, type StoreIdentity } from "./store.ts";
@@ -23,9 +23,11 @@ import { featureStoreDir, type StoreIdentity } from "./store.ts";
 export interface StoreOptions {
   /** The memes, in dataset order. */
   readonly items: readonly FeatureItem[];
-  /** SHA-256 of the dataset CSV. */
+  /** The dataset's identity hash. */
   readonly datasetHash: string;
-  /** How the CSV was decoded; default `utf-8`. */
+  /** The dataset key of a store built before datasets were described, still found. */
+  readonly formerDatasetHash?: string;
+  /** How the annotation files were decoded; default `utf-8`. */
   readonly textEncoding?: string;
   /** CLIP model (see `loadClip`). */
   readonly model?: string;
@@ -49,6 +51,7 @@ export interface StoreOptions {
 export interface OpenedStore {
   readonly dir: string;
   readonly identity: StoreIdentity;
+  readonly files: ClipModelFiles;
   readonly cacheDir: string;
   clip: ClipEncoder | null;
   readonly ownClip: boolean;
@@ -104,21 +107,45 @@ export async function resolveStore(
     datasetHash: opts.datasetHash,
     textEncoding,
   };
-  const key = featureStoreKey(keyed);
+  const identityOf = (datasetHash: string): StoreIdentity => {
+    const parts = { ...keyed, datasetHash };
+    const key = featureStoreKey(parts);
+    return { format: FEATURE_STORE_FORMAT, key, ...parts, count: opts.items.length, itemsHash };
+  };
+  let identity = identityOf(opts.datasetHash);
+  let dir = featureStoreDir(identity.key, settings.cacheDir);
+  if (opts.formerDatasetHash !== undefined && !(await exists(`${dir}/store.json`))) {
+    // A store keyed by the CSV's hash alone, as PrideMM's were before datasets were described:
+    // the same memes, model and preprocessing give the same features, so it is used as it is.
+    const former = identityOf(opts.formerDatasetHash);
+    const formerDir = featureStoreDir(former.key, settings.cacheDir);
+    if (await hasIdentity(formerDir, former)) {
+      log(`extract: using the store built before datasets were described: ${formerDir}`);
+      identity = former;
+      dir = formerDir;
+    }
+  }
   return {
-    dir: featureStoreDir(key, settings.cacheDir),
-    identity: {
-      format: FEATURE_STORE_FORMAT,
-      key,
-      ...keyed,
-      count: opts.items.length,
-      itemsHash,
-    },
+    dir,
+    identity,
+    files,
     cacheDir: settings.cacheDir,
     clip,
     ownClip: !opts.clip,
     loadClip: load,
   };
+}
+
+/** Whether `<dir>/store.json` holds exactly `identity`. */
+async function hasIdentity(dir: string, identity: StoreIdentity): Promise<boolean> {
+  try {
+    const found = JSON.parse(await Deno.readTextFile(`${dir}/store.json`));
+    return (Object.keys(identity) as (keyof StoreIdentity)[]).every((k) =>
+      found?.[k] === identity[k]
+    );
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -9,14 +9,14 @@
  *
  * @module
  */
+import type { ClipDevice, ImageMode, Preprocess } from "../config/mod.ts";
 import {
   classPrompt,
-  type ClipDevice,
-  type ImageMode,
-  type Preprocess,
-  TASKS,
-} from "../config/mod.ts";
-import { type ClipEncoder, compactOk, promptWeightsFrom } from "../clip/mod.ts";
+  type ClipEncoder,
+  type ClipModelFiles,
+  compactOk,
+  promptWeightsFrom,
+} from "../clip/mod.ts";
 import {
   encodeSafetensors,
   ensureDir,
@@ -44,9 +44,15 @@ import { missingImagesTsv, type StoreIdentity, type StoreManifest } from "./stor
 export interface ExtractOptions {
   /** The memes, in dataset order. */
   readonly items: readonly FeatureItem[];
-  /** SHA-256 of the dataset CSV (part of the store key). */
+  /** The dataset's identity hash (`Dataset.identity.hash`; part of the store key). */
   readonly datasetHash: string;
-  /** How the CSV was decoded (part of the store key); default `utf-8`. */
+  /**
+   * The dataset key of a store built before datasets were described (PrideMM: its CSV's
+   * SHA-256): when the store keyed by `datasetHash` does not exist and that one does, with the
+   * same memes, model and preprocessing, it is used.
+   */
+  readonly formerDatasetHash?: string;
+  /** How the annotation files were decoded (part of the store key); default `utf-8`. */
   readonly textEncoding?: string;
   /**
    * The images root: provenance records paths relative to it, so the same images in another
@@ -76,9 +82,9 @@ export interface ExtractOptions {
   /** Progress line writer; `null` silences it (default: stderr). */
   readonly progress?: ((line: string) => void) | null;
   /**
-   * Class names whose prompt embeddings and prompt-initialised classifier weights are stored with
-   * the features, so training and the zero-shot baseline need no CLIP model. Default: the four
-   * PrideMM tasks.
+   * Per task, the prompt names whose prompt embeddings and prompt-initialised classifier weights
+   * are stored with the features, so training and the zero-shot baseline need no CLIP model.
+   * Default: none.
    */
   readonly prompts?: Readonly<Record<string, readonly string[]>>;
   /** Called after each chunk file is written (first row, size, rows done so far). */
@@ -111,6 +117,8 @@ export interface ExtractResult {
   readonly key: string;
   /** The store directory. */
   readonly dir: string;
+  /** The CLIP model's files. */
+  readonly modelFiles: ClipModelFiles;
   /** The consolidated store's manifest; `null` after a shard (not consolidated yet). */
   readonly manifest: StoreManifest | null;
   /** Memes computed in this run. */
@@ -190,6 +198,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
       return {
         key: identity.key,
         dir,
+        modelFiles: store.files,
         manifest: state.manifest!,
         computed: 0,
         resumed: 0,
@@ -215,7 +224,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
       inference = r.inferenceSeconds;
       loopSeconds = r.loopSeconds;
     }
-    if (needPrompts) await writePrompts(dir, clip!, opts.prompts ?? defaultPrompts());
+    if (needPrompts) await writePrompts(dir, clip!, opts.prompts ?? {});
     let manifest: StoreManifest | null = null;
     if (!opts.shard) {
       manifest = await consolidateStore(dir, identity, opts, log, opts.verify ?? false, reported);
@@ -229,6 +238,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
     return {
       key: identity.key,
       dir,
+      modelFiles: store.files,
       manifest,
       computed: todo.length,
       resumed,
@@ -277,10 +287,6 @@ export async function consolidateFeatures(opts: ExtractOptions): Promise<StoreMa
   } finally {
     if (store.ownClip && store.clip) await store.clip.dispose();
   }
-}
-
-function defaultPrompts(): Record<string, readonly string[]> {
-  return Object.fromEntries(Object.values(TASKS).map((t) => [t.name, t.classNames]));
 }
 
 /** Stats, reads and hashes each image of `rows`, and extracts them in chunks of `batchSize`. */

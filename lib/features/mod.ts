@@ -5,9 +5,11 @@
  * order.
  *
  * ```ts
- * import { extractPrideMM, loadFeatures } from "./mod.ts";
- * const { key, dataset } = await extractPrideMM("data/PrideMM/PrideMM.csv", { model: "tiny" });
- * const features = await loadFeatures(key); // rows in dataset order
+ * import { datasetPreset, loadDataset } from "../data/mod.ts";
+ * import { extractDataset, loadFeatures } from "./mod.ts";
+ * const dataset = await loadDataset(datasetPreset("harmeme"), "data/harmeme");
+ * const { dir } = await extractDataset(dataset, { model: "tiny" });
+ * const features = await loadFeatures(dir); // rows in dataset order
  * console.log(features.n === dataset.memes.length, features.dim, features.textDim);
  * ```
  *
@@ -47,9 +49,12 @@ export {
   zeroFraction,
 } from "./feature_stats.ts";
 export {
-  consolidatePrideMM,
-  extractPrideMM,
-  type PrideMMExtractOptions,
-} from "./pridemm_features.ts";
+  consolidateDataset,
+  type DatasetExtractOptions,
+  datasetExtractOptions,
+  datasetItems,
+  extractDataset,
+  featuresBySplit,
+} from "./dataset_features.ts";
 export type { ImageRecord } from "./_chunks.ts";
 export type { FeatureStoreKeyParts } from "./_key.ts";

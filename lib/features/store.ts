@@ -183,7 +183,7 @@ export interface LoadedFeatures extends FeatureTable, Required<FeatureStoreKeyPa
   readonly dir: string;
   /** Width of CLIP's vision transformer (the classifier initialisation's width). */
   readonly visionHidden: number;
-  /** Prompt embeddings per task name (the four PrideMM tasks unless extracted otherwise). */
+  /** Prompt embeddings per task name (the dataset's tasks). */
   readonly prompts: Readonly<Record<string, PromptEmbeddings>>;
   /** Per row: the image file that produced it, or why there was none. */
   readonly images: readonly ImageRecord[];

@@ -27,8 +27,13 @@ export { SafetensorsError };
 export interface HeadMeta {
   /** The full experiment config the head was trained with. */
   readonly config: MemeSenseConfig;
-  /** Task name (`hate`, `target`, `stance`, `humour`, or another label). */
+  /** Task name (a task of the dataset: `hate`, `harmful`, …). */
   readonly task: string;
+  /**
+   * The dataset the head was trained on: its description's name (absent in heads saved before
+   * datasets were described, which were PrideMM's).
+   */
+  readonly dataset?: string;
   /** Class names in label order (their count is the number of classes). */
   readonly classNames: readonly string[];
   /** The CLIP model the features came from (Hugging Face id or directory). */
@@ -61,6 +66,7 @@ export async function saveHead(dir: string, weights: HeadWeights, meta: HeadMeta
     format: "memesense-head",
     version: 1,
     task: meta.task,
+    ...(meta.dataset === undefined ? {} : { dataset: meta.dataset }),
     classNames: meta.classNames,
     numClasses: weights.numClasses,
     clipModel: meta.clipModel,
@@ -135,6 +141,7 @@ export async function loadHead(dir: string): Promise<{ weights: HeadWeights; met
     meta: {
       config,
       task: String(raw.task ?? ""),
+      ...(typeof raw.dataset === "string" ? { dataset: raw.dataset } : {}),
       classNames,
       clipModel: String(raw.clipModel ?? config.clip.model),
       featureStoreKey: typeof raw.featureStoreKey === "string" ? raw.featureStoreKey : null,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { makeConfig, type MemeSenseConfig, type TaskName } from "../config/mod.ts";
+import { makeConfig, type MemeSenseConfig } from "../config/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import { type EpochRecord, type Protocol, PROTOCOLS } from "../train/mod.ts";
 import type { Split } from "../data/mod.ts";
@@ -14,8 +14,8 @@ import type { Variant } from "./variants.ts";
 export interface Cell {
   /** Head variant name. */
   readonly variant: string;
-  /** The task. */
-  readonly task: TaskName;
+  /** The task (a task of the run's dataset). */
+  readonly task: string;
   /** Training seed. */
   readonly seed: number;
   /** The complete config (the variant's overrides applied, `train.seed` = `seed`). */
@@ -28,8 +28,8 @@ export interface CellResult {
   readonly key: string;
   /** Head variant name. */
   readonly variant: string;
-  /** The task. */
-  readonly task: TaskName;
+  /** The task (a task of the run's dataset). */
+  readonly task: string;
   /** Training seed. */
   readonly seed: number;
   /** The complete config the cell trained with. */
@@ -67,7 +67,7 @@ export interface CellGrid {
   /** Head variants; the first is the main one. */
   readonly variants: readonly Variant[];
   /** Tasks trained. */
-  readonly tasks: readonly TaskName[];
+  readonly tasks: readonly string[];
   /** Seeds of every (variant, task). */
   readonly seeds: readonly number[];
   /** The base config every variant's overrides apply to. */

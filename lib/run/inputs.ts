@@ -5,40 +5,58 @@
  *
  * @module
  */
+import type { ClipDevice, ImageMode, Preprocess } from "../config/mod.ts";
+import { UsageError } from "../config/mod.ts";
 import {
-  type ImageMode,
-  type Preprocess,
-  TASK_NAMES,
-  type TaskName,
-  TASKS,
-  UsageError,
-} from "../config/mod.ts";
-import { DataError, loadPrideMM, type PrideMM, type Split, SPLITS } from "../data/mod.ts";
+  type ClipModelShape,
+  clipSettings,
+  locateModelFiles,
+  readClipModelShape,
+  resolveClipModel,
+} from "../clip/mod.ts";
 import {
-  extractPrideMM,
+  DataError,
+  type Dataset,
+  type DatasetDescription,
+  loadDataset,
+  type Split,
+  SPLITS,
+} from "../data/mod.ts";
+import {
+  extractDataset,
   featureStoreDir,
   type FeatureTable,
   type LoadedFeatures,
   loadFeatures,
   storedPrompts,
 } from "../features/mod.ts";
-import { dirname, join } from "node:path";
-import { exists, sha256Hex } from "../util/mod.ts";
+import { exists } from "../util/mod.ts";
+import type { RecordedDataset } from "./record.ts";
 
 /** A task's CLIP prompt embeddings. */
 export interface TaskPrompts {
-  /** `a photo of a {class}.` text embeddings (projected, C × 768), for zero-shot scores. */
+  /** `a photo of a {prompt name}.` text embeddings (projected, C × 768), for zero-shot scores. */
   readonly promptEmbeds: Float32Array;
   /** Classifier init: normalize(normalize(promptEmbeds) @ visual.projᵀ), C × 1024. */
   readonly promptWeights: Float32Array;
 }
 
+/** Where a dataset was read from, as a run records it to read it again. */
+export interface DatasetSource {
+  /** The description as named: a preset's name, or the absolute path of its JSON file. */
+  readonly ref: string;
+  /** `--data` as resolved: the dataset's folder, or (one annotation file, PrideMM) that file. */
+  readonly data: string;
+  /** Annotation files not under the dataset's folder, by their path in the description. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
 /** Prepared inputs of an experiment. */
 export interface ExperimentInputs {
   /** The dataset. */
-  readonly dataset: PrideMM;
-  /** SHA-256 of the dataset's CSV. */
-  readonly datasetSha256: string;
+  readonly dataset: Dataset;
+  /** Where it was read from. */
+  readonly source: DatasetSource;
   /** The CLIP features of every meme, in dataset order. */
   readonly features: FeatureTable;
   /** The feature store key. */
@@ -47,32 +65,35 @@ export interface ExperimentInputs {
   readonly featureDir: string;
   /** The CLIP model the features come from, as named. */
   readonly modelId: string;
+  /**
+   * That model's architecture as its ONNX graphs give it; null where it could not be read
+   * (the model's files are gone, or its graphs are not laid out as CLIP exports are).
+   */
+  readonly clipShape: ClipModelShape | null;
   /** Each task's prompt embeddings and prompt-initialised classifier weights. */
-  readonly prompts: Readonly<Record<TaskName, TaskPrompts>>;
+  readonly prompts: Readonly<Record<string, TaskPrompts>>;
   /** Memes per split whose image is missing or unreadable (excluded from training). */
   readonly missingImages: Readonly<Record<Split, number>>;
-  /** Whether the memes are generated (a `synthetic.json` lies beside the CSV), not PrideMM. */
-  readonly synthetic: boolean;
 }
 
 /** Options for {@linkcode prepareInputs}. */
 export interface PrepareOptions {
-  /** The annotations (PrideMM layout). */
-  readonly csv: string;
-  /** The image directory (default: `Images/` beside the CSV). */
-  readonly images?: string;
+  /** The dataset, loaded and validated. */
+  readonly dataset: Dataset;
+  /** Where it was read from. */
+  readonly source: DatasetSource;
   /** The CLIP model (see `loadClip`). */
   readonly model?: string;
   /** Image preprocessing (default `squash`). */
   readonly preprocess?: Preprocess;
   /** Image decoding (default `pillow`). */
   readonly imageMode?: ImageMode;
+  /** Where CLIP runs, should the features be extracted. */
+  readonly device?: ClipDevice;
   /** Never download. */
   readonly offline?: boolean;
   /** Cache root for models and feature stores. */
   readonly cacheDir?: string;
-  /** The CSV's text encoding (default `utf-8`, strict). */
-  readonly encoding?: string;
   /** Hash every stored chunk, even where size and modification time are unchanged. */
   readonly verify?: boolean;
   /** Status lines (default: stderr). */
@@ -80,48 +101,88 @@ export interface PrepareOptions {
 }
 
 /**
- * Loads the dataset, extracts its features if the store lacks them (resumable; re-extracting
- * rows whose image changed and chunks found damaged) and loads them with the prompt embeddings
- * of all four tasks stored beside them.
+ * Extracts a loaded dataset's features if the store lacks them (resumable; re-extracting rows
+ * whose image changed and chunks found damaged) and loads them with the prompt embeddings of
+ * every task of the dataset, stored beside them.
  */
 export async function prepareInputs(opts: PrepareOptions): Promise<ExperimentInputs> {
   const log = opts.log ?? ((s: string) => console.error(s));
-  const extracted = await extractPrideMM(opts.csv, {
-    imageDir: opts.images,
+  const extracted = await extractDataset(opts.dataset, {
     model: opts.model,
     preprocess: opts.preprocess,
     imageMode: opts.imageMode,
+    device: opts.device,
     offline: opts.offline,
     cacheDir: opts.cacheDir,
-    encoding: opts.encoding,
     verify: opts.verify,
     log,
   });
   // Extraction has just checked (and repaired) every chunk: loading checks sizes and times again.
   const features = await loadFeatures(extracted.dir);
-  return await inputsOf(extracted.dataset, features);
+  const clipShape = await readClipModelShape(extracted.modelFiles).catch((e) => {
+    log(`the CLIP model's architecture could not be read (${(e as Error).message})`);
+    return null;
+  });
+  return inputsOf(opts.dataset, opts.source, features, clipShape);
+}
+
+/**
+ * The architecture of a CLIP model named as a run recorded it, from its files where they are
+ * (never downloaded); null where they are not, or do not read as a CLIP model's.
+ */
+export async function recordedClipShape(
+  modelId: string,
+  cacheDir?: string,
+): Promise<ClipModelShape | null> {
+  try {
+    const settings = clipSettings({ model: modelId, cacheDir, offline: true });
+    const files = await locateModelFiles(await resolveClipModel(modelId), settings);
+    return files === null ? null : await readClipModelShape(files);
+  } catch {
+    return null;
+  }
 }
 
 /** The inputs of a dataset from its loaded feature store. */
-async function inputsOf(dataset: PrideMM, features: LoadedFeatures): Promise<ExperimentInputs> {
+function inputsOf(
+  dataset: Dataset,
+  source: DatasetSource,
+  features: LoadedFeatures,
+  clipShape: ClipModelShape | null,
+): ExperimentInputs {
   const missingImages = Object.fromEntries(SPLITS.map((s) => [s, 0])) as Record<Split, number>;
   for (const m of dataset.memes) if (features.imageOk[m.index] !== 1) missingImages[m.split]++;
   // Extraction stores each task's prompt embeddings beside the features, so training never
   // needs to load CLIP again.
-  const prompts = Object.fromEntries(TASK_NAMES.map((t) => {
-    const stored = storedPrompts(features, TASKS[t].classNames);
-    return [t, { promptEmbeds: stored.textEmbeds, promptWeights: stored.promptWeights }];
-  })) as Record<TaskName, TaskPrompts>;
+  const prompts = Object.fromEntries(dataset.tasks.map((t) => {
+    const stored = storedPrompts(features, t.prompts);
+    return [t.name, { promptEmbeds: stored.textEmbeds, promptWeights: stored.promptWeights }];
+  }));
   return {
     dataset,
-    datasetSha256: features.datasetHash,
+    source,
     features,
     featureKey: features.key,
     featureDir: features.dir,
     modelId: features.modelId,
+    clipShape,
     prompts,
     missingImages,
-    synthetic: await exists(join(dirname(dataset.csvPath), "synthetic.json")),
+  };
+}
+
+/** What a run records of its dataset, from the inputs it was prepared with. */
+export function recordedDataset(
+  inputs: Pick<ExperimentInputs, "dataset" | "source">,
+): RecordedDataset {
+  const { dataset, source } = inputs;
+  return {
+    ref: source.ref,
+    description: dataset.description,
+    data: source.data,
+    root: dataset.root,
+    files: source.files,
+    identity: dataset.identity,
   };
 }
 
@@ -155,8 +216,8 @@ export function storeCandidates(
 export interface RecordedInputs {
   /** The run directory (named in messages). */
   readonly runDir: string;
-  /** The annotations: CSV path and SHA-256. */
-  readonly dataset: { readonly csv: string; readonly sha256: string };
+  /** The data. */
+  readonly dataset: RecordedDataset;
   /** The image directory. */
   readonly images: string;
   /** The CLIP model, as named. */
@@ -165,6 +226,13 @@ export interface RecordedInputs {
   readonly featureStore: string;
   /** The feature store directory, where recorded. */
   readonly featureStoreDir?: string;
+  /** The CLIP model's architecture, where recorded (read from its files otherwise). */
+  readonly clipShape?: ClipModelShape | null;
+}
+
+/** `--dataset X --data Y`, the flags that name a recorded dataset again. */
+function datasetFlags(dataset: RecordedDataset): string {
+  return `--dataset ${dataset.ref} --data ${dataset.data}`;
 }
 
 /**
@@ -188,38 +256,46 @@ export async function loadRunInputs(
       break;
     }
   }
+  const recorded = run.dataset;
   if (!dir) {
     const where = run.featureStoreDir ?? candidates[0];
     throw new StoreNotFoundError(
       `the features ${run.runDir} was trained on (store ${key}) are not in ${
         candidates.join(" nor in ")
       }; they were in ${where}: point to the cache that holds them with --cache DIR (or ` +
-        "MEMESENSE_CACHE), or extract them again: deno task extract --data " +
-        `${run.dataset.csv} --images ${run.images} --model ${run.clipModel}` +
+        "MEMESENSE_CACHE), or extract them again: deno task extract " +
+        `${datasetFlags(recorded)} --images ${run.images} --model ${run.clipModel}` +
         (options.cacheDir !== undefined ? ` --cache ${options.cacheDir}` : ""),
     );
   }
   const features = await loadFeatures(dir, { verify: options.verify });
-  let dataset: PrideMM;
+  const description: DatasetDescription = recorded.identity === undefined
+    // Recorded before datasets were described: the CSV was read as the store's encoding says.
+    ? { ...recorded.description, encoding: features.textEncoding }
+    : recorded.description;
+  let dataset: Dataset;
   try {
-    dataset = await loadPrideMM(run.dataset.csv, {
+    dataset = await loadDataset(description, recorded.root, {
+      files: recorded.files,
       imageDir: run.images,
-      encoding: features.textEncoding,
+      use: description.use,
     });
   } catch (e) {
     if (e instanceof DataError) throw e;
     throw new StoreNotFoundError(
-      `the annotations ${run.runDir} was trained on, ${run.dataset.csv}, cannot be read ` +
+      `the annotations ${run.runDir} was trained on (${recorded.data}) cannot be read ` +
         `(${(e as Error).message})`,
     );
   }
-  const sha = await sha256Hex({ path: dataset.csvPath });
-  if (sha !== run.dataset.sha256 || sha !== features.datasetHash) {
+  const now = recorded.identity === undefined
+    ? dataset.identity.files[0].sha256
+    : dataset.identity.hash;
+  const was = recorded.identity?.hash ?? recorded.sha256 ?? "";
+  if (now !== was) {
     throw new StoreNotFoundError(
-      `${run.dataset.csv} changed since ${run.runDir} was trained on it (SHA-256 ${
-        sha.slice(0, 12)
-      }…, recorded ${run.dataset.sha256.slice(0, 12)}…): restore the annotations it was ` +
-        "trained on",
+      `${recorded.data} changed since ${run.runDir} was trained on it (SHA-256 ${
+        now.slice(0, 12)
+      }…, recorded ${was.slice(0, 12)}…): restore the annotations it was trained on`,
     );
   }
   if (
@@ -227,8 +303,16 @@ export async function loadRunInputs(
     dataset.memes.some((m, i) => features.names[i] !== m.name)
   ) {
     throw new StoreNotFoundError(
-      `the feature store ${dir} does not hold the memes of ${run.dataset.csv}`,
+      `the feature store ${dir} does not hold the memes of ${recorded.data}`,
     );
   }
-  return await inputsOf(dataset, features);
+  const clipShape = run.clipShape !== undefined
+    ? run.clipShape
+    : await recordedClipShape(run.clipModel, options.cacheDir);
+  return inputsOf(
+    dataset,
+    { ref: recorded.ref, data: recorded.data, files: recorded.files },
+    features,
+    clipShape,
+  );
 }

@@ -35,15 +35,26 @@ export {
   type Variant,
 } from "./variants.ts";
 export {
+  type DatasetSource,
   type ExperimentInputs,
   loadRunInputs,
   prepareInputs,
   type PrepareOptions,
+  recordedDataset,
   type RecordedInputs,
   StoreNotFoundError,
   type TaskPrompts,
 } from "./inputs.ts";
 export { checkTaskSplits, type TaskData, taskData } from "./task_data.ts";
+export {
+  encodeTransferPredictions,
+  recordedTransferTarget,
+  transferCellPredictions,
+  type TransferTarget,
+  transferTargetId,
+  type TransferTest,
+  transferTest,
+} from "./transfer.ts";
 export {
   cellPath,
   createRunDir,
@@ -56,11 +67,15 @@ export {
   type RunFileKind,
   type RunLayoutEntry,
   runPath,
+  transferPredictionsFile,
   writeRunFile,
 } from "./run_dir.ts";
 export {
   readRecordJson,
   readRunRecord,
+  type RecordedDataset,
+  type RecordedTransfer,
+  type RecordedTransferTarget,
   resumeCommand,
   type RunRecord,
   RunRecordError,
@@ -68,7 +83,7 @@ export {
 export { listRuns, type RunInfo } from "./listing.ts";
 export { type OpenRun, openRunDir, type OpenRunOptions } from "./open.ts";
 export { describeResume, resolveResume, ResumeError, type ResumeTarget } from "./resume.ts";
-export { type OwnedFile, ownedFile } from "./owned_files.ts";
+export { type OwnedFile, ownedFile, writeOwnedFile } from "./owned_files.ts";
 export {
   type CellCheck,
   type CellCondition,

@@ -6,12 +6,83 @@
  *
  * @module
  */
-import type { BackendName, MemeSenseConfig, Resolved, TaskName } from "../config/mod.ts";
-import type { Split } from "../data/mod.ts";
+import { dirname } from "node:path";
+import type { BackendName, MemeSenseConfig, Resolved } from "../config/mod.ts";
+import {
+  type DatasetDescription,
+  type DatasetIdentity,
+  datasetPreset,
+  type Split,
+} from "../data/mod.ts";
+import type { ClipModelShape } from "../clip/mod.ts";
 import { openSealedJson } from "../util/mod.ts";
 import type { CellGrid } from "./cells.ts";
 import { runPath } from "./run_dir.ts";
 import type { Variant } from "./variants.ts";
+
+/**
+ * The data a run was trained on, as its record holds it: enough to load exactly the same memes
+ * again, and to tell when the files changed since.
+ */
+export interface RecordedDataset {
+  /** The description as named: a preset's name, or the absolute path of its JSON file. */
+  readonly ref: string;
+  /**
+   * The description as loaded, every default filled in (its `use` the splits chosen, its
+   * `encoding` the one the files were read with): a description file may change or move later.
+   */
+  readonly description: DatasetDescription;
+  /** `--data` as resolved: the dataset's folder, or (one annotation file, PrideMM) that file. */
+  readonly data: string;
+  /** The dataset's folder. */
+  readonly root: string;
+  /** Annotation files not under the folder, by their path in the description. */
+  readonly files: Readonly<Record<string, string>>;
+  /**
+   * The identity of what was read (description and file hashes, content hash); absent in runs
+   * recorded before datasets were described, whose `sha256` is their CSV's.
+   */
+  readonly identity?: DatasetIdentity;
+  /** Runs recorded before datasets were described: the PrideMM CSV. */
+  readonly csv?: string;
+  /** Runs recorded before datasets were described: the CSV's SHA-256. */
+  readonly sha256?: string;
+}
+
+/**
+ * One target of a transfer run: the dataset and task the source task's heads are tested on,
+ * how its classes read as the source's, and where its features are.
+ */
+export interface RecordedTransferTarget {
+  /** The target's name in the run (`harmeme-harmful`): its folder under `transfer/`. */
+  readonly id: string;
+  /** The target's data. */
+  readonly dataset: RecordedDataset;
+  /** Its images folder. */
+  readonly images: string;
+  /** The target's task. */
+  readonly task: string;
+  /** For each class of the target task, the source task's class it is. */
+  readonly targetToSource: readonly number[];
+  /** Where that map comes from (`--map`, or a description's `transfer` field). */
+  readonly classMapFrom: string;
+  /** Key of the target's feature store. */
+  readonly featureStore: string;
+  /** The target's feature store's folder. */
+  readonly featureStoreDir: string;
+  /** Test memes of the target task. */
+  readonly testMemes: number;
+  /** Of those, memes left out because their image is missing or unreadable. */
+  readonly excludedWithoutImage: number;
+  /** A finished within-dataset run on the target, shown beside (given, or found at the start). */
+  readonly within?: string;
+}
+
+/** What makes a run a transfer run: its cells' heads tested on other datasets' test splits. */
+export interface RecordedTransfer {
+  /** The targets, in the order given. */
+  readonly targets: readonly RecordedTransferTarget[];
+}
 
 /** The settings a run directory's `config.json` records. */
 export interface RunRecord extends CellGrid {
@@ -25,8 +96,8 @@ export interface RunRecord extends CellGrid {
   readonly gitCommit: string;
   /** The base config every variant starts from. */
   readonly config: MemeSenseConfig;
-  /** Tasks trained. */
-  readonly tasks: readonly TaskName[];
+  /** Tasks trained (the dataset's task names). */
+  readonly tasks: readonly string[];
   /** Seeds of every (variant, task). */
   readonly seeds: readonly number[];
   /** Head variants; the first is the main one. */
@@ -37,14 +108,19 @@ export interface RunRecord extends CellGrid {
   readonly backend?: BackendName | "auto";
   /** The CLIP model whose features were trained on. */
   readonly clipModel: string;
+  /**
+   * Its architecture as its ONNX graphs gave it when the run started; null where it could not
+   * be read (absent in runs recorded before it was).
+   */
+  readonly clipShape?: ClipModelShape | null;
   /** Key of the feature store the cells were trained on. */
   readonly featureStore: string;
   /** The feature store's folder (absent in runs recorded before it was). */
   readonly featureStoreDir?: string;
   /** The cache root the store is in (absent in runs recorded before it was). */
   readonly cache?: string;
-  /** The annotations: absolute CSV path and its SHA-256. */
-  readonly dataset: { readonly csv: string; readonly sha256: string };
+  /** The data: its description, where it was read, its identity. */
+  readonly dataset: RecordedDataset;
   /** Absolute image directory (null in runs recorded before it was). */
   readonly images: string | null;
   /** Whether the tables compare the main variant with the paper. */
@@ -66,6 +142,8 @@ export interface RunRecord extends CellGrid {
     /** Seed of the resampling. */
     readonly seed: number;
   };
+  /** For a transfer run, its targets (absent otherwise). */
+  readonly transfer?: RecordedTransfer;
   /** The script's flags as given and defaulted (absent for runs started from code). */
   readonly flags?: Readonly<Record<string, unknown>>;
   /**
@@ -127,7 +205,29 @@ export async function readRunRecord(runDir: string): Promise<RunRecord> {
       throw new RunRecordError(`${path}: no "${field}" (a run from an older version?)`);
     }
   }
-  return { ...record, title: record.title ?? record.name, images: record.images ?? null };
+  return {
+    ...record,
+    title: record.title ?? record.name,
+    images: record.images ?? null,
+    dataset: withDescription(record.dataset),
+  };
+}
+
+/**
+ * A run's dataset as recorded; a run recorded before datasets were described named only
+ * PrideMM's CSV and its SHA-256: it was the `pridemm` preset with that CSV.
+ */
+function withDescription(dataset: RecordedDataset): RecordedDataset {
+  if (dataset.description !== undefined) return dataset;
+  const csv = dataset.csv!;
+  return {
+    ...dataset,
+    ref: "pridemm",
+    description: datasetPreset("pridemm"),
+    data: csv,
+    root: dirname(csv),
+    files: { "PrideMM.csv": csv },
+  };
 }
 
 /**

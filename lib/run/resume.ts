@@ -7,6 +7,7 @@
  */
 import { resolve } from "node:path";
 import { imagesBeside, UsageError } from "../config/mod.ts";
+import { isPresetName } from "../data/mod.ts";
 import { cellKey, gridCells } from "./cells.ts";
 import { checkCells } from "./integrity.ts";
 import { latestUnfinishedRun } from "./listing.ts";
@@ -27,7 +28,9 @@ export interface ResumeTarget {
   readonly runDir: string;
   /** Its record (`config.json`). */
   readonly record: RunRecord;
-  /** The CSV the run was started with. */
+  /** The dataset the run was started with: a preset's name or a description file. */
+  readonly dataset: string;
+  /** The data (`--data`) the run was started with: the dataset's folder, or PrideMM's CSV. */
   readonly data: string;
   /** The image directory the run was started with. */
   readonly images: string;
@@ -41,13 +44,18 @@ export interface ResumeTarget {
 
 /**
  * Resolves `--resume` (a run directory, or `latest`: the newest unfinished run named `name`
- * under `outRoot`) and restores the data, images and CLIP model the run started with. A flag
- * given explicitly with another value is a {@linkcode ResumeError} naming both values.
+ * under `outRoot`) and restores the dataset, data, images and CLIP model the run started with. A
+ * flag given explicitly with another value is a {@linkcode ResumeError} naming both values.
  */
 export async function resolveResume(
   resume: string,
   where: { readonly outRoot: string; readonly name: string },
-  given: { readonly data?: string; readonly images?: string; readonly model?: string },
+  given: {
+    readonly dataset?: string;
+    readonly data?: string;
+    readonly images?: string;
+    readonly model?: string;
+  },
 ): Promise<ResumeTarget> {
   let runDir = resume;
   if (resume === "latest") {
@@ -63,7 +71,8 @@ export async function resolveResume(
   } catch (e) {
     throw new ResumeError(`--resume ${resume}: ${(e as Error).message}`);
   }
-  const data = record.dataset.csv;
+  const dataset = record.dataset.ref;
+  const data = record.dataset.data;
   const images = record.images ?? imagesBeside(data);
   const model = record.clipModel;
   const differs = (flag: string, value: string | undefined, saved: string, path: boolean) => {
@@ -74,6 +83,7 @@ export async function resolveResume(
         `(its config.json); leave --${flag} out to resume with the run's, or start a new run`,
     );
   };
+  differs("dataset", given.dataset, dataset, !isPresetName(dataset));
   differs("data", given.data, data, true);
   differs("images", given.images, images, true);
   differs("model", given.model, model, false);
@@ -83,6 +93,7 @@ export async function resolveResume(
   return {
     runDir,
     record,
+    dataset,
     data,
     images,
     model,
@@ -107,6 +118,7 @@ export function checkResumable(runDir: string, saved: RunRecord, record: RunReco
   const hints: Record<string, string> = {
     featureStore: " (the data, images or CLIP model changed since it started)",
     dataset: " (the annotations changed since it started)",
+    transfer: " (a target's data, task or class map changed since it started)",
   };
   for (const field of RESUMED_FIELDS) {
     const [path, was, now] = firstDifference(saved[field], record[field], field) ?? [];
@@ -127,6 +139,7 @@ const RESUMED_FIELDS = [
   "clipModel",
   "featureStore",
   "dataset",
+  "transfer",
 ] as const;
 
 /** The first leaf where two JSON values differ: its path and both values as JSON. */

@@ -15,6 +15,7 @@
  * | `predictions/<key>.safetensors` | cell    | `runCells`                    | with each cell, first: its per-meme logits                                      |
  * | `heads/<task>/head.safetensors` | cell    | `runExperiment` (`saveHeads`) | with the main variant's first seed: the head `deno task predict` loads          |
  * | `heads/<task>/head.json`        | cell    | `runExperiment` (`saveHeads`) | with it: the head's config, classes, CLIP model and feature store               |
+ * | `transfer/<target>/<key>.safetensors` | cell | `runExperiment` (`transfer`) | with each cell of a transfer run: its logits on that target's test memes    |
  * | `cells/<key>.json`              | cell    | `runCells`                    | last of its cell: metrics, curves, the files it owns with sizes and SHA-256, sealed |
  * | `baselines.json`                | output  | `writeRunOutputs`             | once every cell is in, when baselines were asked for                            |
  * | `table.md`                      | output  | `writeRunOutputs`             | once every cell is in                                                           |
@@ -41,6 +42,8 @@ export const RUN_FILES = {
   predictions: "predictions",
   /** Saved heads, one folder per task. */
   heads: "heads",
+  /** A transfer run's per-meme logits on each target's test split, one folder per target. */
+  transfer: "transfer",
   /** Lock files of the processes training in the directory. */
   locks: "locks",
   /** Created by the one process that writes the tables of a sharded run. */
@@ -104,6 +107,11 @@ export const RUN_LAYOUT: readonly RunLayoutEntry[] = [
     kind: "cell",
     writtenBy: "runExperiment (saveHeads)",
   },
+  {
+    path: `${RUN_FILES.transfer}/<target>/<key>.safetensors`,
+    kind: "cell",
+    writtenBy: "runExperiment (transfer)",
+  },
   { path: `${RUN_FILES.cells}/<key>.json`, kind: "cell", writtenBy: "runCells" },
   { path: RUN_FILES.baselines, kind: "output", writtenBy: "writeRunOutputs" },
   { path: RUN_FILES.table, kind: "output", writtenBy: "writeRunOutputs" },
@@ -144,6 +152,14 @@ export function predictionsFile(key: string): string {
 /** `<runDir>/predictions/<key>.safetensors`: a finished cell's per-meme logits. */
 export function predictionsPath(runDir: string, key: string): string {
   return `${runDir}/${predictionsFile(key)}`;
+}
+
+/**
+ * `transfer/<target>/<key>.safetensors`, relative to the run directory: a transfer cell's
+ * per-meme logits on one target's test split.
+ */
+export function transferPredictionsFile(target: string, key: string): string {
+  return `${RUN_FILES.transfer}/${target}/${key}.safetensors`;
 }
 
 /** `heads/<task>`, relative to the run directory: the saved head of a task. */

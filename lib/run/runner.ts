@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type BackendName, type TaskName, TASKS } from "../config/mod.ts";
+import type { BackendName } from "../config/mod.ts";
 import { trainMany, type TrainResult } from "../train/mod.ts";
 import { ensureDir, Progress } from "../util/mod.ts";
 import { type Cell, cellKey, type CellResult } from "./cells.ts";
@@ -24,9 +24,9 @@ export interface RunCellsOptions {
   /** The cells to run (finished ones found in `runDir/cells` are skipped). */
   readonly cells: readonly Cell[];
   /** Inputs per task. */
-  readonly data: Readonly<Partial<Record<TaskName, TaskData>>>;
+  readonly data: Readonly<Record<string, TaskData>>;
   /** Prompt-initialised classifier weights per task (C × mapDim), for `classifierInit: "prompt"`. */
-  readonly promptWeights?: Readonly<Partial<Record<TaskName, Float32Array>>>;
+  readonly promptWeights?: Readonly<Record<string, Float32Array>>;
   /** The run directory; results go to `runDir/cells/<key>.json`. */
   readonly runDir: string;
   /** Parallel workers (default: one per core, at most the number of pending cells). */
@@ -117,7 +117,7 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
       variant: cell.variant,
       task: cell.task,
       seed: cell.seed,
-      classNames: TASKS[cell.task].classNames,
+      classNames: data.classNames,
       epochs: { reference: trained.reference.epoch, clean: trained.clean.epoch },
       rows: {
         val: { names: data.memes.val.map((m) => m.name), labels: data.splits.val.labels },

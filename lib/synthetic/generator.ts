@@ -5,7 +5,7 @@
  * @module
  */
 import { PRIDEMM_COLUMNS } from "../data/mod.ts";
-import { cacheSetting } from "../config/mod.ts";
+import { defaultDatasetRoot } from "../config/mod.ts";
 import { exists, Progress, writeFileAtomic, writeJsonAtomic } from "../util/mod.ts";
 import { renderMemePng } from "./_draw.ts";
 import { planSyntheticMemes, type SyntheticMeme } from "./_rules.ts";
@@ -163,7 +163,7 @@ export function defaultSyntheticDir(opts: SyntheticOptions = {}): string {
   const { count, seed, size } = resolveOptions(opts);
   const isDefault = count === DEFAULT_SYNTHETIC_COUNT && seed === DEFAULT_SYNTHETIC_SEED &&
     size === DEFAULT_SYNTHETIC_SIZE;
-  return `${cacheSetting().value}/synthetic${isDefault ? "" : `-n${count}-s${seed}-px${size}`}`;
+  return `${defaultDatasetRoot("synthetic")}${isDefault ? "" : `-n${count}-s${seed}-px${size}`}`;
 }
 
 function resolveOptions(opts: SyntheticOptions): { count: number; seed: number; size: number } {
