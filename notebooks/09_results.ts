@@ -17,7 +17,7 @@
 
 // %%
 import { makeConfig, resultsRootSetting } from "../lib/config/mod.ts";
-import { PRIDEMM_TASKS, type TaskDescription } from "../lib/data/mod.ts";
+import type { TaskDescription } from "../lib/data/mod.ts";
 import {
   type CellResult,
   gridVariants,
@@ -28,9 +28,8 @@ import {
 } from "../lib/run/mod.ts";
 import {
   analyseRunPredictions,
-  compareWithPaper,
   comparisonTable,
-  loadPaperResults,
+  readRunComparison,
   summarise,
   type SummaryRow,
   summaryTable,
@@ -47,7 +46,6 @@ import {
 import { mcnemarExact } from "../lib/metrics/mod.ts";
 
 const root = resultsRootSetting().value;
-const paper = await loadPaperResults();
 const runs = (await listRuns(root)).filter((r) => r.finished);
 const variantsOf = (run: RunInfo) => run.meta.variants;
 const isGrid = (run: RunInfo) => {
@@ -120,7 +118,8 @@ const { mainRun, gridRun, scratch } = await notebookSetUp(async () => {
 //
 // Test metrics in percent, mean ± std over seeds followed by (CI ± x), the half-width of the 95%
 // Student-t interval over seeds, for both checkpoint protocols; Δ is our mean minus the paper's
-// figure, which sits in the task's "paper" row. The
+// figure, which sits in the task's "paper" row — only for a run on PrideMM's released annotations
+// with CLIP ViT-L/14, as the run's own tables decide; any other run is shown on its own. The
 // paper's numbers come from `results/paper.json`. The reference protocol selects its epoch on
 // the test set, as MemeCLIP's code does, so only it is like-for-like with the paper; the clean
 // protocol is the honest estimate. With few seeds the confidence intervals are wide by
@@ -131,11 +130,10 @@ const mainCells: CellResult[] = await loadCellResults(mainRun.dir);
 const mainVariant = variantsOf(mainRun)[0].name;
 const mainTasks = tasksOf(mainRun);
 const summary: SummaryRow[] = summarise(mainCells, mainTasks.map((t) => t.name));
-// The paper's table has PrideMM's tasks: another dataset's run is shown on its own.
-const onPrideMMTasks = mainTasks.every((t) =>
-  (PRIDEMM_TASKS as readonly string[]).includes(t.name)
-);
-const comparison = onPrideMMTasks ? compareWithPaper(summary, paper, mainVariant) : [];
+// The comparison the run's own tables hold: empty unless the run is PrideMM's released
+// annotations on CLIP ViT-L/14 (generated memes, the tiny CLIP or another dataset never stand
+// beside the paper's numbers).
+const comparison = await readRunComparison(mainRun.dir);
 await displayMarkdown(
   `Run \`${mainRun.dir}\` (${mainCells.length} cells, CLIP \`${mainRun.meta.clipModel}\`, ` +
     `${mainRun.meta.dataset.description.title} \`${mainRun.meta.dataset.data}\`)
@@ -143,32 +141,41 @@ await displayMarkdown(
 ${
       comparison.length > 0
         ? comparisonTable(comparison, mainTasks)
-        : `No published reference for these tasks:\n\n${summaryTable(summary)}`
+        : "Not compared with the paper (the run's `table.md` says why):\n\n" +
+          summaryTable(summary)
     }`,
 );
 
 // %%
-const tasks = mainTasks.filter((t) => comparison.some((r) => r.task === t.name));
+// Ours on every task of the run; the paper's bar only where the run's tables compare with it.
+const compared = comparison.length > 0;
 for (const metric of ["accuracy", "auroc", "macroF1"] as const) {
   const label = { accuracy: "Accuracy", auroc: "AUROC", macroF1: "Macro-F1" }[metric];
   const ours = (protocol: "reference" | "clean") => {
-    const rows = tasks.map((t) =>
-      comparison.find((r) => r.task === t.name && r.protocol === protocol)!
+    const rows = mainTasks.map((t) =>
+      summary.find((r) =>
+        r.variant === mainVariant && r.task === t.name && r.protocol === protocol
+      )!
     );
     return {
       name: `ours, ${protocol}`,
-      values: rows.map((r) => 100 * r.ours[metric].mean),
-      errors: rows.map((r) => (Number.isFinite(r.ours[metric].std) ? 100 * r.ours[metric].std : 0)),
+      values: rows.map((r) => 100 * r.metrics[metric].mean),
+      errors: rows.map((r) =>
+        Number.isFinite(r.metrics[metric].std) ? 100 * r.metrics[metric].std : 0
+      ),
     };
   };
+  const paperBars = {
+    name: "paper",
+    values: mainTasks.map((t) =>
+      comparison.find((r) => r.task === t.name)?.paper[metric] ?? Number.NaN
+    ),
+    color: "#999999",
+  };
   await display(barChart({
-    title: `${label}: ours (mean ± std over seeds) vs the paper`,
-    categories: tasks.map((t) => t.title),
-    series: [ours("reference"), ours("clean"), {
-      name: "paper",
-      values: tasks.map((t) => paper.tasks[t.name as keyof typeof paper.tasks][metric]),
-      color: "#999999",
-    }],
+    title: `${label}: ours (mean ± std over seeds)${compared ? " vs the paper" : ""}`,
+    categories: mainTasks.map((t) => t.title),
+    series: [ours("reference"), ours("clean"), ...(compared ? [paperBars] : [])],
     yTitle: `${label} (%)`,
     yRange: [0, 100],
     height: 380,

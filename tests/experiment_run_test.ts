@@ -14,7 +14,8 @@ import {
 } from "../lib/run/mod.ts";
 import { runExperiment } from "../lib/experiment/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
-import { exists } from "../lib/util/mod.ts";
+import { exists, writeSealedJson } from "../lib/util/mod.ts";
+import { readRunComparison } from "../lib/analysis/mod.ts";
 import { evaluateLogits } from "../lib/metrics/mod.ts";
 import { syntheticInputs } from "./_runs.ts";
 import { runScript } from "../scripts/run_script.ts";
@@ -272,6 +273,53 @@ Deno.test({
       assert.ok(!(await exists(`${work}/results`)), "no run folder was created");
     } finally {
       await Deno.remove(work, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a run's comparison with the paper is read back as its tables hold it, never recomputed",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const out = await Deno.makeTempDir({ prefix: "memesense-comparison-" });
+    try {
+      // Generated memes on the tiny CLIP, asked to compare: the tables refuse, and so does the
+      // reader (a notebook used to put PrideMM-named tasks beside the paper regardless).
+      const run = await runExperiment({
+        name: "comparison-check",
+        title: "comparison check",
+        tasks: ["hate"],
+        seeds: [1],
+        variants: [REFERENCE_VARIANT],
+        baseConfig: makeConfig({ clip: { model: "tiny" }, train: { epochs: 1 } }),
+        inputs: await syntheticInputs(),
+        outRoot: out,
+        workers: 1,
+        compareWithPaper: true,
+        log: () => {},
+      });
+      assert.deepEqual(await readRunComparison(run.runDir), []);
+      const table = await Deno.readTextFile(`${run.runDir}/table.md`);
+      assert.match(table, /not compared with the paper: the memes are generated/);
+
+      // What a compared run's metrics.json holds comes back as it is.
+      const row = { task: "hate", protocol: "reference", n: 1, paper: { accuracy: 76.06 } };
+      const dir = `${out}/compared`;
+      await Deno.mkdir(dir);
+      await writeSealedJson(`${dir}/metrics.json`, { comparison: [row] });
+      assert.deepEqual(await readRunComparison(dir), [row]);
+
+      // Missing or altered: the file named, and what to run.
+      const missing = await readRunComparison(`${out}/nowhere`).catch((e) => e);
+      assert.match(missing.message, /nowhere\/metrics\.json: missing; .*deno task aggregate/);
+      const text = await Deno.readTextFile(`${dir}/metrics.json`);
+      await Deno.writeTextFile(`${dir}/metrics.json`, text.replace("76.06", "86.06"));
+      const altered = await readRunComparison(dir).catch((e) => e);
+      assert.equal(altered.name, "RunIntegrityError");
+      assert.match(altered.message, /metrics\.json: checksum mismatch/);
+    } finally {
+      await Deno.remove(out, { recursive: true });
     }
   },
 });

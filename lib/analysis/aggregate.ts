@@ -6,7 +6,16 @@
  */
 import type { PrideMMTask } from "../data/mod.ts";
 import { type MeanStd, meanStd } from "../metrics/mod.ts";
-import { type CellResult, type Protocol, PROTOCOLS, selectedTestMetrics } from "../run/mod.ts";
+import {
+  type CellResult,
+  type Protocol,
+  PROTOCOLS,
+  RUN_FILES,
+  RunIntegrityError,
+  runPath,
+  selectedTestMetrics,
+} from "../run/mod.ts";
+import { openSealedJson } from "../util/mod.ts";
 import type { PaperResults } from "./paper.ts";
 
 /** The metrics summarised per cell group, in table order. */
@@ -86,6 +95,35 @@ export interface ComparisonRow {
   readonly paper: Readonly<Record<"accuracy" | "auroc" | "macroF1", number>>;
   /** 100 · ours.mean − paper, in percentage points (the paper reports percent). */
   readonly diff: Readonly<Record<"accuracy" | "auroc" | "macroF1", number>>;
+}
+
+/**
+ * The comparison with the paper that a finished run's tables hold (its `metrics.json`), read back
+ * rather than recomputed: empty where the run was not compared (another dataset, generated memes,
+ * the tiny CLIP; its `table.md` says why), so a notebook never shows differences from the paper
+ * that the run's own tables refused.
+ */
+export async function readRunComparison(runDir: string): Promise<readonly ComparisonRow[]> {
+  const path = runPath(runDir, "metrics");
+  const remedy = `write the run's tables again: deno task aggregate ${runDir}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound ? "missing" : (e as Error).message;
+    throw new RunIntegrityError(`${path}: ${why}; ${remedy}`, [RUN_FILES.metrics]);
+  }
+  const opened = await openSealedJson(text);
+  if (!opened.value) {
+    throw new RunIntegrityError(`${path}: ${opened.problem}; ${remedy}`, [RUN_FILES.metrics]);
+  }
+  const comparison = opened.value.comparison;
+  if (comparison !== undefined && !Array.isArray(comparison)) {
+    throw new RunIntegrityError(`${path}: "comparison" is not a list; ${remedy}`, [
+      RUN_FILES.metrics,
+    ]);
+  }
+  return (comparison ?? []) as ComparisonRow[];
 }
 
 /**

@@ -19,6 +19,7 @@
  */
 export {
   compareWithPaper,
+  readRunComparison,
   type ComparisonRow,
   summarise,
   SUMMARY_METRICS,
