@@ -31,6 +31,9 @@ export {
   ablationPairs,
   analyseRunPredictions,
   type BootstrapOptions,
+  type CalibrationMetrics,
+  type CellCalibration,
+  cellCalibration,
   type ComparisonPair,
   type GroupCalibration,
   type GroupStats,
@@ -50,10 +53,21 @@ export {
   comparisonTable,
   comparisonTableData,
   intervalTable,
-  metricsCsv,
   pairedComparisonTable,
   summaryTable,
 } from "./run_tables.ts";
+export {
+  LONG_METRICS,
+  type LongMetric,
+  type LongRow,
+  metricsCsv,
+  metricsLongCsv,
+  metricsLongRows,
+  metricsSummaryCsv,
+  metricsSummaryRows,
+  type RunMetricsInput,
+  type SummaryFileRow,
+} from "./metrics_files.ts";
 export {
   aggregateRun,
   NO_UNCERTAINTY,

@@ -1,6 +1,6 @@
 /**
  * The tables an experiment writes: the per-task comparison with the paper (`table.md`), the
- * summary of every variant, the per-cell CSV (`metrics.csv`), the baselines, and the test-set
+ * summary of every variant, the baselines, and the test-set
  * intervals, paired comparisons, calibration and per-class tables.
  *
  * @module
@@ -20,7 +20,7 @@ import {
 } from "../report/mod.ts";
 import type { BaselineResult } from "./baselines.ts";
 import type { ComparisonRow, SummaryRow } from "./aggregate.ts";
-import { type CellResult, PROTOCOLS, selectedTestMetrics } from "../run/mod.ts";
+import { PROTOCOLS } from "../run/mod.ts";
 import { BOOTSTRAP_METRICS, type Interval } from "../metrics/mod.ts";
 import type { GroupStats, PairedComparison, RunUncertainty } from "./uncertainty.ts";
 
@@ -138,34 +138,6 @@ export function summaryTableData(rows: readonly SummaryRow[]): TableData {
 export function summaryTable(rows: readonly SummaryRow[]): string {
   const table = summaryTableData(rows);
   return markdownTable(table.headers, table.rows, table.align);
-}
-
-/** One CSV row per (cell, protocol) with the selected epoch and its test metrics. */
-export function metricsCsv(results: readonly CellResult[]): string {
-  const header =
-    "variant,task,seed,protocol,epoch,n,accuracy,auroc,auroc_reference,macro_f1,seconds,backend";
-  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
-  const lines = results.flatMap((r) =>
-    PROTOCOLS.map((p) => {
-      const m = selectedTestMetrics(r, p);
-      const epoch = p === "reference" ? r.reference.epoch : r.clean.epoch;
-      return [
-        quote(r.variant),
-        r.task,
-        r.seed,
-        p,
-        epoch,
-        m.n,
-        m.accuracy,
-        m.auroc,
-        m.aurocReference,
-        m.macroF1,
-        r.seconds.toFixed(2),
-        r.backend,
-      ].join(",");
-    })
-  );
-  return [header, ...lines].join("\n") + "\n";
 }
 
 /**

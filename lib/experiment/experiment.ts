@@ -35,6 +35,7 @@ import {
   type TaskData,
   taskData,
   type Variant,
+  variedSettings,
 } from "../run/mod.ts";
 import type { TrainResult } from "../train/mod.ts";
 import { ensureDir, FileWriteError, formatShard, REPO_ROOT, type Shard } from "../util/mod.ts";
@@ -207,6 +208,8 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
       runDir,
       workers: spec.workers,
       backend: spec.backend,
+      // The settings that differ across the whole run, whichever shard trains the cell.
+      variedSettings: variedSettings(cells.map((c) => c.config)),
       log,
       ownFiles: async (cell: Cell, result: TrainResult) => {
         trained++;

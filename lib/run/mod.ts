@@ -31,8 +31,12 @@ export {
   gridVariants,
   NAMED_ABLATIONS,
   REFERENCE_VARIANT,
+  type SettingValue,
+  settingValues,
   sweepVariants,
   type Variant,
+  type VariedSetting,
+  variedSettings,
 } from "./variants.ts";
 export {
   type ExperimentInputs,
@@ -56,6 +60,7 @@ export {
   type RunFileKind,
   type RunLayoutEntry,
   runPath,
+  tensorboardFolder,
   writeRunFile,
 } from "./run_dir.ts";
 export {
