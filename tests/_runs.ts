@@ -2,7 +2,9 @@
  * What the experiment-run tests share: the synthetic memes' inputs prepared once per test file,
  * a directory listing, and a cell file without its timings for comparing two runs.
  */
-import { type ExperimentInputs, prepareInputs } from "../lib/run/mod.ts";
+import { makeConfig } from "../lib/config/mod.ts";
+import { type ExperimentOutcome, runExperiment } from "../lib/experiment/mod.ts";
+import { type ExperimentInputs, gridVariants, prepareInputs } from "../lib/run/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 
 let cached: Promise<ExperimentInputs> | undefined;
@@ -35,11 +37,18 @@ export function listing(dir: string): string[] {
 
 /**
  * A cell file without its wall-clock timings (`seconds`, `evalSeconds`, …), which no two runs
- * share, nor its checksum, which covers them.
+ * share, nor its checksum, which covers them, nor its TensorBoard event file, whose name and
+ * content hold the time the cell trained.
  */
 export function withoutTimings(text: string): string {
   return JSON.stringify(
-    JSON.parse(text, (k, v) => (/^seconds$|Seconds$|^checksum$/.test(k) ? undefined : v)),
+    JSON.parse(text, (k, v) => {
+      if (/^seconds$|Seconds$|^checksum$/.test(k)) return undefined;
+      if (k === "files" && Array.isArray(v)) {
+        return v.filter((f: { path?: string }) => !f.path?.startsWith("tensorboard/"));
+      }
+      return v;
+    }),
   );
 }
 
@@ -60,4 +69,48 @@ export async function smallCsv(dir: string): Promise<{ csv: string; images: stri
   const csv = `${dir}/PrideMM.csv`;
   await Deno.writeTextFile(csv, [header, ...picked].join("\n") + "\n");
   return { csv, images: memes.imageDir };
+}
+
+/** A small ablation run on {@linkcode smallCsv}'s memes, and where it lies. */
+export interface SmallAblation {
+  /** The run directory. */
+  readonly runDir: string;
+  /** What the run wrote and returned. */
+  readonly outcome: ExperimentOutcome;
+}
+
+/**
+ * A 2 × 2 ratio × depth grid (ratio 0.2 and 0.6, depth 1 and 2) on the hate task of
+ * {@linkcode smallCsv}'s 24 memes, 2 seeds, 2 epochs, tiny CLIP, 20 bootstrap replicates: 8
+ * cells in a few seconds, written under `outRoot`. Features go to `<work>/cache`.
+ */
+export async function smallAblation(
+  work: string,
+  outRoot: string,
+  options: { readonly name?: string; readonly ratios?: readonly number[] } = {},
+): Promise<SmallAblation> {
+  const { csv, images } = await smallCsv(work);
+  const inputs = await prepareInputs({
+    csv,
+    images,
+    model: "tiny",
+    offline: true,
+    cacheDir: `${work}/cache`,
+    log: () => {},
+  });
+  const outcome = await runExperiment({
+    name: options.name ?? "small-ablation",
+    title: "small ablation",
+    tasks: ["hate"],
+    seeds: [1, 2],
+    variants: gridVariants(options.ratios ?? [0.2, 0.6], [1, 2]),
+    baseConfig: makeConfig({ clip: { model: "tiny" }, train: { epochs: 2 } }),
+    inputs,
+    outRoot,
+    workers: 1,
+    gallery: false,
+    bootstrap: { replicates: 20 },
+    log: () => {},
+  });
+  return { runDir: outcome.runDir, outcome };
 }

@@ -295,13 +295,25 @@ function field(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-/** A number as CSV: the shortest text that reads back as the same double; NaN as an empty field. */
+/**
+ * A measured number as CSV: the shortest text that reads back as the same double, with a decimal
+ * point even when whole (`1.0`), so that pandas reads every such column as float64 (an AUROC of
+ * exactly 1 in every row would otherwise make an integer column); NaN as an empty field.
+ */
 function num(x: number): string {
+  if (!Number.isFinite(x)) return "";
+  return Number.isInteger(x) && Math.abs(x) < 1e21 ? x.toFixed(1) : String(x);
+}
+
+/** A count as CSV (an integer column). */
+function count(x: number): string {
   return Number.isFinite(x) ? String(x) : "";
 }
 
-function settingText(value: SettingValue | undefined): string {
-  return value === undefined ? "" : typeof value === "number" ? num(value) : field(String(value));
+function settingText(setting: VariedSetting, value: SettingValue | undefined): string {
+  if (value === undefined) return "";
+  if (setting.type === "number" && typeof value === "number") return num(value);
+  return field(String(value));
 }
 
 function csv(header: readonly string[], lines: readonly string[]): string {
@@ -342,7 +354,7 @@ export function metricsLongCsv(
       [
         field(r.run),
         field(r.variant),
-        ...names.map((n) => settingText(r.settings[n])),
+        ...settings.map((s) => settingText(s, r.settings[s.name])),
         r.task,
         r.seed,
         r.protocol,
@@ -406,12 +418,12 @@ export function metricsCsv(
     return PROTOCOLS.map((p) =>
       [
         field(r.variant),
-        ...names.map((n) => settingText(settings[n])),
+        ...input.settings.map((s) => settingText(s, settings[s.name])),
         r.task,
         r.seed,
         p,
         p === "reference" ? r.reference.epoch : r.clean.epoch,
-        value(r, p, "n"),
+        count(value(r, p, "n")),
         ...WIDE_METRICS.map((m) => num(value(r, p, m))),
         r.seconds.toFixed(2),
         field(r.backend),
@@ -540,13 +552,13 @@ export function metricsSummaryCsv(
       [
         field(r.run),
         field(r.variant),
-        ...names.map((n) => settingText(r.settings[n])),
+        ...settings.map((s) => settingText(s, r.settings[s.name])),
         r.task,
         r.protocol,
         r.split,
         r.metric,
         field(r.className),
-        r.stats.n,
+        count(r.stats.n),
         num(r.stats.mean),
         num(r.stats.std),
         num(r.min),

@@ -79,9 +79,12 @@ export {
 export {
   compareRuns,
   type CompareRunsOptions,
+  comparisonReport,
   type RunComparison,
   RunComparisonError,
   runComparisonText,
+  type RunPairSettings,
   runsAndSettingsText,
   type SettingDifference,
+  writeComparison,
 } from "./compare.ts";

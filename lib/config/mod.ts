@@ -40,6 +40,7 @@ export { classPrompt, TASK_NAMES, type TaskName, TASKS, type TaskSpec } from "./
 export {
   type ChoiceFlag,
   CONFIG_FLAGS,
+  configFlagField,
   type ConfigFlags,
   type DefaultedChoiceFlag,
   type DefaultedFlag,

@@ -135,10 +135,10 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
       logits: trained.logits,
     });
     const files = [await writeOwnedFile(opts.runDir, predictionsFile(result.key), bytes)];
-    files.push(await writeCellTensorboard(opts.runDir, result, settingValues(cell.config, varied)));
     for (const path of (await opts.ownFiles?.(cell, trained)) ?? []) {
       files.push(await ownedFile(opts.runDir, path));
     }
+    files.push(await writeCellTensorboard(opts.runDir, result, settingValues(cell.config, varied)));
     await writeCellResult(opts.runDir, result, files);
     results.push(result);
     progress.tick();

@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { type ConfigOverrides, DEFAULT_CONFIG, type MemeSenseConfig } from "../config/mod.ts";
+import {
+  CONFIG_FLAGS,
+  configFlagField,
+  type ConfigOverrides,
+  DEFAULT_CONFIG,
+  type MemeSenseConfig,
+} from "../config/mod.ts";
 
 /** A named change to the base config. */
 export interface Variant {
@@ -100,7 +106,25 @@ export interface VariedSetting {
   readonly name: string;
   /** Its section and field in the config: `["head", "ratio"]`. */
   readonly path: readonly [keyof MemeSenseConfig, string];
+  /**
+   * What its values are: `integer` (`depth`, `epochs`), `number` (`ratio`, `lr`: written with a
+   * decimal point, so that pandas reads them as floats even where every value is whole), or
+   * `string` (choices, and lists such as `drop_probs` as `0.1,0.4,0.2`).
+   */
+  readonly type: "integer" | "number" | "string";
 }
+
+// The type of each config field, from the flag that sets it (fields without one are strings).
+const SETTING_TYPES = new Map(
+  CONFIG_FLAGS.map((f) => [
+    configFlagField(f.name).join("."),
+    f.type === "integer"
+      ? "integer" as const
+      : f.type === "number"
+      ? "number" as const
+      : "string" as const,
+  ]),
+);
 
 // The seed is a column of its own; the sweep's two axes first, the rest in the config's order.
 const SETTING_ORDER: readonly (readonly [keyof MemeSenseConfig, string])[] = [
@@ -150,7 +174,11 @@ export function variedSettings(configs: readonly MemeSenseConfig[]): VariedSetti
   return SETTING_ORDER.filter((path) => {
     const values = new Set(configs.map((c) => JSON.stringify(settingOf(c, path))));
     return values.size > 1;
-  }).map((path) => ({ name: settingName(path), path }));
+  }).map((path) => ({
+    name: settingName(path),
+    path,
+    type: SETTING_TYPES.get(path.join(".")) ?? "string",
+  }));
 }
 
 /** A config's values of the given settings, by name: a row's setting columns, a cell's hparams. */
