@@ -114,3 +114,43 @@ export async function smallAblation(
   });
   return { runDir: outcome.runDir, outcome };
 }
+
+/** The visible text of an HTML page: scripts and styles dropped, tags removed, entities read. */
+export function htmlText(html: string): string {
+  return html.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, " ")
+    .replace(/<br\s*\/?>/gi, "\n").replace(/<[^>]+>/g, " ")
+    .replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'").replaceAll("&amp;", "&");
+}
+
+/** The numbers written in a text: `76.06`, `+2.08`, `-0.78`, `0.0232`, `2,000`, `1.0e-4`. */
+export function numbersIn(text: string): string[] {
+  return text.match(/[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:e[+-]?\d+)?/g) ?? [];
+}
+
+/**
+ * Where `table.md`'s numbers are not in a report: for each row of each of its tables, the row when
+ * no row of the HTML's tables holds all its numbers (each found whole, not inside a longer
+ * number); for its text outside tables, each number the page's text lacks. Empty when every
+ * number is found.
+ */
+export function tableNumbersMissingFromHtml(tableMd: string, html: string): string[] {
+  const has = (text: string, n: string) =>
+    new RegExp(`(^|[^\\d.])${n.replace(/[.+]/g, "\\$&")}(?![\\d]|\\.\\d)`).test(text);
+  const rows = [...html.matchAll(/<tr\b[\s\S]*?<\/tr>/gi)].map((m) => htmlText(m[0]));
+  const text = htmlText(html);
+  const missing: string[] = [];
+  for (const block of tableMd.split(/\n\s*\n/)) {
+    if (block.startsWith("|")) {
+      for (const line of block.split("\n").slice(2)) {
+        const numbers = numbersIn(line.replaceAll("\\|", " "));
+        if (!rows.some((row) => numbers.every((n) => has(row, n)))) missing.push(line);
+      }
+    } else {
+      for (const n of numbersIn(block.replace(/^#+ .*$/m, ""))) {
+        if (!has(text, n)) missing.push(`${n} in "${block.slice(0, 60)}…"`);
+      }
+    }
+  }
+  return missing;
+}

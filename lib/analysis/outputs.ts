@@ -213,7 +213,7 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
     title: record.title,
     subtitle: [
       `${record.tasks.length} task(s) × ${record.seeds.length} seed(s) × ${record.variants.length} variant(s)`,
-      ...preface,
+      ...preface.map((l) => l.charAt(0).toUpperCase() + l.slice(1)),
     ].join(". "),
     meta: {
       commit: record.gitCommit,
@@ -225,11 +225,14 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
     },
     results,
     summary,
-    pairedComparisons: uncertainty.comparisons,
+    uncertainty,
     comparison,
     baselines,
     variants: record.variants,
     mainVariant: main,
+    preface,
+    tableNotes,
+    randomClip: inputs.modelId === "tiny",
     analysis,
     notes: excluded.length > 0
       ? `Memes without a readable image were excluded (never silently): ${
