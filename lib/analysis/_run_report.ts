@@ -363,6 +363,9 @@ function perClassSection(
   };
 }
 
+/** The height of a ROC or precision–recall figure: a square plot above a legend of every class. */
+const CURVE_HEIGHT = 520;
+
 /** The main variant's one-vs-rest ROC and precision–recall curves, a row per task. */
 function curvesSection(analysis: RunAnalysis): ReportSection {
   const figures: Figure[] = [];
@@ -376,6 +379,7 @@ function curvesSection(analysis: RunAnalysis): ReportSection {
         tpr: c.curves.roc.tpr,
         auc: c.auroc,
       })),
+      CURVE_HEIGHT,
     ));
     figures.push(precisionRecallFigure(
       `${title}: precision–recall`,
@@ -386,6 +390,7 @@ function curvesSection(analysis: RunAnalysis): ReportSection {
         averagePrecision: c.averagePrecision,
         prevalence: c.prevalence,
       })),
+      CURVE_HEIGHT,
     ));
   }
   return {
