@@ -1,8 +1,9 @@
 /**
  * Analysis of runs: aggregation over seeds and the comparison with the paper's numbers, baselines,
  * test-set uncertainty and paired comparisons, error analysis, the rules for partial data, the
- * tables and the report, and the writing of a run's outputs once its cells are in; two runs
- * compared.
+ * tables, the result files for pandas (`metrics.csv`, `metrics_long.csv`, `metrics_summary.csv`)
+ * and the report, and the writing of a run's outputs once its cells are in; runs compared, pair
+ * by pair, into a folder of their own.
  *
  * ```ts
  * import { resultsRootSetting } from "../config/mod.ts";

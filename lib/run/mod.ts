@@ -1,8 +1,9 @@
 /**
  * Runs: the run directory and its layout ({@linkcode RUN_LAYOUT}), its record (`config.json`,
  * {@linkcode RunRecord}), the cells (variant × task × seed) and their training in parallel
- * workers, each cell's per-meme predictions, the integrity of every file a run owns, locks and
- * shards, the inputs a run trains on, and a run read back: listed, resumed, its status.
+ * workers, each cell's per-meme predictions and TensorBoard event file, the settings that differ
+ * between cells, the integrity of every file a run owns, locks and shards, the inputs a run
+ * trains on, and a run read back: listed, resumed, its status.
  *
  * ```ts
  * import { resultsRootSetting } from "../config/mod.ts";
