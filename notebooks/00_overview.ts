@@ -48,8 +48,14 @@ import {
   TASKS,
 } from "../lib/config/mod.ts";
 import { notebookSetUp, resolveInputSources } from "../lib/experiment/mod.ts";
-import { headParamSpecs, shapeSize } from "../lib/model/mod.ts";
-import { barChart, display, displayMarkdown, markdownTable } from "../lib/report/mod.ts";
+import { headStageParams, pipelineDiagram } from "../lib/model/mod.ts";
+import {
+  barChart,
+  display,
+  displayMarkdown,
+  formatCount,
+  markdownTable,
+} from "../lib/report/mod.ts";
 
 const sources = await notebookSetUp(() => resolveInputSources());
 const settings = {
@@ -79,52 +85,8 @@ await displayMarkdown(environmentTable());
 // scale).
 
 // %%
-function pipelineDiagram(c: typeof config, clipModel: string): string {
-  const h = c.head;
-  const [dropProjection, dropBeforePreOutput, dropPreOutput] = h.dropProbs;
-  const projection = h.numMappingLayers === 1
-    ? `Linear + Dropout ${dropProjection}`
-    : `${h.numMappingLayers} × Linear (ReLU between), Dropout ${dropProjection}`;
-  const bottleneck = h.mapDim / h.adapterReduction;
-  const fusion = { product: "⊙ element-wise product", concat: "⧺ concatenation", sum: "+ sum" }[
-    h.fusion
-  ];
-  const fused = h.fusion === "concat" ? 2 * h.mapDim : h.mapDim;
-  const right = 44; // column of the text branch
-  const mid = 22; // column of the shared trunk
-  const both = (image: string, text: string) => `  ${image.padEnd(right - 2)}${text}`;
-  const trunk = (line: string) => `${" ".repeat(mid)}${line}`;
-  const model = clipModel === "tiny"
-    ? "tiny (the generated test model: random weights, ViT-L/14's widths)"
-    : clipModel;
-  return [
-    `  CLIP model: ${model}`,
-    "",
-    both("image, 224×224 RGB", "text, ≤ 77 tokens"),
-    both("│", "│"),
-    both("CLIP image encoder (frozen)", "CLIP text encoder (frozen)"),
-    both(`│ ${h.unmappedDim}`, `│ ${h.unmappedDim}`),
-    both(`projection ${h.unmappedDim}→${h.mapDim}`, "projection (own weights)"),
-    both(`│ ${projection}`, "│"),
-    both(`├─ adapter ${h.mapDim}→${bottleneck}→${h.mapDim}`, "├─ adapter (own weights)"),
-    both(
-      `mix ${Number((1 - h.ratio).toFixed(6))}·projected + ${h.ratio}·adapted`,
-      `mix, same α = ${h.ratio}`,
-    ),
-    both("L2 normalise", "L2 normalise"),
-    `  └${"─".repeat(mid - 3)}┬${"─".repeat(right - mid - 1)}┘`,
-    trunk(`fusion: ${fusion} → ${fused}`),
-    trunk("│"),
-    trunk(`Dropout ${dropBeforePreOutput}, then pre-output: ${h.numPreOutputLayers} ×`),
-    trunk(`[Linear ${fused}→${h.mapDim}, ReLU, Dropout ${dropPreOutput}]`),
-    trunk("│"),
-    trunk(`${h.classifier} classifier (${h.classifierInit}-initialised)`),
-    trunk(h.classifier === "cosine" ? `logits = ${h.scale} · cos(x, w)` : "logits = W·x + b"),
-    trunk("│"),
-    trunk(TASK_NAMES.map((t) => `${t} ${TASKS[t].classNames.length}`).join(" · ") + " classes"),
-  ].join("\n");
-}
-console.log(pipelineDiagram(config, sources.clipModel));
+const tasks = TASK_NAMES.map((name) => ({ name, numClasses: TASKS[name].classNames.length }));
+console.log(pipelineDiagram(config.head, { clipModel: sources.clipModel, tasks }));
 
 // %% [markdown]
 // ## Configuration
@@ -151,34 +113,21 @@ await displayMarkdown(markdownTable(["field", "value"], configRows));
 // thousand weights, one 1024-d row per class.
 
 // %%
-const STAGES: [string, string][] = [
-  ["image_map.", "image projection"],
-  ["text_map.", "text projection"],
-  ["img_adapter.", "image adapter"],
-  ["text_adapter.", "text adapter"],
-  ["pre_output", "pre-output"],
-  ["classifier", "classifier"],
-];
-function paramsPerStage(numClasses: number): number[] {
-  const counts = STAGES.map(() => 0);
-  for (const spec of headParamSpecs(config.head, numClasses)) {
-    const stage = STAGES.findIndex(([prefix]) => spec.name.startsWith(prefix));
-    if (stage < 0) throw new Error(`parameter ${spec.name} belongs to no known stage`);
-    counts[stage] += shapeSize(spec.shape);
-  }
-  return counts;
-}
-const perTask = TASK_NAMES.map((t) => paramsPerStage(TASKS[t].classNames.length));
-const totals = perTask.map((counts) => counts.reduce((a, b) => a + b, 0));
+const perTask = tasks.map((t) => headStageParams(config.head, t.numClasses));
+const stages = perTask[0].map((s) => s.stage);
+const totals = perTask.map((counts) => counts.reduce((a, s) => a + s.count, 0));
 if (totals[0] !== 3_675_136) {
   throw new Error(`hate head has ${totals[0]} parameters, not 3,675,136`);
 }
 
-const fmt = (n: number) => n.toLocaleString("en-US");
 await display(barChart({
-  title: `Trainable parameters per stage (hate head: ${fmt(totals[0])} in all)`,
-  categories: STAGES.map(([, label]) => label),
-  series: [{ name: "parameters", values: perTask[0], text: perTask[0].map(fmt) }],
+  title: `Trainable parameters per stage (hate head: ${formatCount(totals[0])} in all)`,
+  categories: stages,
+  series: [{
+    name: "parameters",
+    values: perTask[0].map((s) => s.count),
+    text: perTask[0].map((s) => formatCount(s.count)),
+  }],
   yTitle: "parameters",
   height: 380,
 }));
@@ -186,8 +135,11 @@ await displayMarkdown(
   markdownTable(
     ["stage", ...TASK_NAMES],
     [
-      ...STAGES.map(([, label], s) => [label, ...perTask.map((counts) => fmt(counts[s]))]),
-      ["total", ...totals.map(fmt)],
+      ...stages.map((
+        stage,
+        s,
+      ) => [stage, ...perTask.map((counts) => formatCount(counts[s].count))]),
+      ["total", ...totals.map(formatCount)],
     ],
     ["left", "right", "right", "right", "right"],
   ),

@@ -31,12 +31,15 @@ import { describeValues } from "../lib/features/mod.ts";
 import {
   barChart,
   display,
+  displayHtml,
   displayMarkdown,
-  escapeHtml,
   histogram,
   markdownTable,
+  type MemeCard,
+  memeCardsHtml,
+  textExcerpt,
+  thumbnailDataUri,
 } from "../lib/report/mod.ts";
-import sharp from "sharp";
 
 const { sources, labelsCsv, ds } = await notebookSetUp(async () => {
   const sources = await resolveInputSources();
@@ -181,32 +184,21 @@ const gridSet = await loadPrideMM(sources.csv, { imageDir: sources.images });
 const picks = [0, 1, 2].flatMap((stance) =>
   gridSet.memes.filter((m) => m.stance === stance).slice(0, 3)
 );
-const cards: string[] = [];
+const cards: MemeCard[] = [];
 for (const meme of picks) {
-  let img: string;
-  try {
-    const jpeg = await sharp(imagePath(gridSet, meme)).resize(168, 168, { fit: "cover" })
-      .jpeg({ quality: 80 }).toBuffer();
-    img = `<img src="data:image/jpeg;base64,${jpeg.toString("base64")}" width="168" height="168">`;
-  } catch {
-    img = `<div style="width:168px;height:168px;background:#eee">image missing</div>`;
-  }
   const label = (task: (typeof TASK_NAMES)[number]) => {
     const y = meme[task];
     return y === null ? "–" : TASKS[task].classNames[y];
   };
-  const text = meme.text ?? "(no text)";
-  cards.push(
-    `<figure style="margin:4px;width:168px;font:11px sans-serif">${img}<figcaption>` +
-      `<b>${escapeHtml(meme.name)}</b> · ${escapeHtml(meme.split)}<br>` +
-      `hate: ${escapeHtml(label("hate"))}<br>target: ${escapeHtml(label("target"))}<br>` +
-      `stance: ${escapeHtml(label("stance"))}<br>humour: ${escapeHtml(label("humour"))}<br>` +
-      `<i>${escapeHtml(text.length > 70 ? text.slice(0, 70) + "…" : text)}</i>` +
-      `</figcaption></figure>`,
-  );
+  cards.push({
+    name: `${meme.name} · ${meme.split}`,
+    thumbnail: await thumbnailDataUri(imagePath(gridSet, meme)).catch(() => null),
+    text: textExcerpt(meme.text),
+    lines: TASK_NAMES.map((task) => ({ label: task, value: label(task) })),
+  });
 }
-await Deno.jupyter.display({
+await displayHtml(
   // Three cards per row: one row per stance class.
-  "text/html": `<div style="display:flex;flex-wrap:wrap;max-width:540px">${cards.join("")}</div>`,
-  "text/plain": picks.map((m) => `${m.name}: ${m.text}`).join("\n"),
-}, { raw: true });
+  `<div style="max-width:600px">${memeCardsHtml(cards)}</div>`,
+  picks.map((m) => `${m.name}: ${m.text}`).join("\n"),
+);

@@ -35,6 +35,7 @@ import {
   display,
   displayMarkdown,
   type Figure,
+  formatCount,
   histogram,
   markdownTable,
 } from "../lib/report/mod.ts";
@@ -62,7 +63,6 @@ const projectionParams = heads.map((h) =>
   projectionSpecs("image_map", h).reduce((s, p) => s + shapeSize(p.shape), 0)
 );
 const headParams = heads.map((h) => countParams(h, 2));
-const fmt = (x: number) => x.toLocaleString("en-US");
 await displayMarkdown(markdownTable(
   [
     "depth",
@@ -76,9 +76,9 @@ await displayMarkdown(markdownTable(
     projectionSpecs("image_map", heads[i]).filter((s) => s.name.endsWith(".weight")).map((s) =>
       s.shape.slice().reverse().join("→")
     ).join(", "),
-    fmt(projectionParams[i]),
-    fmt(2 * projectionParams[i]),
-    fmt(headParams[i]),
+    formatCount(projectionParams[i]),
+    formatCount(2 * projectionParams[i]),
+    formatCount(headParams[i]),
   ]),
   ["right", "left", "right", "right", "right"],
 ));

@@ -31,6 +31,7 @@ import {
   display,
   displayMarkdown,
   type Figure,
+  formatCount,
   formatPct,
   histogram,
   markdownTable,
@@ -48,7 +49,6 @@ console.log(summary);
 // head's 3.7 M. The reduction factor trades capacity for size.
 
 // %%
-const fmt = (x: number) => x.toLocaleString("en-US");
 const reductions = [2, 4, 8, 16];
 await displayMarkdown(markdownTable(
   ["reduction", "bottleneck", "one adapter", "both adapters", "share of the head"],
@@ -58,8 +58,8 @@ await displayMarkdown(markdownTable(
     return [
       r === 4 ? "4 (reference)" : String(r),
       `1024 → ${1024 / r} → 1024`,
-      fmt(one),
-      fmt(2 * one),
+      formatCount(one),
+      formatCount(2 * one),
       `${(100 * 2 * one / countParams(head, 2)).toFixed(1)}%`,
     ];
   }),

@@ -181,29 +181,9 @@ const gapFigure = lineChart({
   ],
   xTitle: "cosine to the class row",
   yTitle: "1 − sigmoid (log scale)",
+  verticalLines: [{ x: threshold, label: ` cos = ${threshold.toFixed(3)}: float32 σ = 1.0` }],
 });
 gapFigure.layout.yaxis = { ...gapFigure.layout.yaxis, type: "log", exponentformat: "power" };
-gapFigure.layout.shapes = [{
-  type: "line",
-  xref: "x",
-  yref: "paper",
-  x0: threshold,
-  x1: threshold,
-  y0: 0,
-  y1: 1,
-  line: { color: "#D55E00", dash: "dash", width: 1.5 },
-}];
-gapFigure.layout.annotations = [{
-  x: threshold,
-  y: 1,
-  xref: "x",
-  yref: "paper",
-  text: ` cos = ${threshold.toFixed(3)}: float32 σ = 1.0`,
-  showarrow: false,
-  xanchor: "left",
-  yanchor: "top",
-  font: { color: "#D55E00" },
-}];
 await display(gapFigure);
 
 // %% [markdown]
@@ -286,13 +266,8 @@ await displayMarkdown(markdownTable(["hate head, last epoch, " + test.n + " test
 // without tensors; the tests hold it to this function.)
 
 // %%
-const headSource = await Deno.readTextFile("../lib/model/head.ts");
-const forwardStart = headSource.indexOf("export function headForward");
-const forwardSource = headSource.slice(
-  headSource.lastIndexOf("/**", forwardStart),
-  headSource.indexOf("\n}\n", forwardStart) + 2,
-);
-await displayMarkdown("```ts\n" + forwardSource + "```");
+import { headForwardSource } from "../lib/model/mod.ts";
+await displayMarkdown("```ts\n" + await headForwardSource() + "```");
 
 // %% [markdown]
 // The same pass re-stated by hand in plain arithmetic on arrays — the reference configuration

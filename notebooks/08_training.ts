@@ -25,6 +25,7 @@ import {
   confusionMatrixFigure,
   display,
   displayMarkdown,
+  formatCount,
   formatPct,
   markdownTable,
   trainingCurvesFigure,
@@ -80,7 +81,7 @@ await display(
 const seconds = curves.reduce((s, r) => s + r.seconds, 0);
 console.log(
   `${curves.length} epochs in ${seconds.toFixed(1)} s (${(seconds / curves.length).toFixed(2)} ` +
-    `s/epoch, evaluation included), ${result.numParams.toLocaleString("en-US")} parameters`,
+    `s/epoch, evaluation included), ${formatCount(result.numParams)} parameters`,
 );
 
 // %% [markdown]

@@ -24,7 +24,6 @@ import {
   loadCellResults,
   REFERENCE_VARIANT,
   type RunInfo,
-  type Variant,
 } from "../lib/run/mod.ts";
 import {
   analyseRunPredictions,
@@ -35,13 +34,20 @@ import {
   type SummaryRow,
 } from "../lib/analysis/mod.ts";
 import { notebookSetUp, prepareFromEnvironment, runExperiment } from "../lib/experiment/mod.ts";
-import { barChart, display, displayMarkdown, heatmap, markdownTable } from "../lib/report/mod.ts";
+import {
+  barChart,
+  display,
+  displayMarkdown,
+  formatPct,
+  heatmap,
+  markdownTable,
+} from "../lib/report/mod.ts";
 import { mcnemarExact } from "../lib/metrics/mod.ts";
 
 const root = resultsRootSetting().value;
 const paper = await loadPaperResults();
 const runs = (await listRuns(root)).filter((r) => r.finished);
-const variantsOf = (run: RunInfo) => (run.meta.variants ?? []) as Variant[];
+const variantsOf = (run: RunInfo) => run.meta.variants;
 const isGrid = (run: RunInfo) => {
   const coords = variantsOf(run).map((v) => v.coords).filter((c) => c !== undefined);
   return new Set(coords.map((c) => c.ratio)).size > 1 &&
@@ -122,9 +128,8 @@ const mainVariant = variantsOf(mainRun)[0].name;
 const summary: SummaryRow[] = summarise(mainCells);
 const comparison = compareWithPaper(summary, paper, mainVariant);
 await displayMarkdown(
-  `Run \`${mainRun.dir}\` (${mainCells.length} cells, CLIP \`${
-    String(mainRun.meta.clipModel)
-  }\`, dataset \`${String((mainRun.meta.dataset as { csv?: string })?.csv)}\`)
+  `Run \`${mainRun.dir}\` (${mainCells.length} cells, CLIP \`${mainRun.meta.clipModel}\`, ` +
+    `dataset \`${mainRun.meta.dataset.csv}\`)
 
 ${comparisonTable(comparison)}`,
 );
@@ -314,7 +319,6 @@ const paired = ablation.comparisons.filter((c) => c.protocol === "clean");
 if (paired.length === 0) {
   console.log(`${gridRun.dir} has no per-meme predictions to compare: rerun it`);
 } else {
-  const pts = (x: number) => (100 * x).toFixed(1);
   await displayMarkdown(
     `Clean protocol, ${gridTasks[0]}, each variant minus ${reference}, in points:
 
@@ -333,8 +337,8 @@ ${
         paired.map((c) => [
           c.a,
           c.metric,
-          (c.diff >= 0 ? "+" : "") + pts(c.diff),
-          `[${pts(c.interval.lo)}, ${pts(c.interval.hi)}]`,
+          (c.diff >= 0 ? "+" : "") + formatPct(c.diff, 1),
+          `[${formatPct(c.interval.lo, 1)}, ${formatPct(c.interval.hi, 1)}]`,
           c.p.toFixed(3),
           c.pHolm.toFixed(3),
           c.holds ? "yes" : "no",

@@ -11,6 +11,7 @@ import {
   loadClip,
   promptClassifierInit,
   promptWeightsFrom,
+  resolveClipModel,
   writeTinyClip,
   zeroShotScores,
 } from "../lib/clip/mod.ts";
@@ -280,6 +281,35 @@ Deno.test("loadClip: a hub that cannot be reached names every way out", async ()
     transformersEnv.remoteHost = remoteHost;
     await Deno.remove(cache, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "the tiny CLIP is written under the cache given (--cache), as every cached artefact is",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const cache = await Deno.makeTempDir();
+    try {
+      const clip = await loadClip({ model: "tiny", cacheDir: cache, threads: 1, log: () => {} });
+      await clip.dispose();
+      const dir = `${cache}/models/tiny-clip`;
+      assert.deepEqual(clip.files, {
+        textModel: `${dir}/onnx/text_model.onnx`,
+        visionModel: `${dir}/onnx/vision_model.onnx`,
+        tokenizer: `${dir}/tokenizer.json`,
+        tokenizerConfig: `${dir}/tokenizer_config.json`,
+        preprocessorConfig: `${dir}/preprocessor_config.json`,
+      });
+      const source = await resolveClipModel("tiny", cache);
+      assert.deepEqual(source, { modelId: "tiny", kind: "local", location: dir });
+      // The same bytes as the copy in the default cache: the features' key is unchanged.
+      const written = await Deno.readFile(`${dir}/onnx/vision_model.onnx`);
+      const usual = await Deno.readFile(`${await ensureTinyClip()}/onnx/vision_model.onnx`);
+      assert.deepEqual(written, usual);
+    } finally {
+      await Deno.remove(cache, { recursive: true });
+    }
+  },
 });
 
 Deno.test({

@@ -11,8 +11,8 @@ import {
   sliceMetrics,
   taskGallery,
   testSlices,
-  THUMBNAIL_SIDE,
 } from "../lib/analysis/_error_analysis.ts";
+import { THUMBNAIL_SIDE } from "../lib/report/mod.ts";
 
 /** Predictions of one cell whose test split holds `names` with these logits (val: the same). */
 function cell(

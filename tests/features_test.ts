@@ -321,6 +321,8 @@ Deno.test({
       );
       assert.match(stdout, /4 read, 1 missing\/unreadable/);
       assert.match(stderr, /1 of 5 images missing or unreadable/);
+      // The generated tiny CLIP lives in the cache given with --cache, as the features do.
+      assert.ok(await exists(`${work}/cache/models/tiny-clip/onnx/vision_model.onnx`));
 
       const r = await extractPrideMM(`${work}/PrideMM.csv`, {
         model: "tiny",

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { makeConfig } from "../lib/config/mod.ts";
 import { rowNorms, zeroFraction } from "../lib/features/mod.ts";
-import { headActivations, initHeadWeights } from "../lib/model/mod.ts";
+import {
+  countParams,
+  headActivations,
+  headForwardSource,
+  headParamSpecs,
+  headStageParams,
+  initHeadWeights,
+  pipelineDiagram,
+} from "../lib/model/mod.ts";
 import { initBackend, predictLogits } from "../lib/train/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 
@@ -75,4 +83,114 @@ Deno.test("headActivations: a modality ablation leaves its branch out; bad input
     () => headActivations(weights, null, text.subarray(1), n),
     /text features have 29 values, expected n × unmappedDim = 5 × 6/,
   );
+});
+
+Deno.test("headStageParams: the reference head's 3,675,136 parameters, stage by stage", () => {
+  const reference = makeConfig({}).head;
+  const stages = headStageParams(reference, 2);
+  assert.deepEqual(stages.map((s) => [s.stage, s.count]), [
+    ["image projection", 768 * 1024 + 1024],
+    ["text projection", 768 * 1024 + 1024],
+    ["image adapter", 2 * 1024 * 256],
+    ["text adapter", 2 * 1024 * 256],
+    ["pre-output", 1024 * 1024 + 1024],
+    ["classifier", 2 * 1024],
+  ]);
+  assert.equal(stages.reduce((a, s) => a + s.count, 0), 3_675_136);
+  assert.deepEqual(stages[2].specs.map((s) => s.name), [
+    "img_adapter.fc.0.weight",
+    "img_adapter.fc.2.weight",
+  ]);
+  // Every tensor of headParamSpecs in exactly one stage, whatever the architecture.
+  for (
+    const head of [
+      makeConfig({ head: { numMappingLayers: 3, numPreOutputLayers: 2 } }).head,
+      makeConfig({ head: { classifier: "linear", fusion: "concat" } }).head,
+      small({ modality: "image-only" }),
+    ]
+  ) {
+    for (const classes of [2, 4]) {
+      const names = headStageParams(head, classes).flatMap((s) => s.specs.map((p) => p.name));
+      assert.deepEqual(names.toSorted(), headParamSpecs(head, classes).map((p) => p.name).sort());
+      const total = headStageParams(head, classes).reduce((a, s) => a + s.count, 0);
+      assert.equal(total, countParams(head, classes));
+    }
+  }
+  const imageOnly = headStageParams(small({ modality: "image-only" }), 2).map((s) => s.stage);
+  assert.deepEqual(imageOnly, ["image projection", "image adapter", "pre-output", "classifier"]);
+  const deep = headStageParams(makeConfig({ head: { numMappingLayers: 2 } }).head, 2);
+  assert.equal(deep[0].count, 768 * 1024 + 1024 + 1024 * 1024 + 1024);
+});
+
+Deno.test("pipelineDiagram: drawn from the head's layout, so a change to the head redraws it", () => {
+  const tasks = [{ name: "hate", numClasses: 2 }, { name: "stance", numClasses: 3 }];
+  const reference = pipelineDiagram(makeConfig({}).head, { clipModel: "tiny", tasks }).split("\n");
+  assert.equal(
+    reference[0],
+    "  CLIP model: tiny (the generated test model: random weights, ViT-L/14's widths)",
+  );
+  for (
+    const line of [
+      "  │ 768                                     │ 768",
+      "  projection 768→1024                       projection (own weights)",
+      "  │ Linear + Dropout 0.1                    │",
+      "  ├─ adapter 1024→256→1024                  ├─ adapter (own weights)",
+      "  mix 0.8·projected + 0.2·adapted           mix, same α = 0.2",
+      "                      fusion: ⊙ element-wise product → 1024",
+      "                      Dropout 0.4, then pre-output: 1 ×",
+      "                      [Linear 1024→1024, ReLU, Dropout 0.2]",
+      "                      cosine classifier (prompt-initialised)",
+      "                      logits = 30 · cos(x, w)",
+      "                      hate 2 · stance 3 classes",
+    ]
+  ) assert.ok(reference.includes(line), `no line "${line}" in:\n${reference.join("\n")}`);
+  const changed = pipelineDiagram(
+    makeConfig({
+      head: {
+        numMappingLayers: 2,
+        adapterReduction: 8,
+        ratio: 0.6,
+        fusion: "concat",
+        numPreOutputLayers: 3,
+        classifier: "linear",
+      },
+    }).head,
+    { clipModel: "Xenova/clip-vit-large-patch14", tasks },
+  ).split("\n");
+  for (
+    const line of [
+      "  CLIP model: Xenova/clip-vit-large-patch14",
+      "  │ 2 × Linear (ReLU between), Dropout 0.1  │",
+      "  ├─ adapter 1024→128→1024                  ├─ adapter (own weights)",
+      "  mix 0.4·projected + 0.6·adapted           mix, same α = 0.6",
+      "                      fusion: ⧺ concatenation → 2048",
+      "                      Dropout 0.4, then pre-output: 3 ×",
+      "                      [Linear 2048→1024, ReLU, Dropout 0.2]",
+      "                      logits = W·x + b",
+    ]
+  ) assert.ok(changed.includes(line), `no line "${line}" in:\n${changed.join("\n")}`);
+  assert.throws(
+    () => pipelineDiagram(small({ modality: "text-only" }), { clipModel: "tiny", tasks }),
+    /pipelineDiagram draws a head that uses both image and text/,
+  );
+});
+
+Deno.test("headForwardSource: headForward as written in head.ts, with its doc comment", async () => {
+  const source = await headForwardSource();
+  const file = await Deno.readTextFile(new URL("../lib/model/head.ts", import.meta.url));
+  assert.ok(file.includes(source), "a verbatim slice of head.ts");
+  assert.match(source, /^\/\*\*\n \* The whole forward pass/);
+  assert.match(source, /\*\/\nexport function headForward\(\n/);
+  assert.ok(source.endsWith("\n}\n"));
+  assert.ok(!source.includes("export function headBackward"), "the next function is not part");
+  for (
+    const stage of [
+      "projectionForward",
+      "adapterForward",
+      "residualForward",
+      "fusionForward",
+      "preOutputForward",
+      "classifierForward",
+    ]
+  ) assert.ok(source.includes(`${stage}(`), `${stage} is called in the source shown`);
 });

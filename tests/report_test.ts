@@ -4,8 +4,11 @@ import {
   barChart,
   confusionMatrixFigure,
   display,
+  displayHtml,
   displayMarkdown,
+  EXCERPT_CHARS,
   type Figure,
+  formatCount,
   formatMeanStd,
   formatPct,
   formatSigned,
@@ -13,15 +16,19 @@ import {
   histogram,
   lineChart,
   markdownTable,
+  memeCardHtml,
+  memeCardsHtml,
+  memeGridHtml,
   precisionRecallFigure,
   reliabilityDiagram,
   rocFigure,
   screenshotFigure,
   SIGMOID_AUROC_NAME,
+  textExcerpt,
   trainingCurvesFigure,
   writeReport,
 } from "../lib/report/mod.ts";
-import { BLUES } from "../lib/report/plotly.ts";
+import { BLUES } from "../lib/report/charts.ts";
 import { escapeScript, plotlySource, renderReport, renderReportHtml } from "../lib/report/html.ts";
 import { chromiumSetting } from "../lib/config/mod.ts";
 import { checkLayout, renderedDom, screenshotHtml } from "../lib/report/screenshot.ts";
@@ -304,6 +311,9 @@ Deno.test("number formats: percentage points, mean ± std, signed differences", 
   assert.equal(formatSigned(-1.2), "-1.20");
   assert.equal(formatSigned(-0.001), "0.00");
   assert.equal(formatSigned(NaN), "–");
+  assert.equal(formatCount(3_675_136), "3,675,136");
+  assert.equal(formatCount(999), "999");
+  assert.equal(formatCount(-1234), "-1,234");
 });
 
 Deno.test("confusionMatrixFigure: counts and row shares, [true][pred] layout", () => {
@@ -418,8 +428,70 @@ Deno.test("lineChart, barChart, histogram: plain arrays, error bars, secondary a
   assert.equal(hist.data[1].histnorm, "probability");
   assert.equal(hist.layout.yaxis?.title?.text, "probability");
   assert.equal(hist.layout.annotations![0].text, "77-token limit");
+  // A line chart's vertical lines are the histogram's markers: dashed, labelled at the top.
+  const marked = lineChart({
+    title: "threshold",
+    series: [{ name: "gap", x: [0.2, 0.8], y: [1e-3, 1e-9] }],
+    verticalLines: [{ x: 0.578, label: "cos = 0.578" }],
+  });
+  assert.deepEqual(marked.layout.shapes, [{
+    type: "line",
+    xref: "x",
+    yref: "paper",
+    x0: 0.578,
+    x1: 0.578,
+    y0: 0,
+    y1: 1,
+    line: { color: "#D55E00", dash: "dash", width: 1.5 },
+  }]);
+  assert.equal(marked.layout.annotations![0].text, "cos = 0.578");
+  assert.equal(marked.layout.annotations![0].x, 0.578);
+  const markedHist = histogram({
+    title: "t",
+    series: [{ name: "n", values: [1] }],
+    markers: [{ x: 0.578, label: "cos = 0.578" }],
+  });
+  assert.deepEqual(markedHist.layout.shapes, marked.layout.shapes);
+  assert.deepEqual(markedHist.layout.annotations, marked.layout.annotations);
+  assert.ok(!("shapes" in line.layout) && !("annotations" in line.layout), "none unless asked");
   // Everything survives JSON (what the report and Jupyter receive) unchanged.
-  for (const f of [line, bars, hist]) assert.deepEqual(JSON.parse(JSON.stringify(f)), f);
+  for (const f of [line, bars, hist, marked]) {
+    assert.deepEqual(JSON.parse(JSON.stringify(f)), f);
+  }
+});
+
+Deno.test("meme cards: labelled values, escaped text, a placeholder without a thumbnail", () => {
+  const card = {
+    name: "m<1>.png",
+    thumbnail: "data:image/jpeg;base64,AAAA",
+    text: textExcerpt("  a <b>bold</b>\n claim  "),
+    lines: [
+      { label: "true", value: "Benign Meme", note: "81.0%" },
+      { label: "predicted", value: "Harmful & Meme" },
+    ],
+  };
+  assert.equal(
+    memeCardHtml(card),
+    '<figure class="meme-card"><img src="data:image/jpeg;base64,AAAA" alt="m&lt;1&gt;.png" ' +
+      'loading="lazy"><figcaption><p class="verdict">true <b>Benign Meme</b> (81.0%)<br>' +
+      "predicted <b>Harmful &amp; Meme</b></p>" +
+      '<p class="meme-text">a &lt;b&gt;bold&lt;/b&gt; claim</p>' +
+      '<p class="meme-name">m&lt;1&gt;.png</p></figcaption></figure>',
+  );
+  const bare = memeCardHtml({ name: "x.png", thumbnail: null, text: null, lines: [] });
+  assert.ok(bare.includes('<div class="no-thumb">image unavailable</div>'));
+  assert.ok(bare.includes('<p class="meme-text none">(no text)</p>'));
+  assert.equal(memeGridHtml([card, card]).split('<figure class="meme-card">').length, 3);
+  // Standalone (a notebook output): the cards' style sheet and the page's colours come along.
+  const standalone = memeCardsHtml([card]);
+  assert.match(standalone, /^<style>\.meme-grid \{ display: grid;/);
+  assert.ok(standalone.includes("--muted: #5b6670;"));
+  assert.ok(standalone.includes(memeGridHtml([card])));
+  assert.equal(textExcerpt(null), null);
+  assert.equal(textExcerpt(" \n "), null);
+  assert.equal(textExcerpt("x".repeat(200))!.length, EXCERPT_CHARS);
+  assert.ok(textExcerpt("x".repeat(200))!.endsWith("…"));
+  assert.equal(textExcerpt("abcdef", 4), "abc…");
 });
 
 Deno.test("outside Jupyter display shows nothing and displayMarkdown prints the text", async () => {
@@ -433,10 +505,11 @@ Deno.test("outside Jupyter display shows nothing and displayMarkdown prints the 
     assert.equal(await display(fig), undefined);
     assert.deepEqual(printed, []);
     assert.equal(await displayMarkdown(table), undefined);
+    assert.equal(await displayHtml("<b>cards</b>", "cards"), undefined);
   } finally {
     console.log = log;
   }
-  assert.deepEqual(printed, [[table]]);
+  assert.deepEqual(printed, [[table], ["cards"]]);
   assert.match(table, /^\| task \| AUROC \|\n\| :--- \| ----: \|\n\| hate \| 84\.12 \|/);
 });
 

@@ -11,6 +11,7 @@ import {
   injectWriteFaults,
   isWriteFault,
   openSealedJson,
+  readTextIfExists,
   sealJson,
   writeFileAtomic,
 } from "../lib/util/mod.ts";
@@ -98,4 +99,16 @@ Deno.test("a sealed record cut short or altered is told from an intact one", asy
   assert.deepEqual((await openSealedJson('{"seeds":[1]}')).value, { seeds: [1] });
   // Sealing is idempotent: an opened record sealed again gives the same text.
   assert.equal(await sealJson((await openSealedJson(text)).value!), text);
+});
+
+Deno.test("readTextIfExists: the text, null for a missing file, other errors thrown", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a.json`, '{"pid": 1}');
+    assert.equal(await readTextIfExists(`${dir}/a.json`), '{"pid": 1}');
+    assert.equal(await readTextIfExists(`${dir}/missing.json`), null);
+    await assert.rejects(readTextIfExists(dir), (e: Error) => !(e instanceof Deno.errors.NotFound));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -7,7 +7,6 @@
  *
  * @module
  */
-import sharp from "sharp";
 import { TASK_NAMES, type TaskName, TASKS } from "../config/mod.ts";
 import { imagePath, type Meme, type PrideMM } from "../data/mod.ts";
 import {
@@ -25,14 +24,17 @@ import {
   stratifiedResamples,
   topLabel,
 } from "../metrics/mod.ts";
-import { escapeHtml } from "../report/mod.ts";
+import {
+  escapeHtml,
+  type MemeCard,
+  memeGridHtml,
+  textExcerpt,
+  thumbnailDataUri,
+} from "../report/mod.ts";
 import { type CellPredictions, type Protocol, splitProbabilities } from "../run/mod.ts";
 
 /** Memes per gallery list (false positives, false negatives) by default. */
 export const GALLERY_SIZE = 12;
-
-/** The longest side of a gallery thumbnail, in pixels. */
-export const THUMBNAIL_SIDE = 160;
 
 /** One test meme's prediction, averaged over the seeds of a variant. */
 export interface MemeScore {
@@ -135,34 +137,11 @@ export function confidentErrors(
   return { falsePositives: fp.slice(0, count), falseNegatives: fn.slice(0, count) };
 }
 
-/**
- * A JPEG thumbnail of an image file as a `data:` URI, at most `side` pixels on its longer side
- * (never enlarged): small enough to embed dozens in a self-contained report. Throws naming the
- * file when it cannot be read.
- */
-export async function thumbnailDataUri(
-  path: string,
-  side: number = THUMBNAIL_SIDE,
-): Promise<string> {
-  try {
-    const jpeg = await sharp(await Deno.readFile(path))
-      .rotate()
-      .resize({ width: side, height: side, fit: "inside", withoutEnlargement: true })
-      .flatten({ background: "#ffffff" })
-      .jpeg({ quality: 70 })
-      .toBuffer();
-    return `data:image/jpeg;base64,${btoa(String.fromCharCode(...new Uint8Array(jpeg)))}`;
-  } catch (e) {
-    const why = e instanceof Deno.errors.NotFound ? "file is missing" : (e as Error).message;
-    throw new Error(`cannot make a thumbnail of ${path}: ${why}`);
-  }
-}
-
 /** One meme in the gallery. */
 export interface GalleryCard {
   /** Image file name. */
   readonly name: string;
-  /** The meme's text, cut to {@linkcode EXCERPT_CHARS} characters (`null`: no text). */
+  /** The meme's text as a card shows it (`textExcerpt`; `null`: no text). */
   readonly excerpt: string | null;
   /** A `data:` URI of the thumbnail, or `null` when the image could not be read. */
   readonly thumbnail: string | null;
@@ -190,16 +169,6 @@ export interface TaskGallery {
   readonly falseNegatives: GalleryCard[];
 }
 
-/** Characters of a meme's text shown on its card. */
-export const EXCERPT_CHARS = 140;
-
-function excerpt(text: string | null): string | null {
-  if (text === null || text.trim() === "") return null;
-  const clean = text.replace(/\s+/g, " ").trim();
-  const chars = [...clean];
-  return chars.length <= EXCERPT_CHARS ? clean : `${chars.slice(0, EXCERPT_CHARS - 1).join("")}…`;
-}
-
 /**
  * The gallery of one task: its most confident errors with thumbnails read from the dataset's
  * image folder. A meme missing from the dataset, or an unreadable image, gives a card without a
@@ -224,7 +193,7 @@ export async function taskGallery(
       : null;
     return {
       name: s.name,
-      excerpt: excerpt(meme?.text ?? null),
+      excerpt: textExcerpt(meme?.text ?? null),
       thumbnail,
       trueClass: classNames[s.label],
       trueProbability: s.probabilities[s.label],
@@ -246,18 +215,18 @@ export async function taskGallery(
   };
 }
 
-function cardHtml(c: GalleryCard): string {
-  const image = c.thumbnail
-    ? `<img src="${c.thumbnail}" alt="${escapeHtml(c.name)}" loading="lazy">`
-    : `<div class="no-thumb">image unavailable</div>`;
-  const text = c.excerpt === null
-    ? `<p class="meme-text none">(no text)</p>`
-    : `<p class="meme-text">${escapeHtml(c.excerpt)}</p>`;
+/** A gallery card as the report draws it: true and predicted class with their probabilities. */
+function memeCard(c: GalleryCard): MemeCard {
   const pct = (p: number) => `${(100 * p).toFixed(1)}%`;
-  return `<figure class="meme-card">${image}<figcaption>` +
-    `<p class="verdict">true <b>${escapeHtml(c.trueClass)}</b> (${pct(c.trueProbability)})<br>` +
-    `predicted <b>${escapeHtml(c.predictedClass)}</b> (${pct(c.predictedProbability)})</p>` +
-    `${text}<p class="meme-name">${escapeHtml(c.name)}</p></figcaption></figure>`;
+  return {
+    name: c.name,
+    thumbnail: c.thumbnail,
+    text: c.excerpt,
+    lines: [
+      { label: "true", value: c.trueClass, note: pct(c.trueProbability) },
+      { label: "predicted", value: c.predictedClass, note: pct(c.predictedProbability) },
+    ],
+  };
 }
 
 /**
@@ -277,9 +246,7 @@ export function galleryHtml(galleries: readonly TaskGallery[], protocol: Protoco
       : "False negatives: true classes given the least probability";
     const list = (title: string, cards: GalleryCard[]) =>
       `<h4>${escapeHtml(title)} (${cards.length})</h4>` +
-      (cards.length
-        ? `<div class="meme-grid">${cards.map(cardHtml).join("\n")}</div>`
-        : `<p>None.</p>`);
+      (cards.length ? memeGridHtml(cards.map(memeCard)) : `<p>None.</p>`);
     return `<h3>${escapeHtml(TASKS[g.task].title)}</h3>` +
       `<p class="gallery-note">${g.memes} test memes, probabilities averaged over ${g.seeds} ` +
       `seed(s), ${protocol} protocol.</p>` +

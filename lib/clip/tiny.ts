@@ -155,12 +155,13 @@ export async function writeTinyClip(
 }
 
 /**
- * Returns the directory of the tiny CLIP model, `<cache>/models/tiny-clip` (the cache of `cacheSetting()`), writing it
- * first when it is absent or from an older generator. The model appears atomically (written to a
- * temporary sibling, then renamed), so concurrent callers and killed writers never see half a model.
+ * Returns the directory of the tiny CLIP model, `<cacheDir>/models/tiny-clip` (by default the
+ * cache of `cacheSetting()`), writing it first when it is absent or from an older generator. The
+ * model appears atomically (written to a temporary sibling, then renamed), so concurrent callers
+ * and killed writers never see half a model.
  */
-export async function ensureTinyClip(): Promise<string> {
-  const parent = `${cacheSetting().value}/models`;
+export async function ensureTinyClip(cacheDir: string = cacheSetting().value): Promise<string> {
+  const parent = `${cacheDir}/models`;
   const target = `${parent}/tiny-clip`;
   if (await isCurrent(target)) return target;
   await Deno.mkdir(parent, { recursive: true });

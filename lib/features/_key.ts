@@ -26,7 +26,10 @@ export interface FeatureStoreKeyParts {
   readonly imageMode: ImageMode;
   /** SHA-256 of the dataset CSV. */
   readonly datasetHash: string;
-  /** How the CSV's bytes were decoded into text (default `utf-8`). */
+  /**
+   * How the CSV's bytes were decoded into text (default `utf-8`, as in stores written before it
+   * was kept).
+   */
   readonly textEncoding?: string;
 }
 

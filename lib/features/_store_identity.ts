@@ -89,7 +89,7 @@ export async function resolveStore(
   // Find the store without loading the model when its files are already on disk.
   let clip = opts.clip ?? null;
   let files: ClipModelFiles | null = clip?.files ??
-    await locateModelFiles(await resolveClipModel(settings.model), settings);
+    await locateModelFiles(await resolveClipModel(settings.model, settings.cacheDir), settings);
   if (!files) {
     clip = await load();
     files = clip.files;

@@ -52,3 +52,4 @@ export {
   type PrideMMExtractOptions,
 } from "./pridemm_features.ts";
 export type { ImageRecord } from "./_chunks.ts";
+export type { FeatureStoreKeyParts } from "./_key.ts";

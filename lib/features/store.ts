@@ -19,9 +19,9 @@
  *
  * @module
  */
-import { cacheSetting, type ImageMode, type Preprocess } from "../config/mod.ts";
-import { openSealedJson } from "../util/mod.ts";
-import { FEATURE_STORE_FORMAT, sha256File } from "./_key.ts";
+import { cacheSetting } from "../config/mod.ts";
+import { openSealedJson, readTextIfExists } from "../util/mod.ts";
+import { FEATURE_STORE_FORMAT, type FeatureStoreKeyParts, sha256File } from "./_key.ts";
 import { decodeSafetensors, type SafeTensor } from "../util/mod.ts";
 import { decodeChunk, type ImageRecord } from "./_chunks.ts";
 
@@ -62,24 +62,15 @@ export function missingImagesTsv(
   return lines.join("\n") + "\n";
 }
 
-/** The identity of a store, fixed when it is created. */
-export interface StoreIdentity {
+/**
+ * The identity of a store, fixed when it is created: the inputs that determine its features
+ * (its key's parts), its layout and its items.
+ */
+export interface StoreIdentity extends Required<FeatureStoreKeyParts> {
   /** Store layout version. */
   readonly format: string;
   /** The store key (its directory name). */
   readonly key: string;
-  /** The CLIP model, as named. */
-  readonly modelId: string;
-  /** Content hash of the model's files. */
-  readonly modelHash: string;
-  /** Image preprocessing mode. */
-  readonly preprocess: Preprocess;
-  /** Image decoding mode. */
-  readonly imageMode: ImageMode;
-  /** SHA-256 of the dataset's CSV. */
-  readonly datasetHash: string;
-  /** How the CSV's bytes were decoded into text. */
-  readonly textEncoding: string;
   /** Number of items (memes). */
   readonly count: number;
   /**
@@ -185,23 +176,11 @@ export interface FeatureTable {
  * A loaded feature store: the table of every meme of its dataset, in dataset order, with what
  * produced it and the prompt embeddings stored beside it.
  */
-export interface LoadedFeatures extends FeatureTable {
+export interface LoadedFeatures extends FeatureTable, Required<FeatureStoreKeyParts> {
   /** The store key. */
   readonly key: string;
   /** The store directory. */
   readonly dir: string;
-  /** The CLIP model, as named. */
-  readonly modelId: string;
-  /** Content hash of the model's files. */
-  readonly modelHash: string;
-  /** Image preprocessing mode. */
-  readonly preprocess: Preprocess;
-  /** Image decoding mode. */
-  readonly imageMode: ImageMode;
-  /** SHA-256 of the dataset's CSV. */
-  readonly datasetHash: string;
-  /** How the CSV's bytes were decoded into text (`utf-8` in stores written before it was kept). */
-  readonly textEncoding: string;
   /** Width of CLIP's vision transformer (the classifier initialisation's width). */
   readonly visionHidden: number;
   /** Prompt embeddings per task name (the four PrideMM tasks unless extracted otherwise). */
@@ -225,13 +204,8 @@ const REPAIR = "run `deno task extract` again with the same --data, --images and
  */
 export async function readManifest(dir: string): Promise<StoreManifest | null> {
   const path = `${dir}/manifest.json`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
   const opened = await openSealedJson(text);
   if (!opened.value) {
     throw new FeatureStoreError(

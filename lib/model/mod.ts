@@ -46,6 +46,13 @@ export { fusedDim, type FusionTape, usesImage, usesText } from "./fusion.ts";
 export { type BranchTape, headBackward, headForward, type HeadTape } from "./head.ts";
 export { type HeadMeta, loadHead, SafetensorsError, saveHead } from "./head_file.ts";
 export {
+  headForwardSource,
+  headStageParams,
+  pipelineDiagram,
+  type PipelineDiagramOptions,
+  type StageParams,
+} from "./anatomy.ts";
+export {
   type ActivationOptions,
   type BranchActivations,
   type HeadActivations,

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Figure, Trace } from "./plotly.ts";
-import { escapeHtml, markdownTable } from "./table.ts";
+import { escapeHtml, formatCount, markdownTable } from "./table.ts";
 
 /** One table of a figure's data. */
 export interface FigureTable {
@@ -36,7 +36,7 @@ export function plainLabel(text: string): string {
 export function exactValue(value: unknown): string {
   if (value === null || value === undefined) return "–";
   if (typeof value === "number") {
-    if (Number.isInteger(value) && Math.abs(value) >= 1_000) return value.toLocaleString("en-US");
+    if (Number.isInteger(value) && Math.abs(value) >= 1_000) return formatCount(value);
     return String(value);
   }
   return plainLabel(String(value));

@@ -8,6 +8,7 @@
 import { writeFileAtomic } from "../util/mod.ts";
 import { type Figure, figureTitle } from "./plotly.ts";
 import { escapeHtml, htmlTable, parseMarkdownTable, type TableData } from "./table.ts";
+import { MEME_CARD_CSS, PAGE_COLOURS } from "./_page_style.ts";
 
 let plotlyCache: Promise<string> | undefined;
 
@@ -91,8 +92,7 @@ export interface Report {
 }
 
 const STYLE = `
-:root { color-scheme: light; --fg: #1d2329; --muted: #5b6670; --line: #dde2e6; --bg: #ffffff;
-  --accent: #0072B2; --stripe: #f6f8fa; }
+:root { color-scheme: light; ${PAGE_COLOURS} }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--fg);
   font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif; }
@@ -129,17 +129,7 @@ details.gallery > summary { cursor: pointer; font-weight: 600; color: #8a4b00; }
 details.gallery h3 { font-size: 17px; margin: 20px 0 4px; }
 details.gallery h4 { font-size: 14px; margin: 14px 0 8px; color: var(--muted); }
 .gallery-note { color: var(--muted); font-size: 13px; }
-.meme-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr));
-  gap: 12px; }
-.meme-card { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px;
-  font-size: 12px; line-height: 1.4; background: var(--bg); }
-.meme-card img, .meme-card .no-thumb { display: block; max-width: 160px; max-height: 160px;
-  margin: 0 auto 6px; }
-.meme-card .no-thumb { width: 160px; height: 90px; background: var(--stripe); color: var(--muted);
-  display: flex; align-items: center; justify-content: center; }
-.meme-card p { margin: 0 0 4px; }
-.meme-card .meme-text { color: var(--fg); overflow-wrap: anywhere; }
-.meme-card .meme-text.none, .meme-card .meme-name { color: var(--muted); }
+${MEME_CARD_CSS}
 .figure { border: 1px solid var(--line); border-radius: 6px; padding: 6px; min-width: 0; }
 .no-plotly { color: #b00020; font-weight: 600; }
 footer { margin-top: 48px; color: var(--muted); font-size: 12px; }

@@ -23,20 +23,20 @@ export {
   barChart,
   type BarChartOptions,
   type BarSeries,
-  confusionMatrixFigure,
-  type EpochCurve,
-  type Figure,
-  figureTitle,
   heatmap,
   type HeatmapOptions,
   histogram,
   type HistogramOptions,
   type HistogramSeries,
-  type Layout,
   lineChart,
   type LineChartOptions,
   type LineSeries,
   PALETTE,
+  type VerticalLine,
+} from "./charts.ts";
+export {
+  confusionMatrixFigure,
+  type EpochCurve,
   precisionRecallFigure,
   type PrecisionRecallSeries,
   type ReliabilityBinData,
@@ -44,10 +44,10 @@ export {
   rocFigure,
   type RocSeries,
   SIGMOID_AUROC_NAME,
-  type Trace,
   trainingCurvesFigure,
   type TrainingCurvesOptions,
-} from "./plotly.ts";
+} from "./figures.ts";
+export { type Figure, figureTitle, type Layout, type Trace } from "./plotly.ts";
 // The plotly.js attributes a figure may carry.
 export type {
   Annotation,
@@ -61,6 +61,7 @@ export type {
   Line,
   Margin,
   Marker,
+  Placement,
   Shape,
   Title,
   TraceType,
@@ -70,6 +71,7 @@ export type {
 export {
   type Align,
   escapeHtml,
+  formatCount,
   formatMeanStd,
   type FormatMeanStdOptions,
   formatPct,
@@ -81,7 +83,19 @@ export {
 } from "./table.ts";
 export { type Report, type ReportSection, writeReport } from "./html.ts";
 export {
+  EXCERPT_CHARS,
+  type MemeCard,
+  memeCardHtml,
+  type MemeCardLine,
+  memeCardsHtml,
+  memeGridHtml,
+  textExcerpt,
+  THUMBNAIL_SIDE,
+  thumbnailDataUri,
+} from "./cards.ts";
+export {
   display,
+  displayHtml,
   displayMarkdown,
   type DisplayOptions,
   inJupyter,

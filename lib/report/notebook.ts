@@ -194,3 +194,17 @@ export async function displayMarkdown(markdown: string): Promise<void> {
   }
   await jupyter.display({ "text/markdown": markdown, "text/plain": markdown }, { raw: true });
 }
+
+/**
+ * Shows trusted HTML — e.g. the cards of `memeCardsHtml` — in a Deno Jupyter notebook, with
+ * `text` as its plain-text form (`text/plain`, for frontends that do not render HTML). Outside
+ * Jupyter it prints `text`. Escape any data you put in the HTML.
+ */
+export async function displayHtml(html: string, text: string): Promise<void> {
+  const jupyter = jupyterApi();
+  if (!jupyter) {
+    console.log(text);
+    return;
+  }
+  await jupyter.display({ "text/html": html, "text/plain": text }, { raw: true });
+}

@@ -184,6 +184,14 @@ export function formatPct(x: number, digits = 2): string {
   return Number.isFinite(x) ? (x * 100).toFixed(digits) : MISSING;
 }
 
+/**
+ * A count with thousands separators, as the suite prints counts in text and tables:
+ * `formatCount(3675136) === "3,675,136"`.
+ */
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
 /** Options for {@linkcode formatMeanStd}. */
 export interface FormatMeanStdOptions {
   /** Decimal places (default 2). */

@@ -10,7 +10,13 @@
  *
  * @module
  */
-import { ensureDir, formatShard, type Shard, writeFileAtomic } from "../util/mod.ts";
+import {
+  ensureDir,
+  formatShard,
+  readTextIfExists,
+  type Shard,
+  writeFileAtomic,
+} from "../util/mod.ts";
 import { lockPath, runPath } from "./run_dir.ts";
 
 /** What a lock file holds. */
@@ -91,13 +97,8 @@ function describe(info: LockInfo): string {
 const DAMAGED = "damaged";
 
 async function readLock(path: string): Promise<LockInfo | null> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
   try {
     const info = JSON.parse(text) as LockInfo;
     if (Number.isInteger(info?.pid) && typeof info.host === "string") return info;

@@ -17,6 +17,16 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** The text of the file at `path`, or null when there is none; other errors are thrown. */
+export async function readTextIfExists(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
 /** Hex SHA-256 of bytes or of a file's content. */
 export async function sha256Hex(data: Uint8Array | { path: string }): Promise<string> {
   const bytes = data instanceof Uint8Array ? data : await Deno.readFile(data.path);

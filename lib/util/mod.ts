@@ -14,7 +14,7 @@
  *
  * @module
  */
-export { exists, REPO_ROOT, sha256Hex } from "./fs.ts";
+export { exists, readTextIfExists, REPO_ROOT, sha256Hex } from "./fs.ts";
 export {
   ensureDir,
   errnoOf,
