@@ -5,17 +5,22 @@
  * tiny CLIP and feature store.
  */
 import assert from "node:assert/strict";
-import type { GroupStats, SummaryRow } from "../lib/analysis/mod.ts";
-import { baselineNotes, chanceAurocSpread } from "../lib/analysis/run_tables.ts";
+import {
+  compareWithPaper,
+  type GroupStats,
+  loadPaperResults,
+  type SummaryRow,
+} from "../lib/analysis/mod.ts";
+import { baselineNotes, chanceAurocSpread, runTableMarkdown } from "../lib/analysis/run_tables.ts";
 import { runReport } from "../lib/analysis/_run_report.ts";
 import type { BaselineResult } from "../lib/analysis/baselines.ts";
 import { zeroShotLogits } from "../lib/analysis/mod.ts";
 import { loadClip } from "../lib/clip/mod.ts";
 import { classPrompt, TASK_NAMES, TASKS } from "../lib/config/mod.ts";
-import { evaluateLogits, type Metrics, TEMPERATURE_RANGE } from "../lib/metrics/mod.ts";
+import { evaluateLogits, meanStd, type Metrics, TEMPERATURE_RANGE } from "../lib/metrics/mod.ts";
 import { renderReportHtml } from "../lib/report/html.ts";
 import { taskData } from "../lib/run/mod.ts";
-import { htmlText, syntheticInputs } from "./_runs.ts";
+import { htmlText, syntheticInputs, tableNumbersMissingFromHtml } from "./_runs.ts";
 
 /** Test metrics of a baseline: `predicted[k]` memes put in class k, `support[k]` truly in it. */
 function baseline(
@@ -212,4 +217,94 @@ Deno.test("runReport: headline first, every table in order, each number said wha
   assert.match(text, /Balanced accuracy: the mean recall over the classes present/);
   // The zero-shot baseline below chance, explained beside its table.
   assert.match(text, /Zero-shot CLIP, Hate speech detection: AUROC 0\.87\..*inverted ranking/s);
+});
+
+Deno.test("runReport beside the paper: the paper's row, Δ, both intervals, every table.md number", async () => {
+  // Three seeds of the reference head on hate and humour, both protocols (fractions, as recorded).
+  const seedsOf = (base: number) => [base - 0.01, base, base + 0.02];
+  const summary: SummaryRow[] = (["hate", "humour"] as const).flatMap((task, t) =>
+    (["reference", "clean"] as const).map((protocol, p) => {
+      const base = 0.75 + 0.05 * t - 0.02 * p;
+      return {
+        variant: "memeclip",
+        task,
+        protocol,
+        seeds: [42, 43, 44],
+        metrics: {
+          accuracy: meanStd(seedsOf(base)),
+          auroc: meanStd(seedsOf(base + 0.08)),
+          macroF1: meanStd(seedsOf(base - 0.01)),
+          aurocReference: meanStd(seedsOf(base + 0.09)),
+        },
+        meanEpoch: 5 + p + 1 / 3,
+      };
+    })
+  );
+  const paper = await loadPaperResults();
+  const comparison = compareWithPaper(summary, paper, "memeclip");
+  assert.equal(comparison.length, 4);
+  const groups: GroupStats[] = summary.map((r) => ({
+    ...clampedGroup(),
+    task: r.task,
+    protocol: r.protocol,
+    seeds: r.seeds,
+    interval: {
+      accuracy: { lo: r.metrics.accuracy.mean - 0.04, hi: r.metrics.accuracy.mean + 0.03 },
+      macroF1: { lo: r.metrics.macroF1.mean - 0.05, hi: r.metrics.macroF1.mean + 0.04 },
+      auroc: { lo: r.metrics.auroc.mean - 0.03, hi: r.metrics.auroc.mean + 0.02 },
+    },
+  }));
+  const uncertainty = {
+    bootstrap: { replicates: 2000, seed: 0, level: 0.95 },
+    groups,
+    comparisons: [],
+    missing: [],
+  };
+  const preface = ["Memes used: train 3,000 · val 200 · test 500 of PrideMM.csv."];
+  const table = runTableMarkdown({
+    title: "t",
+    preface,
+    summary,
+    comparison,
+    tableNotes: [],
+    baselines: [],
+    mainVariant: "memeclip",
+    uncertainty,
+  });
+  const report = runReport({
+    title: "t",
+    meta: {},
+    results: [],
+    summary,
+    uncertainty,
+    comparison,
+    mainVariant: "memeclip",
+    preface,
+  });
+  assert.deepEqual(report.sections.map((s) => s.heading), [
+    "Results beside the paper",
+    "Calibration (test; temperature fitted on val)",
+    "Per-class detail (test)",
+    "All variants",
+    "How to read this",
+  ]);
+  const html = renderReportHtml(report, "");
+  // The paper's row, then ours per protocol: mean ± std, the bootstrap interval over the test
+  // memes and the Student-t interval over seeds under it, and Δ in points beside it.
+  const hate = comparison.find((r) => r.task === "hate" && r.protocol === "reference")!;
+  assert.equal(hate.ours.accuracy.mean, 0.7533333333333333);
+  assert.equal(hate.diff.accuracy.toFixed(2), "-0.73", "75.33 − the paper's 76.06");
+  assert.match(
+    html,
+    /<tr><td>Hate speech detection<\/td><td>paper \(MemeCLIP\)<\/td><td[^>]*>–<\/td><td[^>]*>76\.06<\/td>/,
+  );
+  assert.match(
+    html,
+    new RegExp(
+      '<td[^>]*>75\\.33 ± 1\\.53<br><span class="cell-note">\\[71\\.33, 78\\.33\\]</span>' +
+        '<br><span class="cell-note">\\(CI ± 3\\.79\\)</span></td><td[^>]*>-0\\.73</td>',
+    ),
+  );
+  assert.equal(html.split("paper (MemeCLIP)").length - 1, 2, "one paper row per task");
+  assert.deepEqual(tableNumbersMissingFromHtml(table, html), []);
 });
