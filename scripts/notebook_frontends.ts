@@ -163,6 +163,8 @@ export interface JupyterServer {
   notebookUrl(path: string): string;
   /** What the server printed so far. */
   log(): string;
+  /** Shuts down the kernel of the notebook at `path` (relative to the root), if one runs. */
+  shutDownKernelOf(path: string): Promise<void>;
   /** Shuts its kernels down, then the server (SIGTERM, SIGKILL after 15 s); idempotent. */
   stop(): Promise<void>;
 }
@@ -275,6 +277,15 @@ export async function startJupyter(
           : `${base}/lab/workspaces/${crypto.randomUUID().slice(0, 8)}/tree/${path}?reset` +
             `&token=${token}`,
       log: () => printed,
+      shutDownKernelOf: async (path) => {
+        const sessions = await (await fetch(`${base}/api/sessions?token=${token}`)).json();
+        for (const s of sessions as { id: string; path: string }[]) {
+          if (s.path !== path) continue;
+          await (await fetch(`${base}/api/sessions/${s.id}?token=${token}`, {
+            method: "DELETE",
+          })).body?.cancel();
+        }
+      },
       stop: () =>
         stopped ??= (async () => {
           if (!exited) {

@@ -55,6 +55,12 @@ interface Ui {
   allRan(page: Page): Promise<boolean>;
   /** Whether the kernel is idle. */
   idle(page: Page): Promise<boolean>;
+  /** The code cells' prompts as shown ("[3]:", "[*]:", "[ ]:"), for a failure's message. */
+  prompts(page: Page): Promise<string[]>;
+  /** The text of an open modal dialog (a kernel that died, a file changed on disk), or "". */
+  dialog(page: Page): Promise<string>;
+  /** What the page's status bar or kernel indicator says. */
+  status(page: Page): Promise<string>;
   /** Output elements that show errors or stderr. */
   readonly errors: string;
   /** Output elements that hold a figure (drawn by the suite's HTML or by plotly's extension). */
@@ -81,6 +87,14 @@ const LAB: Ui = {
       [...document.querySelectorAll(".jp-CodeCell .jp-InputPrompt")]
         .every((p) => /^\[\d+\]:$/.test(p.textContent!.trim()))
     ),
+  prompts: (page) =>
+    page.$$eval(".jp-CodeCell .jp-InputPrompt", (ps) => ps.map((p) => p.textContent!.trim())),
+  dialog: (page) =>
+    page.evaluate(() =>
+      [...document.querySelectorAll(".jp-Dialog")].map((d) => d.textContent!.trim()).join(" | ")
+    ),
+  status: (page) =>
+    page.evaluate(() => document.querySelector("#jp-main-statusbar")?.textContent ?? "(none)"),
   idle: (page) =>
     page.evaluate(() =>
       !!document.querySelector("#jp-main-statusbar")?.textContent?.includes("Deno | Idle")
@@ -116,6 +130,16 @@ const CLASSIC: Ui = {
     page.evaluate(() =>
       [...document.querySelectorAll(".code_cell .input_prompt")]
         .every((p) => /^In\s*\[\d+\]:$/.test(p.textContent!.trim()))
+    ),
+  prompts: (page) =>
+    page.$$eval(".code_cell .input_prompt", (ps) => ps.map((p) => p.textContent!.trim())),
+  dialog: (page) =>
+    page.evaluate(() =>
+      [...document.querySelectorAll(".modal.in")].map((d) => d.textContent!.trim()).join(" | ")
+    ),
+  status: (page) =>
+    page.evaluate(() =>
+      document.querySelector("#kernel_indicator_icon")?.getAttribute("title") ?? "(none)"
     ),
   idle: (page) =>
     page.evaluate(() => !!document.querySelector("#kernel_indicator_icon.kernel_idle_icon")),
@@ -200,13 +224,63 @@ async function settle(page: Page, ui: Ui): Promise<void> {
   });
 }
 
+/**
+ * Runs every cell and waits until execution has begun: a cell queued or run. A click that opened
+ * no menu (the page still laying out) runs nothing, so the menu is tried once more.
+ */
+async function runAllCells(page: Page, ui: Ui, what: string): Promise<void> {
+  const started = async () => (await ui.prompts(page)).some((p) => /\[(\*|\d+)\]/.test(p));
+  for (let attempt = 1;; attempt++) {
+    await ui.runAll(page);
+    try {
+      return await until(started, `${what}: execution to begin`, 30);
+    } catch (e) {
+      if (attempt === 2) {
+        throw new Error(`${(e as Error).message}; ${await describePage(page, ui)}`);
+      }
+      await page.keyboard.press("Escape");
+    }
+  }
+}
+
+/** What a failure's reader needs: the prompts (counted by state), the kernel, any dialog. */
+async function describePage(page: Page, ui: Ui, server?: JupyterServer): Promise<string> {
+  const counts = new Map<string, number>();
+  for (const p of await ui.prompts(page)) {
+    const state = /\[\d+\]/.test(p) ? "[n]" : p;
+    counts.set(state, (counts.get(state) ?? 0) + 1);
+  }
+  const prompts = [...counts].map(([p, n]) => `${n} × ${p}`).join(", ");
+  const dialog = await ui.dialog(page);
+  const log = server ? server.log().split("\n").slice(-15).join("\n") : "";
+  return `prompts: ${prompts || "none"}; status: ${(await ui.status(page)).trim()}` +
+    (dialog ? `; dialog: ${dialog}` : "") + (log ? `\nthe server's last lines:\n${log}` : "");
+}
+
 /** Saves with the keyboard (command mode) and waits until the file is written. */
 async function saveWithKeyboard(page: Page, path: string): Promise<void> {
   const before = (await Deno.stat(path)).mtime!.getTime();
   await page.keyboard.press("Escape");
   await page.keyboard.press("Control+s");
   await until(async () => (await Deno.stat(path)).mtime!.getTime() !== before, "the save", 30, 50);
-  await new Promise((r) => setTimeout(r, 300)); // the server writes through a temporary file
+  // Jupyter's "atomic" writing copies the old file aside (.~name), then rewrites the file in
+  // place, so its time changes before its 5 MB are written: the save is done when the copy is
+  // gone and the file parses.
+  const backup = path.replace(/[^/]+$/, (name) => `.~${name}`);
+  await until(
+    async () => {
+      if (await Deno.stat(backup).then(() => true, () => false)) return false;
+      try {
+        JSON.parse(await Deno.readTextFile(path));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    "the saved file to be whole",
+    30,
+    100,
+  );
 }
 
 /** The points of 08's live figure: per trace of its training curves, while it runs. */
@@ -356,7 +430,7 @@ Deno.test({
                 );
                 assert.deepEqual(await checkCommittedNotebooks(), []);
 
-                await ui.runAll(page);
+                await runAllCells(page, ui, `${frontend.name} ${nb}`);
                 const live: number[][] = [];
                 let liveShot = false;
                 await until(
@@ -369,6 +443,8 @@ Deno.test({
                         await shot(page, `${frontend.name}/08_training-live`, ui.figures, 0);
                       }
                     }
+                    // A dialog (a kernel that died, say) stops the run: say so at once.
+                    if (await ui.dialog(page)) throw new Error("a dialog opened");
                     return await ui.allRan(page);
                   },
                   `${frontend.name} ${nb}: Run All`,
@@ -376,7 +452,7 @@ Deno.test({
                   150,
                 ).catch(async (e) => {
                   await shot(page, `${frontend.name}/${nb}-run-all-timeout`);
-                  throw e;
+                  throw new Error(`${e.message}; ${await describePage(page, ui, server)}`);
                 });
                 await settle(page, ui);
                 const errors = await page.$$eval(ui.errors, (els) => els.map((e) => e.textContent));
@@ -401,6 +477,8 @@ Deno.test({
                 // A save after the run: what was drawn is what is saved, plotly.js once.
                 await saveWithKeyboard(page, path);
                 await page.close();
+                // 00's kernel stays for the reload below, which must find plotly.js already sent.
+                if (nb !== "00_overview") await server.shutDownKernelOf(`notebooks/${nb}.ipynb`);
                 const savedText = await Deno.readTextFile(path);
                 await Deno.writeTextFile(path, originals.get(path)!);
                 const saved = savedNotebook(savedText);
@@ -464,7 +542,7 @@ Deno.test({
                     // The kernel is the one that already sent plotly.js: it does not send it again.
                     const page = await newPage();
                     await ui.open(page, server, "notebooks/00_overview.ipynb");
-                    await ui.runAll(page);
+                    await runAllCells(page, ui, `${frontend.name} 00 reloaded`);
                     await until(() => ui.allRan(page), "00 run", RUN_SECONDS);
                     await settle(page, ui);
                     assert.equal(
@@ -481,7 +559,7 @@ Deno.test({
                       const page = await bare.newPage();
                       page.on("dialog", (d) => d.accept());
                       await ui.open(page, server, "notebooks/00_overview.ipynb");
-                      await ui.runAll(page);
+                      await runAllCells(page, ui, `${frontend.name} 00 in a fresh profile`);
                       await until(() => ui.allRan(page), "00 run", RUN_SECONDS);
                       await settle(page, ui);
                       await until(

@@ -377,3 +377,50 @@ Deno.test("jupyter:install writes the kernelspec with this Deno's path, once", a
     action: "removed",
   });
 });
+
+Deno.test("after plotly.js the kernel's buffer is pushed out before the figure is sent", async () => {
+  await requireNbclient();
+  // The Deno kernel drops IOPub messages sent while a 4.9 MB one is still leaving it for a slow
+  // reader; display() follows plotly.js with "busy" statuses (harmless: a cell runs) so that
+  // the figure and the cell's "idle" are sent only once the buffer has moved on.
+  const cell = `import { display, lineChart } from "${REPO_ROOT}/lib/report/mod.ts";\n` +
+    `await display(lineChart({ title: "t", series: [{ name: "a", x: [1, 2], y: [3, 4] }] }));`;
+  const script = "import json, sys, time, jupyter_client.manager as m\n" +
+    "km, kc = m.start_new_kernel(kernel_name='deno')\n" +
+    "try:\n" +
+    "    msg_id = kc.execute(sys.argv[1])\n" +
+    "    seen, idle_at = [], None\n" +
+    "    while idle_at is None or time.time() - idle_at < 2:\n" +
+    "        try:\n            msg = kc.get_iopub_msg(timeout=0.5)\n" +
+    "        except Exception:\n            continue\n" +
+    "        if msg['parent_header'].get('msg_id') != msg_id: continue\n" +
+    "        kind, content = msg['header']['msg_type'], msg['content']\n" +
+    "        if kind == 'status':\n" +
+    "            seen.append(content['execution_state'])\n" +
+    "            if content['execution_state'] == 'idle': idle_at = time.time()\n" +
+    "        elif kind == 'display_data':\n" +
+    "            html = content['data'].get('text/html', '')\n" +
+    "            seen.append('plotly.js' if html.startswith('<script') else 'figure')\n" +
+    "        elif kind != 'execute_input': seen.append(kind)\n" +
+    "    print(json.dumps(seen))\n" +
+    "finally:\n    kc.stop_channels(); km.shutdown_kernel(now=True)";
+  const out = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", script, cell],
+    env: notebookEnv(),
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const seen: string[] = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+  const carrier = seen.indexOf("plotly.js");
+  const figure = seen.indexOf("figure");
+  assert.ok(carrier >= 0 && figure > carrier, JSON.stringify(seen));
+  const between = seen.slice(carrier + 1, figure);
+  // 4.9 MB at one status per 100 kB: 49 of them, all "busy", nothing else.
+  assert.ok(between.length >= 40 && between.every((s) => s === "busy"), JSON.stringify(between));
+  // The figure is small: nothing follows it but the end of the cell.
+  assert.deepEqual(seen.slice(figure + 1).filter((s) => s === "busy"), [], JSON.stringify(seen));
+  assert.equal(seen.filter((s) => s === "figure").length, 1);
+  assert.equal(seen.at(-1), "idle", JSON.stringify(seen));
+});

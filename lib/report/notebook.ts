@@ -54,6 +54,7 @@ interface JupyterApi {
     bundle: MimeBundle,
     options?: { raw?: boolean; update?: boolean; display_id?: string },
   ): Promise<void>;
+  broadcast(msgType: string, content: Record<string, unknown>): Promise<void>;
 }
 
 /** `Deno.jupyter` when running inside the Deno Jupyter kernel, else `undefined`. */
@@ -137,6 +138,46 @@ export type NotebookOutputKind = "figure" | "plotly.js" | "other";
 let carrierSent: Promise<string> | undefined;
 
 /**
+ * Outputs larger than this are followed by {@linkcode drainIoPub}: the write buffer's limit in
+ * the kernel's ZeroMQ is 128 KiB, and a margin keeps clear of it.
+ */
+const LARGE_OUTPUT_BYTES = 64 * 1024;
+/** Pause before each status message of {@linkcode drainIoPub}, and bytes each one stands for. */
+const DRAIN_PAUSE_MS = 20;
+const DRAIN_BYTES_PER_SEND = 100 * 1024;
+
+/**
+ * Shows an output; a large one is then pushed out of the kernel before anything follows it. The
+ * Deno kernel's IOPub socket (a pure-Rust ZeroMQ) silently drops a message sent while a
+ * subscriber's write buffer still holds more than 128 KiB of an earlier one, and only a later
+ * send moves that buffer on. plotly.js is a 4.9 MB message: followed at once by the figure and
+ * the cell's "idle" status, those were lost whenever Jupyter's server read slowly (a busy
+ * machine), and JupyterLab showed the kernel busy and the cells queued for good.
+ */
+async function sendOutput(
+  jupyter: JupyterApi,
+  bundle: MimeBundle,
+  options: { raw?: boolean; update?: boolean; display_id?: string } = { raw: true },
+): Promise<void> {
+  await jupyter.display(bundle, options);
+  const bytes = JSON.stringify(bundle).length;
+  if (bytes > LARGE_OUTPUT_BYTES) {
+    await drainIoPub(jupyter, Math.ceil(bytes / DRAIN_BYTES_PER_SEND));
+  }
+}
+
+/**
+ * Sends `sends` "busy" status messages, paced: each moves the kernel's write buffer on, and any
+ * of them may be dropped harmlessly (a cell is running: the kernel is busy).
+ */
+async function drainIoPub(jupyter: JupyterApi, sends: number): Promise<void> {
+  for (let i = 0; i < Math.max(sends, 5); i++) {
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_PAUSE_MS));
+    await jupyter.broadcast("status", { execution_state: "busy" });
+  }
+}
+
+/**
  * Sends plotly.js to the page once per kernel session, as an HTML output of its own (every
  * frontend renders it, whatever renders the figures), and resolves to its version.
  */
@@ -144,10 +185,10 @@ function sendPlotly(jupyter: JupyterApi): Promise<string> {
   carrierSent ??= (async () => {
     const source = await plotlySource();
     const version = plotlyVersionOf(source);
-    await jupyter.display({
+    await sendOutput(jupyter, {
       "text/html": plotlyCarrierHtml(`${CARRIER_ID}${SESSION}`, source, version),
       "text/plain": `(plotly.js ${version}, loaded for the interactive figures of this session)`,
-    }, { raw: true });
+    });
     return version;
   })().catch((e) => {
     carrierSent = undefined;
@@ -168,7 +209,7 @@ export async function display(figure: Figure, options: DisplayOptions = {}): Pro
   const jupyter = jupyterApi();
   if (!jupyter) return;
   const version = await sendPlotly(jupyter);
-  await jupyter.display(figureBundle(figure, options, version), {
+  await sendOutput(jupyter, figureBundle(figure, options, version), {
     raw: true,
     ...(options.displayId ? { display_id: options.displayId } : {}),
     ...(options.update ? { update: true } : {}),
@@ -192,7 +233,7 @@ export async function displayMarkdown(markdown: string): Promise<void> {
     console.log(markdown);
     return;
   }
-  await jupyter.display({ "text/markdown": markdown, "text/plain": markdown }, { raw: true });
+  await sendOutput(jupyter, { "text/markdown": markdown, "text/plain": markdown });
 }
 
 /**
@@ -206,5 +247,5 @@ export async function displayHtml(html: string, text: string): Promise<void> {
     console.log(text);
     return;
   }
-  await jupyter.display({ "text/html": html, "text/plain": text }, { raw: true });
+  await sendOutput(jupyter, { "text/html": html, "text/plain": text });
 }
