@@ -1,26 +1,34 @@
 /**
- * `deno task compare`: paired comparisons of the same cells (variant × task) in two runs, from
- * their saved per-meme predictions — difference of means, paired bootstrap interval over the same
- * resampled test memes, bootstrap p-value with Holm's adjustment across the comparisons shown,
- * and McNemar's exact test on the seed-majority predictions — after the settings that differ
- * between the runs.
+ * `deno task compare`: paired comparisons of the same cells (variant × task) in every pair of the
+ * runs given, from their saved per-meme predictions — difference of means, paired bootstrap
+ * interval over the same resampled test memes, bootstrap p-value with Holm's adjustment across
+ * the comparisons shown, and McNemar's exact test on the seed-majority predictions — after the
+ * settings that differ between the runs. Printed, and written into a new folder
+ * `<out>/comparisons/<timestamp>-compare/`: `comparison.html`, `comparison.md` and
+ * `metrics_long.csv` (every run's cells in the long format).
  *
- *   deno task compare results/<run A> results/<run B> [--protocol clean] [--md out.md]
+ *   deno task compare results/<run A> results/<run B> [results/<run C> …] [--protocol clean]
  *
  * Cells trained on different feature stores are refused (their inputs differ in more than the
  * settings shown) unless `--allow-different-features` is given.
  *
  * @module
  */
-import { defineFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
+import {
+  defineFlags,
+  parseFlagsOrExit,
+  resultsRootSetting,
+  UsageError,
+} from "../lib/config/mod.ts";
 import { PROTOCOLS } from "../lib/run/mod.ts";
 import {
   compareRuns,
   RunComparisonError,
   runComparisonText,
   runsAndSettingsText,
+  writeComparison,
 } from "../lib/analysis/mod.ts";
-import { runMain } from "../lib/experiment/mod.ts";
+import { RESULTS_FLAG, runMain } from "../lib/experiment/mod.ts";
 import { BOOTSTRAP_REPLICATES } from "../lib/metrics/mod.ts";
 import { writeFileAtomic } from "../lib/util/mod.ts";
 
@@ -46,9 +54,14 @@ const FLAGS = defineFlags([
     help: "compare runs trained on different feature stores",
   },
   { name: "md", type: "string", help: "also write the tables to this markdown file" },
+  {
+    ...RESULTS_FLAG,
+    help: "results root: the comparison goes to <out>/comparisons/<timestamp>-compare/ " +
+      "(default: $MEMESENSE_RESULTS, else <repo>/results)",
+  },
   { name: "help", type: "boolean", help: "show this help" },
 ]);
-const USAGE = "deno task compare <run A> <run B> [flags]";
+const USAGE = "deno task compare <run A> <run B> [<run C> …] [flags]";
 
 if (import.meta.main) {
   // The two run directories come first, then the flags.
@@ -56,10 +69,10 @@ if (import.meta.main) {
   const runs = split < 0 ? Deno.args : Deno.args.slice(0, split);
   const flags = parseFlagsOrExit(split < 0 ? [] : Deno.args.slice(split), FLAGS, USAGE);
   await runMain(async () => {
-    if (runs.length !== 2) {
-      throw new UsageError(`give exactly two run directories, then flags\n\nusage: ${USAGE}`);
+    if (runs.length < 2) {
+      throw new UsageError(`give two or more run directories, then flags\n\nusage: ${USAGE}`);
     }
-    const comparison = await compareRuns(runs[0], runs[1], {
+    const comparison = await compareRuns(runs, {
       protocol: flags.protocol,
       replicates: flags.replicates,
       seed: flags.seed,
@@ -67,12 +80,17 @@ if (import.meta.main) {
     }).catch((e) => {
       // What the runs differ in, before the reason they are not compared.
       if (e instanceof RunComparisonError && e.settings) {
-        console.log(runsAndSettingsText([runs[0], runs[1]], e.settings));
+        console.log(runsAndSettingsText(runs, e.settings));
       }
       throw e;
     });
     const text = runComparisonText(comparison);
     console.log(text);
     if (flags.md) await writeFileAtomic(flags.md, text + "\n");
+    const folder = await writeComparison(comparison, resultsRootSetting(flags.out).value);
+    console.log(
+      `\nwritten to ${folder}/: comparison.html (the paired tests), comparison.md, ` +
+        "metrics_long.csv (every run's cells, long format)",
+    );
   });
 }

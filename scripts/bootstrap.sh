@@ -8,7 +8,8 @@
 # notebooks  core + Debian's jupyter-nbconvert / python3-nbclient (headless notebook runs)
 # report     core + Chromium (PNG screenshots of HTML reports; optional)
 # test       core + notebooks + report + Debian's python3-protobuf (a second reader of the
-#            TensorBoard event files), Jupyter Notebook and python3-venv, then JupyterLab and
+#            TensorBoard event files), python3-pandas (the result files read as documented),
+#            Jupyter Notebook and python3-venv, then JupyterLab and
 #            plotly's JupyterLab extension with pip into .cache/jupyter/ (best effort: skipped,
 #            saying why, where no Python package index answers) — the frontends of the
 #            real-browser notebook test. Slurm's packages are installed by its own test, which
@@ -47,6 +48,7 @@ if [ "$profile" = report ] || [ "$profile" = test ]; then
 fi
 if [ "$profile" = test ]; then
   need python3-protobuf /usr/bin/python3 -c 'import google.protobuf'
+  need python3-pandas /usr/bin/python3 -c 'import pandas'
   need jupyter-notebook test -x /usr/bin/jupyter-notebook
   need python3-venv /usr/bin/python3 -c 'import ensurepip, venv'
 fi

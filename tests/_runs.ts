@@ -2,8 +2,9 @@
  * What the experiment-run tests share: the synthetic memes' inputs prepared once per test file,
  * a directory listing, and a cell file without its timings for comparing two runs.
  */
-import { type ExperimentInputs, prepareInputs } from "../lib/run/mod.ts";
-import { datasetFromFlags } from "../lib/experiment/mod.ts";
+import { makeConfig } from "../lib/config/mod.ts";
+import { datasetFromFlags, type ExperimentOutcome, runExperiment } from "../lib/experiment/mod.ts";
+import { type ExperimentInputs, gridVariants, prepareInputs } from "../lib/run/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";
 
 let cached: Promise<ExperimentInputs> | undefined;
@@ -55,11 +56,18 @@ export function listing(dir: string): string[] {
 
 /**
  * A cell file without its wall-clock timings (`seconds`, `evalSeconds`, …), which no two runs
- * share, nor its checksum, which covers them.
+ * share, nor its checksum, which covers them, nor its TensorBoard event file, whose name and
+ * content hold the time the cell trained.
  */
 export function withoutTimings(text: string): string {
   return JSON.stringify(
-    JSON.parse(text, (k, v) => (/^seconds$|Seconds$|^checksum$/.test(k) ? undefined : v)),
+    JSON.parse(text, (k, v) => {
+      if (/^seconds$|Seconds$|^checksum$/.test(k)) return undefined;
+      if (k === "files" && Array.isArray(v)) {
+        return v.filter((f: { path?: string }) => !f.path?.startsWith("tensorboard/"));
+      }
+      return v;
+    }),
   );
 }
 
@@ -80,4 +88,81 @@ export async function smallCsv(dir: string): Promise<{ csv: string; images: stri
   const csv = `${dir}/PrideMM.csv`;
   await Deno.writeTextFile(csv, [header, ...picked].join("\n") + "\n");
   return { csv, images: memes.imageDir };
+}
+
+/** A small ablation run on {@linkcode smallCsv}'s memes, and where it lies. */
+export interface SmallAblation {
+  /** The run directory. */
+  readonly runDir: string;
+  /** What the run wrote and returned. */
+  readonly outcome: ExperimentOutcome;
+}
+
+/**
+ * A 2 × 2 ratio × depth grid (ratio 0.2 and 0.6, depth 1 and 2) on the hate task of
+ * {@linkcode smallCsv}'s 24 memes, 2 seeds, 2 epochs, tiny CLIP, 20 bootstrap replicates: 8
+ * cells in a few seconds, written under `outRoot`. Features go to `<work>/cache`.
+ */
+export async function smallAblation(
+  work: string,
+  outRoot: string,
+  options: { readonly name?: string; readonly ratios?: readonly number[] } = {},
+): Promise<SmallAblation> {
+  const { csv, images } = await smallCsv(work);
+  const inputs = await csvInputs({ csv, images, cacheDir: `${work}/cache` });
+  const outcome = await runExperiment({
+    name: options.name ?? "small-ablation",
+    title: "small ablation",
+    tasks: ["hate"],
+    seeds: [1, 2],
+    variants: gridVariants(options.ratios ?? [0.2, 0.6], [1, 2]),
+    baseConfig: makeConfig({ clip: { model: "tiny" }, train: { epochs: 2 } }),
+    inputs,
+    outRoot,
+    workers: 1,
+    gallery: false,
+    bootstrap: { replicates: 20 },
+    log: () => {},
+  });
+  return { runDir: outcome.runDir, outcome };
+}
+
+/** The visible text of an HTML page: scripts and styles dropped, tags removed, entities read. */
+export function htmlText(html: string): string {
+  return html.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, " ")
+    .replace(/<br\s*\/?>/gi, "\n").replace(/<[^>]+>/g, " ")
+    .replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'").replaceAll("&amp;", "&");
+}
+
+/** The numbers written in a text: `76.06`, `+2.08`, `-0.78`, `0.0232`, `2,000`, `1.0e-4`. */
+export function numbersIn(text: string): string[] {
+  return text.match(/[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:e[+-]?\d+)?/g) ?? [];
+}
+
+/**
+ * Where `table.md`'s numbers are not in a report: for each row of each of its tables, the row when
+ * no row of the HTML's tables holds all its numbers (each found whole, not inside a longer
+ * number); for its text outside tables, each number the page's text lacks. Empty when every
+ * number is found.
+ */
+export function tableNumbersMissingFromHtml(tableMd: string, html: string): string[] {
+  const has = (text: string, n: string) =>
+    new RegExp(`(^|[^\\d.])${n.replace(/[.+]/g, "\\$&")}(?![\\d]|\\.\\d)`).test(text);
+  const rows = [...html.matchAll(/<tr\b[\s\S]*?<\/tr>/gi)].map((m) => htmlText(m[0]));
+  const text = htmlText(html);
+  const missing: string[] = [];
+  for (const block of tableMd.split(/\n\s*\n/)) {
+    if (block.startsWith("|")) {
+      for (const line of block.split("\n").slice(2)) {
+        const numbers = numbersIn(line.replaceAll("\\|", " "));
+        if (!rows.some((row) => numbers.every((n) => has(row, n)))) missing.push(line);
+      }
+    } else {
+      for (const n of numbersIn(block.replace(/^#+ .*$/m, ""))) {
+        if (!has(text, n)) missing.push(`${n} in "${block.slice(0, 60)}…"`);
+      }
+    }
+  }
+  return missing;
 }

@@ -1,11 +1,21 @@
 /**
  * The offline demo end to end, as a user runs it: synthetic memes, tiny CLIP, extraction,
- * reproduce on one seed and a short ablation. Asserts that the pipeline learned and that every
- * output file exists and parses.
+ * reproduce on one seed and a short ablation. Asserts that the pipeline learned, that every
+ * output file exists and parses, and that each report opens with its headline, holds every
+ * number of its table.md and lays out at 1400, 1920 and 390 px with nothing past the viewport and
+ * no legend over plotted data (screenshots in results/report-layout/).
  */
 import assert from "node:assert/strict";
 import { parseMarkdownTable } from "../lib/report/table.ts";
+import { chromiumSetting } from "../lib/config/mod.ts";
+import { checkLayout } from "../lib/report/screenshot.ts";
+import { REPO_ROOT } from "../lib/util/mod.ts";
 import { runScript } from "../scripts/run_script.ts";
+import { htmlText, tableNumbersMissingFromHtml } from "./_runs.ts";
+
+/** Where the layout check leaves its screenshots of the demo's reports, to look at. */
+const LAYOUT_SHOTS = `${REPO_ROOT}/results/report-layout`;
+const chromium = (await chromiumSetting()).value;
 
 Deno.test({
   name: "deno task demo learns the synthetic tasks and writes complete, parseable results",
@@ -34,13 +44,82 @@ Deno.test({
           JSON.parse(await Deno.readTextFile(`${dir}/${f}`));
         }
         const csv = (await Deno.readTextFile(`${dir}/metrics.csv`)).trim().split("\n");
-        assert.match(csv[0], /^variant,task,seed,protocol,epoch,n,accuracy,auroc/);
+        // The ablation's varied settings are columns of their own, between variant and task.
+        assert.match(
+          csv[0],
+          dir === demo
+            ? /^variant,task,seed,protocol,epoch,n,accuracy,auroc,/
+            : /^variant,ratio,depth,task,seed,protocol,epoch,n,accuracy,auroc,/,
+        );
         const html = await Deno.readTextFile(`${dir}/report.html`);
         assert.ok(html.length > 1_000_000, "report inlines plotly.js");
         assert.ok(!/<script[^>]+src=/.test(html), "report loads no external script");
         const tables = (await Deno.readTextFile(`${dir}/table.md`)).split(/\n\s*\n/)
           .filter((block) => block.startsWith("|")).map(parseMarkdownTable);
         assert.ok(tables.length >= 1 && tables[0].rows.length > 0);
+      }
+
+      // The reports: headline first, then the details; every number of table.md in them; at a
+      // desktop's and a phone's width nothing runs off the page and no legend covers data.
+      const headings = (dir: string) =>
+        [...Deno.readTextFileSync(`${dir}/report.html`).matchAll(/<h2 id="[^"]*">([^<]*)<\/h2>/g)]
+          .map((m) => m[1].replaceAll("&amp;", "&"));
+      const details = [
+        "Calibration (test; temperature fitted on val)",
+        "Per-class detail (test)",
+        "ROC and precision–recall curves (MAIN, clean protocol)",
+        "Training curves (MAIN)",
+        "Slices (MAIN, clean protocol, test split)",
+        "Most confident errors (MAIN, clean protocol, test split)",
+      ];
+      assert.deepEqual(headings(demo), [
+        "Results per task",
+        ...details.map((h) => h.replace("MAIN", "memeclip")),
+        "Baselines",
+        "All variants",
+        "How to read this",
+      ]);
+      assert.deepEqual(headings(ablate), [
+        "Results per task (ratio=0.2,depth=1)",
+        "Paired tests against ratio=0.2,depth=1",
+        "Residual ratio × mapping depth",
+        ...details.map((h) => h.replace("MAIN", "ratio=0.2,depth=1")),
+        "All variants",
+        "How to read this",
+      ]);
+      for (const dir of [demo, ablate]) {
+        const table = await Deno.readTextFile(`${dir}/table.md`);
+        const html = await Deno.readTextFile(`${dir}/report.html`);
+        assert.deepEqual(tableNumbersMissingFromHtml(table, html), [], `${dir}/report.html`);
+      }
+      const demoText = htmlText(await Deno.readTextFile(`${demo}/report.html`));
+      assert.match(demoText, /0\.00\s+clamped at 0\.001: no fit/);
+      assert.match(
+        demoText,
+        /Zero-shot CLIP, Hate speech detection: AUROC 0\.87\..*inverted ranking/,
+      );
+      if (chromium) {
+        await Deno.remove(LAYOUT_SHOTS, { recursive: true }).catch(() => {});
+        await Deno.mkdir(LAYOUT_SHOTS, { recursive: true });
+        for (const [name, dir] of [["demo", demo], ["demo-ablate", ablate]]) {
+          for (const width of [1400, 1920, 390]) {
+            const layout = await checkLayout(`${dir}/report.html`, {
+              width,
+              screenshot: `${LAYOUT_SHOTS}/${name}-${width}.png`,
+            });
+            const where = `${name} at ${width} px`;
+            assert.equal(layout.width, width, where);
+            assert.equal(layout.scrollWidth, width, `${where}: the page scrolls sideways`);
+            // Every figure of the page drawn before it was measured.
+            const figures = Deno.readTextFileSync(`${dir}/report.html`)
+              .match(/<div class="figure" id="figure-\d+"/g)!.length;
+            assert.equal(layout.figures, figures, where);
+            assert.deepEqual(layout.overflowing, [], `${where}: past the viewport`);
+            assert.deepEqual(layout.legendOverlaps, [], `${where}: legends over data`);
+          }
+        }
+      } else {
+        console.log("report layout check skipped: Chromium not installed (apt install chromium)");
       }
 
       const config = JSON.parse(await Deno.readTextFile(`${demo}/config.json`));

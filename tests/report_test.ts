@@ -31,7 +31,7 @@ import {
 import { BLUES } from "../lib/report/charts.ts";
 import { escapeScript, plotlySource, renderReport, renderReportHtml } from "../lib/report/html.ts";
 import { chromiumSetting } from "../lib/config/mod.ts";
-import { renderedDom, screenshotHtml } from "../lib/report/screenshot.ts";
+import { checkLayout, renderedDom, screenshotHtml } from "../lib/report/screenshot.ts";
 import { htmlTable, parseMarkdownTable } from "../lib/report/table.ts";
 import { inJupyter } from "../lib/report/notebook.ts";
 import { createRunDir, runTimestamp, writeRunFile } from "../lib/run/run_dir.ts";
@@ -552,6 +552,87 @@ Deno.test({
       const png = await Deno.readFile(`${dir}/cm.png`);
       const view = new DataView(png.buffer, png.byteOffset);
       assert.deepEqual([view.getUint32(16), view.getUint32(20)], [800, 600]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "checkLayout finds an element past a phone's viewport and a legend over bars, a line and a shape",
+  ignore: chromium === null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const bars = barChart({
+        title: "legend over bars",
+        categories: ["a", "b", "c"],
+        series: [{ name: "one", values: [90, 95, 99] }, { name: "two", values: [91, 96, 98] }],
+      });
+      // The legend in the middle of the plot, over the bars.
+      bars.layout = { ...bars.layout, legend: { x: 0.3, y: 0.5, bgcolor: "#ffffff" } };
+      const pr = precisionRecallFigure("a chance line under the legend", [
+        { name: "class", recall: [0, 0.5, 1], precision: [1, 0.9, 0.5], prevalence: 0.5 },
+      ]);
+      pr.layout = { ...pr.layout, legend: { x: 0.05, y: 0.55, yanchor: "top" } };
+      await writeReport(`${dir}/bad.html`, {
+        title: "Layout",
+        sections: [
+          { heading: "Wide", html: '<div style="width: 800px">a block wider than a phone</div>' },
+          { heading: "Figures", figures: [bars, pr] },
+        ],
+      });
+      const bad = await checkLayout(`${dir}/bad.html`, { width: 390 });
+      assert.equal(bad.width, 390);
+      assert.equal(bad.figures, 2);
+      assert.ok(bad.scrollWidth > 390, String(bad.scrollWidth));
+      assert.equal(bad.overflowing.length, 1, bad.overflowing.join("\n"));
+      assert.match(bad.overflowing[0], /^div "a block wider than a phone" \d+–\d+ px$/);
+      assert.equal(bad.legendOverlaps.length, 2, bad.legendOverlaps.join("\n"));
+      assert.match(
+        bad.legendOverlaps[0],
+        /^figure "legend over bars": legend covers bar \d+ of trace "(one|two)"/,
+      );
+      assert.match(
+        bad.legendOverlaps[1],
+        /^figure "a chance line under the legend": legend covers .*line/,
+      );
+      // The same figures as the suite builds them: legends under the plots, nothing too wide.
+      await writeReport(`${dir}/good.html`, {
+        title: "Layout",
+        sections: [{
+          heading: "Figures",
+          figures: [
+            barChart({
+              title: "bars",
+              categories: ["a", "b", "c"],
+              series: [{ name: "one", values: [90, 95, 99] }, {
+                name: "two",
+                values: [91, 96, 98],
+              }],
+            }),
+            precisionRecallFigure("pr", [
+              { name: "class", recall: [0, 0.5, 1], precision: [1, 0.9, 0.5], prevalence: 0.5 },
+            ]),
+          ],
+        }],
+      });
+      for (const width of [390, 1400]) {
+        const good = await checkLayout(`${dir}/good.html`, {
+          width,
+          screenshot: `${dir}/good-${width}.png`,
+        });
+        assert.deepEqual([good.scrollWidth, good.overflowing, good.legendOverlaps], [
+          width,
+          [],
+          [],
+        ]);
+        const png = await Deno.readFile(`${dir}/good-${width}.png`);
+        assert.equal(new DataView(png.buffer, png.byteOffset).getUint32(16), width, "PNG width");
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

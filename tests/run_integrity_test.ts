@@ -79,11 +79,17 @@ Deno.test({
       const record = JSON.parse(
         await Deno.readTextFile(`${runDir}/cells/memeclip__hate__seed1.json`),
       );
-      assert.deepEqual(record.files.map((f: { path: string }) => f.path), [
+      const paths = record.files.map((f: { path: string }) => f.path);
+      assert.deepEqual(paths.slice(0, 3), [
         "predictions/memeclip__hate__seed1.safetensors",
         "heads/hate/head.safetensors",
         "heads/hate/head.json",
       ]);
+      assert.match(
+        paths[3],
+        /^tensorboard\/memeclip__hate__seed1\/events\.out\.tfevents\.\d{10}\./,
+      );
+      assert.equal(paths.length, 4);
       const head = await Deno.stat(`${runDir}/heads/hate/head.safetensors`);
       assert.equal(record.files[1].size, head.size);
       assert.equal(await runFinished(runDir), true);

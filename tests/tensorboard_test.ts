@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { CellResult } from "../lib/run/mod.ts";
+import { type CellResult, checkCells, type StoredCell } from "../lib/run/mod.ts";
 import { evaluateLogits } from "../lib/metrics/mod.ts";
 import { crc32c, maskedCrc32c } from "../lib/tensorboard/_crc32c.ts";
 import { encodeHparamsEvents, encodeScalarEvent } from "../lib/tensorboard/_messages.ts";
@@ -26,6 +26,7 @@ import {
 } from "../lib/tensorboard/mod.ts";
 import type { EpochRecord } from "../lib/train/mod.ts";
 import { REPO_ROOT } from "../lib/util/mod.ts";
+import { smallAblation } from "./_runs.ts";
 
 const READER = `${REPO_ROOT}/tests/fixtures/tensorboard/read_events.py`;
 const hex = (s: string) =>
@@ -811,4 +812,130 @@ Deno.test("Debian's python3-protobuf parses every record into the messages of th
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+// ------------------------------------------------------------------------------------------------
+// Event files as runs write them: one per cell, as it finishes, under <run>/tensorboard/<key>/
+
+/** Two small ablations under one results root, as `tensorboard --logdir results/` sees them. */
+interface RunsFixture {
+  readonly root: string;
+  /** Each event file, relative to the root, with the history its cell's record gives. */
+  readonly files: Map<string, CellHistory>;
+}
+
+let runsFixture: Promise<RunsFixture> | undefined;
+
+function twoRuns(): Promise<RunsFixture> {
+  runsFixture ??= (async () => {
+    const work = await Deno.makeTempDir({ prefix: "memesense-tensorboard-runs-" });
+    // Shared by the tests below, whichever of them run: removed when the file's tests end.
+    globalThis.addEventListener("unload", () => Deno.removeSync(work, { recursive: true }));
+    const root = `${work}/results`;
+    const runs = [
+      await smallAblation(work, root, { name: "grid-a" }),
+      await smallAblation(work, root, { name: "grid-b", ratios: [0.2, 1] }),
+    ];
+    const files = new Map<string, CellHistory>();
+    for (const { runDir } of runs) {
+      for (const check of await checkCells(runDir)) {
+        const cell = check.result!;
+        const stored = JSON.parse(
+          await Deno.readTextFile(`${runDir}/cells/${cell.key}.json`),
+        ) as StoredCell;
+        const owned = stored.files!.filter((f) => f.path.startsWith("tensorboard/"));
+        assert.equal(owned.length, 1, `${cell.key}: one event file, owned by the cell`);
+        assert.match(
+          owned[0].path,
+          new RegExp(`^tensorboard/${cell.key}/events\\.out\\.tfevents\\.\\d{10}\\.`),
+        );
+        const path = `${runDir}/${owned[0].path}`;
+        const content = await readEventFile(path);
+        files.set(path.slice(root.length + 1), {
+          variant: cell.variant,
+          task: cell.task,
+          seed: cell.seed,
+          // The grid varies ratio and depth: both are hparams of every cell of both runs.
+          settings: { ratio: cell.config.head.ratio, depth: cell.config.head.numMappingLayers },
+          startTime: content.wallTime,
+          epochs: cell.curves,
+          reference: cell.reference,
+          clean: cell.clean,
+        });
+      }
+    }
+    assert.equal(files.size, 16, "8 cells in each run");
+    return { root, files };
+  })();
+  return runsFixture;
+}
+
+Deno.test({
+  name:
+    "a run writes each cell's event file as it finishes: its record's curves, owned and checked",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { root, files } = await twoRuns();
+    for (const [name, cell] of files) {
+      const content = await readEventFile(`${root}/${name}`);
+      const events = cellEvents(cell);
+      assert.deepEqual(
+        content.scalars,
+        events.scalars.map((s) => ({ ...s, value: Math.fround(s.value) })),
+        name,
+      );
+      assert.deepEqual(content.sessions[0].hparams, events.session.hparams, name);
+    }
+    // A cell whose event file is damaged is incomplete, named, and trained again on resume.
+    const [name] = [...files.keys()];
+    const runDir = `${root}/${name.split("/")[0]}`;
+    const bytes = await Deno.readFile(`${root}/${name}`);
+    await Deno.writeFile(`${root}/${name}`, bytes.subarray(0, bytes.length - 3));
+    const key = name.split("/")[2];
+    const damaged = (await checkCells(runDir)).find((c) => c.key === key)!;
+    assert.equal(damaged.condition, "damaged");
+    assert.match(damaged.problems[0], /^tensorboard\/.*: \d+ bytes, expected \d+ \(cut short\)$/);
+    await Deno.writeFile(`${root}/${name}`, bytes);
+  },
+});
+
+Deno.test("Debian's python3-protobuf reads every cell's event file of two runs as written", async () => {
+  const { root, files } = await twoRuns();
+  const run = await python(PYTHON!, [READER, "protobuf", root]);
+  assert.ok(run.success, run.stderr);
+  const out = JSON.parse(run.stdout);
+  assert.deepEqual(Object.keys(out.files).sort(), [...files.keys()].sort());
+  for (const [name, cell] of files) assertFileAsWritten(out.files[name], cell, name);
+});
+
+Deno.test({
+  name:
+    "tensorboard --logdir results/ lists every cell of two runs, with their settings as hparams",
+  ignore: "reason" in TENSORBOARD,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { root, files } = await twoRuns();
+    const run = await python(PYTHON!, [READER, "tensorboard", root, "--dashboard"], {
+      PYTHONPATH: (TENSORBOARD as { path: string }).path,
+    });
+    assert.ok(run.success, run.stderr);
+    const out = JSON.parse(run.stdout);
+    assert.deepEqual(Object.keys(out.files).sort(), [...files.keys()].sort());
+    for (const [name, cell] of files) assertFileAsWritten(out.files[name], cell, name);
+    const dash = out.dashboard;
+    assert.deepEqual(dash.hparams, ["depth", "ratio", "seed", "task", "variant"]);
+    assert.deepEqual(dash.metrics, [...EPOCH_TAGS, ...SELECTED_TAGS].sort());
+    const runs = [...files.keys()].map((f) => f.slice(0, f.lastIndexOf("/")));
+    assert.deepEqual(Object.keys(dash.sessions).sort(), runs.sort());
+    for (const [name, cell] of files) {
+      const session = dash.sessions[name.slice(0, name.lastIndexOf("/"))];
+      assert.deepEqual(session.hparams, cellEvents(cell).session.hparams);
+      assert.equal(session.metrics["clean/test/auroc"], Math.fround(cell.clean!.test.auroc));
+    }
+    for (const r of runs) {
+      assert.deepEqual(dash.scalar_runs[r], [...EPOCH_TAGS, ...SELECTED_TAGS].sort());
+    }
+  },
 });

@@ -12,6 +12,9 @@ import {
 import { runReport } from "../lib/analysis/_run_report.ts";
 import { seedMajority } from "../lib/analysis/uncertainty.ts";
 import { writeCellPredictions } from "../lib/run/predictions.ts";
+import { writeCellResult } from "../lib/run/integrity.ts";
+import { makeConfig } from "../lib/config/mod.ts";
+import { evaluateLogits } from "../lib/metrics/mod.ts";
 import { Rng } from "../lib/util/mod.ts";
 import { datasetPreset } from "../lib/data/mod.ts";
 import { runScript } from "../scripts/run_script.ts";
@@ -46,21 +49,52 @@ function cell(variant: string, seed: number, skill: number, n = 240): CellPredic
   };
 }
 
+/**
+ * A run directory with the cells' predictions and, unless `records` is false, their records (the
+ * metrics of the saved logits, the config's head ratio), under a minimal config.json.
+ */
 async function fakeRun(
   cells: CellPredictions[],
   meta: Record<string, unknown> = {},
+  records = true,
 ): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "memesense-uncertainty-" });
-  await Deno.writeTextFile(
-    `${dir}/config.json`,
-    JSON.stringify({
-      name: "fake",
-      featureStore: "store-1",
-      config: { head: { ratio: 0.2 } },
-      ...meta,
-    }),
-  );
-  for (const c of cells) await writeCellPredictions(dir, c);
+  const record = {
+    name: "fake",
+    featureStore: "store-1",
+    config: { head: { ratio: 0.2 } },
+    ...meta,
+  } as { config: { head: { ratio: number } } };
+  await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(record));
+  for (const c of cells) {
+    await writeCellPredictions(dir, c);
+    if (!records) continue;
+    const score = (protocol: "reference" | "clean", split: "val" | "test") =>
+      evaluateLogits(c.logits[protocol][split], c.rows[split].labels, 2);
+    const curves = [1, 2, 3].map((epoch) => ({
+      epoch,
+      trainLoss: 0.5,
+      val: score(epoch === 3 ? "clean" : "reference", "val"),
+      test: score(epoch === 3 ? "clean" : "reference", "test"),
+      seconds: 1,
+      evalSeconds: 0.1,
+      referenceMonitor: 0.5,
+    }));
+    await writeCellResult(dir, {
+      key: c.key,
+      variant: c.variant,
+      task: c.task,
+      seed: c.seed,
+      config: makeConfig({ head: { ratio: record.config.head.ratio }, train: { seed: c.seed } }),
+      backend: "blas",
+      numParams: 1,
+      seconds: 3,
+      curves,
+      reference: { epoch: 2, test: score("reference", "test") },
+      clean: { epoch: 3, val: score("clean", "val"), test: score("clean", "test") },
+      excluded: { train: 0, val: 0, test: 0 },
+    });
+  }
   return dir;
 }
 
@@ -132,15 +166,19 @@ Deno.test("seed-majority predictions: most votes, ties to the higher mean probab
   assert.deepEqual([...seedMajority(cells.slice(0, 2), "clean")][2], 1);
 });
 
-Deno.test("deno task compare: config diff, paired table, refusals", async () => {
+Deno.test("deno task compare: config diff, paired table, refusals; a new folder with the page and long file", async () => {
   const a = await fakeRun([1, 2].map((s) => cell("memeclip", s, 0.6)));
   const b = await fakeRun([1, 2].map((s) => cell("memeclip", s, 0.9)), {
     config: { head: { ratio: 0.4 } },
   });
   const c = await fakeRun([1, 2].map((s) => cell("memeclip", s, 0.9)), { featureStore: "store-2" });
   const d = await fakeRun([1, 2].map((s) => cell("memeclip", s, 0.9, 120)));
+  const e = await fakeRun([1, 2].map((s) => cell("memeclip", s, 0.6)), {
+    config: { head: { ratio: 0.6 } },
+  });
+  const out = await Deno.makeTempDir({ prefix: "memesense-compare-" });
   try {
-    const ok = await runScript("compare", [a, b, "--replicates", "300"]);
+    const ok = await runScript("compare", [a, b, "--replicates", "300", "--out", out]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(
       ok.stdout,
@@ -149,8 +187,57 @@ Deno.test("deno task compare: config diff, paired table, refusals", async () => 
     const rows = ok.stdout.split("\n").filter((l) => l.startsWith("| A:memeclip"));
     assert.equal(rows.length, 2 * 3);
     assert.ok(rows.every((r) => r.includes("✓")), rows.join("\n"));
+    // Written into a new folder: the page with the paired tests, the text, every cell long.
+    const [first] = [...Deno.readDirSync(`${out}/comparisons`)].map((x) => x.name);
+    assert.match(first, /^\d{8}-\d{6}-compare$/);
+    const folder = `${out}/comparisons/${first}`;
+    assert.ok(ok.stdout.includes(`written to ${folder}/`), ok.stdout);
+    assert.deepEqual(
+      [...Deno.readDirSync(folder)].map((x) => x.name).sort(),
+      ["comparison.html", "comparison.md", "metrics_long.csv"],
+    );
+    const html = await Deno.readTextFile(`${folder}/comparison.html`);
+    for (const r of rows) {
+      // Each printed row's numbers are in the page: Δ, interval, p and Holm's p.
+      for (const cellText of r.split("|").slice(6, 10).map((x) => x.trim())) {
+        assert.ok(html.includes(cellText), cellText);
+      }
+    }
+    assert.ok(html.includes("config.head.ratio"));
+    const long = (await Deno.readTextFile(`${folder}/metrics_long.csv`)).trimEnd().split("\n");
+    assert.equal(long[0], "run,variant,ratio,task,seed,protocol,epoch,split,metric,class,value");
+    const runNames = new Set(long.slice(1).map((l) => l.split(",")[0]));
+    assert.deepEqual(runNames, new Set([a, b].map((dir) => dir.split("/").at(-1))));
+    // 2 runs × 2 seeds × 2 protocols × 2 splits × (9 metrics + 4 per class × 2) + 4 on test.
+    assert.equal(long.length - 1, 2 * 2 * 2 * (2 * (9 + 8) + 4));
+    assert.ok(long.some((l) => l.includes(",0.4,hate,2,clean,3,test,accuracy,,")));
+    // A second comparison never writes over the first.
+    const again = await runScript("compare", [a, b, e, "--replicates", "300", "--out", out]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal([...Deno.readDirSync(`${out}/comparisons`)].length, 2);
+    assert.deepEqual(
+      (await Deno.readTextFile(`${folder}/comparison.md`)).trimEnd(),
+      ok.stdout.slice(0, ok.stdout.indexOf("\nwritten to")).trimEnd(),
+    );
+    // Three runs: every pair, with its settings, in one Holm family per protocol.
+    assert.match(again.stdout, /^C = .*$/m);
+    assert.match(
+      again.stdout,
+      /Settings that differ \(A → C\):\n {2}config\.head\.ratio: 0\.2 → 0\.6/,
+    );
+    assert.match(
+      again.stdout,
+      /Settings that differ \(B → C\):\n {2}config\.head\.ratio: 0\.4 → 0\.6/,
+    );
+    const pairs = again.stdout.split("\n").filter((l) => /^\| [ABC]:memeclip/.test(l))
+      .map((l) => l.split("|").slice(1, 3).map((x) => x.trim()).join(" vs "));
+    assert.deepEqual(
+      [...new Set(pairs)],
+      ["A:memeclip vs B:memeclip", "A:memeclip vs C:memeclip", "B:memeclip vs C:memeclip"],
+    );
+    assert.equal(pairs.length, 3 * 3 * 2);
 
-    const store = await runScript("compare", [a, c]);
+    const store = await runScript("compare", [a, c, "--out", out]);
     assert.equal(store.code, 2);
     assert.match(store.stderr, /different feature stores \(store-1 vs store-2\)/);
     const allowed = await runScript("compare", [
@@ -159,18 +246,22 @@ Deno.test("deno task compare: config diff, paired table, refusals", async () => 
       "--allow-different-features",
       "--protocol",
       "clean",
+      "--out",
+      out,
     ]);
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.match(allowed.stdout, /featureStore: "store-1" → "store-2"/);
     assert.ok(!allowed.stdout.includes("| reference |"));
 
-    const memes = await runScript("compare", [a, d]);
+    const memes = await runScript("compare", [a, d, "--out", out]);
     assert.equal(memes.code, 2);
     assert.match(memes.stderr, /tested on different memes/);
-    const one = await runScript("compare", [a]);
+    const one = await runScript("compare", [a, "--out", out]);
     assert.equal(one.code, 2);
+    assert.match(one.stderr, /give two or more run directories/);
+    assert.equal([...Deno.readDirSync(`${out}/comparisons`)].length, 3, "refusals write nothing");
   } finally {
-    for (const dir of [a, b, c, d]) await Deno.remove(dir, { recursive: true });
+    for (const dir of [a, b, c, d, e, out]) await Deno.remove(dir, { recursive: true });
   }
 });
 
@@ -209,11 +300,17 @@ Deno.test("ablation heatmaps mark the differences that hold after Holm's adjustm
     results: [],
     summary,
     variants,
-    pairedComparisons: [
-      paired("ratio=0.4,depth=1", 0.03, true),
-      paired("ratio=0.2,depth=2", -0.02, true),
-      paired("ratio=0.4,depth=2", 0.01, false),
-    ],
+    uncertainty: {
+      bootstrap: { replicates: 2000, seed: 0, level: 0.95 },
+      groups: [],
+      missing: [],
+      reference: "ratio=0.2,depth=1",
+      comparisons: [
+        paired("ratio=0.4,depth=1", 0.03, true),
+        paired("ratio=0.2,depth=2", -0.02, true),
+        paired("ratio=0.4,depth=2", 0.01, false),
+      ],
+    },
   });
   const json = JSON.stringify(report);
   assert.ok(json.includes('"71.0 ▲"'), "ratio 0.4, depth 1 holds upwards");

@@ -1,8 +1,9 @@
 /**
  * Analysis of runs: aggregation over seeds and the comparison with the paper's numbers, baselines,
  * test-set uncertainty and paired comparisons, error analysis, the rules for partial data, the
- * tables and the report, and the writing of a run's outputs once its cells are in; two runs
- * compared.
+ * tables, the result files for pandas (`metrics.csv`, `metrics_long.csv`, `metrics_summary.csv`)
+ * and the report, and the writing of a run's outputs once its cells are in; runs compared, pair
+ * by pair, into a folder of their own.
  *
  * ```ts
  * import { resultsRootSetting } from "../config/mod.ts";
@@ -19,8 +20,8 @@
  */
 export {
   compareWithPaper,
-  readRunComparison,
   type ComparisonRow,
+  readRunComparison,
   summarise,
   SUMMARY_METRICS,
   type SummaryMetric,
@@ -39,6 +40,9 @@ export {
   ablationPairs,
   analyseRunPredictions,
   type BootstrapOptions,
+  type CalibrationMetrics,
+  type CellCalibration,
+  cellCalibration,
   type ComparisonPair,
   type GroupCalibration,
   type GroupStats,
@@ -58,10 +62,21 @@ export {
   comparisonTable,
   comparisonTableData,
   intervalTable,
-  metricsCsv,
   pairedComparisonTable,
   summaryTable,
 } from "./run_tables.ts";
+export {
+  LONG_METRICS,
+  type LongMetric,
+  type LongRow,
+  metricsCsv,
+  metricsLongCsv,
+  metricsLongRows,
+  metricsSummaryCsv,
+  metricsSummaryRows,
+  type RunMetricsInput,
+  type SummaryFileRow,
+} from "./metrics_files.ts";
 export {
   aggregateRun,
   NO_UNCERTAINTY,
@@ -82,9 +97,12 @@ export {
 export {
   compareRuns,
   type CompareRunsOptions,
+  comparisonReport,
   type RunComparison,
   RunComparisonError,
   runComparisonText,
+  type RunPairSettings,
   runsAndSettingsText,
   type SettingDifference,
+  writeComparison,
 } from "./compare.ts";

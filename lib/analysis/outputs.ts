@@ -1,6 +1,7 @@
 /**
  * A run's outputs, written once every cell is in: baselines, the summary over seeds, the
- * comparison with the paper, the test-set uncertainty, `table.md`, `metrics.csv`, `curves.json`,
+ * comparison with the paper, the test-set uncertainty, `table.md`, `metrics.csv` with its long and
+ * summary forms (`metrics_long.csv`, `metrics_summary.csv`), `curves.json`,
  * `report.html`, optionally `predictions.csv`, and last `metrics.json`, which lists every other
  * output with its size and SHA-256 and so marks the run finished. The same function writes them
  * at the end of a single-machine run and for `deno task aggregate` on a run trained in shards.
@@ -32,6 +33,7 @@ import {
   type RunRecord,
   RunRecordError,
   taskData,
+  variedSettings,
   writeRunFile,
 } from "../run/mod.ts";
 import { formatDuration, writeSealedJson } from "../util/mod.ts";
@@ -41,7 +43,14 @@ import { analyseRun } from "./_error_analysis.ts";
 import { loadPaperResults } from "./paper.ts";
 import { notComparableReason, usageLine } from "./partial.ts";
 import { runReport } from "./_run_report.ts";
-import { absentClassesNote, metricsCsv, runTableMarkdown } from "./run_tables.ts";
+import { absentClassesNote, runTableMarkdown } from "./run_tables.ts";
+import {
+  metricsCsv,
+  metricsLongCsv,
+  metricsLongRows,
+  metricsSummaryCsv,
+  metricsSummaryRows,
+} from "./metrics_files.ts";
 import { analyseRunPredictions, type RunUncertainty } from "./uncertainty.ts";
 import {
   analyseTransfer,
@@ -195,13 +204,33 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
     ...(transfer ? { transfer: transferMarkdown(transfer, uncertainty.bootstrap) } : {}),
   });
   await writeRunFile(runDir, RUN_FILES.table, table);
-  await writeRunFile(runDir, RUN_FILES.metricsCsv, metricsCsv(results));
+  // The files for pandas: every setting that differs between the cells a column of its own.
+  const metricsInput = {
+    run: runDir.replace(/\/+$/, "").split("/").at(-1)!,
+    results,
+    predictions,
+    settings: variedSettings(results.map((r) => r.config)),
+  };
+  const long = metricsLongRows(metricsInput);
+  await writeRunFile(runDir, RUN_FILES.metricsCsv, metricsCsv(metricsInput, long));
+  await writeRunFile(runDir, RUN_FILES.metricsLong, metricsLongCsv(long, metricsInput.settings));
+  await writeRunFile(
+    runDir,
+    RUN_FILES.metricsSummary,
+    metricsSummaryCsv(metricsSummaryRows(long, uncertainty.groups), metricsInput.settings),
+  );
   await writeRunFile(
     runDir,
     RUN_FILES.curves,
     results.map((r) => ({ key: r.key, curves: r.curves })),
   );
-  written.push(RUN_FILES.table, RUN_FILES.metricsCsv, RUN_FILES.curves);
+  written.push(
+    RUN_FILES.table,
+    RUN_FILES.metricsCsv,
+    RUN_FILES.metricsLong,
+    RUN_FILES.metricsSummary,
+    RUN_FILES.curves,
+  );
   const excluded = Object.entries(inputs.missingImages).filter(([, n]) => n > 0);
   const analysis = await analyseRun(
     predictions.filter((p) => p.variant === main),
@@ -214,7 +243,7 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
     tasks,
     subtitle: [
       `${record.tasks.length} task(s) × ${record.seeds.length} seed(s) × ${record.variants.length} variant(s)`,
-      ...preface,
+      ...preface.map((l) => l.charAt(0).toUpperCase() + l.slice(1)),
     ].join(". "),
     meta: {
       commit: record.gitCommit,
@@ -226,11 +255,14 @@ export async function writeRunOutputs(input: RunOutputsInput): Promise<RunOutput
     },
     results,
     summary,
-    pairedComparisons: uncertainty.comparisons,
+    uncertainty,
     comparison,
     baselines,
     variants: record.variants,
     mainVariant: main,
+    preface,
+    tableNotes,
+    randomClip: inputs.modelId === "tiny",
     analysis,
     ...(transfer ? { transfer: transferReportSection(transfer, uncertainty.bootstrap) } : {}),
     notes: excluded.length > 0

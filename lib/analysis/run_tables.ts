@@ -1,6 +1,6 @@
 /**
  * The tables an experiment writes: the per-task comparison with the paper (`table.md`), the
- * summary of every variant, the per-cell CSV (`metrics.csv`), the baselines, and the test-set
+ * summary of every variant, the baselines, and the test-set
  * intervals, paired comparisons, calibration and per-class tables.
  *
  * @module
@@ -20,8 +20,8 @@ import {
 } from "../report/mod.ts";
 import type { BaselineResult } from "./baselines.ts";
 import type { ComparisonRow, SummaryRow } from "./aggregate.ts";
-import { type CellResult, PROTOCOLS, selectedTestMetrics } from "../run/mod.ts";
-import { BOOTSTRAP_METRICS, type Interval } from "../metrics/mod.ts";
+import { PROTOCOLS } from "../run/mod.ts";
+import { BOOTSTRAP_METRICS, type BootstrapMetric, type Interval } from "../metrics/mod.ts";
 import type { GroupStats, PairedComparison, RunUncertainty } from "./uncertainty.ts";
 
 /** The title of a task among a dataset's tasks (its name when it has none). */
@@ -57,6 +57,7 @@ export const COMPARISON_TABLE_NOTE: string =
 export function comparisonTableData(
   rows: readonly ComparisonRow[],
   tasks: readonly TaskDescription[],
+  intervals: readonly GroupStats[] = [],
 ): TableData {
   const headers = [
     "Task",
@@ -70,11 +71,8 @@ export function comparisonTableData(
     "Δ F1",
     SIGMOID_AUROC_NAME.replace(" (", "\n("),
   ];
-  const ours = (value: MeanStd) => {
-    const text = formatMeanStd(value);
-    const ci = formatMeanStd(value, { ci: true }).slice(text.length).trim();
-    return ci ? `${text}\n${ci}` : text;
-  };
+  const ours = (value: MeanStd, r: ComparisonRow, metric: BootstrapMetric) =>
+    withIntervals(value, testInterval(intervals, r.task, r.protocol, metric));
   const body: TableCell[][] = [];
   for (const { name, title } of tasks) {
     const forTask = rows.filter((r) => r.task === name);
@@ -97,16 +95,79 @@ export function comparisonTableData(
         title,
         PROTOCOL_LABEL[r.protocol],
         r.n,
-        ours(r.ours.accuracy),
+        ours(r.ours.accuracy, r, "accuracy"),
         formatSigned(r.diff.accuracy),
-        ours(r.ours.auroc),
+        ours(r.ours.auroc, r, "auroc"),
         formatSigned(r.diff.auroc),
-        ours(r.ours.macroF1),
+        ours(r.ours.macroF1, r, "macroF1"),
         formatSigned(r.diff.macroF1),
         formatMeanStd(r.oursAurocReference),
       ]);
     }
   }
+  return { headers, rows: body, align: textThenNumbers(headers.length, 2) };
+}
+
+/** The bootstrap interval over test memes of a (task, protocol, metric) among `intervals`. */
+function testInterval(
+  intervals: readonly GroupStats[],
+  task: string,
+  protocol: string,
+  metric: BootstrapMetric,
+): Interval | undefined {
+  return intervals.find((g) => g.task === task && g.protocol === protocol)?.interval[metric];
+}
+
+/**
+ * A mean over seeds as the tables print it, each part on a line of its own: `mean ± std`, then
+ * `[lo, hi]` (the 95 % bootstrap interval over test memes, when given), then `(CI ± x)` (the
+ * Student-t half-width over seeds, with two or more seeds).
+ */
+function withIntervals(value: MeanStd, interval?: Interval): string {
+  const text = formatMeanStd(value);
+  const ci = formatMeanStd(value, { ci: true }).slice(text.length).trim();
+  const boot = interval ? `[${formatPct(interval.lo)}, ${formatPct(interval.hi)}]` : "";
+  return [text, boot, ci].filter((x) => x !== "").join("\n");
+}
+
+/**
+ * The per-task table of one variant when it is not set beside the paper, as data: per task and
+ * protocol the seeds, accuracy, AUROC and macro-F1 as mean ± std over seeds with the 95 %
+ * bootstrap interval over test memes (from `intervals`, the variant's groups) and the Student-t
+ * interval over seeds beneath, MemeCLIP's sigmoid AUROC, and the mean selected epoch. Tasks in
+ * the order of `tasks` (the dataset's), each under its title.
+ */
+export function taskTableData(
+  rows: readonly SummaryRow[],
+  tasks: readonly TaskDescription[],
+  intervals: readonly GroupStats[] = [],
+): TableData {
+  const headers = [
+    "Task",
+    "Protocol",
+    "Seeds",
+    "Accuracy",
+    "AUROC",
+    "Macro-F1",
+    SIGMOID_AUROC_NAME.replace(" (", "\n("),
+    "Epoch\n(mean over seeds)",
+  ];
+  const body = tasks.flatMap((task) =>
+    rows.filter((r) => r.task === task.name).map((r) => {
+      const cell = (metric: BootstrapMetric) =>
+        withIntervals(r.metrics[metric], testInterval(intervals, r.task, r.protocol, metric));
+      return [
+        task.title,
+        PROTOCOL_LABEL[r.protocol],
+        r.seeds.length,
+        cell("accuracy"),
+        cell("auroc"),
+        cell("macroF1"),
+        formatMeanStd(r.metrics.aurocReference),
+        r.meanEpoch.toFixed(1),
+      ];
+    })
+  );
   return { headers, rows: body, align: textThenNumbers(headers.length, 2) };
 }
 
@@ -150,34 +211,6 @@ export function summaryTableData(rows: readonly SummaryRow[]): TableData {
 export function summaryTable(rows: readonly SummaryRow[]): string {
   const table = summaryTableData(rows);
   return markdownTable(table.headers, table.rows, table.align);
-}
-
-/** One CSV row per (cell, protocol) with the selected epoch and its test metrics. */
-export function metricsCsv(results: readonly CellResult[]): string {
-  const header =
-    "variant,task,seed,protocol,epoch,n,accuracy,auroc,auroc_reference,macro_f1,seconds,backend";
-  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
-  const lines = results.flatMap((r) =>
-    PROTOCOLS.map((p) => {
-      const m = selectedTestMetrics(r, p);
-      const epoch = p === "reference" ? r.reference.epoch : r.clean.epoch;
-      return [
-        quote(r.variant),
-        r.task,
-        r.seed,
-        p,
-        epoch,
-        m.n,
-        m.accuracy,
-        m.auroc,
-        m.aurocReference,
-        m.macroF1,
-        r.seconds.toFixed(2),
-        r.backend,
-      ].join(",");
-    })
-  );
-  return [header, ...lines].join("\n") + "\n";
 }
 
 /**
@@ -231,10 +264,10 @@ function pctInterval(point: number, interval: Interval): string {
 }
 
 /**
- * Test-set uncertainty of every (variant, task, protocol): each metric as the mean over seeds
- * with its 95 % stratified-bootstrap interval over test memes, in percent.
+ * Test-set uncertainty of every (variant, task, protocol), as data: each metric as the mean over
+ * seeds with its 95 % stratified-bootstrap interval over test memes, in percent.
  */
-export function intervalTable(stats: readonly GroupStats[]): string {
+export function intervalTableData(stats: readonly GroupStats[]): TableData {
   const headers = [
     "Variant",
     "Task",
@@ -253,16 +286,27 @@ export function intervalTable(stats: readonly GroupStats[]): string {
     s.n,
     ...BOOTSTRAP_METRICS.map((m) => pctInterval(s.point[m], s.interval[m])),
   ]);
-  return markdownTable(headers, body, textThenNumbers(headers.length, 3));
+  return { headers, rows: body, align: textThenNumbers(headers.length, 3) };
+}
+
+/** {@linkcode intervalTableData} as a Markdown table (`table.md`). */
+export function intervalTable(stats: readonly GroupStats[]): string {
+  const t = intervalTableData(stats);
+  return markdownTable(t.headers, t.rows, t.align);
+}
+
+/** A p-value as the tables print it: three decimals, or one significant digit below 0.001. */
+export function formatP(p: number): string {
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
 }
 
 /**
- * Paired comparisons, one row per (pair, task, protocol, metric): the difference in points with
- * its paired-bootstrap interval, the p-value, its Holm adjustment, and for accuracy McNemar's
- * exact test on the seed-majority predictions. `✓` marks a difference that holds after Holm's
- * adjustment.
+ * Paired comparisons as data, one row per (pair, task, protocol, metric): the difference in
+ * points with its paired-bootstrap interval, the p-value, its Holm adjustment, and for accuracy
+ * McNemar's exact test on the seed-majority predictions. `✓` marks a difference that holds after
+ * Holm's adjustment.
  */
-export function pairedComparisonTable(rows: readonly PairedComparison[]): string {
+export function pairedComparisonTableData(rows: readonly PairedComparison[]): TableData {
   const headers = [
     "A",
     "B",
@@ -276,7 +320,6 @@ export function pairedComparisonTable(rows: readonly PairedComparison[]): string
     "Holds",
     "McNemar A/B only, p (Holm)",
   ];
-  const fmtP = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
   const body = rows.map((r) => [
     r.a,
     r.b,
@@ -285,22 +328,30 @@ export function pairedComparisonTable(rows: readonly PairedComparison[]): string
     METRIC_LABEL[r.metric],
     formatSigned(100 * r.diff),
     `[${formatSigned(100 * r.interval.lo)}, ${formatSigned(100 * r.interval.hi)}]`,
-    fmtP(r.p),
-    fmtP(r.pHolm),
+    formatP(r.p),
+    formatP(r.pHolm),
     r.holds ? "✓" : "",
     r.mcnemar
-      ? `${r.mcnemar.onlyA}/${r.mcnemar.onlyB}, ${fmtP(r.mcnemar.p)} (${fmtP(r.mcnemar.pHolm)})`
+      ? `${r.mcnemar.onlyA}/${r.mcnemar.onlyB}, ${formatP(r.mcnemar.p)} (${
+        formatP(r.mcnemar.pHolm)
+      })`
       : "",
   ]);
-  return markdownTable(headers, body, textThenNumbers(headers.length, 5));
+  return { headers, rows: body, align: textThenNumbers(headers.length, 5) };
+}
+
+/** {@linkcode pairedComparisonTableData} as a Markdown table (`table.md`, the printed output). */
+export function pairedComparisonTable(rows: readonly PairedComparison[]): string {
+  const t = pairedComparisonTableData(rows);
+  return markdownTable(t.headers, t.rows, t.align);
 }
 
 /**
- * Calibration per (variant, task, protocol): the fitted temperatures, ECE (15 bins, top label)
- * and Brier score on test before → after temperature scaling, accuracy (unchanged by scaling)
- * and AUROC before → after (unchanged for two classes).
+ * Calibration per (variant, task, protocol) as data: the fitted temperatures, ECE (15 bins, top
+ * label) and Brier score on test before → after temperature scaling, accuracy (unchanged by
+ * scaling) and AUROC before → after (unchanged for two classes).
  */
-export function calibrationTable(stats: readonly GroupStats[]): string {
+export function calibrationTableData(stats: readonly GroupStats[]): TableData {
   const headers = [
     "Variant",
     "Task",
@@ -327,11 +378,17 @@ export function calibrationTable(stats: readonly GroupStats[]): string {
       `${formatPct(c.before.auroc)} → ${formatPct(c.after.auroc)}`,
     ];
   });
-  return markdownTable(headers, body, textThenNumbers(headers.length, 3));
+  return { headers, rows: body, align: textThenNumbers(headers.length, 3) };
 }
 
-/** Per-class precision, recall and F1 (means over seeds), support, and balanced accuracy. */
-export function perClassTable(stats: readonly GroupStats[]): string {
+/** {@linkcode calibrationTableData} as a Markdown table (`table.md`). */
+export function calibrationTable(stats: readonly GroupStats[]): string {
+  const t = calibrationTableData(stats);
+  return markdownTable(t.headers, t.rows, t.align);
+}
+
+/** Per-class precision, recall and F1 (means over seeds), support, and balanced accuracy, as data. */
+export function perClassTableData(stats: readonly GroupStats[]): TableData {
   const headers = ["Variant", "Task", "Protocol", "Class", "Precision", "Recall", "F1", "Support"];
   const body: (string | number)[][] = [];
   for (const s of stats) {
@@ -358,7 +415,13 @@ export function perClassTable(stats: readonly GroupStats[]): string {
       s.n,
     ]);
   }
-  return markdownTable(headers, body, textThenNumbers(headers.length, 4));
+  return { headers, rows: body, align: textThenNumbers(headers.length, 4) };
+}
+
+/** {@linkcode perClassTableData} as a Markdown table (`table.md`). */
+export function perClassTable(stats: readonly GroupStats[]): string {
+  const t = perClassTableData(stats);
+  return markdownTable(t.headers, t.rows, t.align);
 }
 
 /**
@@ -420,14 +483,29 @@ export function absentClassesNote(
 }
 
 /**
+ * Whether a fitted temperature sits at an end of {@linkcode TEMPERATURE_RANGE} — clamped, not
+ * fitted: `low` when the val logits separate every class (the loss falls as T → 0), `high` when
+ * they are no better than uniform; null for a temperature fitted inside the range.
+ */
+export function temperatureClamp(t: number): "low" | "high" | null {
+  const [tMin, tMax] = TEMPERATURE_RANGE;
+  if (Math.abs(t - tMin) <= 1e-9 * tMin) return "low";
+  if (Math.abs(t - tMax) <= 1e-9 * tMax) return "high";
+  return null;
+}
+
+/**
  * The note under a calibration table when a temperature fit was clamped at an end of
  * {@linkcode TEMPERATURE_RANGE} rather than fitted; null when none was.
  */
 export function clampedTemperatureNote(stats: readonly GroupStats[]): string | null {
   const [tMin, tMax] = TEMPERATURE_RANGE;
-  const at = (t: number, bound: number) => Math.abs(t - bound) <= 1e-9 * bound;
-  const low = stats.filter((s) => s.calibration.temperatures.some((t) => at(t, tMin)));
-  const high = stats.filter((s) => s.calibration.temperatures.some((t) => at(t, tMax)));
+  const low = stats.filter((s) =>
+    s.calibration.temperatures.some((t) => temperatureClamp(t) === "low")
+  );
+  const high = stats.filter((s) =>
+    s.calibration.temperatures.some((t) => temperatureClamp(t) === "high")
+  );
   const name = (s: GroupStats) => `${s.variant} · ${s.task} (${s.protocol})`;
   const lines: string[] = [];
   if (low.length > 0) {
@@ -489,4 +567,86 @@ export function runTableMarkdown(input: RunTableInput): string {
     }\n`;
   }
   return table + (uncertainty.groups.length > 0 ? `\n${uncertaintyMarkdown(uncertainty)}` : "");
+}
+
+/**
+ * The spread of an AUROC around 0.5 when the scores carry no information (Hanley and McNeil's
+ * null variance, `(n₁ + n₀ + 1) / (12 n₁ n₀)`), for the class whose one-vs-rest AUROC spreads most
+ * (the fewest memes on one side): a conservative yardstick for a macro average too. `counts` are
+ * the memes per true class.
+ */
+export function chanceAurocSpread(counts: readonly number[]): number {
+  const n = counts.reduce((a, b) => a + b, 0);
+  const spreads = counts.filter((k) => k > 0 && k < n).map((pos) =>
+    Math.sqrt((n + 1) / (12 * pos * (n - pos)))
+  );
+  return spreads.length === 0 ? NaN : Math.max(...spreads);
+}
+
+/**
+ * What the baselines table needs said, one paragraph per case, for the report. A baseline whose
+ * AUROC lies below 0.5 by more than chance allows (1.96 × {@linkcode chanceAurocSpread}) ranks
+ * the classes the wrong way round: an inverted ranking (for two classes the reversed scores give
+ * 1 − AUROC). One whose AUROC lies that far from 0.5 either way while every test meme gets the same
+ * class has that class's share as its accuracy: the scores separate the classes but all fall on
+ * one side of the decision (a threshold effect). For zero-shot CLIP the paragraph says why, which
+ * with `randomClip` (the tiny test model, random weights) is chance. Empty when nothing needs
+ * saying.
+ */
+export function baselineNotes(
+  baselines: readonly BaselineResult[],
+  tasks: readonly TaskDescription[],
+  options: { readonly randomClip?: boolean } = {},
+): string[] {
+  const notes: string[] = [];
+  for (const b of baselines) {
+    const m = b.test;
+    if (!Number.isFinite(m.auroc)) continue;
+    const task = tasks.find((t) => t.name === b.task);
+    if (!task) continue;
+    const names = task.classes;
+    const support = m.confusion.map((row) => row.reduce((a, x) => a + x, 0));
+    const predicted = names.map((_, k) => m.confusion.reduce((a, row) => a + (row[k] ?? 0), 0));
+    const margin = 1.96 * chanceAurocSpread(support);
+    const inverted = m.auroc < 0.5 - margin;
+    const separates = Math.abs(m.auroc - 0.5) > margin;
+    const only = predicted.filter((n) => n > 0).length === 1
+      ? predicted.findIndex((n) => n > 0)
+      : -1;
+    if (!inverted && !(separates && only >= 0)) continue;
+    const name = b.name.charAt(0).toUpperCase() + b.name.slice(1);
+    const parts = [`${name}, ${task.title}: AUROC ${formatPct(m.auroc)}.`];
+    if (inverted) {
+      parts.push(
+        `That is below 50 (chance) by more than chance allows on these memes (${
+          formatPct(margin)
+        } points): the scores rank the classes the wrong way round, an inverted ranking` +
+          (m.numClasses === 2
+            ? ` — read in reverse, the same scores give AUROC ${formatPct(1 - m.auroc)}.`
+            : "."),
+      );
+    }
+    if (separates && only >= 0) {
+      parts.push(
+        `Its accuracy, ${formatPct(m.accuracy)}, is the share of "${names[only]}" among the ` +
+          `test memes: every test meme was predicted "${names[only]}". The scores separate the ` +
+          "classes, but all fall on one side of the decision (a threshold effect), so the ranking " +
+          "does not reach the accuracy.",
+      );
+    }
+    if (b.name === "zero-shot CLIP") {
+      parts.push(
+        "The prompts are scored in the task's class order (the suite's tests check this), so " +
+          "this is not a class-order mismatch. " +
+          (options.randomClip
+            ? "The tiny test model's weights are random: which way each class prompt points is " +
+              "chance, so its zero-shot scores come out in the right order or reversed by luck, " +
+              "and say nothing about the prompts."
+            : "With real CLIP weights it means the prompt wording does not describe the classes " +
+              "as CLIP reads them."),
+      );
+    }
+    notes.push(parts.join(" "));
+  }
+  return notes;
 }

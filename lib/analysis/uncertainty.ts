@@ -37,6 +37,7 @@ import {
   reliabilityBins,
   type Resamples,
   scaleLogits,
+  type ScoreArray,
   softmax64,
   stratifiedResamples,
   topLabel,
@@ -240,44 +241,82 @@ function mean(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
+/** Test metrics of one cell's logits as they are, or divided by a temperature. */
+export interface CalibrationMetrics {
+  /** Expected calibration error of the top label, 15 equal-width bins (a fraction). */
+  readonly ece: number;
+  /** Multi-class Brier score: mean over memes of `Σ_k (p_k − 1[y = k])²` (0 best, 2 worst). */
+  readonly brier: number;
+  /** Accuracy (a fraction; temperature scaling never changes it). */
+  readonly accuracy: number;
+  /** One-vs-rest macro AUROC of the softmax (a fraction). */
+  readonly auroc: number;
+}
+
+/** One cell's calibration under a protocol: its val-fitted temperature, test before and after. */
+export interface CellCalibration {
+  /** The temperature fitted on the cell's val logits (minimum cross-entropy). */
+  readonly temperature: number;
+  /** Test metrics of the logits as they are. */
+  readonly before: CalibrationMetrics;
+  /** Test metrics of the logits divided by the temperature. */
+  readonly after: CalibrationMetrics;
+}
+
+/**
+ * The calibration of one cell's predictions under `protocol`: the temperature fitted on its val
+ * logits, and the test split's ECE, Brier score, accuracy and AUROC before and after dividing
+ * the logits by it. {@linkcode groupStats} averages these over seeds.
+ */
+export function cellCalibration(cell: CellPredictions, protocol: Protocol): CellCalibration {
+  const C = cell.classNames.length;
+  const temperature = fitTemperature(cell.logits[protocol].val, cell.rows.val.labels, C);
+  const labels = cell.rows.test.labels;
+  const metrics = (logits: ScoreArray): CalibrationMetrics => {
+    const m = evaluateLogits(logits, labels, C);
+    return {
+      ece: expectedCalibrationError(logits, labels, C),
+      brier: brierScore(logits, labels, C),
+      accuracy: m.accuracy,
+      auroc: m.auroc,
+    };
+  };
+  return {
+    temperature,
+    before: metrics(cell.logits[protocol].test),
+    after: metrics(scaleLogits(cell.logits[protocol].test, temperature)),
+  };
+}
+
 function calibrationOf(cells: readonly CellPredictions[], protocol: Protocol): GroupCalibration {
   const C = cells[0].classNames.length;
-  const temperatures: number[] = [];
-  const rows = { before: [] as number[][], after: [] as number[][] };
+  const perSeed = cells.map((c) => cellCalibration(c, protocol));
   const pooled = {
     before: [[], []] as [number[], number[]],
     after: [[], []] as [number[], number[]],
   };
-  for (const c of cells) {
-    const T = fitTemperature(c.logits[protocol].val, c.rows.val.labels, C);
-    temperatures.push(T);
+  cells.forEach((c, i) => {
     const labels = c.rows.test.labels;
+    const test = c.logits[protocol].test;
     for (
       const [which, logits] of [
-        ["before", c.logits[protocol].test],
-        ["after", scaleLogits(c.logits[protocol].test, T)],
+        ["before", test],
+        ["after", scaleLogits(test, perSeed[i].temperature)],
       ] as const
     ) {
-      const m = evaluateLogits(logits, labels, C);
-      rows[which].push([
-        expectedCalibrationError(logits, labels, C),
-        brierScore(logits, labels, C),
-        m.accuracy,
-        m.auroc,
-      ]);
       const top = topLabel(logits, labels, C);
       pooled[which][0].push(...top.confidence);
       pooled[which][1].push(...top.correct);
     }
-  }
+  });
   const summary = (which: "before" | "after") => ({
-    ece: mean(rows[which].map((r) => r[0])),
-    brier: mean(rows[which].map((r) => r[1])),
-    accuracy: mean(rows[which].map((r) => r[2])),
-    auroc: mean(rows[which].map((r) => r[3])),
+    ece: mean(perSeed.map((s) => s[which].ece)),
+    brier: mean(perSeed.map((s) => s[which].brier)),
+    accuracy: mean(perSeed.map((s) => s[which].accuracy)),
+    auroc: mean(perSeed.map((s) => s[which].auroc)),
   });
   return {
-    temperatures,
+    temperatures: perSeed.map((s) => s.temperature),
     before: summary("before"),
     after: summary("after"),
     reliability: reliabilityBins(pooled.before[0], pooled.before[1]),

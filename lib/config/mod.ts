@@ -38,6 +38,7 @@ export {
 export {
   type ChoiceFlag,
   CONFIG_FLAGS,
+  configFlagField,
   type ConfigFlags,
   type DefaultedChoiceFlag,
   type DefaultedFlag,

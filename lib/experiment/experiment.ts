@@ -40,6 +40,7 @@ import {
   type TransferTarget,
   transferTest,
   type Variant,
+  variedSettings,
   writeOwnedFile,
 } from "../run/mod.ts";
 import { initBackend, type TrainResult } from "../train/mod.ts";
@@ -228,6 +229,8 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentOut
       runDir,
       workers: spec.workers,
       backend: spec.backend,
+      // The settings that differ across the whole run, whichever shard trains the cell.
+      variedSettings: variedSettings(cells.map((c) => c.config)),
       log,
       ownFiles: async (cell: Cell, result: TrainResult) => {
         trained++;

@@ -242,24 +242,24 @@ function diagonal(name: string): Trace {
 }
 
 /**
- * The legend inside the plot's bottom corner (ROC curves leave the bottom right empty,
- * precision–recall curves the bottom left), so that a legend of four long class names never
- * wraps over the title of a narrow figure.
+ * The legend under the plot, below its x-axis title, where it can cover no curve, bar or
+ * reference line at any width: entries side by side, wrapping into rows on a narrow figure (the
+ * bottom margin grows to hold them). Inside the plot, a legend of four long class names covered
+ * curves and chance lines, and over the plot it ran into the title of a narrow figure.
  */
-function insideLegend(side: "left" | "right"): Partial<Layout> {
+function legendBelow(): Partial<Layout> {
   return {
     margin: { t: TOOLBAR_BAND + 40, r: 24, b: 56, l: 64 },
     // Also for a single curve: its legend entry carries the AUROC or AP.
     showlegend: true,
     legend: {
-      orientation: "v",
-      x: side === "right" ? 0.99 : 0.01,
-      y: 0.01,
-      xanchor: side,
-      yanchor: "bottom",
-      bgcolor: "rgba(255,255,255,0.85)",
-      bordercolor: "#dddddd",
-      borderwidth: 1,
+      orientation: "h",
+      x: 0,
+      // Below the tick labels and the axis title, whatever the plot's height (plotly widens the
+      // bottom margin to hold the legend's rows).
+      y: -0.3,
+      xanchor: "left",
+      yanchor: "top",
       font: { size: 11 },
     },
   };
@@ -284,7 +284,7 @@ export function rocFigure(title: string, series: readonly RocSeries[], height = 
     data,
     layout: {
       ...baseLayout(title, height),
-      ...insideLegend("right"),
+      ...legendBelow(),
       xaxis: rateAxis("false-positive rate"),
       yaxis: { ...rateAxis("true-positive rate"), scaleanchor: "x" },
     },
@@ -346,7 +346,7 @@ export function precisionRecallFigure(
     data,
     layout: {
       ...baseLayout(title, height),
-      ...insideLegend("left"),
+      ...legendBelow(),
       xaxis: rateAxis("recall"),
       yaxis: { ...rateAxis("precision"), scaleanchor: "x" },
       shapes,
@@ -424,10 +424,9 @@ export function reliabilityDiagram(
     data,
     layout: {
       ...baseLayout(title, height),
-      // Inside, top left (low confidence, high accuracy: usually empty); a legend above the plot
-      // would wrap over the title of a narrow figure.
-      ...insideLegend("left"),
-      legend: { ...insideLegend("left").legend as object, y: 0.99, yanchor: "top" },
+      // Under the share panel: inside the plot it covered the bars of a wide spread of
+      // confidences, and above it would wrap over the title of a narrow figure.
+      ...legendBelow(),
       bargap: 0,
       xaxis: axis("confidence of the predicted class", {
         range: [lo, 1],

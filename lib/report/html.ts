@@ -64,6 +64,10 @@ export interface ReportSection {
   markdownTable?: string;
   /** A table as data. */
   table?: TableData;
+  /** More tables as data, after `table`. */
+  tables?: readonly TableData[];
+  /** Plain text (escaped) after the tables: notes on their numbers. */
+  footnote?: string;
   /** Trusted HTML inserted as it is, after text and tables. Escape any data you put in it. */
   html?: string;
   /** Plotly figures, drawn after everything else in the section. */
@@ -102,8 +106,8 @@ dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; 
 dl.meta dt { color: var(--muted); }
 dl.meta dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   overflow-wrap: anywhere; }
-nav.toc { font-size: 14px; margin: 16px 0 0; }
-nav.toc a { color: var(--accent); text-decoration: none; margin-right: 16px; white-space: nowrap; }
+nav.toc { font-size: 14px; margin: 16px 0 0; display: flex; flex-wrap: wrap; gap: 4px 16px; }
+nav.toc a { color: var(--accent); text-decoration: none; }
 nav.toc a:hover { text-decoration: underline; }
 p { margin: 0 0 10px; max-width: 80ch; }
 .table-wrap { overflow-x: auto; margin: 12px 0 16px; }
@@ -112,12 +116,13 @@ caption { text-align: left; color: var(--muted); padding: 0 0 6px; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
   white-space: nowrap; vertical-align: top; }
 td .cell-note { color: var(--muted); font-size: 12px; }
+.footnote p { color: var(--muted); font-size: 13px; }
 thead th { border-bottom: 2px solid var(--fg); font-weight: 600; }
 tbody tr:nth-child(even) { background: var(--stripe); }
-.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 20px;
+.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr)); gap: 20px;
   margin: 16px 0; }
 .figures.one-column { grid-template-columns: 1fr; }
-.figures.three-columns { grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); }
+.figures.three-columns { grid-template-columns: repeat(auto-fill, minmax(min(380px, 100%), 1fr)); }
 details.gallery { margin: 12px 0; border: 1px solid var(--line); border-radius: 6px;
   padding: 8px 14px; }
 details.gallery > summary { cursor: pointer; font-weight: 600; color: #8a4b00; }
@@ -128,6 +133,7 @@ ${MEME_CARD_CSS}
 .figure { border: 1px solid var(--line); border-radius: 6px; padding: 6px; min-width: 0; }
 .no-plotly { color: #b00020; font-weight: 600; }
 footer { margin-top: 48px; color: var(--muted); font-size: 12px; }
+@media (max-width: 600px) { main { padding: 16px 12px 32px; } h1 { font-size: 22px; } }
 @media print { main { max-width: none; padding: 0; } .figure { break-inside: avoid; } }
 `;
 
@@ -181,6 +187,8 @@ export function renderReportHtml(report: Report, plotlyJs: string): string {
     if (section.text) parts.push(paragraphs(section.text));
     if (section.markdownTable) parts.push(tableHtml(parseMarkdownTable(section.markdownTable)));
     if (section.table) parts.push(tableHtml(section.table));
+    for (const table of section.tables ?? []) parts.push(tableHtml(table));
+    if (section.footnote) parts.push(`<div class="footnote">${paragraphs(section.footnote)}</div>`);
     if (section.html) parts.push(section.html);
     if (section.figures?.length) {
       const divs = section.figures.map((figure) => {

@@ -1,8 +1,9 @@
 /**
  * Runs: the run directory and its layout ({@linkcode RUN_LAYOUT}), its record (`config.json`,
  * {@linkcode RunRecord}), the cells (variant × task × seed) and their training in parallel
- * workers, each cell's per-meme predictions, the integrity of every file a run owns, locks and
- * shards, the inputs a run trains on, and a run read back: listed, resumed, its status.
+ * workers, each cell's per-meme predictions and TensorBoard event file, the settings that differ
+ * between cells, the integrity of every file a run owns, locks and shards, the inputs a run
+ * trains on, and a run read back: listed, resumed, its status.
  *
  * ```ts
  * import { resultsRootSetting } from "../config/mod.ts";
@@ -31,8 +32,12 @@ export {
   gridVariants,
   NAMED_ABLATIONS,
   REFERENCE_VARIANT,
+  type SettingValue,
+  settingValues,
   sweepVariants,
   type Variant,
+  type VariedSetting,
+  variedSettings,
 } from "./variants.ts";
 export {
   type DatasetSource,
@@ -67,6 +72,7 @@ export {
   type RunFileKind,
   type RunLayoutEntry,
   runPath,
+  tensorboardFolder,
   transferPredictionsFile,
   writeRunFile,
 } from "./run_dir.ts";

@@ -9,24 +9,27 @@
  * and the fault-injection tests take their list of files from it); the kind says what a file
  * that is missing, cut short or altered means (see `integrity.ts`):
  *
- * | Path                            | Kind    | Written by                    | When, and what                                                                  |
- * | ------------------------------- | ------- | ----------------------------- | ------------------------------------------------------------------------------- |
- * | `config.json`                   | record  | `openRunDir`                  | once, at creation: every setting (`RunRecord`), sealed; a resume checks it      |
- * | `predictions/<key>.safetensors` | cell    | `runCells`                    | with each cell, first: its per-meme logits                                      |
- * | `heads/<task>/head.safetensors` | cell    | `runExperiment` (`saveHeads`) | with the main variant's first seed: the head `deno task predict` loads          |
- * | `heads/<task>/head.json`        | cell    | `runExperiment` (`saveHeads`) | with it: the head's config, classes, CLIP model and feature store               |
- * | `transfer/<target>/<key>.safetensors` | cell | `runExperiment` (`transfer`) | with each cell of a transfer run: its logits on that target's test memes    |
- * | `cells/<key>.json`              | cell    | `runCells`                    | last of its cell: metrics, curves, the files it owns with sizes and SHA-256, sealed |
- * | `baselines.json`                | output  | `writeRunOutputs`             | once every cell is in, when baselines were asked for                            |
- * | `table.md`                      | output  | `writeRunOutputs`             | once every cell is in                                                           |
- * | `metrics.csv`                   | output  | `writeRunOutputs`             | once every cell is in                                                           |
- * | `curves.json`                   | output  | `writeRunOutputs`             | once every cell is in                                                           |
- * | `report.html`                   | output  | `writeRunOutputs`             | once every cell is in                                                           |
- * | `predictions.csv`               | output  | `writeRunOutputs`             | with the tables, when asked for (the demo): every cell's per-meme predictions   |
- * | `metrics.json`                  | output  | `writeRunOutputs`, last       | every output with its size and SHA-256, sealed: intact, it marks the run finished |
- * | `locks/<scope>.lock`            | lock    | `lockRunDir`                  | while a process trains in the directory (`all` or `shard-K-of-N`)               |
- * | `locks/aggregated`              | lock    | `claimAggregation`            | by the one shard that writes the tables                                         |
- * | `slurm/submissions.json`        | cluster | `submitShards` (lib/cluster)  | per submission, with its sbatch scripts and `logs/shard-K-job-J.log`            |
+ * | Path                                                  | Kind    | Written by                    | When, and what                                                                      |
+ * | ----------------------------------------------------- | ------- | ----------------------------- | ----------------------------------------------------------------------------------- |
+ * | `config.json`                                         | record  | `openRunDir`                  | once, at creation: every setting (`RunRecord`), sealed; a resume checks it          |
+ * | `predictions/<key>.safetensors`                       | cell    | `runCells`                    | with each cell, first: its per-meme logits                                          |
+ * | `heads/<task>/head.safetensors`                       | cell    | `runExperiment` (`saveHeads`) | with the main variant's first seed: the head `deno task predict` loads              |
+ * | `heads/<task>/head.json`                              | cell    | `runExperiment` (`saveHeads`) | with it: the head's config, classes, CLIP model and feature store                   |
+ * | `transfer/<target>/<key>.safetensors`                 | cell    | `runExperiment` (`transfer`)  | with each cell of a transfer run: its logits on that target's test memes            |
+ * | `tensorboard/<key>/events.out.tfevents.<time>.<host>` | cell    | `runCells`                    | with each cell: its curves, selections and settings for TensorBoard                 |
+ * | `cells/<key>.json`                                    | cell    | `runCells`                    | last of its cell: metrics, curves, the files it owns with sizes and SHA-256, sealed |
+ * | `baselines.json`                                      | output  | `writeRunOutputs`             | once every cell is in, when baselines were asked for                                |
+ * | `table.md`                                            | output  | `writeRunOutputs`             | once every cell is in                                                               |
+ * | `metrics.csv`                                         | output  | `writeRunOutputs`             | once every cell is in: a row per cell and protocol, test metrics                    |
+ * | `metrics_long.csv`                                    | output  | `writeRunOutputs`             | once every cell is in: a row per cell, protocol, split, metric (and class)          |
+ * | `metrics_summary.csv`                                 | output  | `writeRunOutputs`             | once every cell is in: mean, std, intervals per variant, task, protocol, metric     |
+ * | `curves.json`                                         | output  | `writeRunOutputs`             | once every cell is in                                                               |
+ * | `report.html`                                         | output  | `writeRunOutputs`             | once every cell is in                                                               |
+ * | `predictions.csv`                                     | output  | `writeRunOutputs`             | with the tables, when asked for (the demo): every cell's per-meme predictions       |
+ * | `metrics.json`                                        | output  | `writeRunOutputs`, last       | every output with its size and SHA-256, sealed: intact, it marks the run finished   |
+ * | `locks/<scope>.lock`                                  | lock    | `lockRunDir`                  | while a process trains in the directory (`all` or `shard-K-of-N`)                   |
+ * | `locks/aggregated`                                    | lock    | `claimAggregation`            | by the one shard that writes the tables                                             |
+ * | `slurm/submissions.json`                              | cluster | `submitShards` (lib/cluster)  | per submission, with its sbatch scripts and `logs/shard-K-job-J.log`                |
  *
  * @module
  */
@@ -54,8 +57,14 @@ export const RUN_FILES = {
   baselines: "baselines.json",
   /** The Markdown tables. */
   table: "table.md",
-  /** One row per cell and protocol. */
+  /** One row per cell and protocol: the test metrics at the selected epoch. */
   metricsCsv: "metrics.csv",
+  /** One row per cell, protocol, split and metric (and class): the long format. */
+  metricsLong: "metrics_long.csv",
+  /** One row per variant, task, protocol, split and metric: mean, std and intervals over seeds. */
+  metricsSummary: "metrics_summary.csv",
+  /** One TensorBoard event folder per finished cell. */
+  tensorboard: "tensorboard",
   /** Every cell's training curves. */
   curves: "curves.json",
   /** The self-contained HTML report. */
@@ -112,10 +121,17 @@ export const RUN_LAYOUT: readonly RunLayoutEntry[] = [
     kind: "cell",
     writtenBy: "runExperiment (transfer)",
   },
+  {
+    path: `${RUN_FILES.tensorboard}/<key>/events.out.tfevents.<time>.<host>`,
+    kind: "cell",
+    writtenBy: "runCells",
+  },
   { path: `${RUN_FILES.cells}/<key>.json`, kind: "cell", writtenBy: "runCells" },
   { path: RUN_FILES.baselines, kind: "output", writtenBy: "writeRunOutputs" },
   { path: RUN_FILES.table, kind: "output", writtenBy: "writeRunOutputs" },
   { path: RUN_FILES.metricsCsv, kind: "output", writtenBy: "writeRunOutputs" },
+  { path: RUN_FILES.metricsLong, kind: "output", writtenBy: "writeRunOutputs" },
+  { path: RUN_FILES.metricsSummary, kind: "output", writtenBy: "writeRunOutputs" },
   { path: RUN_FILES.curves, kind: "output", writtenBy: "writeRunOutputs" },
   { path: RUN_FILES.report, kind: "output", writtenBy: "writeRunOutputs" },
   { path: RUN_FILES.predictionsCsv, kind: "output", writtenBy: "writeRunOutputs" },
@@ -160,6 +176,14 @@ export function predictionsPath(runDir: string, key: string): string {
  */
 export function transferPredictionsFile(target: string, key: string): string {
   return `${RUN_FILES.transfer}/${target}/${key}.safetensors`;
+}
+
+/**
+ * `tensorboard/<key>`, relative to the run directory: a cell's TensorBoard run, one event file
+ * (so `tensorboard --logdir results/` lists every cell of every run by its folder).
+ */
+export function tensorboardFolder(key: string): string {
+  return `${RUN_FILES.tensorboard}/${key}`;
 }
 
 /** `heads/<task>`, relative to the run directory: the saved head of a task. */

@@ -10,12 +10,14 @@
  * @module
  */
 import type { BackendName } from "../config/mod.ts";
+import { readEventFile, writeCellEvents } from "../tensorboard/mod.ts";
 import { trainMany, type TrainResult } from "../train/mod.ts";
-import { ensureDir, Progress } from "../util/mod.ts";
+import { ensureDir, FileWriteError, Progress } from "../util/mod.ts";
 import { type Cell, cellKey, type CellResult } from "./cells.ts";
 import { encodeCellPredictions } from "./predictions.ts";
-import { predictionsFile, runPath } from "./run_dir.ts";
+import { predictionsFile, runPath, tensorboardFolder } from "./run_dir.ts";
 import { ownedFile, writeOwnedFile } from "./owned_files.ts";
+import { settingValues, type VariedSetting, variedSettings } from "./variants.ts";
 import { checkCells, writeCellResult } from "./integrity.ts";
 import type { TaskData } from "./task_data.ts";
 
@@ -39,6 +41,12 @@ export interface RunCellsOptions {
    * lists with their sizes and checksums.
    */
   readonly ownFiles?: (cell: Cell, trained: TrainResult) => Promise<readonly string[]>;
+  /**
+   * The settings that differ between the run's cells, which each cell's TensorBoard file holds as
+   * hparams beside its variant, task and seed (default: those that differ between `cells`; a
+   * shard passes the whole run's, so that every shard writes the same names).
+   */
+  readonly variedSettings?: readonly VariedSetting[];
   /** Progress output; `null` for silence. */
   readonly log?: ((line: string) => void) | null;
 }
@@ -89,6 +97,7 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
       backend: opts.backend,
     };
   });
+  const varied = opts.variedSettings ?? variedSettings(opts.cells.map((c) => c.config));
   // Each result is written as soon as its cell finishes, so an interrupted run keeps it.
   const writes: Promise<void>[] = [];
   let failure: unknown = null;
@@ -129,6 +138,7 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
     for (const path of (await opts.ownFiles?.(cell, trained)) ?? []) {
       files.push(await ownedFile(opts.runDir, path));
     }
+    files.push(await writeCellTensorboard(opts.runDir, result, settingValues(cell.config, varied)));
     await writeCellResult(opts.runDir, result, files);
     results.push(result);
     progress.tick();
@@ -143,4 +153,37 @@ export async function runCells(opts: RunCellsOptions): Promise<CellResult[]> {
   if (failure) throw failure;
   progress.finish();
   return results.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/**
+ * Writes a finished cell's TensorBoard event file into `tensorboard/<key>/` (its curves, both
+ * protocols' selections, its settings as hparams) and returns it as owned. The folder is emptied
+ * first: a cell trained again must not leave an earlier attempt's file beside the new one, which
+ * TensorBoard would read as the same run. The file's time is the cell's start (now, less its
+ * seconds).
+ */
+async function writeCellTensorboard(
+  runDir: string,
+  result: CellResult,
+  settings: Readonly<Record<string, string | number | boolean>>,
+) {
+  const folder = tensorboardFolder(result.key);
+  await Deno.remove(`${runDir}/${folder}`, { recursive: true }).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+  const path = await writeCellEvents(`${runDir}/${folder}`, {
+    variant: result.variant,
+    task: result.task,
+    seed: result.seed,
+    settings,
+    startTime: Math.max(0, Date.now() / 1000 - result.seconds),
+    epochs: result.curves,
+    reference: result.reference,
+    clean: result.clean,
+  });
+  // Read back as TensorBoard reads it (every record's CRCs): a file that does not is a failed write.
+  await readEventFile(path).catch(() => {
+    throw new FileWriteError(path, "EIO");
+  });
+  return await ownedFile(runDir, `${folder}/${path.slice(path.lastIndexOf("/") + 1)}`);
 }
