@@ -11,7 +11,7 @@
  * @module
  */
 import { defineFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
-import { aggregateRun } from "../lib/analysis/mod.ts";
+import { aggregateRun } from "../lib/outputs/mod.ts";
 import { readRunRecord } from "../lib/run/mod.ts";
 import { CACHE_FLAG, describedDataset, printOutcome, runMain } from "../lib/experiment/mod.ts";
 

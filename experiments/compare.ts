@@ -27,7 +27,7 @@ import {
   runComparisonText,
   runsAndSettingsText,
   writeComparison,
-} from "../lib/analysis/mod.ts";
+} from "../lib/outputs/mod.ts";
 import { RESULTS_FLAG, runMain } from "../lib/experiment/mod.ts";
 import { BOOTSTRAP_REPLICATES } from "../lib/metrics/mod.ts";
 import { writeFileAtomic } from "../lib/util/mod.ts";

@@ -28,12 +28,11 @@ import {
 } from "../lib/run/mod.ts";
 import {
   analyseRunPredictions,
-  comparisonTable,
   readRunComparison,
   summarise,
   type SummaryRow,
-  summaryTable,
 } from "../lib/analysis/mod.ts";
+import { comparisonTable, summaryTable } from "../lib/outputs/mod.ts";
 import { notebookSetUp, prepareFromEnvironment, runExperiment } from "../lib/experiment/mod.ts";
 import {
   barChart,

@@ -10,7 +10,7 @@ import {
   sliceMetrics,
   taskGallery,
   testSlices,
-} from "../lib/analysis/_error_analysis.ts";
+} from "../lib/analysis/error_analysis.ts";
 import { THUMBNAIL_SIDE } from "../lib/report/mod.ts";
 
 /** Predictions of one cell whose test split holds `names` with these logits (val: the same). */

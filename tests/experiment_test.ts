@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { type CellResult, gridVariants, NAMED_ABLATIONS, sweepVariants } from "../lib/run/mod.ts";
 import {
   compareWithPaper,
-  comparisonTable,
   loadPaperResults,
   summarise,
   zeroShotLogits,
 } from "../lib/analysis/mod.ts";
+import { comparisonTable } from "../lib/outputs/mod.ts";
 import { cellKey } from "../lib/run/mod.ts";
-import { COMPARISON_TABLE_NOTE, comparisonTableData } from "../lib/analysis/run_tables.ts";
+import { COMPARISON_TABLE_NOTE, comparisonTableData } from "../lib/outputs/tables.ts";
 import {
   concatFeatures,
   linearProbe,

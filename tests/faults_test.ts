@@ -20,7 +20,7 @@ import {
   type RunLayoutEntry,
   runStatus,
 } from "../lib/run/mod.ts";
-import { aggregateRun } from "../lib/analysis/mod.ts";
+import { aggregateRun } from "../lib/outputs/mod.ts";
 import { type ExperimentSpec, runExperiment } from "../lib/experiment/mod.ts";
 import { runFinished } from "../lib/run/integrity.ts";
 import { RunRecordError } from "../lib/run/mod.ts";

@@ -279,6 +279,7 @@ const LIB_LAYERS: readonly (readonly string[])[] = [
   ["features"],
   ["run"],
   ["analysis"],
+  ["outputs"],
   ["experiment"],
 ];
 

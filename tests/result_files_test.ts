@@ -12,7 +12,7 @@ import {
   metricsLongRows,
   metricsSummaryCsv,
   metricsSummaryRows,
-} from "../lib/analysis/mod.ts";
+} from "../lib/outputs/mod.ts";
 import { makeConfig } from "../lib/config/mod.ts";
 import type { Metrics } from "../lib/metrics/mod.ts";
 import {

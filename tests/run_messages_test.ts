@@ -10,7 +10,7 @@ import sharp from "sharp";
 import { makeConfig } from "../lib/config/mod.ts";
 import { REFERENCE_VARIANT } from "../lib/run/mod.ts";
 import { parseSeeds, runExperiment } from "../lib/experiment/mod.ts";
-import { absentClassesNote, clampedTemperatureNote } from "../lib/analysis/run_tables.ts";
+import { absentClassesNote, clampedTemperatureNote } from "../lib/outputs/tables.ts";
 import type { GroupStats } from "../lib/analysis/uncertainty.ts";
 import { extractFeatures, type FeatureItem } from "../lib/features/mod.ts";
 import { ensureSyntheticMemes } from "../lib/synthetic/mod.ts";

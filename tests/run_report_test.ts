@@ -11,8 +11,8 @@ import {
   loadPaperResults,
   type SummaryRow,
 } from "../lib/analysis/mod.ts";
-import { baselineNotes, chanceAurocSpread, runTableMarkdown } from "../lib/analysis/run_tables.ts";
-import { runReport } from "../lib/analysis/_run_report.ts";
+import { baselineNotes, chanceAurocSpread, runTableMarkdown } from "../lib/outputs/tables.ts";
+import { runReport } from "../lib/outputs/_run_report.ts";
 import type { BaselineResult } from "../lib/analysis/baselines.ts";
 import { zeroShotLogits } from "../lib/analysis/mod.ts";
 import { loadClip } from "../lib/clip/mod.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { makeConfig } from "../lib/config/mod.ts";
 import { runStatus, sweepVariants } from "../lib/run/mod.ts";
-import { aggregateRun } from "../lib/analysis/mod.ts";
+import { aggregateRun } from "../lib/outputs/mod.ts";
 import { runExperiment } from "../lib/experiment/mod.ts";
 import { cellKey, gridCells, lockRunDir, RunLockedError, shardCells } from "../lib/run/mod.ts";
 import { parseShard } from "../lib/util/mod.ts";

@@ -9,7 +9,7 @@ import {
   type PairedComparison,
   type SummaryRow,
 } from "../lib/analysis/mod.ts";
-import { runReport } from "../lib/analysis/_run_report.ts";
+import { runReport } from "../lib/outputs/_run_report.ts";
 import { seedMajority } from "../lib/analysis/uncertainty.ts";
 import { writeCellPredictions } from "../lib/run/predictions.ts";
 import { writeCellResult } from "../lib/run/integrity.ts";

@@ -1,19 +1,20 @@
 /**
  * Analysis of runs: aggregation over seeds and the comparison with the paper's numbers, baselines,
- * test-set uncertainty and paired comparisons, error analysis, the rules for partial data, the
- * tables, the result files for pandas (`metrics.csv`, `metrics_long.csv`, `metrics_summary.csv`)
- * and the report, and the writing of a run's outputs once its cells are in; runs compared, pair
- * by pair, into a folder of their own.
+ * test-set uncertainty and paired comparisons, error analysis, the rules for partial data, and a
+ * transfer run's results on its targets. The tables, the report and the result files that present
+ * them are `lib/outputs`.
  *
  * ```ts
  * import { resultsRootSetting } from "../config/mod.ts";
  * import { completeCells, listRuns, REFERENCE_VARIANT } from "../run/mod.ts";
- * import { compareWithPaper, comparisonTable, loadPaperResults, summarise } from "./mod.ts";
+ * import { compareWithPaper, loadPaperResults, summarise } from "./mod.ts";
  * const [latest] = (await listRuns(resultsRootSetting().value)).filter((run) => run.finished);
  * const tasks = latest.meta.dataset.description.tasks; // the run's dataset's, in its order
  * const rows = summarise(await completeCells(latest.dir), tasks.map((t) => t.name)); // over seeds
  * const paper = await loadPaperResults();
- * console.log(comparisonTable(compareWithPaper(rows, paper, REFERENCE_VARIANT.name), tasks));
+ * for (const row of compareWithPaper(rows, paper, REFERENCE_VARIANT.name)) {
+ *   console.log(row.task, row.protocol, `AUROC ${row.diff.auroc.toFixed(2)} points from the paper`);
+ * }
  * ```
  *
  * @module
@@ -34,8 +35,21 @@ export {
   notComparableReason,
   PartialDataError,
   reproduceTitle,
+  usageLine,
 } from "./partial.ts";
-export { type BaselineResult, zeroShotLogits } from "./baselines.ts";
+export { type BaselineResult, runBaselines, zeroShotLogits } from "./baselines.ts";
+export {
+  analyseRun,
+  type AnalyseRunOptions,
+  type GalleryCard,
+  galleryHtml,
+  type NamedClassCurves,
+  type RunAnalysis,
+  type SliceMetrics,
+  type TaskAnalysis,
+  type TaskGallery,
+  type TaskReliability,
+} from "./error_analysis.ts";
 export {
   ablationPairs,
   analyseRunPredictions,
@@ -44,6 +58,7 @@ export {
   type CellCalibration,
   cellCalibration,
   type ComparisonPair,
+  crossRunPairs,
   type GroupCalibration,
   type GroupStats,
   groupStats,
@@ -55,54 +70,12 @@ export {
   type SeedGroup,
 } from "./uncertainty.ts";
 export {
-  baselineTable,
-  calibrationTable,
-  clampedTemperatureNote,
-  COMPARISON_TABLE_NOTE,
-  comparisonTable,
-  comparisonTableData,
-  intervalTable,
-  pairedComparisonTable,
-  summaryTable,
-} from "./run_tables.ts";
-export {
-  LONG_METRICS,
-  type LongMetric,
-  type LongRow,
-  metricsCsv,
-  metricsLongCsv,
-  metricsLongRows,
-  metricsSummaryCsv,
-  metricsSummaryRows,
-  type RunMetricsInput,
-  type SummaryFileRow,
-} from "./metrics_files.ts";
-export {
-  aggregateRun,
-  NO_UNCERTAINTY,
-  type OutputTimings,
-  type RunOutputs,
-  type RunOutputsInput,
-  writeRunOutputs,
-} from "./outputs.ts";
-export {
   analyseTransfer,
   type TransferInput,
   transferMarkdown,
+  transferReportSection,
   type TransferResults,
   type TransferRow,
   transferTableData,
   type TransferTargetSummary,
 } from "./transfer.ts";
-export {
-  compareRuns,
-  type CompareRunsOptions,
-  comparisonReport,
-  type RunComparison,
-  RunComparisonError,
-  runComparisonText,
-  type RunPairSettings,
-  runsAndSettingsText,
-  type SettingDifference,
-  writeComparison,
-} from "./compare.ts";

@@ -45,7 +45,7 @@ import {
 } from "../run/mod.ts";
 import { initBackend, type TrainResult } from "../train/mod.ts";
 import { ensureDir, FileWriteError, formatShard, REPO_ROOT, type Shard } from "../util/mod.ts";
-import { NO_UNCERTAINTY, type RunOutputs, writeRunOutputs } from "../analysis/mod.ts";
+import { NO_UNCERTAINTY, type RunOutputs, writeRunOutputs } from "../outputs/mod.ts";
 
 /** What to run. */
 export interface ExperimentSpec {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { transferMarkdown } from "../analysis/mod.ts";
 import {
   baselineTable,
   calibrationTable,
@@ -12,8 +13,7 @@ import {
   intervalTable,
   pairedComparisonTable,
   summaryTable,
-  transferMarkdown,
-} from "../analysis/mod.ts";
+} from "../outputs/mod.ts";
 import { formatDuration, formatShard } from "../util/mod.ts";
 import type { ExperimentOutcome } from "./experiment.ts";
 

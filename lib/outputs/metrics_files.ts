@@ -38,7 +38,7 @@ import {
   settingValues,
   type VariedSetting,
 } from "../run/mod.ts";
-import { cellCalibration, type GroupStats } from "./uncertainty.ts";
+import { cellCalibration, type GroupStats } from "../analysis/mod.ts";
 
 /** One metric of the long format: its name, unit, the splits it has, and what it is. */
 export interface LongMetric {

@@ -25,9 +25,18 @@ import {
   trainingCurvesFigure,
 } from "../report/mod.ts";
 import { TEMPERATURE_RANGE } from "../metrics/mod.ts";
-import type { ComparisonRow, SummaryMetric, SummaryRow } from "./aggregate.ts";
+import {
+  type BaselineResult,
+  type ComparisonRow,
+  galleryHtml,
+  type GroupStats,
+  type PairedComparison,
+  type RunAnalysis,
+  type RunUncertainty,
+  type SummaryMetric,
+  type SummaryRow,
+} from "../analysis/mod.ts";
 import type { CellResult, Protocol, Variant } from "../run/mod.ts";
-import type { BaselineResult } from "./baselines.ts";
 import {
   baselineNotes,
   baselineTable,
@@ -41,9 +50,7 @@ import {
   summaryTableData,
   taskTableData,
   temperatureClamp,
-} from "./run_tables.ts";
-import { galleryHtml, type RunAnalysis } from "./_error_analysis.ts";
-import type { GroupStats, PairedComparison, RunUncertainty } from "./uncertainty.ts";
+} from "./tables.ts";
 
 /** Everything a run's report shows. */
 export interface RunReportInput {

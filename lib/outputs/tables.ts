@@ -18,11 +18,16 @@ import {
   type TableCell,
   type TableData,
 } from "../report/mod.ts";
-import type { BaselineResult } from "./baselines.ts";
-import type { ComparisonRow, SummaryRow } from "./aggregate.ts";
+import {
+  type BaselineResult,
+  type ComparisonRow,
+  type GroupStats,
+  type PairedComparison,
+  type RunUncertainty,
+  type SummaryRow,
+} from "../analysis/mod.ts";
 import { PROTOCOLS } from "../run/mod.ts";
 import { BOOTSTRAP_METRICS, type BootstrapMetric, type Interval } from "../metrics/mod.ts";
-import type { GroupStats, PairedComparison, RunUncertainty } from "./uncertainty.ts";
 
 /** The title of a task among a dataset's tasks (its name when it has none). */
 export function taskTitle(tasks: readonly TaskDescription[], name: string): string {

@@ -27,13 +27,13 @@ import {
 } from "../run/mod.ts";
 import { writeFileAtomic } from "../util/mod.ts";
 import { type LongRow, metricsLongCsv, metricsLongRows } from "./metrics_files.ts";
-import { pairedComparisonTable } from "./run_tables.ts";
+import { pairedComparisonTable } from "./tables.ts";
 import {
   crossRunPairs,
   type PairedComparison,
   pairedComparisons,
   runReplicates,
-} from "./uncertainty.ts";
+} from "../analysis/mod.ts";
 
 /**
  * Why runs cannot be compared as asked (exit status 2); with the settings that differ when they

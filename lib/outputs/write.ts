@@ -37,13 +37,26 @@ import {
   writeRunFile,
 } from "../run/mod.ts";
 import { formatDuration, writeSealedJson } from "../util/mod.ts";
-import { compareWithPaper, type ComparisonRow, summarise, type SummaryRow } from "./aggregate.ts";
-import { type BaselineResult, runBaselines } from "./baselines.ts";
-import { analyseRun } from "./_error_analysis.ts";
-import { loadPaperResults } from "./paper.ts";
-import { notComparableReason, usageLine } from "./partial.ts";
+import {
+  analyseRun,
+  analyseRunPredictions,
+  analyseTransfer,
+  type BaselineResult,
+  compareWithPaper,
+  type ComparisonRow,
+  loadPaperResults,
+  notComparableReason,
+  runBaselines,
+  type RunUncertainty,
+  summarise,
+  type SummaryRow,
+  transferMarkdown,
+  transferReportSection,
+  type TransferResults,
+  usageLine,
+} from "../analysis/mod.ts";
 import { runReport } from "./_run_report.ts";
-import { absentClassesNote, runTableMarkdown } from "./run_tables.ts";
+import { absentClassesNote, runTableMarkdown } from "./tables.ts";
 import {
   metricsCsv,
   metricsLongCsv,
@@ -51,13 +64,6 @@ import {
   metricsSummaryCsv,
   metricsSummaryRows,
 } from "./metrics_files.ts";
-import { analyseRunPredictions, type RunUncertainty } from "./uncertainty.ts";
-import {
-  analyseTransfer,
-  transferMarkdown,
-  transferReportSection,
-  type TransferResults,
-} from "./transfer.ts";
 
 /** What {@linkcode writeRunOutputs} aggregates. */
 export interface RunOutputsInput {
