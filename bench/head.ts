@@ -30,6 +30,7 @@ import {
 import { countParams } from "../lib/model/mod.ts";
 import {
   BackendUnavailableError,
+  blasKernelNote,
   describeBackend,
   GRADIENT_METHODS,
   type GradientMethod,
@@ -212,6 +213,8 @@ async function main(): Promise<void> {
   for (const backend of backends) {
     await initBackend(backend, { quiet: true });
     console.log(`backend ${backend}: ${describeBackend(backend)}`);
+    const kernelNote = backend === "blas" ? blasKernelNote() : null;
+    if (kernelNote) console.log(`note: ${kernelNote}`);
     const methods = gradientsFlag === "all"
       ? GRADIENT_METHODS.filter((m) => m !== "fused" || backend === "blas")
       : [gradientsFlag];

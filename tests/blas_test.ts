@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/train/mod.ts";
+import { REPO_ROOT } from "../lib/util/mod.ts";
 
 let reason = "";
 try {
@@ -169,4 +170,31 @@ Deno.test("the blas backend names OpenBLAS's kernels, which OPENBLAS_CORETYPE ov
   // A dynamic-architecture build (Debian's, Homebrew's) takes the override; others ignore it.
   const forced = await kernels({ OPENBLAS_CORETYPE: "Sandybridge" });
   assert.ok(forced === "Sandybridge" || forced === chosen, `forced: ${forced}`);
+});
+
+Deno.test("a generic-kernel fallback on an AVX2 CPU is named, with how to choose faster kernels", async () => {
+  const flags = (await Deno.readTextFile("/proc/cpuinfo").catch(() => "")).match(
+    /^flags\s*:(.*)$/m,
+  )?.[1] ?? "";
+  const avx2 = /\bavx2\b/.test(flags) && /\bfma\b/.test(flags);
+  const noteWith = async (coreType: string) => {
+    const code = `import { blasKernelNote } from "${REPO_ROOT}/lib/train/mod.ts";\n` +
+      "console.log(JSON.stringify(blasKernelNote()));";
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", code],
+      env: { OPENBLAS_CORETYPE: coreType },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    return JSON.parse(new TextDecoder().decode(out.stdout).trim()) as string | null;
+  };
+  // OPENBLAS_CORETYPE forces the kernels OpenBLAS would otherwise pick for an unknown CPU.
+  const prescott = await noteWith("Prescott");
+  if (avx2 && Deno.build.os === "linux") {
+    assert.match(prescott ?? "", /generic Prescott kernels.*OPENBLAS_CORETYPE=Haswell/);
+    assert.equal(await noteWith("Haswell"), null);
+  } else {
+    assert.equal(prescott, null, "no AVX2 here: Prescott is the right choice");
+  }
 });

@@ -123,6 +123,29 @@ export function blasKernels(): string {
   return name ? Deno.UnsafePointerView.getCString(name) : "unknown";
 }
 
+/**
+ * A note when OpenBLAS fell back to its generic x86-64 kernels (`Prescott`) on a CPU with AVX2,
+ * else null. An OpenBLAS build older than the CPU model (Debian 12's 0.3.21 on a recent Xeon that
+ * names itself only "Intel(R) Xeon(R) Processor") does not recognise it, and its GEMMs then run
+ * at about half speed: a training epoch took 5.7 s against 3.1 s with `Haswell` kernels on such a
+ * machine. Nothing is changed behind the user's back — the kernels decide the last bits of every
+ * result, and a run records them — so the note says how to choose.
+ */
+export function blasKernelNote(): string | null {
+  if (blasKernels() !== "Prescott" || Deno.build.os !== "linux") return null;
+  let flags: string;
+  try {
+    flags = Deno.readTextFileSync("/proc/cpuinfo").match(/^flags\s*:(.*)$/m)?.[1] ?? "";
+  } catch {
+    return null;
+  }
+  if (!/\bavx2\b/.test(flags) || !/\bfma\b/.test(flags)) return null;
+  return "OpenBLAS chose its generic Prescott kernels on a CPU with AVX2 (a CPU model this " +
+    "OpenBLAS build does not know), so its matrix products run at about half speed; " +
+    "OPENBLAS_CORETYPE=Haswell in the environment selects kernels for it (results then differ " +
+    "in their last bits, as between machines)";
+}
+
 /** The number of OpenBLAS threads, or 1 when the build does not say. */
 export function blasThreads(): number {
   loadOpenBlas();

@@ -16,6 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import { BACKEND_NAMES, type BackendName, backendSetting } from "../config/mod.ts";
 import {
   BLAS_BACKEND,
+  blasKernelNote,
   blasKernels,
   blasThreads,
   loadOpenBlas,
@@ -132,6 +133,8 @@ export async function initBackend(
   }
   if (!options.quiet && announced !== active) {
     console.error(`backend: ${describeBackend(active!)}`);
+    const note = active === "blas" ? blasKernelNote() : null;
+    if (note) console.error(`note: ${note}`);
   }
   announced = active;
   return active!;

@@ -32,4 +32,4 @@ export { type SplitData, TrainInputError } from "./split.ts";
 export { predictLogits } from "./predict.ts";
 export { BackendUnavailableError, describeBackend, initBackend, probeBackends } from "./backend.ts";
 export { type TrainJob, trainMany, type TrainManyOptions } from "./workers.ts";
-export { loadOpenBlas, sgemm } from "./_blas_kernels.ts";
+export { blasKernelNote, loadOpenBlas, sgemm } from "./_blas_kernels.ts";
