@@ -14,12 +14,7 @@
  *
  * @module
  */
-import {
-  defineFlags,
-  parseFlagsOrExit,
-  resultsRootSetting,
-  UsageError,
-} from "../lib/config/mod.ts";
+import { defineFlags, parseArgsOrExit, resultsRootSetting, UsageError } from "../lib/config/mod.ts";
 import { PROTOCOLS } from "../lib/run/mod.ts";
 import {
   compareRuns,
@@ -65,9 +60,7 @@ const USAGE = "deno task compare <run A> <run B> [<run C> …] [flags]";
 
 if (import.meta.main) {
   // The two run directories come first, then the flags.
-  const split = Deno.args.findIndex((a) => a.startsWith("--"));
-  const runs = split < 0 ? Deno.args : Deno.args.slice(0, split);
-  const flags = parseFlagsOrExit(split < 0 ? [] : Deno.args.slice(split), FLAGS, USAGE);
+  const { flags, positional: runs } = parseArgsOrExit(Deno.args, FLAGS, USAGE);
   await runMain(async () => {
     if (runs.length < 2) {
       throw new UsageError(`give two or more run directories, then flags\n\nusage: ${USAGE}`);

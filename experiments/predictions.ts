@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { defineFlags, parseFlagsOrExit, SettingError, UsageError } from "../lib/config/mod.ts";
+import { defineFlags, parseArgsOrExit, SettingError, UsageError } from "../lib/config/mod.ts";
 import {
   loadCellResults,
   loadRunPredictions,
@@ -28,10 +28,12 @@ const FLAGS = defineFlags([
 const USAGE = "deno task predictions <run-dir> [--task T] [--variant V] [--csv out.csv]";
 
 if (import.meta.main) {
-  const runDir = Deno.args[0]?.startsWith("--") === false ? Deno.args[0] : undefined;
-  const flags = parseFlagsOrExit(runDir ? Deno.args.slice(1) : Deno.args, FLAGS, USAGE);
+  const { flags, positional } = parseArgsOrExit(Deno.args, FLAGS, USAGE);
   await runMain(async () => {
-    if (!runDir) throw new UsageError(`the run directory is required\n\nusage: ${USAGE}`);
+    if (positional.length !== 1) {
+      throw new UsageError(`give exactly one run directory\n\nusage: ${USAGE}`);
+    }
+    const runDir = positional[0];
     const record = await readRunRecord(runDir);
     if (flags.task !== undefined && !record.tasks.includes(flags.task)) {
       throw new SettingError("--task", flags.task, `a task of the run: ${record.tasks.join(", ")}`);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { defineFlags, parseFlagsOrExit, UsageError } from "../lib/config/mod.ts";
+import { defineFlags, parseArgsOrExit, UsageError } from "../lib/config/mod.ts";
 import { readSubmissions } from "../lib/cluster/mod.ts";
 import { type RunStatus, runStatus } from "../lib/run/mod.ts";
 import { CACHE_FLAG, runMain } from "../lib/experiment/mod.ts";
@@ -21,16 +21,7 @@ const FLAGS = defineFlags([
 const USAGE = "deno task status <run-dir> [flags]";
 
 if (import.meta.main) {
-  const positional: string[] = [];
-  const flagArgs: string[] = [];
-  for (let i = 0; i < Deno.args.length; i++) {
-    const a = Deno.args[i];
-    if (a.startsWith("--")) {
-      flagArgs.push(a);
-      if (a === "--lines" || a === "--cache") flagArgs.push(Deno.args[++i]);
-    } else positional.push(a);
-  }
-  const flags = parseFlagsOrExit(flagArgs, FLAGS, USAGE);
+  const { flags, positional } = parseArgsOrExit(Deno.args, FLAGS, USAGE);
   await runMain(async () => {
     if (positional.length !== 1) {
       throw new UsageError(`give exactly one run directory\n\nusage: ${USAGE}`);

@@ -14,6 +14,7 @@ import {
   readEnvironment,
   resolveRunSettings,
   SettingError,
+  splitArgs,
   validateConfig,
 } from "../lib/config/mod.ts";
 import { configToJson } from "../lib/config/config.ts";
@@ -222,4 +223,27 @@ Deno.test("unknown flags, missing values and bad numbers are FlagErrors", () => 
   assert.deepEqual(parseFlags(["--force=false"], specs), { force: false, out: "data" });
   assert.throws(() => parseFlags(["--force", "no"], specs), /unexpected argument "no"/);
   assert.throws(() => parseFlags(["--force=yes"], specs), /expected true or false/);
+});
+
+Deno.test("positional arguments stand anywhere among a script's flags", () => {
+  const specs = [
+    { name: "cache", type: "string", help: "" },
+    { name: "lines", type: "integer", help: "" },
+    { name: "cells", type: "boolean", help: "" },
+  ] as const;
+  assert.deepEqual(splitArgs(["--cells", "results/a", "--lines", "5", "b"], specs), {
+    flags: ["--cells", "--lines", "5"],
+    positional: ["results/a", "b"],
+  });
+  // A boolean takes only true/false after it; `=value` takes nothing more; unknown flags stay
+  // with the flags for parseFlags to name.
+  assert.deepEqual(splitArgs(["--cells", "false", "--cache=/c", "run", "--bogus", "x"], specs), {
+    flags: ["--cells", "false", "--cache=/c", "--bogus"],
+    positional: ["run", "x"],
+  });
+  assert.deepEqual(splitArgs(["run", "--cache"], specs), {
+    flags: ["--cache"],
+    positional: ["run"],
+  });
+  assert.throws(() => parseFlags(["--cache"], specs), /--cache needs a value/);
 });

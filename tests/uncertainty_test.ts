@@ -240,14 +240,15 @@ Deno.test("deno task compare: config diff, paired table, refusals; a new folder 
     const store = await runScript("compare", [a, c, "--out", out]);
     assert.equal(store.code, 2);
     assert.match(store.stderr, /different feature stores \(store-1 vs store-2\)/);
+    // Flags may come first: the run directories are found among them.
     const allowed = await runScript("compare", [
-      a,
-      c,
       "--allow-different-features",
       "--protocol",
       "clean",
+      a,
       "--out",
       out,
+      c,
     ]);
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.match(allowed.stdout, /featureStore: "store-1" → "store-2"/);

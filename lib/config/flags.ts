@@ -328,6 +328,35 @@ export function helpText(usage: string, specs: readonly FlagSpec[]): string {
 }
 
 /**
+ * A script's arguments split into positional ones (run directories, in order) and flags, which
+ * may stand before, between or after them: a flag that takes a value takes the next argument
+ * unless written `--name=value`, a boolean one a following `true` or `false`. An unknown flag is
+ * kept with the flags, for {@linkcode parseFlags} to name.
+ */
+export function splitArgs(
+  args: readonly string[],
+  specs: readonly FlagSpec[],
+): { readonly flags: string[]; readonly positional: string[] } {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const flags: string[] = [];
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith("--")) {
+      positional.push(arg);
+      continue;
+    }
+    flags.push(arg);
+    if (arg.includes("=")) continue;
+    const spec = byName.get(arg.slice(2));
+    if (!spec || i + 1 >= args.length) continue;
+    const next = args[i + 1];
+    if (spec.type !== "boolean" || next === "true" || next === "false") flags.push(args[++i]);
+  }
+  return { flags, positional };
+}
+
+/**
  * The command-line entry of a script: parses `args`; on a value that is not allowed prints one
  * line naming the flag, the value and what is allowed, on an unknown flag the error and the help,
  * and exits with status 2; with `--help` (which `specs` must declare) prints the help, then
@@ -357,6 +386,20 @@ export function parseFlagsOrExit<const S extends readonly FlagSpec[]>(
     Deno.exit(0);
   }
   return flags;
+}
+
+/**
+ * {@linkcode parseFlagsOrExit} for a script that also takes positional arguments (run
+ * directories): they may stand anywhere among the flags ({@linkcode splitArgs}).
+ */
+export function parseArgsOrExit<const S extends readonly FlagSpec[]>(
+  args: readonly string[],
+  specs: S,
+  usage: string,
+  epilogue?: (flags: ParsedFlags<S>) => string,
+): { readonly flags: ParsedFlags<S>; readonly positional: readonly string[] } {
+  const { flags, positional } = splitArgs(args, specs);
+  return { flags: parseFlagsOrExit(flags, specs, usage, epilogue), positional };
 }
 
 /**

@@ -51,9 +51,11 @@ export {
   type FlagValue,
   helpText,
   MODEL_FLAG,
+  parseArgsOrExit,
   type ParsedFlags,
   parseFlags,
   parseFlagsOrExit,
+  splitArgs,
   type TypedFlag,
 } from "./flags.ts";
 export {
