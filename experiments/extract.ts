@@ -32,6 +32,7 @@ import {
   datasetFromFlags,
   executionFromFlags,
   EXTRACTION_FLAGS,
+  OFFLINE_FLAG,
   runMain,
   submitExtraction,
 } from "../lib/experiment/mod.ts";
@@ -54,11 +55,7 @@ const FLAGS = defineFlags([
     choices: CLIP_DEVICES,
     help: "where CLIP runs (default: $MEMESENSE_DEVICE, else cpu)",
   },
-  {
-    name: "offline",
-    type: "boolean",
-    help: "never download (default: $MEMESENSE_OFFLINE, else false)",
-  },
+  OFFLINE_FLAG,
   CACHE_FLAG,
   { name: "force", type: "boolean", help: "discard the store and extract everything again" },
   {

@@ -20,7 +20,7 @@ import {
   RunIntegrityError,
   runOfHeads,
 } from "../lib/run/mod.ts";
-import { CACHE_FLAG, describedDataset, runMain } from "../lib/experiment/mod.ts";
+import { CACHE_FLAG, describedDataset, OFFLINE_FLAG, runMain } from "../lib/experiment/mod.ts";
 import { softmax } from "../lib/metrics/mod.ts";
 import { loadHead, SafetensorsError } from "../lib/model/mod.ts";
 import { initBackend, predictLogits } from "../lib/train/mod.ts";
@@ -41,7 +41,7 @@ const FLAGS = defineFlags([
     type: "string",
     help: "CLIP model (default: the one the heads were trained with)",
   },
-  { name: "offline", type: "boolean", help: "never contact the model hub" },
+  OFFLINE_FLAG,
   CACHE_FLAG,
   { name: "json", type: "boolean", help: "print JSON instead of a table" },
   { name: "help", type: "boolean", help: "show this help" },

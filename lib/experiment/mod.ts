@@ -35,10 +35,13 @@ export {
   type DatasetFlags,
   EXTRACTION_FLAGS,
   type ExtractionFlags,
+  NO_GALLERY_FLAG,
+  OFFLINE_FLAG,
   parseSeeds,
   parseSplits,
   parseTasks,
   RESULTS_FLAG,
+  RESUME_FLAG,
   scriptFlags,
   WORKERS_FLAG,
 } from "./script_flags.ts";

@@ -51,6 +51,28 @@ export const RESULTS_FLAG: TypedFlag<"out", "string"> = {
     "else <repo>/results)",
 };
 
+/** `--offline`: the model is never downloaded (the environment's `MEMESENSE_OFFLINE` else). */
+export const OFFLINE_FLAG: TypedFlag<"offline", "boolean"> = {
+  name: "offline",
+  type: "boolean",
+  help: "never contact the model hub (default: $MEMESENSE_OFFLINE, else false)",
+};
+
+/** `--resume`: continue an interrupted run, its directory or `latest`. */
+export const RESUME_FLAG: TypedFlag<"resume", "string"> = {
+  name: "resume",
+  type: "string",
+  help: "continue an interrupted run: its directory, or 'latest'",
+};
+
+/** `--no-gallery`: the report without its gallery of confident errors. */
+export const NO_GALLERY_FLAG: DefaultedFlag<"no-gallery", "boolean"> = {
+  name: "no-gallery",
+  type: "boolean",
+  default: false,
+  help: "leave the gallery of confident errors (meme images and texts) out of the report",
+};
+
 /** `--workers`: parallel training workers (default one per core). */
 export const WORKERS_FLAG: TypedFlag<"workers", "integer"> = {
   name: "workers",
@@ -135,14 +157,14 @@ export const DATASET_FLAGS: DatasetFlags = defineFlags([
 export type CommonFlags = readonly [
   ...DatasetFlags,
   TypedFlag<"verify", "boolean">,
-  TypedFlag<"offline", "boolean">,
+  typeof OFFLINE_FLAG,
   typeof CACHE_FLAG,
   typeof RESULTS_FLAG,
   TypedFlag<"name", "string">,
   typeof BACKEND_FLAG,
   typeof WORKERS_FLAG,
-  TypedFlag<"resume", "string">,
-  DefaultedFlag<"no-gallery", "boolean">,
+  typeof RESUME_FLAG,
+  typeof NO_GALLERY_FLAG,
   TypedFlag<"help", "boolean">,
 ];
 
@@ -154,27 +176,14 @@ export const COMMON_FLAGS: CommonFlags = defineFlags([
     type: "boolean",
     help: "hash every feature-store chunk, even where size and time are unchanged",
   },
-  {
-    name: "offline",
-    type: "boolean",
-    help: "never contact the model hub (default: $MEMESENSE_OFFLINE, else false)",
-  },
+  OFFLINE_FLAG,
   CACHE_FLAG,
   RESULTS_FLAG,
   { name: "name", type: "string", help: "run name (default: the script's name)" },
   BACKEND_FLAG,
   WORKERS_FLAG,
-  {
-    name: "resume",
-    type: "string",
-    help: "continue an interrupted run: its directory, or 'latest'",
-  },
-  {
-    name: "no-gallery",
-    type: "boolean",
-    default: false,
-    help: "leave the gallery of confident errors (meme images and texts) out of the report",
-  },
+  RESUME_FLAG,
+  NO_GALLERY_FLAG,
   { name: "help", type: "boolean", help: "show this help" },
 ]);
 
