@@ -10,12 +10,12 @@ import {
   type CellResult,
   type Protocol,
   PROTOCOLS,
+  readRunMetrics,
   RUN_FILES,
   RunIntegrityError,
   runPath,
   selectedTestMetrics,
 } from "../run/mod.ts";
-import { openSealedJson } from "../util/mod.ts";
 import type { PaperResults } from "./paper.ts";
 
 /** The metrics summarised per cell group, in table order. */
@@ -104,24 +104,13 @@ export interface ComparisonRow {
  * that the run's own tables refused.
  */
 export async function readRunComparison(runDir: string): Promise<readonly ComparisonRow[]> {
-  const path = runPath(runDir, "metrics");
-  const remedy = `write the run's tables again: deno task aggregate ${runDir}`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    const why = e instanceof Deno.errors.NotFound ? "missing" : (e as Error).message;
-    throw new RunIntegrityError(`${path}: ${why}; ${remedy}`, [RUN_FILES.metrics]);
-  }
-  const opened = await openSealedJson(text);
-  if (!opened.value) {
-    throw new RunIntegrityError(`${path}: ${opened.problem}; ${remedy}`, [RUN_FILES.metrics]);
-  }
-  const comparison = opened.value.comparison;
+  const comparison = (await readRunMetrics(runDir)).comparison;
   if (comparison !== undefined && !Array.isArray(comparison)) {
-    throw new RunIntegrityError(`${path}: "comparison" is not a list; ${remedy}`, [
-      RUN_FILES.metrics,
-    ]);
+    throw new RunIntegrityError(
+      `${runPath(runDir, "metrics")}: "comparison" is not a list; write the run's tables ` +
+        `again: deno task aggregate ${runDir}`,
+      [RUN_FILES.metrics],
+    );
   }
   return (comparison ?? []) as ComparisonRow[];
 }

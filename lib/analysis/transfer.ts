@@ -14,11 +14,12 @@ import {
   type Protocol,
   PROTOCOLS,
   readCellPredictions,
+  readRunMetrics,
+  readRunRecord,
   runPath,
   type RunRecord,
   transferPredictionsFile,
 } from "../run/mod.ts";
-import { openSealedJson } from "../util/mod.ts";
 import { type GroupStats, groupStats, type RunUncertainty } from "./uncertainty.ts";
 
 /** One line of the transfer table. */
@@ -167,18 +168,14 @@ async function withinRows(
 ): Promise<TransferRow[] | string> {
   const unreadable = (why: string) =>
     `The within-dataset run ${runDir} on ${dataset} could not be read (${why}): its rows are left out.`;
-  let text: string, recordText: string;
+  let metrics: Record<string, unknown>, record: RunRecord;
   try {
-    text = await Deno.readTextFile(runPath(runDir, "metrics"));
-    recordText = await Deno.readTextFile(runPath(runDir, "config"));
+    [metrics, record] = await Promise.all([readRunMetrics(runDir), readRunRecord(runDir)]);
   } catch (e) {
     return unreadable((e as Error).message);
   }
-  const metrics = await openSealedJson(text);
-  const record = await openSealedJson(recordText);
-  if (!metrics.value || !record.value) return unreadable(metrics.problem ?? record.problem ?? "");
-  const main = (record.value.variants as { name: string }[] | undefined)?.[0]?.name;
-  const groups = ((metrics.value.uncertainty as RunUncertainty | undefined)?.groups ?? [])
+  const main = record.variants[0]?.name;
+  const groups = ((metrics.uncertainty as RunUncertainty | undefined)?.groups ?? [])
     .filter((g) => g.variant === main && g.task === task);
   if (groups.length === 0) return unreadable(`it has no intervals for ${task}`);
   return rowsOf(groups, { kind: "within", dataset, task, run: runDir });

@@ -243,6 +243,28 @@ export interface OutputsCheck {
 }
 
 /**
+ * `<runDir>/metrics.json` as the run's tables were written with it, its seal checked. Throws
+ * {@linkcode RunIntegrityError} naming the file, what is wrong (missing, unreadable, cut short,
+ * altered) and the command that writes it again.
+ */
+export async function readRunMetrics(runDir: string): Promise<Record<string, unknown>> {
+  const path = runPath(runDir, "metrics");
+  const remedy = `write the run's tables again: deno task aggregate ${runDir}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound ? "missing" : (e as Error).message;
+    throw new RunIntegrityError(`${path}: ${why}; ${remedy}`, [RUN_FILES.metrics]);
+  }
+  const opened = await openSealedJson(text);
+  if (!opened.value) {
+    throw new RunIntegrityError(`${path}: ${opened.problem}; ${remedy}`, [RUN_FILES.metrics]);
+  }
+  return opened.value;
+}
+
+/**
  * Checks the run's outputs: `metrics.json` (sealed), each output it lists, and each cell its
  * tables count — the cell's record and the files it owns. With `hash` false the files' sizes
  * are compared, not their checksums (for listings of many runs).

@@ -97,6 +97,7 @@ export {
   checkRunHeads,
   completeCells,
   loadCellResults,
+  readRunMetrics,
   RunIntegrityError,
   runOfHeads,
   type StoredCell,
