@@ -246,6 +246,14 @@ function configFlag<
 }
 
 /**
+ * Whether a flag written without `=value` takes the argument after it as its value: every flag
+ * but a boolean does; a boolean only a following `true` or `false` (`--flag false`).
+ */
+function takesNext(spec: FlagSpec, next: string | undefined): boolean {
+  return spec.type !== "boolean" || next === "true" || next === "false";
+}
+
+/**
  * Parses `--name value`, `--name=value`, and for booleans also bare `--name` and `--name false`.
  * Flags absent from `args` take their spec's default when it has one. Unknown flags, stray
  * positional arguments and values that do not parse throw {@linkcode FlagError}.
@@ -270,10 +278,8 @@ export function parseFlags<const S extends readonly FlagSpec[]>(
     if (!spec) throw new FlagError(`unknown flag --${name} (see --help)`);
     let raw: string;
     if (eq >= 0) raw = arg.slice(eq + 1);
-    else if (spec.type === "boolean") {
-      // `--flag`, `--flag=false`, and also `--flag false` / `--flag true`.
-      raw = args[i + 1] === "true" || args[i + 1] === "false" ? args[++i] : "true";
-    } else {
+    else if (!takesNext(spec, args[i + 1])) raw = "true"; // a bare boolean `--flag`
+    else {
       if (i + 1 >= args.length) throw new FlagError(`--${name} needs a value`);
       raw = args[++i];
     }
@@ -349,9 +355,7 @@ export function splitArgs(
     flags.push(arg);
     if (arg.includes("=")) continue;
     const spec = byName.get(arg.slice(2));
-    if (!spec || i + 1 >= args.length) continue;
-    const next = args[i + 1];
-    if (spec.type !== "boolean" || next === "true" || next === "false") flags.push(args[++i]);
+    if (spec && i + 1 < args.length && takesNext(spec, args[i + 1])) flags.push(args[++i]);
   }
   return { flags, positional };
 }
