@@ -21,19 +21,13 @@ import {
 } from "../lib/config/mod.ts";
 import { REFERENCE_VARIANT } from "../lib/run/mod.ts";
 import {
-  BACKEND_FLAG,
-  CACHE_FLAG,
-  NO_GALLERY_FLAG,
-  OFFLINE_FLAG,
+  OUTPUT_FLAGS,
   parseSeeds,
   prepareTransfer,
   printOutcome,
-  RESULTS_FLAG,
-  RESUME_FLAG,
   resumeTransferFlags,
   runExperiment,
   runMain,
-  WORKERS_FLAG,
 } from "../lib/experiment/mod.ts";
 
 const FLAGS = defineFlags([
@@ -62,20 +56,7 @@ const FLAGS = defineFlags([
   { name: "images", type: "list", help: "name=path per dataset: its images folder" },
   { name: "splits", type: "list", help: "name.role=split pairs (e.g. fhm.test=dev_seen)" },
   { name: "seeds", type: "string", default: "3", help: "number of seeds, or a comma list" },
-  {
-    name: "verify",
-    type: "boolean",
-    help: "hash every feature-store chunk, even where size and time are unchanged",
-  },
-  OFFLINE_FLAG,
-  CACHE_FLAG,
-  RESULTS_FLAG,
-  { name: "name", type: "string", help: "run name (default: transfer)" },
-  BACKEND_FLAG,
-  WORKERS_FLAG,
-  RESUME_FLAG,
-  NO_GALLERY_FLAG,
-  { name: "help", type: "boolean", help: "show this help" },
+  ...OUTPUT_FLAGS,
   ...CONFIG_FLAGS,
 ]);
 

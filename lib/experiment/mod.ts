@@ -37,6 +37,8 @@ export {
   type ExtractionFlags,
   NO_GALLERY_FLAG,
   OFFLINE_FLAG,
+  OUTPUT_FLAGS,
+  type OutputFlags,
   parseSeeds,
   parseSplits,
   parseTasks,

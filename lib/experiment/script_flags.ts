@@ -153,9 +153,8 @@ export const DATASET_FLAGS: DatasetFlags = defineFlags([
   },
 ]);
 
-/** The specs of {@linkcode COMMON_FLAGS}, with their literal names, types and choices. */
-export type CommonFlags = readonly [
-  ...DatasetFlags,
+/** The specs of {@linkcode OUTPUT_FLAGS}, with their literal names and types. */
+export type OutputFlags = readonly [
   TypedFlag<"verify", "boolean">,
   typeof OFFLINE_FLAG,
   typeof CACHE_FLAG,
@@ -168,9 +167,11 @@ export type CommonFlags = readonly [
   TypedFlag<"help", "boolean">,
 ];
 
-/** Data, output and execution flags common to the experiment scripts. */
-export const COMMON_FLAGS: CommonFlags = defineFlags([
-  ...DATASET_FLAGS,
+/**
+ * Store, output and execution flags of every script that trains a run (`--verify`, `--offline`,
+ * `--cache`, `--out`, `--name`, `--backend`, `--workers`, `--resume`, `--no-gallery`, `--help`).
+ */
+export const OUTPUT_FLAGS: OutputFlags = defineFlags([
   {
     name: "verify",
     type: "boolean",
@@ -186,6 +187,12 @@ export const COMMON_FLAGS: CommonFlags = defineFlags([
   NO_GALLERY_FLAG,
   { name: "help", type: "boolean", help: "show this help" },
 ]);
+
+/** The specs of {@linkcode COMMON_FLAGS}, with their literal names, types and choices. */
+export type CommonFlags = readonly [...DatasetFlags, ...OutputFlags];
+
+/** Data, output and execution flags common to the experiment scripts of one dataset. */
+export const COMMON_FLAGS: CommonFlags = [...DATASET_FLAGS, ...OUTPUT_FLAGS];
 
 /**
  * The tasks `--tasks` names, each checked against the dataset's; absent, `fallback`: every task
